@@ -1,0 +1,98 @@
+# lmskit -- build, test and demo.  `make test` and `make demo` work on a fresh
+# Debian machine: `deps` installs what is missing (apt-get, as root or sudo).
+
+LUA_VERSION ?= 5.4
+LUA         ?= lua$(LUA_VERSION)
+BUSTED      ?= $(LUA) /usr/bin/busted
+PKGS        := lua$(LUA_VERSION) libcurl openssl
+CC          ?= cc
+CSTD        := -std=c11 -D_GNU_SOURCE
+WARN        := -Wall -Wextra -Werror
+LUA_INCDIR  ?= $(shell pkg-config --cflags-only-I lua$(LUA_VERSION) 2>/dev/null)
+DEP_CFLAGS  := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
+DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lpthread -lm
+CFLAGS      ?= -O2 -g
+SO_FLAGS    := -fPIC -fvisibility=hidden -shared
+
+SRC_CORE    := $(wildcard src/core/*.c)
+SRC_LUA     := $(wildcard src/lua/*.c)
+HEADERS     := $(wildcard src/core/*.h src/lua/*.h)
+SOURCES     := $(SRC_CORE) $(SRC_LUA)
+
+# Debian packages the project needs (build, test, sandbox, docs).
+DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION)-dev \
+  lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
+  libcurl4-openssl-dev libssl-dev libcsv-dev nginx-light libnginx-mod-http-lua \
+  openssl curl valgrind
+
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
+
+.PHONY: all deps build build-asan test test-unit test-asan test-valgrind lint \
+        demo docs clean rock-build rock-install sandbox-start sandbox-stop
+
+all: build
+
+deps:
+	@sh tools/deps.sh $(DEB_PACKAGES)
+
+build: build/lmskit/core.so
+
+build/lmskit/core.so: $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(DEP_LIBS)
+
+build-asan: build-asan/lmskit/core.so
+
+build-asan/lmskit/core.so: $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(DEP_LIBS)
+
+lint:
+	luacheck -q lua spec examples sandbox/lua bench
+
+# The whole suite: lint, specs, specs again under ASan+UBSan and valgrind.
+test: deps build build-asan lint
+	sandbox/with $(MAKE) --no-print-directory test-unit test-asan test-valgrind
+
+test-unit:
+	LMSKIT_CPATH=build $(BUSTED)
+
+# LeakSanitizer runs at exit; Lua closes its state (busted exits with
+# os.exit(code, true)) so every lmskit object is collected by then.
+test-asan:
+	LMSKIT_CPATH=build-asan LD_PRELOAD=$(LIBASAN) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUSTED) -o TAP > build/asan.tap 2>&1 || { tail -60 build/asan.tap; exit 1; }
+	@grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" build/asan.tap \
+	  && { grep -B2 -A30 "ERROR\|runtime error" build/asan.tap; exit 1; } || true
+	@echo "sanitizers: $$(grep -c '^ok' build/asan.tap) specs clean under ASan+UBSan+LSan"
+
+test-valgrind:
+	LMSKIT_CPATH=build valgrind -q --error-exitcode=24 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	  --suppressions=tools/valgrind.supp \
+	  $(BUSTED) --tags=memcheck -o TAP > build/valgrind.tap 2>&1 || { tail -60 build/valgrind.tap; exit 1; }
+	@echo "valgrind: $$(grep -c '^ok' build/valgrind.tap) specs clean (no errors, no definite leaks)"
+
+demo: deps build
+	sandbox/with $(LUA) examples/catalog_demo.lua
+
+docs:
+	ldoc .
+
+clean:
+	rm -rf build build-asan doc
+
+# LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
+rock-build: build
+
+rock-install: build
+	install -d $(INST_LIBDIR)/lmskit $(INST_LUADIR)/lmskit/vendor
+	install -m 0755 build/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
+	install -m 0644 lua/lmskit/*.lua $(INST_LUADIR)/lmskit/
+	install -m 0644 lua/lmskit/vendor/*.lua $(INST_LUADIR)/lmskit/vendor/

@@ -1,0 +1,29 @@
+--- lmskit: script the APIs of learning management systems.
+--
+--     local lmskit = require "lmskit"
+--     local catalog = lmskit.catalog { base_url = "https://www.my-catalog.edu",
+--                                      token = os.getenv "CATALOG_TOKEN" }
+--     for course in catalog.courses:list { per_page = 100 } do print(course.id, course.title) end
+--
+-- @module lmskit
+local core = require "lmskit.core"
+local client = require "lmskit.client"
+
+local lmskit = {
+  version = core.version,
+  --- The metatable of every error lmskit raises (`kind`, `status`, `message`,
+  -- `method`, `url`); `lmskit.is_error(e)` tests for it.
+  Error = core.Error,
+  is_error = core.is_error,
+  json = require "lmskit.json",
+}
+
+-- Vendors with a declaration file under lua/lmskit/vendor/.
+local vendors = { "catalog" }
+
+for _, name in ipairs(vendors) do
+  local decl = require("lmskit.vendor." .. name)
+  lmskit[name] = function(opts) return client.new(decl, opts) end
+end
+
+return lmskit

@@ -1,0 +1,80 @@
+--- JSON through lua-cjson, with exact numbers.
+-- lua-cjson writes at most 14 significant digits and decodes every number
+-- as a float; lmskit needs ids such as 170000000000123 to survive a round
+-- trip and to print as integers.  Large integers are written through a
+-- placeholder that is swapped for their digits after encoding, and
+-- decoded integral values become Lua integers.  An empty table marked
+-- with `json.array` is written as `[]`.
+-- @module lmskit.json
+local cjson = require "cjson"
+local core = require "lmskit.core"
+
+local json = {}
+
+local codec = cjson.new()
+codec.encode_sparse_array(true)
+
+json.null = cjson.null
+
+--- Metatable marking a table as a JSON array (so `{}` is written `[]`).
+json.array_mt = { __name = "lmskit.json.array" }
+
+--- Marks t (or a new table) as a JSON array.
+function json.array(t)
+  return setmetatable(t or {}, json.array_mt)
+end
+
+local math_type = math.type or function() return nil end
+local floor, abs, format = math.floor, math.abs, string.format
+
+-- Integers this large lose digits in cjson's "%.14g".
+local EXACT_LIMIT = 1e14
+
+local nonce = format("lmskit-%x-", math.random(0, 0x7fffffff))
+local placeholder_pattern = '"' .. nonce:gsub("%-", "%%-") .. '(%d+)"'
+
+local function is_big_integer(v)
+  if math_type(v) == "integer" then return v >= EXACT_LIMIT or v <= -EXACT_LIMIT end
+  return v == floor(v) and abs(v) >= EXACT_LIMIT and abs(v) < 2 ^ 63
+end
+
+-- Copies v, replacing what cjson would write wrongly by placeholders.
+local function prepare(v, subst, depth)
+  local tv = type(v)
+  if tv == "number" then
+    if is_big_integer(v) then
+      subst[#subst + 1] = format("%d", v)
+      return nonce .. #subst
+    end
+    return v
+  elseif tv == "table" then
+    if depth > 200 then error("JSON nested too deep", 0) end
+    if getmetatable(v) == json.array_mt and next(v) == nil then
+      subst[#subst + 1] = "[]"
+      return nonce .. #subst
+    end
+    local copy = {}
+    for k, x in pairs(v) do copy[k] = prepare(x, subst, depth + 1) end
+    return copy
+  end
+  return v
+end
+
+--- Encodes a Lua value as JSON text.
+function json.encode(value)
+  local subst = {}
+  local text = codec.encode(prepare(value, subst, 0))
+  if #subst > 0 then
+    text = text:gsub(placeholder_pattern, function(i) return subst[tonumber(i)] end)
+  end
+  return text
+end
+
+--- Decodes JSON text; returns nil and a message when it is not JSON.
+function json.decode(text)
+  local ok, value = pcall(codec.decode, text)
+  if not ok then return nil, value end
+  return core.integerize(value)
+end
+
+return json

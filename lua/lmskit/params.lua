@@ -1,0 +1,115 @@
+--- Checks and converts call arguments against a vendor's declared types.
+-- Declarations write a field as `name = "type"`, with a trailing `!` when
+-- the field is required: `title = "string!"`.  Types: string, integer,
+-- decimal, boolean, datetime, array, object, and unions such as
+-- "integer|array".  Values from a CSV (strings) are converted where the
+-- meaning is plain ("42" for an integer, "true" for a boolean).
+-- @module lmskit.params
+local json = require "lmskit.json"
+
+local params = {}
+
+local tointeger = math.tointeger or function(n)
+  if n == math.floor(n) then return n end
+end
+
+local truthy = { ["true"] = true, ["1"] = true, yes = true }
+local falsy = { ["false"] = false, ["0"] = false, no = false }
+
+-- Each converter returns the converted value, or nil when it does not fit.
+local convert = {
+  string = function(v)
+    if type(v) == "string" then return v end
+    if type(v) == "number" then return require("lmskit.core").number_text(v) end
+  end,
+  integer = function(v)
+    if type(v) == "string" and v:match("^%s*%-?%d+%s*$") then v = tonumber(v) end
+    if type(v) == "number" then return tointeger(v) end
+  end,
+  decimal = function(v)
+    if type(v) == "string" then v = tonumber(v) end
+    if type(v) == "number" and v == v then return v end
+  end,
+  boolean = function(v)
+    if type(v) == "boolean" then return v end
+    if type(v) == "string" then
+      local s = v:lower()
+      if truthy[s] ~= nil then return true end
+      if falsy[s] ~= nil then return false end
+    end
+  end,
+  datetime = function(v)
+    if type(v) == "string" then return v end
+  end,
+  array = function(v)
+    if type(v) == "table" and (getmetatable(v) == nil or getmetatable(v) == json.array_mt) then
+      local n = 0
+      for _ in pairs(v) do n = n + 1 end
+      if n == #v then return json.array(v) end
+    end
+  end,
+  object = function(v)
+    if type(v) == "table" then return v end
+  end,
+}
+
+-- Parses "integer|array!" into { "integer", "array" }, required.
+local spec_cache = setmetatable({}, { __mode = "k" })
+local function parse_spec(spec)
+  local parsed = spec_cache[spec]
+  if parsed then return parsed end
+  local required = spec:sub(-1) == "!"
+  local types = {}
+  for t in spec:gsub("!$", ""):gmatch("[^|]+") do
+    assert(convert[t], "unknown parameter type '" .. t .. "'")
+    types[#types + 1] = t
+  end
+  parsed = { types = types, required = required }
+  spec_cache[spec] = parsed
+  return parsed
+end
+
+--- Converts one value to a declared spec; nil and a message if it cannot.
+function params.coerce(spec, value)
+  if value == json.null then return value end
+  local parsed = parse_spec(spec)
+  for _, t in ipairs(parsed.types) do
+    local v = convert[t](value)
+    if v ~= nil then return v end
+  end
+  return nil, ("expected %s, got %s %q"):format(table.concat(parsed.types, " or "),
+    type(value), tostring(value))
+end
+
+--- Checks every field of args against declared fields.
+-- Returns a new table of converted values, or nil and a message naming
+-- the first unknown, missing or ill-typed field.
+-- @param declared map field -> spec
+-- @param args the caller's table (not modified)
+-- @param what a name for messages ("courses:create")
+-- @param partial when true, required fields may be absent (updates)
+function params.check(declared, args, what, partial)
+  local out = {}
+  for name, value in pairs(args) do
+    local spec = declared[name]
+    if not spec then
+      return nil, ("%s: unknown parameter '%s'"):format(what, tostring(name))
+    end
+    local v, why = params.coerce(spec, value)
+    if v == nil then
+      return nil, ("%s: parameter '%s': %s"):format(what, name, why)
+    end
+    out[name] = v
+  end
+  local missing = {}
+  for name, spec in pairs(declared) do
+    if not partial and parse_spec(spec).required and out[name] == nil then missing[#missing + 1] = name end
+  end
+  if #missing > 0 then
+    table.sort(missing)
+    return nil, ("%s: missing required parameter(s): %s"):format(what, table.concat(missing, ", "))
+  end
+  return out
+end
+
+return params

@@ -1,0 +1,129 @@
+--- Turns a vendor's resource declaration into methods.
+-- An action is declared as data:
+--   get    = { "GET", "/:id" }
+--   list   = { "GET", "", paged = true, query = { listing_id = "integer" } }
+--   create = { "POST", "", body = { title = "string!" }, top = { create_order = "boolean" } }
+--   update = { "PUT", "/:id", body = fields, partial = true }  -- "!" not enforced
+-- Route parameters (":id") are the method's positional arguments, in
+-- order; a final table holds the query (GET, DELETE) or the body fields.
+-- Bodies are wrapped in the resource's root key when it has one, and
+-- responses are unwrapped from it.
+-- @module lmskit.resource
+local params = require "lmskit.params"
+local paging = require "lmskit.paging"
+
+local resource = {}
+
+local Resource = {}
+Resource.__index = Resource
+
+-- Names of ":param" segments of a route, in order.
+local function route_params(route)
+  local names = {}
+  for name in route:gmatch("/:([%w_]+)") do names[#names + 1] = name end
+  return names
+end
+
+-- Raises a usage error naming the call.
+local function usage(message)
+  require("lmskit.client").usage(message)
+end
+
+-- Splits positional route arguments from the trailing argument table.
+local function bind_args(what, names, ...)
+  local values = { ... }
+  local bound = {}
+  for i, name in ipairs(names) do
+    local v = values[i]
+    if type(v) ~= "string" and type(v) ~= "number" then
+      usage(("%s: argument #%d (%s) must be a string or number"):format(what, i, name))
+    end
+    bound[name] = v
+  end
+  local extra = values[#names + 1]
+  if extra ~= nil and type(extra) ~= "table" then
+    usage(("%s: argument #%d must be a table"):format(what, #names + 1))
+  end
+  if values[#names + 2] ~= nil then usage(what .. ": too many arguments") end
+  return bound, extra or {}
+end
+
+-- Query fields a paged list accepts on top of its declared filters.
+local function list_query_spec(api, adecl)
+  local spec = {}
+  for k, v in pairs(adecl.query or {}) do spec[k] = v end
+  for k, v in pairs(api._decl.paging.params or {}) do spec[k] = v end
+  return spec
+end
+
+-- Builds the body: declared fields under the root key, `top` fields beside.
+local function build_body(what, rdecl, adecl, args)
+  local fields, top = {}, {}
+  for k, v in pairs(args) do
+    if adecl.top and adecl.top[k] then top[k] = v else fields[k] = v end
+  end
+  local checked, why = params.check(adecl.body or {}, fields, what, adecl.partial)
+  if not checked then usage(why) end
+  local checked_top
+  checked_top, why = params.check(adecl.top or {}, top, what)
+  if not checked_top then usage(why) end
+  local body = checked_top
+  if rdecl.root then body[rdecl.root] = checked else
+    for k, v in pairs(checked) do body[k] = v end
+  end
+  return body
+end
+
+-- Creates the method for one action.
+local function make_action(api, name, rdecl, action, adecl)
+  local method, suffix = adecl[1], adecl[2] or ""
+  local route = rdecl.path .. suffix
+  local names = route_params(route)
+  local what = name .. ":" .. action
+  return function(self, ...)
+    if getmetatable(self) ~= Resource then
+      usage(what .. ": call it with ':' (" .. name .. ":" .. action .. "(...))")
+    end
+    local bound, args = bind_args(what, names, ...)
+    local spec = { method = method, path = route, params = bound }
+    if method == "GET" or method == "DELETE" then
+      local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or {}
+      local query, why = params.check(qspec, args, what)
+      if not query then usage(why) end
+      spec.query = query
+      if adecl.paged then
+        return paging[api._decl.paging.strategy](api, spec, rdecl.roots)
+      end
+    else
+      spec.json = build_body(what, rdecl, adecl, args)
+    end
+    local body = api:send(spec)
+    if type(body) == "table" and rdecl.root and body[rdecl.root] ~= nil then
+      return body[rdecl.root]
+    end
+    return body
+  end
+end
+
+--- Creates the resource object `api.<name>` from its declaration.
+function resource.new(api, name, rdecl)
+  local self = setmetatable({ _api = api, _name = name }, Resource)
+  for action, adecl in pairs(rdecl.actions) do
+    self[action] = make_action(api, name, rdecl, action, adecl)
+    if adecl.paged then
+      -- all{...}: every item of every page in one array (small collections)
+      self.all = function(s, ...)
+        local out = {}
+        for item in s[action](s, ...) do out[#out + 1] = item end
+        return out
+      end
+    end
+  end
+  return self
+end
+
+function Resource:__tostring()
+  return "lmskit resource " .. self._name
+end
+
+return resource

@@ -1,0 +1,105 @@
+--- Canvas Catalog v1 (shared/vendor-docs/canvas-catalog-v1.txt): declarations only.
+-- Every endpoint of the doc: catalogs, certificates, courses, enrollments,
+-- orders, programs, user registrations and waitlist applicants.
+-- Field types follow the doc's "Parameters" tables; "!" marks "required".
+
+-- Listing fields shared by courses and programs (the doc lists them for both).
+local listing = {
+  title = "string!", description = "string!", path = "string!", teaser = "string!",
+  enrollment_open = "boolean", visibility = "string", enrollment_cap = "integer",
+  enrollment_fee = "decimal", days_to_complete = "integer", account_id = "integer",
+  list_order = "integer", waitlist = "boolean",
+}
+
+local course = { canvas_course_id = "integer!", credits = "decimal" }
+local program = { requirement_ids = "array", sequential = "boolean" }
+for k, v in pairs(listing) do course[k] = v; program[k] = v end
+
+-- Date range filters of orders and user registrations (ISO 8601, UTC).
+local since = { from = "datetime", to = "datetime" }
+
+return {
+  name = "catalog",
+  title = "Canvas Catalog",
+  base_path = "/api/v1",
+  -- The doc shows one host per school (www.my-catalog.edu): no default.
+  options = { token = "string" },
+  auth = { strategy = "token", secret = "token" },
+  paging = {
+    strategy = "link",
+    params = { page = "integer", per_page = "integer" }, -- per_page: default 20, max 100
+  },
+  resources = {
+    catalogs = {
+      path = "/catalogs", roots = "catalogs",
+      actions = { list = { "GET", paged = true } },
+    },
+    certificates = {
+      path = "/certificates", root = "certificate",
+      actions = {
+        create = { "POST", body = {
+          listing_id = "integer!", name = "string!", active = "boolean",
+          template = "string!", pdf_settings = "object", -- { orientation = "Landscape" | "Portrait" }
+        } },
+      },
+    },
+    courses = {
+      path = "/courses", root = "course", roots = "courses",
+      actions = {
+        list = { "GET", paged = true },
+        get = { "GET", "/:id" },
+        create = { "POST", body = course },
+        update = { "PUT", "/:id", body = course, partial = true },
+        delete = { "DELETE", "/:id" },
+      },
+    },
+    enrollments = {
+      path = "/enrollments", root = "enrollment", roots = "enrollments",
+      actions = {
+        list = { "GET", paged = true, query = { listing_id = "integer" } },
+        get = { "GET", "/:id" },
+        create = { "POST", body = { listing_id = "integer!", canvas_user_id = "integer!" },
+                   top = { create_order = "boolean" } },
+      },
+    },
+    orders = {
+      path = "/orders", root = "order", roots = "orders",
+      actions = {
+        list = { "GET", paged = true, query = {
+          from = "datetime", to = "datetime", canvas_user_id = "integer|string|array",
+          completed = "boolean",
+        } },
+        get = { "GET", "/:id" },
+      },
+    },
+    programs = {
+      path = "/programs", root = "program", roots = "programs",
+      actions = {
+        list = { "GET", paged = true },
+        get = { "GET", "/:id" },
+        create = { "POST", body = program },
+        update = { "PUT", "/:id", body = program, partial = true },
+        delete = { "DELETE", "/:id" },
+      },
+    },
+    user_registrations = {
+      -- The id is the Canvas user id.  The doc lists the fields without a
+      -- root key but its example body has one: we send the root key.
+      path = "/user_registrations", root = "user_registration", roots = "user_registrations",
+      actions = {
+        list = { "GET", paged = true, query = since },
+        get = { "GET", "/:id" },
+        create = { "POST", body = {
+          name = "string!", email = "string!", catalog_id = "integer", custom_fields = "object",
+        } },
+      },
+    },
+    applicants = {
+      path = "/applicants", root = "applicant", roots = "applicants",
+      actions = {
+        list = { "GET", paged = true, query = { listing_id = "integer", status = "string" } },
+        get = { "GET", "/:id" },
+      },
+    },
+  },
+}

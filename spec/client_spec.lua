@@ -1,0 +1,80 @@
+-- Client creation, refusals before anything is sent, redaction, TLS.
+local lmskit = require "lmskit"
+local core = require "lmskit.core"
+local sandbox = require "sandbox"
+
+describe("client options #memcheck", function()
+  it("refuses http:// by default and says why", function()
+    local err = sandbox.error_of(lmskit.catalog, { base_url = "http://catalog.example.edu", token = "t0ken" })
+    assert.equal("usage", err.kind)
+    assert.matches("http:// is refused", err.message)
+  end)
+
+  it("refuses http:// to a non-loopback host even with the test option", function()
+    local err = sandbox.error_of(lmskit.catalog, { base_url = "http://10.0.0.1", token = "t0ken",
+                                                   allow_http_loopback = true })
+    assert.equal("usage", err.kind)
+  end)
+
+  it("refuses other schemes, credentials in the URL and malformed URLs", function()
+    for _, url in ipairs { "ftp://h", "https://user:pw@h", "https://h/?q=1", "not a url", "https://h\r\n" } do
+      local err = sandbox.error_of(lmskit.catalog, { base_url = url, token = "t0ken" })
+      assert.equal("usage", err.kind, url)
+    end
+  end)
+
+  it("requires the credential and refuses unknown or mistyped options", function()
+    assert.equal("usage", sandbox.error_of(lmskit.catalog, { base_url = "https://h" }).kind)
+    local err = sandbox.error_of(lmskit.catalog, { base_url = "https://h", token = "t", tokn = "x" })
+    assert.matches("unknown option 'tokn'", err.message)
+    err = sandbox.error_of(lmskit.catalog, { base_url = "https://h", token = "t", timeout = "5" })
+    assert.matches("'timeout' must be a number", err.message)
+  end)
+
+  it("refuses a token that could inject a header", function()
+    for _, token in ipairs { "abc\r\nX-Evil: 1", "abc\n", 'ab"c' } do
+      local err = sandbox.error_of(lmskit.catalog, { base_url = "https://h", token = token })
+      assert.equal("usage", err.kind)
+      assert.not_matches("abc", err.message)
+    end
+  end)
+
+  it("never shows the secret in messages or tostring", function()
+    local c = core.client { base_url = "https://h.example", auth = "query", param = "api_key",
+                            secret = "s3cr3t-key/+" }
+    assert.equal("https://h.example/x?api_key=[REDACTED]&b=1",
+      c:redact("https://h.example/x?api_key=s3cr3t-key%2F%2B&b=1"))
+    assert.equal("token [REDACTED] and [REDACTED]", c:redact("token s3cr3t-key/+ and s3cr3t-key%2F%2B"))
+    assert.equal("https://h/x?token=[REDACTED]", c:redact("https://h/x?token=other"))
+    assert.not_matches("s3cr3t", tostring(c))
+  end)
+
+  it("builds errors with kind, status and a readable tostring", function()
+    local c = core.client { base_url = "https://h.example", auth = "bearer", secret = "tok-123" }
+    local ok, err = pcall(c.fail, c, { status = 404, message = "Not found tok-123", method = "GET",
+                                      url = "https://h.example/a?access_token=tok-123" })
+    assert.is_false(ok)
+    assert.is_true(lmskit.is_error(err))
+    assert.equal(lmskit.Error, getmetatable(err))
+    assert.equal("not_found", err.kind)
+    assert.equal(404, err.status)
+    assert.equal("lmskit.Error not_found (404): Not found [REDACTED] " ..
+                 "[GET https://h.example/a?access_token=[REDACTED]]", tostring(err))
+  end)
+
+  it("closes idempotently, and a closed client refuses use", function()
+    local c = core.client { base_url = "https://h.example" }
+    c:close()
+    c:close()
+    assert.has_error(function() c:redact("x") end)
+    assert.matches("closed", tostring(c))
+  end)
+
+  it("maps statuses to kinds", function()
+    local expect = { [400] = "validation", [401] = "auth", [403] = "forbidden", [404] = "not_found",
+                     [409] = "validation", [410] = "not_found", [422] = "validation",
+                     [429] = "rate_limited", [500] = "server", [502] = "server", [503] = "server" }
+    for status, kind in pairs(expect) do assert.equal(kind, core.kind_of_status(status)) end
+    assert.is_nil(core.kind_of_status(204))
+  end)
+end)

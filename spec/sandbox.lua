@@ -1,0 +1,51 @@
+--- Test support: the sandbox started by sandbox/with, its CA, and its
+-- control API (reset, seed, faults, request log).
+local core = require "lmskit.core"
+local json = require "lmskit.json"
+
+local sandbox = {}
+
+sandbox.url = assert(os.getenv("LMSKIT_SANDBOX_URL"), "run specs through sandbox/with")
+sandbox.ca = assert(os.getenv("LMSKIT_SANDBOX_CA"))
+sandbox.http_url = os.getenv("LMSKIT_SANDBOX_HTTP_URL")
+sandbox.rogue_url = os.getenv("LMSKIT_SANDBOX_ROGUE_URL")
+sandbox.wronghost_url = os.getenv("LMSKIT_SANDBOX_WRONGHOST_URL")
+sandbox.catalog_token = "sandbox-catalog-token"
+
+local control
+
+-- Calls the control API; returns the decoded reply.
+local function call(method, path, body)
+  control = control or core.client { base_url = sandbox.url, ca_file = sandbox.ca }
+  local status, text = control:request {
+    method = method, path = path,
+    body = body and json.encode(body), content_type = body and "application/json",
+  }
+  assert(status < 300, ("sandbox control %s %s: %d %s"):format(method, path, status, text))
+  return text ~= "" and json.decode(text) or true
+end
+
+function sandbox.reset() return call("POST", "/_sandbox/reset") end
+function sandbox.seed_courses(n) return call("POST", "/_sandbox/catalog/seed", { courses = n }) end
+function sandbox.fault(f) return call("POST", "/_sandbox/faults", f) end
+function sandbox.clear_faults() return call("DELETE", "/_sandbox/faults") end
+function sandbox.requests() return call("GET", "/_sandbox/log").requests end
+function sandbox.clear_log() return call("DELETE", "/_sandbox/log") end
+
+--- A Catalog client on the sandbox; opts override the defaults.
+function sandbox.catalog(opts)
+  local o = { base_url = sandbox.url .. "/catalog", token = sandbox.catalog_token,
+              ca_file = sandbox.ca, retries = 0 }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return require("lmskit").catalog(o)
+end
+
+--- Runs fn, expecting an lmskit.Error; returns it.
+function sandbox.error_of(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an lmskit.Error, the call succeeded")
+  assert(core.is_error(err), "expected an lmskit.Error, got: " .. tostring(err))
+  return err
+end
+
+return sandbox

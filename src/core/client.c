@@ -1,0 +1,315 @@
+/* client.c -- a client is one vendor origin with its TLS policy, auth
+ * strategy and secrets.  It owns copies of every string it keeps. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/* Query parameters whose values are secrets wherever they appear. */
+static const char *const secret_params[] = {
+    "api_key", "apikey", "access_token", "token", "secret", "password", "jwt",
+};
+#define NSECRET_PARAMS (sizeof secret_params / sizeof secret_params[0])
+
+/* strdup that accepts NULL. */
+static char *copy_or_null(const char *s, int *failed) {
+    if (!s) return NULL;
+    char *c = strdup(s);
+    if (!c) *failed = 1;
+    return c;
+}
+
+/* 1 when the string has a byte that could end a header line. */
+static int has_control(const char *s) {
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+/* 127.0.0.0/8, ::1 and "localhost" are loopback. */
+static int is_loopback_host(const char *host) {
+    if (strcasecmp(host, "localhost") == 0) return 1;
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, host, addr) == 1) return addr[0] == 127;
+    size_t n = strlen(host);
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+        char inner[64];
+        if (n - 2 >= sizeof inner) return 0;
+        memcpy(inner, host + 1, n - 2);
+        inner[n - 2] = '\0';
+        static const unsigned char v6_loopback[16] = {[15] = 1};
+        return inet_pton(AF_INET6, inner, addr) == 1 &&
+               memcmp(addr, v6_loopback, 16) == 0;
+    }
+    return 0;
+}
+
+typedef struct origin {
+    char *scheme, *host, *port, *query, *fragment, *user;
+} origin;
+
+/* Frees what url_origin filled in. */
+static void origin_free(origin *o) {
+    curl_free(o->scheme);
+    curl_free(o->host);
+    curl_free(o->port);
+    curl_free(o->query);
+    curl_free(o->fragment);
+    curl_free(o->user);
+    memset(o, 0, sizeof *o);
+}
+
+/* Splits url with libcurl's own parser; the host is lower-cased and the
+ * port always present, so origins compare as plain strings. */
+static lmk_kind url_origin(const char *url, origin *o) {
+    memset(o, 0, sizeof *o);
+    CURLU *u = curl_url();
+    if (!u) return LMK_NOMEM;
+    lmk_kind k = LMK_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &o->host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) !=
+            CURLUE_OK)
+        k = LMK_USAGE;
+    if (k == LMK_OK) {
+        curl_url_get(u, CURLUPART_QUERY, &o->query, 0);
+        curl_url_get(u, CURLUPART_FRAGMENT, &o->fragment, 0);
+        curl_url_get(u, CURLUPART_USER, &o->user, 0);
+        for (char *h = o->host; *h; h++) *h = (char)tolower((unsigned char)*h);
+        for (char *s = o->scheme; *s; s++) *s = (char)tolower((unsigned char)*s);
+    }
+    curl_url_cleanup(u);
+    if (k != LMK_OK) origin_free(o);
+    return k;
+}
+
+/* Checks the base URL: https (or loopback http when allowed), no
+ * credentials, query or fragment. */
+static lmk_kind check_base(const lmk_client_opts *opts, origin *o,
+                           const char **why) {
+    if (!opts->base_url || has_control(opts->base_url)) {
+        *why = "base_url is missing or malformed";
+        return LMK_USAGE;
+    }
+    if (url_origin(opts->base_url, o) != LMK_OK) {
+        *why = "base_url is not a valid URL";
+        return LMK_USAGE;
+    }
+    if (o->query || o->fragment || o->user) {
+        *why = "base_url may not carry credentials, a query or a fragment";
+        return LMK_USAGE;
+    }
+    if (strcmp(o->scheme, "https") == 0) return LMK_OK;
+    if (strcmp(o->scheme, "http") == 0 && opts->allow_http_loopback &&
+        is_loopback_host(o->host))
+        return LMK_OK;
+    *why = strcmp(o->scheme, "http") == 0
+               ? "http:// is refused: credentials would travel in the clear "
+                 "(use https://)"
+               : "only https:// URLs are supported";
+    return LMK_USAGE;
+}
+
+/* Builds the Authorization header line for header-based strategies. */
+static lmk_kind make_auth_header(lmk_client *c, const char **why) {
+    lmk_buf b;
+    lmk_buf_init(&b);
+    lmk_kind k = LMK_OK;
+    if (c->auth == LMK_AUTH_BEARER) {
+        k = lmk_buf_adds(&b, "Authorization: Bearer ");
+        if (k == LMK_OK) k = lmk_buf_adds(&b, c->secret);
+    } else if (c->auth == LMK_AUTH_TOKEN) {
+        if (strpbrk(c->secret, "\"\\")) {
+            *why = "the token may not contain quotes or backslashes";
+            return LMK_USAGE;
+        }
+        k = lmk_buf_adds(&b, "Authorization: Token token=\"");
+        if (k == LMK_OK) k = lmk_buf_adds(&b, c->secret);
+        if (k == LMK_OK) k = lmk_buf_adds(&b, "\"");
+    } else {
+        return LMK_OK;
+    }
+    if (k != LMK_OK) {
+        lmk_buf_free(&b);
+        return k;
+    }
+    c->auth_header = lmk_buf_take(&b);
+    return c->auth_header ? LMK_OK : LMK_NOMEM;
+}
+
+/* Checks that the auth options fit the chosen strategy. */
+static lmk_kind check_auth(const lmk_client_opts *opts, const char **why) {
+    if (opts->auth == LMK_AUTH_NONE) return LMK_OK;
+    if (opts->auth < LMK_AUTH_NONE || opts->auth > LMK_AUTH_QUERY) {
+        *why = "unknown auth strategy";
+        return LMK_USAGE;
+    }
+    if (!opts->secret || (!*opts->secret && opts->auth != LMK_AUTH_BASIC)) {
+        *why = "a credential is required";
+        return LMK_USAGE;
+    }
+    if (has_control(opts->secret) || has_control(opts->user)) {
+        *why = "credentials may not contain control characters (CR, LF)";
+        return LMK_USAGE;
+    }
+    if (opts->auth == LMK_AUTH_BASIC && (!opts->user || strchr(opts->user, ':'))) {
+        *why = "Basic auth needs a user without ':'";
+        return LMK_USAGE;
+    }
+    if (opts->auth == LMK_AUTH_QUERY && (!opts->param || !*opts->param)) {
+        *why = "query auth needs a parameter name";
+        return LMK_USAGE;
+    }
+    return LMK_OK;
+}
+
+lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
+                        const char **why) {
+    *out = NULL;
+    *why = NULL;
+    if (lmk_global_init() != LMK_OK) {
+        *why = "libcurl could not be initialised";
+        return LMK_NOMEM;
+    }
+    origin o;
+    lmk_kind k = check_base(opts, &o, why);
+    if (k != LMK_OK) return k;
+    k = check_auth(opts, why);
+    if (k == LMK_OK && (has_control(opts->user_agent) || has_control(opts->ca_file))) {
+        *why = "user_agent and ca_file may not contain control characters";
+        k = LMK_USAGE;
+    }
+    if (k != LMK_OK) {
+        origin_free(&o);
+        return k;
+    }
+    lmk_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        origin_free(&o);
+        return LMK_NOMEM;
+    }
+    int failed = 0;
+    size_t base_len = strlen(opts->base_url);
+    while (base_len && opts->base_url[base_len - 1] == '/') base_len--;
+    c->base_url = strndup(opts->base_url, base_len);
+    failed |= !c->base_url;
+    c->scheme = copy_or_null(o.scheme, &failed);
+    c->host = copy_or_null(o.host, &failed);
+    c->port = copy_or_null(o.port, &failed);
+    origin_free(&o);
+    c->auth = opts->auth;
+    c->secret = copy_or_null(opts->secret, &failed);
+    c->user = copy_or_null(opts->user, &failed);
+    c->param = copy_or_null(opts->param, &failed);
+    c->ca_file = copy_or_null(opts->ca_file, &failed);
+    c->user_agent = copy_or_null(opts->user_agent ? opts->user_agent
+                                                  : LMK_USER_AGENT, &failed);
+    c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
+    c->connect_timeout_ms =
+        opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
+    c->http_version = opts->http_version;
+    c->allow_http = opts->allow_http_loopback;
+    c->params = malloc((NSECRET_PARAMS + 1) * sizeof *c->params);
+    failed |= !c->params;
+    if (!failed) {
+        for (size_t i = 0; i < NSECRET_PARAMS; i++)
+            c->params[c->nparams++] = secret_params[i];
+        if (c->param) c->params[c->nparams++] = c->param;
+    }
+    if (!failed) k = make_auth_header(c, why);
+    if (!failed && k == LMK_OK && c->secret)
+        k = lmk_client_add_secret(c, c->secret);
+    if (failed || k != LMK_OK) {
+        lmk_client_free(c);
+        return failed ? LMK_NOMEM : k;
+    }
+    *out = c;
+    return LMK_OK;
+}
+
+void lmk_client_free(lmk_client *c) {
+    if (!c) return;
+    free(c->base_url);
+    free(c->scheme);
+    free(c->host);
+    free(c->port);
+    free(c->secret);
+    free(c->user);
+    free(c->param);
+    free(c->auth_header);
+    free(c->ca_file);
+    free(c->user_agent);
+    for (size_t i = 0; i < c->nsecrets; i++) free(c->secrets[i]);
+    free(c->secrets);
+    free(c->params);
+    free(c);
+}
+
+/* Appends one owned string to the secret list. */
+static lmk_kind push_secret(lmk_client *c, char *s) {
+    if (!s) return LMK_NOMEM;
+    char **grown = realloc(c->secrets, (c->nsecrets + 1) * sizeof *grown);
+    if (!grown) {
+        free(s);
+        return LMK_NOMEM;
+    }
+    c->secrets = grown;
+    c->secrets[c->nsecrets++] = s;
+    return LMK_OK;
+}
+
+/* Keeps the secret as given and as it looks percent-encoded in a URL. */
+lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret) {
+    if (!secret || strlen(secret) < 3) return LMK_OK;
+    lmk_kind k = push_secret(c, strdup(secret));
+    if (k != LMK_OK) return k;
+    lmk_buf enc;
+    lmk_buf_init(&enc);
+    if (lmk_pct_encode(&enc, secret, strlen(secret)) != LMK_OK) {
+        lmk_buf_free(&enc);
+        return LMK_NOMEM;
+    }
+    if (strcmp(enc.data, secret) == 0) {
+        lmk_buf_free(&enc);
+        return LMK_OK;
+    }
+    return push_secret(c, lmk_buf_take(&enc));
+}
+
+lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
+                           lmk_buf *out) {
+    return lmk_redact(out, text, len, (const char *const *)c->secrets,
+                      c->nsecrets, c->params, c->nparams);
+}
+
+int lmk_client_same_origin(const lmk_client *c, const char *url) {
+    origin o;
+    if (has_control(url) || url_origin(url, &o) != LMK_OK) return 0;
+    int same = strcmp(o.scheme, c->scheme) == 0 &&
+               strcmp(o.host, c->host) == 0 && strcmp(o.port, c->port) == 0 &&
+               !o.user;
+    origin_free(&o);
+    return same;
+}
+
+const char *lmk_client_base_url(const lmk_client *c) { return c->base_url; }
+
+lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out) {
+    if (has_control(base) || has_control(ref)) return LMK_USAGE;
+    CURLU *u = curl_url();
+    if (!u) return LMK_NOMEM;
+    char *full = NULL;
+    lmk_kind k = LMK_OK;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK)
+        k = LMK_USAGE;
+    if (k == LMK_OK && lmk_buf_adds(out, full) != LMK_OK) k = LMK_NOMEM;
+    curl_free(full);
+    curl_url_cleanup(u);
+    return k;
+}

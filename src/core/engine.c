@@ -1,0 +1,147 @@
+/* engine.c -- one curl multi handle plus a share handle (connections, TLS
+ * sessions, DNS).  The engine links the requests it runs but owns none of
+ * them: a request and the engine may be freed in either order. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* Appends r at the tail of list l. */
+static void list_push(request_list *l, lmk_request *r) {
+    r->prev = l->tail;
+    r->next = NULL;
+    if (l->tail) l->tail->next = r;
+    else l->head = r;
+    l->tail = r;
+    l->count++;
+}
+
+/* Unlinks r from list l. */
+static void list_remove(request_list *l, lmk_request *r) {
+    if (r->prev) r->prev->next = r->next;
+    else l->head = r->next;
+    if (r->next) r->next->prev = r->prev;
+    else l->tail = r->prev;
+    r->prev = r->next = NULL;
+    l->count--;
+}
+
+/* Drops the engine's links to r: out of the multi, out of the lists, off
+ * the share handle (so the share can be cleaned up while r lives on). */
+void lmk_engine_forget(lmk_engine *e, lmk_request *r) {
+    if (r->state == REQUEST_RUNNING) {
+        curl_multi_remove_handle(e->multi, r->easy);
+        list_remove(&e->running, r);
+    } else if (r->state == REQUEST_QUEUED) {
+        list_remove(&e->done, r);
+    }
+    curl_easy_setopt(r->easy, CURLOPT_SHARE, NULL);
+    r->engine = NULL;
+}
+
+lmk_kind lmk_engine_new(lmk_engine **out) {
+    *out = NULL;
+    if (lmk_global_init() != LMK_OK) return LMK_NOMEM;
+    lmk_engine *e = calloc(1, sizeof *e);
+    if (!e) return LMK_NOMEM;
+    e->multi = curl_multi_init();
+    e->share = curl_share_init();
+    if (!e->multi || !e->share ||
+        curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+        curl_share_setopt(e->share, CURLSHOPT_SHARE,
+                          CURL_LOCK_DATA_SSL_SESSION) ||
+        curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+        curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
+                          (long)CURLPIPE_MULTIPLEX)) {
+        lmk_engine_free(e);
+        return LMK_NOMEM;
+    }
+    *out = e;
+    return LMK_OK;
+}
+
+void lmk_engine_free(lmk_engine *e) {
+    if (!e) return;
+    while (e->running.head) {
+        lmk_request *r = e->running.head;
+        lmk_engine_forget(e, r);
+        r->state = REQUEST_FINISHED;
+        r->outcome = LMK_TRANSPORT;
+        r->detail = "the engine was closed before the response arrived";
+    }
+    while (e->done.head) {
+        lmk_request *r = e->done.head;
+        lmk_engine_forget(e, r);
+        r->state = REQUEST_FINISHED;
+    }
+    if (e->multi) curl_multi_cleanup(e->multi);
+    if (e->share) curl_share_cleanup(e->share);
+    free(e);
+}
+
+lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r) {
+    if (r->state != REQUEST_IDLE) return LMK_USAGE;
+    if (curl_easy_setopt(r->easy, CURLOPT_SHARE, e->share) != CURLE_OK)
+        return LMK_NOMEM;
+    if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+        curl_easy_setopt(r->easy, CURLOPT_SHARE, NULL);
+        return LMK_NOMEM;
+    }
+    r->state = REQUEST_RUNNING;
+    r->engine = e;
+    list_push(&e->running, r);
+    return LMK_OK;
+}
+
+/* Moves every transfer curl reports finished to the done list. */
+static void collect_finished(lmk_engine *e) {
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(e->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        lmk_request *r = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        if (!r || r->state != REQUEST_RUNNING) continue;
+        CURLcode code = msg->data.result;
+        curl_multi_remove_handle(e->multi, r->easy);
+        list_remove(&e->running, r);
+        lmk_request_finish(r, code);
+        r->state = REQUEST_QUEUED;
+        list_push(&e->done, r);
+    }
+}
+
+lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
+    int still = 0;
+    if (curl_multi_perform(e->multi, &still) != CURLM_OK) return LMK_TRANSPORT;
+    collect_finished(e);
+    if (still && !e->done.head && timeout_ms > 0) {
+        int numfds = 0;
+        if (curl_multi_poll(e->multi, NULL, 0, (int)timeout_ms, &numfds) !=
+            CURLM_OK)
+            return LMK_TRANSPORT;
+        if (curl_multi_perform(e->multi, &still) != CURLM_OK)
+            return LMK_TRANSPORT;
+        collect_finished(e);
+    }
+    return LMK_OK;
+}
+
+lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms) {
+    int numfds = 0, still = 0;
+    if (timeout_ms > 0 &&
+        curl_multi_poll(e->multi, NULL, 0, (int)timeout_ms, &numfds) != CURLM_OK)
+        return LMK_TRANSPORT;
+    if (curl_multi_perform(e->multi, &still) != CURLM_OK) return LMK_TRANSPORT;
+    collect_finished(e);
+    return LMK_OK;
+}
+
+lmk_request *lmk_engine_next_done(lmk_engine *e) {
+    lmk_request *r = e->done.head;
+    if (!r) return NULL;
+    lmk_engine_forget(e, r);
+    r->state = REQUEST_FINISHED;
+    return r;
+}
+
+size_t lmk_engine_running(const lmk_engine *e) { return e->running.count; }

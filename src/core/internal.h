@@ -1,0 +1,70 @@
+/* internal.h -- structures shared by client.c, request.c and engine.c.
+ * Not installed; the public surface is lmskit.h. */
+#ifndef LMSKIT_INTERNAL_H
+#define LMSKIT_INTERNAL_H
+
+#include <curl/curl.h>
+
+#include "lmskit.h"
+
+struct lmk_client {
+    char *base_url;           /* no trailing slash */
+    char *scheme, *host, *port;
+    lmk_auth_kind auth;
+    char *secret, *user, *param;
+    char *auth_header;        /* "Authorization: ..." for bearer/token */
+    char *ca_file;
+    char *user_agent;
+    long timeout_ms, connect_timeout_ms;
+    int http_version;
+    int allow_http;
+    char **secrets;           /* every string to mask, owned */
+    size_t nsecrets;
+    const char **params;      /* secret query parameter names */
+    size_t nparams;
+};
+
+typedef enum request_state {
+    REQUEST_IDLE = 0,  /* built, never submitted */
+    REQUEST_RUNNING,   /* in the engine's multi handle */
+    REQUEST_QUEUED,    /* finished, waiting in the engine's done list */
+    REQUEST_FINISHED   /* finished and handed out; engine forgot it */
+} request_state;
+
+struct lmk_request {
+    lmk_client *client;       /* borrowed; outlives the request */
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url;
+    char *body;
+    size_t body_len;
+    lmk_buf response;
+    long status;
+    lmk_kind outcome;
+    const char *detail;       /* static text or errbuf */
+    char errbuf[CURL_ERROR_SIZE];
+    request_state state;
+    lmk_engine *engine;       /* set while RUNNING or QUEUED */
+    lmk_request *prev, *next; /* links in one of the engine's lists */
+};
+
+typedef struct request_list {
+    lmk_request *head, *tail;
+    size_t count;
+} request_list;
+
+struct lmk_engine {
+    CURLM *multi;
+    CURLSH *share;
+    request_list running;
+    request_list done;
+};
+
+/* Maps a transfer's CURLcode to a kind. */
+lmk_kind lmk_kind_from_curl(CURLcode code);
+/* Marks r finished with an outcome decided from its CURLcode. */
+void lmk_request_finish(lmk_request *r, CURLcode code);
+/* Unlinks r from whichever engine list holds it (engine.c). */
+void lmk_engine_forget(lmk_engine *e, lmk_request *r);
+
+#endif

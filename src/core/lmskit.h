@@ -1,0 +1,239 @@
+/*
+ * lmskit.h -- the pure C core of lmskit (no Lua here).
+ *
+ * The core owns everything that touches the wire: an engine over one libcurl
+ * multi handle with a share handle, clients (origin, TLS policy, auth
+ * strategy, secrets), requests, URL/query encoding, Link header parsing,
+ * error kinds and redaction.  Every function reports failure as an lmk_kind
+ * code; the Lua binding turns codes into lmskit.Error values.
+ *
+ * Ownership: every object returned by a *_new function is owned by the
+ * caller and released by the matching *_free.  Requests and the engine may be
+ * freed in either order (a garbage collector decides): each unlinks itself
+ * from the other.  Nothing here keeps global mutable state; libcurl's global
+ * init runs once, thread-safely, through lmk_global_init().
+ */
+#ifndef LMSKIT_H
+#define LMSKIT_H
+
+#include <stddef.h>
+
+#define LMK_VERSION "0.1.0"
+#define LMK_USER_AGENT "lmskit/" LMK_VERSION
+
+/* Error kinds, shared by every layer (DESIGN.md "Errors are values"). */
+typedef enum lmk_kind {
+    LMK_OK = 0,
+    LMK_USAGE,        /* the caller asked for something impossible or unsafe */
+    LMK_TRANSPORT,    /* connect refused, connection dropped, DNS ... */
+    LMK_TLS,          /* certificate or handshake failure */
+    LMK_TIMEOUT,      /* connect or total timeout */
+    LMK_AUTH,         /* 401 */
+    LMK_FORBIDDEN,    /* 403 */
+    LMK_NOT_FOUND,    /* 404, 410 */
+    LMK_VALIDATION,   /* 400, 409, 422 */
+    LMK_RATE_LIMITED, /* 429 */
+    LMK_SERVER,       /* 5xx and any other unexpected status */
+    LMK_DECODE,       /* a body that is not what the vendor promised */
+    LMK_NOMEM,        /* allocation failure */
+    LMK_KIND_COUNT
+} lmk_kind;
+
+/* The stable, lower-case name of a kind ("not_found"). */
+const char *lmk_kind_name(lmk_kind kind);
+/* The kind an HTTP status means; LMK_OK for statuses below 400. */
+lmk_kind lmk_kind_from_status(long status);
+
+/* Runs curl_global_init exactly once per process (thread-safe). */
+lmk_kind lmk_global_init(void);
+
+/* Seconds on a monotonic clock (retry.c). */
+double lmk_monotonic(void);
+/* Seconds a Retry-After value asks for; -1 when unreadable. */
+double lmk_retry_after(const char *value);
+
+/* ---- growable byte buffer: always NUL-terminated when data != NULL ---- */
+typedef struct lmk_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} lmk_buf;
+
+void lmk_buf_init(lmk_buf *b);
+void lmk_buf_free(lmk_buf *b);
+void lmk_buf_reset(lmk_buf *b);
+lmk_kind lmk_buf_add(lmk_buf *b, const void *p, size_t n);
+lmk_kind lmk_buf_adds(lmk_buf *b, const char *s);
+/* Takes the buffer's memory: the caller frees the result; b is emptied. */
+char *lmk_buf_take(lmk_buf *b);
+
+/* ---- encoding (encode.c) ---- */
+
+/* Appends s percent-encoded: only RFC 3986 unreserved characters stay. */
+lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n);
+
+/* Formats a Lua number for a path, query or form: an integral value is
+ * written as an integer (17431949894, never 1.7e+10 or 3.0). */
+void lmk_number_text(double value, char out[40]);
+
+/* Supplies the value of a ":name" path parameter; returns LMK_OK with
+ * *value set, or LMK_USAGE when the parameter is missing. */
+typedef lmk_kind (*lmk_param_fn)(void *ud, const char *name, size_t name_len,
+                                 const char **value, size_t *value_len);
+
+/* Expands a route such as "/courses/:id": each ":name" segment becomes the
+ * percent-encoded value (a "/" cannot add a segment, CR/LF cannot reach a
+ * header).  Empty values and the dot segments "." and ".." are refused. */
+lmk_kind lmk_path_expand(lmk_buf *out, const char *route, lmk_param_fn fn,
+                         void *ud, const char **why);
+
+/* Builds application/x-www-form-urlencoded text (a query or a form body)
+ * from nested data: the caller walks its tree and pushes key parts.
+ * Scalars:  x=1.  Arrays: push_array -> x[]=1&x[]=2.  Tables: x[k]=v. */
+#define LMK_QUERY_MAX_DEPTH 16
+typedef struct lmk_query {
+    lmk_buf out;                       /* the encoded text so far */
+    lmk_buf key;                       /* the current key, encoded */
+    size_t marks[LMK_QUERY_MAX_DEPTH]; /* key length before each push */
+    size_t depth;
+} lmk_query;
+
+void lmk_query_init(lmk_query *q);
+void lmk_query_free(lmk_query *q);
+lmk_kind lmk_query_push_key(lmk_query *q, const char *name, size_t n);
+lmk_kind lmk_query_push_array(lmk_query *q);
+void lmk_query_pop(lmk_query *q);
+/* Emits "<current key>=<value>" (value percent-encoded). */
+lmk_kind lmk_query_value(lmk_query *q, const char *value, size_t n);
+
+/* ---- Link header (link.c), RFC 8288 ---- */
+
+/* Called once per relation type of each link-value: rel="next last" on one
+ * link calls back twice.  A non-zero return stops the walk. */
+typedef int (*lmk_link_fn)(void *ud, const char *uri, size_t uri_len,
+                           const char *rel, size_t rel_len);
+
+/* Walks a Link header value: several links, quoted or bare parameters,
+ * commas inside quotes or <...>, any whitespace including line breaks.
+ * Returns LMK_DECODE for a header that is not a link list. */
+lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
+                        void *ud);
+
+/* Finds the target of the first link with relation rel; 1 found, 0 not. */
+int lmk_link_find(const char *header, size_t len, const char *rel,
+                  lmk_buf *uri_out);
+
+/* ---- redaction (redact.c) ---- */
+
+/* Copies text into out with every secret replaced by "[REDACTED]" and the
+ * value of every query parameter named in params (e.g. "api_key")
+ * replaced too.  Secrets shorter than 3 bytes are ignored (they would
+ * mangle text without protecting anything). */
+lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
+                    const char *const *secrets, size_t nsecrets,
+                    const char *const *params, size_t nparams);
+
+/* ---- clients (client.c) ---- */
+
+typedef enum lmk_auth_kind {
+    LMK_AUTH_NONE = 0,
+    LMK_AUTH_BEARER, /* Authorization: Bearer <secret> */
+    LMK_AUTH_TOKEN,  /* Authorization: Token token="<secret>" */
+    LMK_AUTH_BASIC,  /* HTTP Basic, user:secret (secret may be empty) */
+    LMK_AUTH_QUERY   /* ?<param>=<secret> on every request */
+} lmk_auth_kind;
+
+typedef struct lmk_client_opts {
+    const char *base_url;      /* https://host[:port][/prefix] */
+    lmk_auth_kind auth;
+    const char *secret;        /* token, key or password */
+    const char *user;          /* Basic user */
+    const char *param;         /* query parameter name for LMK_AUTH_QUERY */
+    const char *ca_file;       /* trust only this CA bundle when set */
+    const char *user_agent;    /* NULL: LMK_USER_AGENT */
+    long timeout_ms;           /* total per attempt; 0: 60 s */
+    long connect_timeout_ms;   /* 0: 10 s */
+    int http_version;          /* 0: HTTP/2 when offered; 1: HTTP/1.1 only */
+    int allow_http_loopback;   /* tests only: http:// to 127.0.0.0/8, ::1 */
+} lmk_client_opts;
+
+typedef struct lmk_client lmk_client;
+
+/* Validates opts and copies everything it keeps.  On failure returns the
+ * kind and sets *why to a static explanation. */
+lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
+                        const char **why);
+void lmk_client_free(lmk_client *c);
+
+/* Adds a string that must never appear in messages (a copy is kept). */
+lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
+/* Redacts this client's secrets and secret query parameters from text. */
+lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
+                           lmk_buf *out);
+/* 1 when url has the client's scheme, host and port. */
+int lmk_client_same_origin(const lmk_client *c, const char *url);
+const char *lmk_client_base_url(const lmk_client *c);
+/* Resolves a URI reference against an absolute base URL (RFC 3986) with
+ * libcurl's URL parser; LMK_USAGE when either is malformed. */
+lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out);
+
+/* ---- requests and the engine (request.c, engine.c) ---- */
+
+typedef struct lmk_request lmk_request;
+typedef struct lmk_engine lmk_engine;
+
+typedef struct lmk_request_opts {
+    const char *method;       /* GET POST PUT PATCH DELETE */
+    const char *target;       /* path+query below the base URL, or an
+                                 absolute URL on the client's own origin */
+    const char *body;         /* NULL: no body */
+    size_t body_len;
+    const char *content_type; /* for the body */
+    const char *const *headers; /* extra "Name: value" lines */
+    size_t nheaders;
+} lmk_request_opts;
+
+/* Builds a request (not yet sent).  The request copies what it keeps and
+ * borrows nothing from opts; it keeps a pointer to c, which must outlive
+ * it.  Header lines with CR/LF and targets on another origin are refused. */
+lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *opts,
+                         lmk_request **out, const char **why);
+void lmk_request_free(lmk_request *r);
+
+/* 1 once the transfer has finished (well or not). */
+int lmk_request_done(const lmk_request *r);
+/* The outcome: LMK_OK when an HTTP response arrived (whatever its status),
+ * otherwise the transport kind with a message in *detail. */
+lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail);
+long lmk_request_status(const lmk_request *r);
+const char *lmk_request_body(const lmk_request *r, size_t *len);
+/* The effective URL (never redacted: callers redact before showing it). */
+const char *lmk_request_url(const lmk_request *r);
+/* 1 when the request may have reached the server (bytes were sent). */
+int lmk_request_maybe_sent(const lmk_request *r);
+/* Iterates response headers: idx from 0; returns 0 past the end. */
+int lmk_request_header_at(const lmk_request *r, size_t idx,
+                          const char **name, const char **value);
+/* Joins every value of a header (case-insensitive) with ", " into out;
+ * returns 0 when absent. */
+int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out);
+/* Removes r from its engine (running or finished and not yet popped). */
+void lmk_request_detach(lmk_request *r);
+
+lmk_kind lmk_engine_new(lmk_engine **out);
+/* Detaches every request still linked, then frees curl's handles. */
+void lmk_engine_free(lmk_engine *e);
+/* Starts r on e; r must not be running already. */
+lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r);
+/* Advances transfers, waiting at most timeout_ms for activity (0: never
+ * blocks).  Finished requests are queued for lmk_engine_next_done. */
+lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms);
+/* Waits up to timeout_ms even when nothing runs (a pause that keeps
+ * other transfers moving), then behaves as lmk_engine_step. */
+lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms);
+/* Pops one finished request (NULL when none). */
+lmk_request *lmk_engine_next_done(lmk_engine *e);
+/* Number of requests submitted and not yet finished. */
+size_t lmk_engine_running(const lmk_engine *e);
+
+#endif

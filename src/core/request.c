@@ -1,0 +1,315 @@
+/* request.c -- one HTTP request: a curl easy handle configured from its
+ * client (TLS policy, auth, timeouts), the body it owns and the response
+ * it collects. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/* curl write callback: appends the body to the request's buffer. */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
+    lmk_request *r = ud;
+    size_t n = size * nmemb;
+    return lmk_buf_add(&r->response, data, n) == LMK_OK ? n : 0;
+}
+
+/* Methods lmskit sends; anything else is a usage error. */
+static int known_method(const char *m) {
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
+                                          "DELETE", "HEAD"};
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (strcmp(m, methods[i]) == 0) return 1;
+    return 0;
+}
+
+/* Refuses bytes a URL or header line must never carry. */
+static int has_unsafe_byte(const char *s, int allow_space) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f || (c == ' ' && !allow_space)) return 1;
+    }
+    return 0;
+}
+
+/* Builds the absolute URL for target, adding the query credential. */
+static lmk_kind build_url(lmk_client *c, const char *target, lmk_buf *url,
+                          const char **why) {
+    if (has_unsafe_byte(target, 0)) {
+        *why = "the URL contains spaces or control characters";
+        return LMK_USAGE;
+    }
+    if (strstr(target, "://")) {
+        if (!lmk_client_same_origin(c, target)) {
+            *why = "refusing to send credentials to another origin";
+            return LMK_USAGE;
+        }
+        if (lmk_buf_adds(url, target) != LMK_OK) return LMK_NOMEM;
+    } else {
+        if (target[0] != '/') {
+            *why = "a request path must start with '/'";
+            return LMK_USAGE;
+        }
+        if (lmk_buf_adds(url, c->base_url) != LMK_OK ||
+            lmk_buf_adds(url, target) != LMK_OK)
+            return LMK_NOMEM;
+    }
+    if (c->auth == LMK_AUTH_QUERY) {
+        if (lmk_buf_adds(url, strchr(url->data, '?') ? "&" : "?") != LMK_OK ||
+            lmk_pct_encode(url, c->param, strlen(c->param)) != LMK_OK ||
+            lmk_buf_adds(url, "=") != LMK_OK ||
+            lmk_pct_encode(url, c->secret, strlen(c->secret)) != LMK_OK)
+            return LMK_NOMEM;
+    }
+    return LMK_OK;
+}
+
+/* Adds one header line to r's list. */
+static lmk_kind add_header(lmk_request *r, const char *line) {
+    struct curl_slist *l = curl_slist_append(r->headers, line);
+    if (!l) return LMK_NOMEM;
+    r->headers = l;
+    return LMK_OK;
+}
+
+/* Assembles the header list: auth, content type, extras; no Expect. */
+static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
+                              const char **why) {
+    lmk_client *c = r->client;
+    lmk_kind k = add_header(r, "Expect:");
+    if (k == LMK_OK) k = add_header(r, "Accept: application/json");
+    if (k == LMK_OK && c->auth_header) k = add_header(r, c->auth_header);
+    if (k == LMK_OK && o->body && o->content_type) {
+        lmk_buf line;
+        lmk_buf_init(&line);
+        if (has_unsafe_byte(o->content_type, 1)) {
+            *why = "content type contains control characters";
+            return LMK_USAGE;
+        }
+        k = lmk_buf_adds(&line, "Content-Type: ");
+        if (k == LMK_OK) k = lmk_buf_adds(&line, o->content_type);
+        if (k == LMK_OK) k = add_header(r, line.data);
+        lmk_buf_free(&line);
+    }
+    for (size_t i = 0; k == LMK_OK && i < o->nheaders; i++) {
+        const char *h = o->headers[i];
+        const char *colon = strchr(h, ':');
+        if (has_unsafe_byte(h, 1) || !colon || colon == h) {
+            *why = "a header must be 'Name: value' without CR or LF";
+            return LMK_USAGE;
+        }
+        k = add_header(r, h);
+    }
+    return k;
+}
+
+/* Applies the client's policy to the easy handle: TLS verification is
+ * always on, only https (or loopback http in tests), no redirects. */
+static lmk_kind configure(lmk_request *r, const char *method) {
+    lmk_client *c = r->client;
+    CURL *e = r->easy;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_PRIVATE, (void *)r);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_PROTOCOLS_STR, c->allow_http ? "http,https" : "https");
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_PATH_AS_IS, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (c->ca_file) {
+        SET(CURLOPT_CAINFO, c->ca_file);
+        SET(CURLOPT_CAPATH, NULL);
+    }
+    SET(CURLOPT_HTTP_VERSION, c->http_version == 1
+                                  ? (long)CURL_HTTP_VERSION_1_1
+                                  : (long)CURL_HTTP_VERSION_2TLS);
+    SET(CURLOPT_PIPEWAIT, 1L);
+    SET(CURLOPT_USERAGENT, c->user_agent);
+    SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    SET(CURLOPT_ACCEPT_ENCODING, "");
+    SET(CURLOPT_ERRORBUFFER, r->errbuf);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)r);
+    SET(CURLOPT_HTTPHEADER, r->headers);
+    if (c->auth == LMK_AUTH_BASIC) {
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        SET(CURLOPT_USERNAME, c->user);
+        SET(CURLOPT_PASSWORD, c->secret);
+    }
+    if (strcmp(method, "GET") == 0) {
+        SET(CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        SET(CURLOPT_NOBODY, 1L);
+    } else {
+        if (strcmp(method, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, method);
+        if (r->body || strcmp(method, "POST") == 0) {
+            SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+            SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
+        }
+    }
+#undef SET
+    return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
+}
+
+lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
+                         lmk_request **out, const char **why) {
+    *out = NULL;
+    *why = NULL;
+    if (!o->method || !known_method(o->method)) {
+        *why = "unknown HTTP method";
+        return LMK_USAGE;
+    }
+    if (!o->target) {
+        *why = "a request needs a path";
+        return LMK_USAGE;
+    }
+    lmk_request *r = calloc(1, sizeof *r);
+    if (!r) return LMK_NOMEM;
+    r->client = c;
+    lmk_buf_init(&r->response);
+    lmk_buf url;
+    lmk_buf_init(&url);
+    lmk_kind k = build_url(c, o->target, &url, why);
+    if (k == LMK_OK) {
+        r->url = lmk_buf_take(&url);
+        if (!r->url) k = LMK_NOMEM;
+    }
+    lmk_buf_free(&url);
+    if (k == LMK_OK && o->body) {
+        r->body = malloc(o->body_len + 1);
+        if (!r->body) k = LMK_NOMEM;
+        else {
+            memcpy(r->body, o->body, o->body_len);
+            r->body[o->body_len] = '\0';
+            r->body_len = o->body_len;
+        }
+    }
+    if (k == LMK_OK) k = build_headers(r, o, why);
+    if (k == LMK_OK) {
+        r->easy = curl_easy_init();
+        if (!r->easy) k = LMK_NOMEM;
+    }
+    if (k == LMK_OK) k = configure(r, o->method);
+    if (k != LMK_OK) {
+        if (!*why) *why = k == LMK_NOMEM ? "out of memory" : "request refused";
+        lmk_request_free(r);
+        return k;
+    }
+    *out = r;
+    return LMK_OK;
+}
+
+void lmk_request_free(lmk_request *r) {
+    if (!r) return;
+    if (r->engine) lmk_engine_forget(r->engine, r);
+    if (r->easy) curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r->url);
+    free(r->body);
+    lmk_buf_free(&r->response);
+    free(r);
+}
+
+lmk_kind lmk_kind_from_curl(CURLcode code) {
+    switch (code) {
+    case CURLE_OK: return LMK_OK;
+    case CURLE_OPERATION_TIMEDOUT: return LMK_TIMEOUT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE: return LMK_TLS;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT: return LMK_USAGE;
+    case CURLE_OUT_OF_MEMORY: return LMK_NOMEM;
+    case CURLE_WRITE_ERROR: return LMK_NOMEM; /* our buffer refused */
+    default: return LMK_TRANSPORT;
+    }
+}
+
+void lmk_request_finish(lmk_request *r, CURLcode code) {
+    r->outcome = lmk_kind_from_curl(code);
+    if (code == CURLE_OK) {
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        r->detail = NULL;
+    } else {
+        r->status = 0;
+        r->detail = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
+    }
+}
+
+int lmk_request_done(const lmk_request *r) {
+    return r->state == REQUEST_QUEUED || r->state == REQUEST_FINISHED;
+}
+
+lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail) {
+    if (detail) *detail = r->detail;
+    return r->outcome;
+}
+
+long lmk_request_status(const lmk_request *r) { return r->status; }
+
+const char *lmk_request_body(const lmk_request *r, size_t *len) {
+    *len = r->response.len;
+    return r->response.data ? r->response.data : "";
+}
+
+const char *lmk_request_url(const lmk_request *r) { return r->url; }
+
+int lmk_request_maybe_sent(const lmk_request *r) {
+    long sent = 0;
+    if (!r->easy || curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent))
+        return 1; /* unknown: assume it may have arrived */
+    return sent > 0;
+}
+
+int lmk_request_header_at(const lmk_request *r, size_t idx,
+                          const char **name, const char **value) {
+    struct curl_header *h = NULL;
+    size_t i = 0;
+    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
+    while ((h = curl_easy_nextheader(r->easy, CURLH_HEADER, -1, h))) {
+        if (i++ == idx) {
+            *name = h->name;
+            *value = h->value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out) {
+    struct curl_header *h = NULL;
+    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
+    if (curl_easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return 0;
+    size_t amount = h->amount;
+    for (size_t i = 0; i < amount; i++) {
+        if (curl_easy_header(r->easy, name, i, CURLH_HEADER, -1, &h) !=
+            CURLHE_OK)
+            break;
+        if ((i && lmk_buf_adds(out, ", ") != LMK_OK) ||
+            lmk_buf_adds(out, h->value) != LMK_OK)
+            return 0;
+    }
+    return 1;
+}
+
+void lmk_request_detach(lmk_request *r) {
+    if (!r->engine) return;
+    int was_running = r->state == REQUEST_RUNNING;
+    lmk_engine_forget(r->engine, r);
+    if (was_running) {
+        r->outcome = LMK_TRANSPORT;
+        r->detail = "the request was cancelled";
+    }
+    r->state = REQUEST_FINISHED;
+}

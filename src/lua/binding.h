@@ -1,0 +1,63 @@
+/* binding.h -- declarations shared by the files of the lmskit.core binding.
+ * Lua 5.1-5.3 and LuaJIT build through Debian's lua-compat53 headers. */
+#ifndef LMSKIT_BINDING_H
+#define LMSKIT_BINDING_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#if LUA_VERSION_NUM < 503
+#define COMPAT53_PREFIX lmskit_compat
+#include <compat-5.3.h>
+#endif
+
+#include "../core/lmskit.h"
+
+#define LMK_ERROR_TYPE "lmskit.Error"
+#define LMK_CLIENT_TYPE "lmskit.Client"
+#define LMK_ENGINE_TYPE "lmskit.Engine"
+#define LMK_REQUEST_TYPE "lmskit.Request"
+
+/* l_error.c */
+void lmk_open_error(lua_State *L);
+/* Pushes a new lmskit.Error with the given fields (status 0: absent). */
+void lmk_push_error(lua_State *L, lmk_kind kind, long status,
+                    const char *message, const char *method, const char *url);
+/* Raises an lmskit.Error (never returns). */
+int lmk_raise(lua_State *L, lmk_kind kind, long status, const char *message,
+              const char *method, const char *url);
+
+/* l_encode.c */
+void lmk_open_encode(lua_State *L);
+/* Encodes the table at idx as form/query text into out; raises on misuse. */
+void lmk_encode_table(lua_State *L, int idx, lmk_buf *out);
+/* Expands a route with the parameters in the table at idx into out. */
+void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out);
+/* Writes the value at idx (string, number, boolean) as text. */
+const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
+                            size_t *len);
+
+/* l_engine.c */
+void lmk_open_engine(lua_State *L);
+typedef struct l_engine {
+    lmk_engine *engine;
+} l_engine;
+/* Pushes this state's default engine, creating it on first use. */
+l_engine *lmk_default_engine(lua_State *L);
+l_engine *lmk_check_engine(lua_State *L, int idx);
+
+void lmk_push_request(lua_State *L, lmk_request *req, int client_idx);
+lmk_request *lmk_to_request(lua_State *L, int idx);
+void lmk_submit(lua_State *L, int engine_idx, int req_idx);
+void lmk_forget(lua_State *L, int engine_idx, lmk_request *req);
+/* Creates a metatable in liolib's style: __name, __index methods, __gc and
+ * __close sharing one idempotent destroy (also the close() method). */
+void lmk_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+                     lua_CFunction destroy, lua_CFunction tostring);
+
+/* l_client.c */
+void lmk_open_client(lua_State *L);
+/* request:result() -> status, body, headers; raises lmskit.Error. */
+int lmk_request_result(lua_State *L);
+
+#endif

@@ -1,0 +1,441 @@
+/* l_client.c -- lmskit.Client: one vendor origin (core lmk_client) bound
+ * to an engine.  Builds requests from Lua specs, runs them blocking or
+ * submitted, and turns outcomes into results or lmskit.Error values with
+ * every secret redacted. */
+#include <ctype.h>
+#include <string.h>
+
+#include "binding.h"
+
+typedef struct l_client {
+    lmk_client *client;
+} l_client;
+
+static int client_destroy(lua_State *L) {
+    l_client *c = luaL_checkudata(L, 1, LMK_CLIENT_TYPE);
+    if (c->client) {
+        lmk_client_free(c->client);
+        c->client = NULL;
+    }
+    return 0;
+}
+
+static l_client *check_client(lua_State *L, int idx) {
+    l_client *c = luaL_checkudata(L, idx, LMK_CLIENT_TYPE);
+    if (!c->client) luaL_argerror(L, idx, "client is closed");
+    return c;
+}
+
+/* Redacts text with the client's secrets and pushes the result. */
+static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
+    if (!s) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    lmk_buf out;
+    lmk_buf_init(&out);
+    if (lmk_client_redact(c, s, strlen(s), &out) != LMK_OK) {
+        lmk_buf_free(&out);
+        lua_pushliteral(L, "[REDACTED]");
+    } else {
+        lua_pushlstring(L, out.data ? out.data : "", out.len);
+        lmk_buf_free(&out);
+    }
+    return lua_tostring(L, -1);
+}
+
+/* Raises an Error whose message and url pass through redaction. */
+static int raise_redacted(lua_State *L, lmk_client *c, lmk_kind kind,
+                          long status, const char *message, const char *method,
+                          const char *url) {
+    const char *m = push_redacted(L, c, message);
+    const char *u = push_redacted(L, c, url);
+    return lmk_raise(L, kind, status, m, method, u);
+}
+
+/* Reads an optional string field of the table at idx. */
+static const char *opt_string_field(lua_State *L, int idx, const char *name) {
+    lua_getfield(L, idx, name);
+    const char *s = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "option '%s' must be a string", name);
+        s = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1); /* the string stays referenced by the options table */
+    return s;
+}
+
+/* Reads an optional duration in seconds as milliseconds (0: default). */
+static long opt_ms_field(lua_State *L, int idx, const char *name) {
+    lua_getfield(L, idx, name);
+    long ms = 0;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
+            luaL_error(L, "option '%s' must be a positive number of seconds",
+                       name);
+        ms = (long)(lua_tonumber(L, -1) * 1000);
+        if (ms < 1) ms = 1;
+    }
+    lua_pop(L, 1);
+    return ms;
+}
+
+static int opt_bool_field(lua_State *L, int idx, const char *name, int dflt) {
+    lua_getfield(L, idx, name);
+    int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
+    static const char *const names[] = {"none", "bearer", "token", "basic",
+                                        "query", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0) return (lmk_auth_kind)i;
+    luaL_error(L, "unknown auth strategy '%s'", name);
+    return LMK_AUTH_NONE;
+}
+
+/* core.client{ base_url=, auth=, secret=, user=, param=, ca_file=,
+ *              user_agent=, timeout=, connect_timeout=, http2=,
+ *              allow_http_loopback=, secrets={...}, engine= } */
+static int l_client_new(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lmk_client_opts o;
+    memset(&o, 0, sizeof o);
+    o.base_url = opt_string_field(L, 1, "base_url");
+    const char *auth = opt_string_field(L, 1, "auth");
+    o.auth = auth ? auth_kind(L, auth) : LMK_AUTH_NONE;
+    o.secret = opt_string_field(L, 1, "secret");
+    o.user = opt_string_field(L, 1, "user");
+    o.param = opt_string_field(L, 1, "param");
+    o.ca_file = opt_string_field(L, 1, "ca_file");
+    o.user_agent = opt_string_field(L, 1, "user_agent");
+    o.timeout_ms = opt_ms_field(L, 1, "timeout");
+    o.connect_timeout_ms = opt_ms_field(L, 1, "connect_timeout");
+    o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
+    o.allow_http_loopback = opt_bool_field(L, 1, "allow_http_loopback", 0);
+
+    lua_getfield(L, 1, "engine");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lmk_default_engine(L);
+    } else {
+        lmk_check_engine(L, -1);
+    }
+    int engine_idx = lua_gettop(L);
+
+    l_client *c = lua_newuserdata(L, sizeof *c);
+    c->client = NULL;
+    luaL_setmetatable(L, LMK_CLIENT_TYPE);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, engine_idx);
+    lua_setfield(L, -2, "engine");
+    lua_setuservalue(L, -2);
+
+    const char *why = NULL;
+    lmk_kind k = lmk_client_new(&o, &c->client, &why);
+    if (k != LMK_OK) {
+        /* the message names the problem, never the secret */
+        return lmk_raise(L, k, 0, why, NULL, NULL);
+    }
+    if (o.user && o.auth == LMK_AUTH_BASIC &&
+        lmk_client_add_secret(c->client, o.user) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    lua_getfield(L, 1, "secrets");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        for (int i = 1;; i++) {
+            lua_rawgeti(L, -1, i);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                break;
+            }
+            if (lua_type(L, -1) == LUA_TSTRING &&
+                lmk_client_add_secret(c->client, lua_tostring(L, -1)) != LMK_OK)
+                return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* Pushes the target (path or absolute url, plus query) of a spec. */
+static void push_target(lua_State *L, int spec) {
+    lua_getfield(L, spec, "url");
+    if (!lua_isnil(L, -1)) {
+        luaL_checktype(L, -1, LUA_TSTRING);
+    } else {
+        lua_pop(L, 1);
+        const char *route = opt_string_field(L, spec, "path");
+        if (!route) luaL_error(L, "a request needs a path or a url");
+        lua_getfield(L, spec, "params");
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+        }
+        lmk_buf path;
+        lmk_buf_init(&path);
+        lmk_expand_route(L, route, -1, &path);
+        lua_pop(L, 1);
+        lua_pushlstring(L, path.data ? path.data : "", path.len);
+        lmk_buf_free(&path);
+    }
+    lua_getfield(L, spec, "query");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        lmk_buf q;
+        lmk_buf_init(&q);
+        lmk_encode_table(L, -1, &q);
+        lua_pop(L, 1);
+        if (q.len) {
+            lua_pushstring(L, strchr(lua_tostring(L, -1), '?') ? "&" : "?");
+            lua_pushlstring(L, q.data, q.len);
+            lua_concat(L, 3);
+        }
+        lmk_buf_free(&q);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
+/* Builds a core request from a spec table:
+ *   { method=, path=, params=, url=, query=, body=, content_type=,
+ *     form=, headers={ "Name: value", ... } }
+ * and pushes it as a Request userdata (not yet submitted). */
+static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
+    l_client *c = check_client(L, client_idx);
+    luaL_checktype(L, spec, LUA_TTABLE);
+    lmk_request_opts o;
+    memset(&o, 0, sizeof o);
+    o.method = opt_string_field(L, spec, "method");
+    if (!o.method) o.method = "GET";
+    push_target(L, spec);
+    o.target = lua_tostring(L, -1);
+
+    lua_getfield(L, spec, "form");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        lmk_buf form;
+        lmk_buf_init(&form);
+        lmk_encode_table(L, -1, &form);
+        lua_pop(L, 1);
+        lua_pushlstring(L, form.data ? form.data : "", form.len);
+        lmk_buf_free(&form);
+        o.content_type = "application/x-www-form-urlencoded";
+    } else {
+        lua_pop(L, 1);
+        lua_getfield(L, spec, "body");
+        if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "request body must be a string");
+        o.content_type = opt_string_field(L, spec, "content_type");
+    }
+    if (lua_type(L, -1) == LUA_TSTRING) o.body = lua_tolstring(L, -1, &o.body_len);
+
+    lua_getfield(L, spec, "headers");
+    const char **lines = NULL;
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        size_t n = (size_t)lua_rawlen(L, -1);
+        lines = lua_newuserdata(L, (n ? n : 1) * sizeof *lines);
+        for (size_t i = 0; i < n; i++) {
+            lua_rawgeti(L, -2, (lua_Integer)i + 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "headers must be 'Name: value' strings");
+            lines[i] = lua_tostring(L, -1);
+            lua_pop(L, 1); /* kept alive by the headers table */
+        }
+        o.headers = lines;
+        o.nheaders = n;
+    }
+    lmk_request *req = NULL;
+    const char *why = NULL;
+    lmk_kind k = lmk_request_new(c->client, &o, &req, &why);
+    if (k != LMK_OK)
+        raise_redacted(L, c->client, k, 0, why, o.method, o.target);
+    lua_settop(L, spec);
+    lmk_push_request(L, req, client_idx);
+    lua_getuservalue(L, -1);
+    lua_pushstring(L, o.method);
+    lua_setfield(L, -2, "method");
+    lua_pop(L, 1);
+    return req;
+}
+
+/* client:submit(spec) -> Request, already running on the client's engine. */
+static int client_submit(lua_State *L) {
+    build_request(L, 1, 2);
+    lua_getuservalue(L, 1);
+    lua_getfield(L, -1, "engine");
+    lmk_submit(L, -1, -3);
+    lua_pop(L, 2);
+    return 1;
+}
+
+/* Pushes the response headers as { lower-case name = value, ... }. */
+static void push_headers(lua_State *L, lmk_request *r) {
+    lua_newtable(L);
+    const char *name, *value;
+    char lower[128];
+    for (size_t i = 0; lmk_request_header_at(r, i, &name, &value); i++) {
+        size_t n = strlen(name);
+        if (n >= sizeof lower) continue;
+        for (size_t j = 0; j <= n; j++)
+            lower[j] = (char)tolower((unsigned char)name[j]);
+        lua_getfield(L, -1, lower);
+        if (lua_isstring(L, -1)) {
+            lua_pushliteral(L, ", ");
+            lua_pushstring(L, value);
+            lua_concat(L, 3);
+        } else {
+            lua_pop(L, 1);
+            lua_pushstring(L, value);
+        }
+        lua_setfield(L, -2, lower);
+    }
+}
+
+int lmk_request_result(lua_State *L) {
+    lmk_request *r = lmk_to_request(L, 1);
+    if (!lmk_request_done(r)) luaL_argerror(L, 1, "request has not finished");
+    const char *detail = NULL;
+    lmk_kind k = lmk_request_outcome(r, &detail);
+    if (k != LMK_OK) {
+        lua_getuservalue(L, 1);
+        lua_getfield(L, -1, "client");
+        l_client *c = check_client(L, -1);
+        lua_getfield(L, -2, "method");
+        const char *method = lua_tostring(L, -1);
+        const char *m = push_redacted(L, c->client, detail);
+        const char *u = push_redacted(L, c->client, lmk_request_url(r));
+        lmk_push_error(L, k, 0, m, method, u);
+        /* a create may be retried only when it surely never left */
+        lua_pushboolean(L, lmk_request_maybe_sent(r));
+        lua_setfield(L, -2, "sent");
+        return lua_error(L);
+    }
+    size_t len;
+    const char *body = lmk_request_body(r, &len);
+    lua_pushinteger(L, (lua_Integer)lmk_request_status(r));
+    lua_pushlstring(L, body, len);
+    push_headers(L, r);
+    return 3;
+}
+
+/* client:request(spec) -> status, body, headers.  Blocks until the
+ * response, driving the engine (other requests advance too).  HTTP error
+ * statuses are returned, not raised: the Lua layer reads the vendor's
+ * message first.  Transport failures raise lmskit.Error. */
+static int client_request(lua_State *L) {
+    lmk_request *r = build_request(L, 1, 2);
+    int req_idx = lua_gettop(L);
+    lua_getuservalue(L, 1);
+    lua_getfield(L, -1, "engine");
+    int engine_idx = lua_gettop(L);
+    l_engine *e = lmk_check_engine(L, engine_idx);
+    lmk_submit(L, engine_idx, req_idx);
+    while (!lmk_request_done(r)) {
+        if (lmk_engine_step(e->engine, 1000) != LMK_OK) break;
+    }
+    lmk_request_detach(r);
+    lmk_forget(L, engine_idx, r);
+    lua_settop(L, req_idx);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+    return lmk_request_result(L);
+}
+
+/* client:fail{kind=, status=, message=, method=, url=} raises an
+ * lmskit.Error; kind defaults to what the status means; message and url
+ * are redacted. */
+static int client_fail(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "status");
+    long status = (long)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lmk_kind kind = lmk_kind_from_status(status);
+    const char *kind_name = opt_string_field(L, 2, "kind");
+    if (kind_name) {
+        kind = LMK_KIND_COUNT;
+        for (int i = 1; i < LMK_KIND_COUNT; i++)
+            if (strcmp(kind_name, lmk_kind_name((lmk_kind)i)) == 0)
+                kind = (lmk_kind)i;
+        if (kind == LMK_KIND_COUNT) luaL_argerror(L, 2, "unknown error kind");
+    }
+    if (kind == LMK_OK) kind = LMK_SERVER;
+    return raise_redacted(L, c->client, kind, status,
+                          opt_string_field(L, 2, "message"),
+                          opt_string_field(L, 2, "method"),
+                          opt_string_field(L, 2, "url"));
+}
+
+/* client:redact(text) -> text with every secret masked. */
+static int client_redact(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    push_redacted(L, c->client, luaL_checkstring(L, 2));
+    return 1;
+}
+
+/* client:same_origin(url) -> true when url is on the client's origin. */
+static int client_same_origin(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    lua_pushboolean(L, lmk_client_same_origin(c->client, luaL_checkstring(L, 2)));
+    return 1;
+}
+
+/* client:base_url() -> the base URL (it holds no secret). */
+static int client_base_url(lua_State *L) {
+    lua_pushstring(L, lmk_client_base_url(check_client(L, 1)->client));
+    return 1;
+}
+
+/* client:resolve(ref, base) -> ref resolved against base (RFC 3986),
+ * through libcurl's URL parser; nil when either is malformed. */
+static int client_resolve(lua_State *L) {
+    check_client(L, 1);
+    const char *ref = luaL_checkstring(L, 2);
+    const char *base = luaL_checkstring(L, 3);
+    lmk_buf out;
+    lmk_buf_init(&out);
+    if (lmk_url_resolve(base, ref, &out) != LMK_OK) {
+        lmk_buf_free(&out);
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushlstring(L, out.data, out.len);
+    lmk_buf_free(&out);
+    return 1;
+}
+
+/* client:engine() -> the Engine this client runs on. */
+static int client_engine(lua_State *L) {
+    check_client(L, 1);
+    lua_getuservalue(L, 1);
+    lua_getfield(L, -1, "engine");
+    return 1;
+}
+
+static int client_tostring(lua_State *L) {
+    l_client *c = luaL_checkudata(L, 1, LMK_CLIENT_TYPE);
+    if (c->client)
+        lua_pushfstring(L, "lmskit.Client (%s)", lmk_client_base_url(c->client));
+    else
+        lua_pushliteral(L, "lmskit.Client (closed)");
+    return 1;
+}
+
+void lmk_open_client(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"request", client_request},
+        {"submit", client_submit},
+        {"fail", client_fail},
+        {"redact", client_redact},
+        {"same_origin", client_same_origin},
+        {"base_url", client_base_url},
+        {"engine", client_engine},
+        {"resolve", client_resolve},
+        {NULL, NULL},
+    };
+    lmk_create_meta(L, LMK_CLIENT_TYPE, methods, client_destroy, client_tostring);
+    lua_pushcfunction(L, l_client_new);
+    lua_setfield(L, -2, "client");
+}

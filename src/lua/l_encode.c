@@ -1,0 +1,308 @@
+/* l_encode.c -- walks Lua tables into the core's query builder and route
+ * expander, and exposes them (plus the Link parser) for the Lua layer. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "binding.h"
+
+const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
+                            size_t *len) {
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING:
+        return lua_tolstring(L, idx, len);
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            snprintf(scratch, 40, "%lld", (long long)lua_tointeger(L, idx));
+        else
+            lmk_number_text((double)lua_tonumber(L, idx), scratch);
+        *len = strlen(scratch);
+        return scratch;
+    case LUA_TBOOLEAN:
+        strcpy(scratch, lua_toboolean(L, idx) ? "true" : "false");
+        *len = strlen(scratch);
+        return scratch;
+    case LUA_TLIGHTUSERDATA: /* cjson.null: an empty value */
+        if (lua_touserdata(L, idx) == NULL) {
+            scratch[0] = '\0';
+            *len = 0;
+            return scratch;
+        }
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* Owns the builder during a walk so a raise in the middle frees it. */
+typedef struct walk {
+    lmk_query q;
+} walk;
+
+static int walk_gc(lua_State *L) {
+    walk *w = lua_touserdata(L, 1);
+    lmk_query_free(&w->q);
+    return 0;
+}
+
+/* 1 when the table at idx is a non-empty sequence 1..n and nothing else. */
+static int is_array(lua_State *L, int idx, lua_Integer *n) {
+    lua_Integer count = 0, max = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        if (lua_tointeger(L, -1) > max) max = lua_tointeger(L, -1);
+        count++;
+    }
+    *n = count;
+    return count > 0 && count == max;
+}
+
+static void walk_value(lua_State *L, walk *w, int idx, int depth);
+
+/* Pushes the table's keys as strings, sorted, in a new array on the stack
+ * (a stable order makes requests reproducible). */
+static void sorted_keys(lua_State *L, int idx) {
+    lua_newtable(L);
+    int keys = lua_gettop(L);
+    lua_Integer n = 0;
+    char scratch[40];
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        size_t len;
+        const char *k = lmk_scalar_text(L, -1, scratch, &len);
+        if (!k || lua_type(L, -1) == LUA_TBOOLEAN)
+            luaL_error(L, "query keys must be strings or numbers");
+        lua_pushlstring(L, k, len);
+        lua_rawseti(L, keys, ++n);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, keys);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+}
+
+/* Emits one table level: arrays as name[]=, maps as name[key]=. */
+static void walk_table(lua_State *L, walk *w, int idx, int depth) {
+    lua_Integer n;
+    if (depth >= LMK_QUERY_MAX_DEPTH) luaL_error(L, "query nested too deep");
+    luaL_checkstack(L, 6, "query nested too deep");
+    if (is_array(L, idx, &n)) {
+        if (w->q.depth == 0) luaL_error(L, "a query cannot be a bare array");
+        if (lmk_query_push_array(&w->q) != LMK_OK) luaL_error(L, "out of memory");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            walk_value(L, w, lua_gettop(L), depth + 1);
+            lua_pop(L, 1);
+        }
+        lmk_query_pop(&w->q);
+        return;
+    }
+    sorted_keys(L, idx);
+    int keys = lua_gettop(L);
+    lua_Integer nkeys = (lua_Integer)lua_rawlen(L, keys);
+    for (lua_Integer i = 1; i <= nkeys; i++) {
+        lua_rawgeti(L, keys, i);
+        size_t klen;
+        const char *k = lua_tolstring(L, -1, &klen);
+        lua_pushvalue(L, -1);
+        lua_gettable(L, idx);
+        if (lua_isnil(L, -1)) { /* a numeric key read back as a string */
+            lua_pop(L, 1);
+            lua_pushnumber(L, lua_tonumber(L, -1));
+            lua_gettable(L, idx);
+        }
+        if (lmk_query_push_key(&w->q, k, klen) != LMK_OK)
+            luaL_error(L, "out of memory");
+        walk_value(L, w, lua_gettop(L), depth + 1);
+        lmk_query_pop(&w->q);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+}
+
+/* Emits a scalar as key=value or descends into a table. */
+static void walk_value(lua_State *L, walk *w, int idx, int depth) {
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        walk_table(L, w, idx, depth);
+        return;
+    }
+    char scratch[40];
+    size_t len;
+    const char *v = lmk_scalar_text(L, idx, scratch, &len);
+    if (!v) luaL_error(L, "cannot encode a %s in a query", luaL_typename(L, idx));
+    if (lmk_query_value(&w->q, v, len) != LMK_OK) luaL_error(L, "out of memory");
+}
+
+void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
+    idx = lua_absindex(L, idx);
+    walk *w = lua_newuserdata(L, sizeof *w);
+    lmk_query_init(&w->q);
+    lua_newtable(L);
+    lua_pushcfunction(L, walk_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    walk_table(L, w, idx, 0);
+    if (w->q.out.len && lmk_buf_add(out, w->q.out.data, w->q.out.len) != LMK_OK)
+        luaL_error(L, "out of memory");
+    lmk_query_free(&w->q);
+    lua_pop(L, 1);
+}
+
+/* core.encode_query(t): "a=1&b[]=x&c[k]=v" (keys sorted). */
+static int l_encode_query(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lmk_buf out;
+    lmk_buf_init(&out);
+    /* out is filled only after the walk succeeded, so a raise leaks nothing */
+    lmk_encode_table(L, 1, &out);
+    lua_pushlstring(L, out.data ? out.data : "", out.len);
+    lmk_buf_free(&out);
+    return 1;
+}
+
+typedef struct route_params {
+    lua_State *L;
+    int idx;
+    char scratch[40];
+} route_params;
+
+/* lmk_param_fn reading params[name] from the Lua table. */
+static lmk_kind route_param(void *ud, const char *name, size_t name_len,
+                            const char **value, size_t *value_len) {
+    route_params *p = ud;
+    lua_pushlstring(p->L, name, name_len);
+    lua_gettable(p->L, p->idx);
+    int t = lua_type(p->L, -1);
+    const char *v = NULL;
+    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+        v = lmk_scalar_text(p->L, -1, p->scratch, value_len);
+    /* strings stay referenced by the params table after the pop */
+    lua_pop(p->L, 1);
+    if (!v) return LMK_USAGE;
+    *value = v;
+    return LMK_OK;
+}
+
+void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
+    route_params p;
+    p.L = L;
+    p.idx = lua_absindex(L, idx);
+    const char *why = NULL;
+    lmk_kind k = lmk_path_expand(out, route, route_param, &p, &why);
+    if (k != LMK_OK) {
+        lmk_buf_free(out);
+        lmk_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
+    }
+}
+
+/* core.expand(route, params): "/courses/:id" -> "/courses/4". */
+static int l_expand(lua_State *L) {
+    const char *route = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lmk_buf out;
+    lmk_buf_init(&out);
+    lmk_expand_route(L, route, 2, &out);
+    lua_pushlstring(L, out.data ? out.data : "", out.len);
+    lmk_buf_free(&out);
+    return 1;
+}
+
+/* lmk_link_fn: t[rel] = uri, first occurrence wins.  Relation types are
+ * case-insensitive (RFC 8288 section 2.1.1): keys are lower-cased. */
+static int link_into_table(void *ud, const char *uri, size_t uri_len,
+                           const char *rel, size_t rel_len) {
+    lua_State *L = ud;
+    char lower[64];
+    if (rel_len >= sizeof lower) return 0; /* no registered type is this long */
+    for (size_t i = 0; i < rel_len; i++)
+        lower[i] = (char)tolower((unsigned char)rel[i]);
+    lua_pushlstring(L, lower, rel_len);
+    lua_rawget(L, -2);
+    int seen = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!seen) {
+        lua_pushlstring(L, lower, rel_len);
+        lua_pushlstring(L, uri, uri_len);
+        lua_rawset(L, -3);
+    }
+    return 0;
+}
+
+/* core.links(header): { next = uri, last = uri, ... }; nil, msg when the
+ * header is not a link list. */
+static int l_links(lua_State *L) {
+    size_t len;
+    const char *h = luaL_checklstring(L, 1, &len);
+    lua_newtable(L);
+    if (lmk_link_parse(h, len, link_into_table, L) != LMK_OK) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "malformed Link header");
+        return 2;
+    }
+    return 1;
+}
+
+/* core.number_text(n): how a number is written into a path or query. */
+static int l_number_text(lua_State *L) {
+    char scratch[40];
+    size_t len;
+    luaL_checknumber(L, 1);
+    const char *s = lmk_scalar_text(L, 1, scratch, &len);
+    lua_pushlstring(L, s, len);
+    return 1;
+}
+
+/* Rewrites integral floats in the table at idx (recursively) as integers,
+ * so decoded ids print as 4, not 4.0.  Only values whose magnitude is
+ * below 2^53 are touched: they are exact either way. */
+static void integerize(lua_State *L, int idx, int depth) {
+#if LUA_VERSION_NUM >= 503
+    if (depth > 1000) luaL_error(L, "JSON nested too deep");
+    luaL_checkstack(L, 4, "JSON nested too deep");
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int t = lua_type(L, -1);
+        if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+            lua_Number n = lua_tonumber(L, -1);
+            lua_Integer i;
+            if (n > -9007199254740992.0 && n < 9007199254740992.0 &&
+                lua_numbertointeger(n, &i) && (lua_Number)i == n) {
+                lua_pushvalue(L, -2);
+                lua_pushinteger(L, i);
+                lua_rawset(L, idx);
+            }
+        } else if (t == LUA_TTABLE) {
+            integerize(L, lua_gettop(L), depth + 1);
+        }
+        lua_pop(L, 1);
+    }
+#else
+    (void)L; (void)idx; (void)depth;
+#endif
+}
+
+/* core.integerize(t) -> t, with integral floats made integers in place. */
+static int l_integerize(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TTABLE) integerize(L, 1, 0);
+    lua_settop(L, 1);
+    return 1;
+}
+
+void lmk_open_encode(lua_State *L) {
+    static const luaL_Reg fns[] = {
+        {"integerize", l_integerize},
+        {"encode_query", l_encode_query},
+        {"expand", l_expand},
+        {"links", l_links},
+        {"number_text", l_number_text},
+        {NULL, NULL},
+    };
+    luaL_setfuncs(L, fns, 0);
+}

@@ -1,0 +1,246 @@
+/* l_engine.c -- lmskit.Engine and lmskit.Request userdata.
+ *
+ * An engine's uservalue is a table mapping each in-flight request (as a
+ * light userdata key) to its Request userdata, so requests stay alive
+ * while curl runs them and step() can hand finished ones back to Lua.  A
+ * request's uservalue table keeps its client alive (the core request
+ * borrows the client). */
+#include <string.h>
+
+#include "binding.h"
+
+typedef struct l_request {
+    lmk_request *request;
+} l_request;
+
+/* Registry key of this state's default engine. */
+static const char default_engine_key = 'e';
+
+/* Frees the core engine once; shared by __gc, __close and close(). */
+static int engine_destroy(lua_State *L) {
+    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    if (e->engine) {
+        lmk_engine_free(e->engine);
+        e->engine = NULL;
+    }
+    return 0;
+}
+
+l_engine *lmk_check_engine(lua_State *L, int idx) {
+    l_engine *e = luaL_checkudata(L, idx, LMK_ENGINE_TYPE);
+    if (!e->engine) luaL_argerror(L, idx, "engine is closed");
+    return e;
+}
+
+/* Pushes a new engine userdata. */
+static l_engine *push_engine(lua_State *L) {
+    l_engine *e = lua_newuserdata(L, sizeof *e);
+    e->engine = NULL;
+    luaL_setmetatable(L, LMK_ENGINE_TYPE);
+    lua_newtable(L);
+    lua_setuservalue(L, -2);
+    if (lmk_engine_new(&e->engine) != LMK_OK)
+        lmk_raise(L, LMK_NOMEM, 0, "cannot create the HTTP engine", NULL, NULL);
+    return e;
+}
+
+l_engine *lmk_default_engine(lua_State *L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &default_engine_key);
+    if (!lua_isnil(L, -1)) return lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    l_engine *e = push_engine(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &default_engine_key);
+    return e;
+}
+
+/* core.engine(): this state's default engine.  core.new_engine(): another. */
+static int l_default_engine(lua_State *L) {
+    lmk_default_engine(L);
+    return 1;
+}
+
+static int l_new_engine(lua_State *L) {
+    push_engine(L);
+    return 1;
+}
+
+/* Frees the core request once; shared by __gc, __close and close(). */
+static int request_destroy(lua_State *L) {
+    l_request *r = luaL_checkudata(L, 1, LMK_REQUEST_TYPE);
+    if (r->request) {
+        lmk_request_free(r->request);
+        r->request = NULL;
+    }
+    return 0;
+}
+
+static l_request *check_request(lua_State *L, int idx) {
+    l_request *r = luaL_checkudata(L, idx, LMK_REQUEST_TYPE);
+    if (!r->request) luaL_argerror(L, idx, "request is closed");
+    return r;
+}
+
+/* Pushes a Request userdata taking ownership of req; the value at
+ * client_idx is kept alive by it. */
+void lmk_push_request(lua_State *L, lmk_request *req, int client_idx) {
+    client_idx = lua_absindex(L, client_idx);
+    l_request *r = lua_newuserdata(L, sizeof *r);
+    r->request = req;
+    luaL_setmetatable(L, LMK_REQUEST_TYPE);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, client_idx);
+    lua_setfield(L, -2, "client");
+    lua_setuservalue(L, -2);
+}
+
+lmk_request *lmk_to_request(lua_State *L, int idx) {
+    return check_request(L, idx)->request;
+}
+
+/* Submits the Request at req_idx to the engine at engine_idx and records
+ * it in the engine's in-flight table. */
+void lmk_submit(lua_State *L, int engine_idx, int req_idx) {
+    l_engine *e = lmk_check_engine(L, engine_idx);
+    l_request *r = check_request(L, req_idx);
+    req_idx = lua_absindex(L, req_idx);
+    if (lmk_engine_submit(e->engine, r->request) != LMK_OK)
+        luaL_argerror(L, req_idx, "request cannot be submitted twice");
+    lua_getuservalue(L, engine_idx);
+    lua_pushvalue(L, req_idx);
+    lua_rawsetp(L, -2, r->request);
+    lua_pop(L, 1);
+}
+
+/* Forgets a finished request in the engine's in-flight table. */
+void lmk_forget(lua_State *L, int engine_idx, lmk_request *req) {
+    lua_getuservalue(L, engine_idx);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, req);
+    lua_pop(L, 1);
+}
+
+/* engine:step([timeout_seconds]) -> array of finished Requests.  Never
+ * blocks longer than the timeout (default 0: does not block). */
+static int engine_step(lua_State *L) {
+    l_engine *e = lmk_check_engine(L, 1);
+    lua_Number timeout = luaL_optnumber(L, 2, 0);
+    if (timeout < 0) luaL_argerror(L, 2, "timeout must be >= 0");
+    if (lmk_engine_step(e->engine, (long)(timeout * 1000)) != LMK_OK)
+        lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
+    lua_newtable(L);
+    lua_getuservalue(L, 1);
+    lua_Integer n = 0;
+    lmk_request *done;
+    while ((done = lmk_engine_next_done(e->engine))) {
+        lua_rawgetp(L, -1, done);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_rawseti(L, -3, ++n);
+        lua_pushnil(L);
+        lua_rawsetp(L, -2, done);
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* engine:wait(seconds): pauses up to seconds while transfers keep
+ * moving; returns early when one finishes.  Callers loop on core.now(). */
+static int engine_wait(lua_State *L) {
+    l_engine *e = lmk_check_engine(L, 1);
+    lua_Number seconds = luaL_checknumber(L, 2);
+    if (seconds < 0) luaL_argerror(L, 2, "seconds must be >= 0");
+    if (lmk_engine_wait(e->engine, (long)(seconds * 1000)) != LMK_OK)
+        lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
+    return 0;
+}
+
+/* core.now() -> seconds on a monotonic clock. */
+static int l_now(lua_State *L) {
+    lua_pushnumber(L, (lua_Number)lmk_monotonic());
+    return 1;
+}
+
+/* core.retry_after(value) -> seconds, or nil when unreadable. */
+static int l_retry_after(lua_State *L) {
+    double s = lmk_retry_after(luaL_checkstring(L, 1));
+    if (s < 0) lua_pushnil(L);
+    else lua_pushnumber(L, (lua_Number)s);
+    return 1;
+}
+
+/* engine:running() -> number of requests in flight. */
+static int engine_running(lua_State *L) {
+    l_engine *e = lmk_check_engine(L, 1);
+    lua_pushinteger(L, (lua_Integer)lmk_engine_running(e->engine));
+    return 1;
+}
+
+static int engine_tostring(lua_State *L) {
+    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    if (e->engine)
+        lua_pushfstring(L, "lmskit.Engine (%d running)",
+                        (int)lmk_engine_running(e->engine));
+    else
+        lua_pushliteral(L, "lmskit.Engine (closed)");
+    return 1;
+}
+
+/* request:done() -> true once the response (or a failure) is in. */
+static int request_done(lua_State *L) {
+    lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
+    return 1;
+}
+
+static int request_tostring(lua_State *L) {
+    l_request *r = luaL_checkudata(L, 1, LMK_REQUEST_TYPE);
+    lua_pushstring(L, !r->request ? "lmskit.Request (closed)"
+                      : lmk_request_done(r->request) ? "lmskit.Request (done)"
+                                                     : "lmskit.Request");
+    return 1;
+}
+
+void lmk_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+                        lua_CFunction destroy, lua_CFunction tostring) {
+    luaL_newmetatable(L, name);
+    lua_pushcfunction(L, destroy);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, destroy);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_pushcfunction(L, destroy);
+    lua_setfield(L, -2, "close");
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+void lmk_open_engine(lua_State *L) {
+    static const luaL_Reg engine_methods[] = {
+        {"step", engine_step},
+        {"running", engine_running},
+        {"wait", engine_wait},
+        {NULL, NULL},
+    };
+    static const luaL_Reg request_methods[] = {
+        {"done", request_done},
+        {"result", lmk_request_result},
+        {NULL, NULL},
+    };
+    lmk_create_meta(L, LMK_ENGINE_TYPE, engine_methods, engine_destroy,
+                engine_tostring);
+    lmk_create_meta(L, LMK_REQUEST_TYPE, request_methods, request_destroy,
+                request_tostring);
+    lua_pushcfunction(L, l_default_engine);
+    lua_setfield(L, -2, "engine");
+    lua_pushcfunction(L, l_new_engine);
+    lua_setfield(L, -2, "new_engine");
+    lua_pushcfunction(L, l_now);
+    lua_setfield(L, -2, "now");
+    lua_pushcfunction(L, l_retry_after);
+    lua_setfield(L, -2, "retry_after");
+}

@@ -1,0 +1,106 @@
+/* l_error.c -- lmskit.Error: a table with kind, status, message, method
+ * and url, whose metatable gives it a name and a readable tostring. */
+#include "binding.h"
+
+/* __tostring: "lmskit.Error not_found (404): message [GET url]". */
+static int error_tostring(lua_State *L) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "lmskit.Error ");
+    lua_getfield(L, 1, "kind");
+    luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "status");
+    if (lua_isnumber(L, -1)) {
+        lua_pushfstring(L, " (%d)", (int)lua_tointeger(L, -1));
+        luaL_addvalue(&b);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "message");
+    if (lua_isstring(L, -1)) {
+        luaL_addstring(&b, ": ");
+        luaL_addstring(&b, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "method");
+    lua_getfield(L, 1, "url");
+    if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
+        lua_pushfstring(L, " [%s %s]", lua_tostring(L, -2),
+                        lua_tostring(L, -1));
+        luaL_addvalue(&b);
+    }
+    lua_pop(L, 2);
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* Sets t[name] = s when s is given. */
+static void set_string(lua_State *L, const char *name, const char *s) {
+    if (!s) return;
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, name);
+}
+
+void lmk_push_error(lua_State *L, lmk_kind kind, long status,
+                    const char *message, const char *method, const char *url) {
+    lua_createtable(L, 0, 6);
+    set_string(L, "kind", lmk_kind_name(kind));
+    if (status > 0) {
+        lua_pushinteger(L, (lua_Integer)status);
+        lua_setfield(L, -2, "status");
+    }
+    set_string(L, "message", message);
+    set_string(L, "method", method);
+    set_string(L, "url", url);
+    luaL_setmetatable(L, LMK_ERROR_TYPE);
+}
+
+int lmk_raise(lua_State *L, lmk_kind kind, long status, const char *message,
+              const char *method, const char *url) {
+    lmk_push_error(L, kind, status, message, method, url);
+    return lua_error(L);
+}
+
+/* core.error{kind=, status=, message=, method=, url=}: builds an Error
+ * from Lua (used by the Lua layer for errors it detects itself, such as
+ * an undecodable body).  Fields are taken as given. */
+static int error_new(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    luaL_setmetatable(L, LMK_ERROR_TYPE);
+    return 1;
+}
+
+/* core.is_error(v): true when v is an lmskit.Error. */
+static int error_is(lua_State *L) {
+    int is = 0;
+    if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+        luaL_getmetatable(L, LMK_ERROR_TYPE);
+        is = lua_rawequal(L, -1, -2);
+    }
+    lua_pushboolean(L, is);
+    return 1;
+}
+
+/* core.kind_of_status(status): the kind name an HTTP status maps to. */
+static int error_kind_of_status(lua_State *L) {
+    lmk_kind k = lmk_kind_from_status((long)luaL_checkinteger(L, 1));
+    if (k == LMK_OK) lua_pushnil(L);
+    else lua_pushstring(L, lmk_kind_name(k));
+    return 1;
+}
+
+void lmk_open_error(lua_State *L) {
+    luaL_newmetatable(L, LMK_ERROR_TYPE);
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushstring(L, LMK_ERROR_TYPE);
+    lua_setfield(L, -2, "__name");
+    lua_setfield(L, -2, "Error");
+    lua_pushcfunction(L, error_new);
+    lua_setfield(L, -2, "error");
+    lua_pushcfunction(L, error_is);
+    lua_setfield(L, -2, "is_error");
+    lua_pushcfunction(L, error_kind_of_status);
+    lua_setfield(L, -2, "kind_of_status");
+}
