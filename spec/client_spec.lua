@@ -3,7 +3,7 @@ local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
 
-describe("client options #memcheck", function()
+describe("client options", function()
   it("refuses http:// by default and says why", function()
     local err = sandbox.error_of(lmskit.catalog, { base_url = "http://catalog.example.edu", token = "t0ken" })
     assert.equal("usage", err.kind)

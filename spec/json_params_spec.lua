@@ -2,7 +2,7 @@
 local json = require "lmskit.json"
 local params = require "lmskit.params"
 
-describe("lmskit.json #memcheck", function()
+describe("lmskit.json", function()
   it("decodes integral numbers as integers", function()
     local t = json.decode('{"id": 4, "fee": 49.99, "big": 170000000000123, "nested": [{"id": 7}]}')
     assert.equal("integer", math.type(t.id))
@@ -31,7 +31,7 @@ describe("lmskit.json #memcheck", function()
   end)
 end)
 
-describe("lmskit.params #memcheck", function()
+describe("lmskit.params", function()
   local declared = { title = "string!", cap = "integer", fee = "decimal", open = "boolean",
                      ids = "array", who = "integer|array" }
 

@@ -1,7 +1,7 @@
 -- Unit specs for the RFC 8288 Link header parser.
 local core = require "lmskit.core"
 
-describe("Link header parser #memcheck", function()
+describe("Link header parser", function()
   it("reads the Catalog doc's folded header", function()
     -- verbatim from canvas-catalog-v1.txt, including the trailing spaces and line breaks
     local header = '<https://www.my-catalog.edu/api/v1/courses?page=4>; rel="next",  \n' ..

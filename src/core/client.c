@@ -88,7 +88,8 @@ static lmk_kind url_origin(const char *url, origin *o) {
 }
 
 /* Checks the base URL: https (or loopback http when allowed), no
- * credentials, query or fragment. */
+ * credentials, query or fragment.  On success o holds the parts (the
+ * caller frees them); on failure nothing is left to free. */
 static lmk_kind check_base(const lmk_client_opts *opts, origin *o,
                            const char **why) {
     if (!opts->base_url || has_control(opts->base_url)) {
@@ -101,16 +102,17 @@ static lmk_kind check_base(const lmk_client_opts *opts, origin *o,
     }
     if (o->query || o->fragment || o->user) {
         *why = "base_url may not carry credentials, a query or a fragment";
-        return LMK_USAGE;
-    }
-    if (strcmp(o->scheme, "https") == 0) return LMK_OK;
-    if (strcmp(o->scheme, "http") == 0 && opts->allow_http_loopback &&
-        is_loopback_host(o->host))
+    } else if (strcmp(o->scheme, "https") == 0 ||
+               (strcmp(o->scheme, "http") == 0 && opts->allow_http_loopback &&
+                is_loopback_host(o->host))) {
         return LMK_OK;
-    *why = strcmp(o->scheme, "http") == 0
-               ? "http:// is refused: credentials would travel in the clear "
-                 "(use https://)"
-               : "only https:// URLs are supported";
+    } else {
+        *why = strcmp(o->scheme, "http") == 0
+                   ? "http:// is refused: credentials would travel in the "
+                     "clear (use https://)"
+                   : "only https:// URLs are supported";
+    }
+    origin_free(o);
     return LMK_USAGE;
 }
 

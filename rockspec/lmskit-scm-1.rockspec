@@ -1,0 +1,43 @@
+rockspec_format = "3.0"
+package = "lmskit"
+version = "scm-1"
+source = {
+  url = "git+https://example.invalid/lmskit.git",
+}
+description = {
+  summary = "Script the APIs of learning management systems from Lua, safely and fast",
+  detailed = [[
+lmskit is a Lua module with a C core (libcurl, OpenSSL) for scripting the
+REST APIs of learning management systems: Canvas Catalog, Cerego,
+Coursepath, Coggno and MATRIX LMS.  HTTPS only with verified peers,
+secrets redacted everywhere, lazy paging, errors as values with a kind.
+]],
+  license = "MIT",
+  labels = { "lms", "http", "curl", "api" },
+}
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson",
+}
+external_dependencies = {
+  -- Debian keeps curl.h under a multiarch include dir LuaRocks does not
+  -- search, so the check is on the library; the Makefile takes the flags
+  -- from pkg-config.
+  CURL = { library = "curl" },
+  OPENSSL = { header = "openssl/evp.h" },
+}
+build = {
+  type = "make",
+  build_target = "rock-build",
+  install_target = "rock-install",
+  build_variables = {
+    CFLAGS = "$(CFLAGS)",
+    LUA_INCDIR = "-I$(LUA_INCDIR)",
+    LUA = "$(LUA)",
+  },
+  install_variables = {
+    INST_LIBDIR = "$(LIBDIR)",
+    INST_LUADIR = "$(LUADIR)",
+    INST_BINDIR = "$(BINDIR)",
+  },
+}

@@ -1,0 +1,125 @@
+-- sandbox.router: entry point for every request (content_by_lua).
+--
+--   /_sandbox/...      control API (no auth, JSON in/out)
+--   /<vendor>/...      vendor simulator, prefix stripped (e.g. /catalog)
+--   anything else      404 JSON
+--
+-- To add a vendor: write sandbox/<name>.lua exposing M.handle(req),
+-- M.reset() and optionally M.control(req, rest_segments), then list it in
+-- VENDORS below.
+
+local C = require "sandbox.common"
+
+local ngx = ngx
+local ipairs = ipairs
+
+local M = {}
+
+-- prefix -> module name; order is irrelevant (exact first-segment match)
+local VENDOR_MODULES = {
+  catalog = "sandbox.catalog",
+}
+
+local VENDORS = {}
+for prefix, modname in pairs(VENDOR_MODULES) do
+  VENDORS[prefix] = require(modname)
+end
+
+local function reset_all()
+  C.reset()
+  for _, v in pairs(VENDORS) do v.reset() end
+end
+
+local function slice(t, from)
+  local out = {}
+  for i = from, #t do out[#out + 1] = t[i] end
+  return out
+end
+
+local function ok(extra)
+  local keys, vals = { "ok" }, { ok = true }
+  if extra then
+    for _, kv in ipairs(extra) do
+      keys[#keys + 1] = kv[1]
+      vals[kv[1]] = kv[2]
+    end
+  end
+  return C.reply(200, C.ordered(keys, vals))
+end
+
+local function control(req)
+  local segs = req.segments
+  local what = segs[2]
+  local method = req.method
+  if what == "ping" and #segs == 2 then
+    if method ~= "GET" and method ~= "HEAD" then return C.method_not_allowed({ "GET" }) end
+    return ok()
+  elseif what == "reset" and #segs == 2 then
+    if method ~= "POST" then return C.method_not_allowed({ "POST" }) end
+    reset_all()
+    return ok()
+  elseif what == "faults" and #segs == 2 then
+    if method == "POST" then
+      local body = C.body(req)
+      if not body then return C.invalid_json() end
+      local f, errs = C.add_fault(body)
+      if not f then return C.unprocessable(errs) end
+      return ok({ { "id", f.id } })
+    elseif method == "DELETE" then
+      C.clear_faults()
+      return ok()
+    elseif method == "GET" then
+      return C.reply(200, C.ordered({ "faults" }, { faults = C.list_faults() }))
+    end
+    return C.method_not_allowed({ "GET", "POST", "DELETE" })
+  elseif what == "log" and #segs == 2 then
+    if method == "GET" then
+      return C.reply(200, C.ordered({ "requests" }, { requests = C.get_log() }))
+    elseif method == "DELETE" then
+      C.clear_log()
+      return ok()
+    end
+    return C.method_not_allowed({ "GET", "DELETE" })
+  elseif what and VENDORS[what] and VENDORS[what].control then
+    return VENDORS[what].control(req, slice(segs, 3))
+  end
+  return C.not_found()
+end
+
+local function vendor(req, prefix, mod)
+  req.vendor = prefix
+  req.segs = slice(req.segments, 2)
+  -- URL of the vendor's root as the client sees it, e.g.
+  -- https://127.0.0.1:18443/catalog (used for Location headers)
+  req.vendor_url = req.base_url .. "/" .. prefix
+  local entry = C.log_request(req)
+  local fault = C.take_fault(req)
+  if fault then
+    entry.fault = fault.kind
+    if C.apply_fault(fault, req) then return end
+  end
+  return mod.handle(req)
+end
+
+local function dispatch(req)
+  local first = req.segments[1]
+  if first == "_sandbox" then return control(req) end
+  local mod = first and VENDORS[first]
+  if mod then return vendor(req, first, mod) end
+  return C.not_found()
+end
+
+function M.handle()
+  local req = C.request()
+  local ok_, err = xpcall(function() return dispatch(req) end, debug.traceback)
+  if not ok_ then
+    ngx.log(ngx.ERR, "sandbox handler failed: ", err)
+    if not ngx.headers_sent then
+      C.reply(500, C.ordered({ "error", "detail" }, {
+        error = "Internal sandbox error", detail = tostring(err),
+      }))
+    end
+  end
+end
+
+return M
