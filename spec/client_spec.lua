@@ -78,3 +78,44 @@ describe("client options", function()
     assert.is_nil(core.kind_of_status(204))
   end)
 end)
+
+describe("auth strategies on the wire", function()
+  before_each(function()
+    sandbox.reset()
+    sandbox.clear_log()
+  end)
+
+  -- Sends one call with a core client using the given strategy; returns
+  -- the request as the server saw it.
+  local function seen(opts)
+    opts.base_url = sandbox.url .. "/catalog"
+    opts.ca_file = sandbox.ca
+    local c = core.client(opts)
+    c:request { path = "/api/v1/catalogs", query = { page = 1 } }
+    local log = sandbox.requests()
+    return log[#log]
+  end
+
+  it("bearer: Authorization: Bearer <secret>", function()
+    assert.equal("Bearer b-123", seen { auth = "bearer", secret = "b-123" }.headers.authorization)
+  end)
+
+  it("token: Authorization: Token token=\"<secret>\"", function()
+    assert.equal('Token token="t-123"', seen { auth = "token", secret = "t-123" }.headers.authorization)
+  end)
+
+  it("basic: the key as user and an empty password", function()
+    local r = seen { auth = "basic", user = "test_key_1", secret = "" }
+    assert.equal("Basic dGVzdF9rZXlfMTo=", r.headers.authorization) -- base64("test_key_1:")
+  end)
+
+  it("query: the key as a query parameter, percent-encoded, after the others", function()
+    local r = seen { auth = "query", param = "api_key", secret = "k y/1" }
+    assert.equal("/catalog/api/v1/catalogs?page=1&api_key=k%20y%2F1", r.uri)
+    assert.is_nil(r.headers.authorization)
+  end)
+
+  it("none: no credential at all", function()
+    assert.is_nil(seen { auth = "none" }.headers.authorization)
+  end)
+end)
