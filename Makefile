@@ -72,11 +72,12 @@ test-unit:
 	LMSKIT_CPATH=build $(BUSTED)
 
 # LeakSanitizer runs at exit; Lua closes its state (busted exits with
-# os.exit(code, true)) so every lmskit object is collected by then.  The
-# module is preloaded so Lua's dlclose cannot unload it before the report
-# (its frames would show as "<unknown module>").
+# os.exit(code, true)) so every lmskit object is collected by then.  (Lua
+# unloads C modules at close, so a leak's frames in lmskit or libcurl may
+# show as "<unknown module>"; preloading the module to keep them readable
+# deadlocks at exit in p11-kit's destructor, so it is not done.)
 test-asan:
-	LMSKIT_CPATH=build-asan LD_PRELOAD="$(LIBASAN) $(CURDIR)/build-asan/lmskit/core.so" \
+	LMSKIT_CPATH=build-asan LD_PRELOAD=$(LIBASAN) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -18,6 +18,9 @@ local M = {}
 -- prefix -> module name; order is irrelevant (exact first-segment match)
 local VENDOR_MODULES = {
   catalog = "sandbox.catalog",
+  coursepath = "sandbox.coursepath",
+  cerego = "sandbox.cerego",
+  ["coggno-test"] = "sandbox.coggno", ["coggno-live"] = "sandbox.coggno",
 }
 
 local VENDORS = {}
