@@ -26,6 +26,7 @@ local function call(method, path, body)
 end
 
 function sandbox.reset() return call("POST", "/_sandbox/reset") end
+function sandbox.control(method, path, body) return call(method, "/_sandbox/" .. path, body) end
 function sandbox.seed_courses(n) return call("POST", "/_sandbox/catalog/seed", { courses = n }) end
 function sandbox.fault(f) return call("POST", "/_sandbox/faults", f) end
 function sandbox.clear_faults() return call("DELETE", "/_sandbox/faults") end
@@ -38,6 +39,34 @@ function sandbox.catalog(opts)
               ca_file = sandbox.ca, retries = 0 }
   for k, v in pairs(opts or {}) do o[k] = v end
   return require("lmskit").catalog(o)
+end
+
+sandbox.coursepath_secret = "sandbox-coursepath-secret-0123456789abcdef"
+
+-- Builds a client of vendor `name` with the sandbox's CA and defaults.
+local function vendor_client(name, defaults, opts)
+  local o = { ca_file = sandbox.ca, retries = 0 }
+  for k, v in pairs(defaults) do o[k] = v end
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return require("lmskit")[name](o)
+end
+
+function sandbox.cerego(opts)
+  return vendor_client("cerego", { base_url = sandbox.url .. "/cerego", token = "sandbox-cerego-token" }, opts)
+end
+
+function sandbox.coursepath(opts)
+  return vendor_client("coursepath", { academy_url = sandbox.url .. "/coursepath",
+    secret = sandbox.coursepath_secret, email = "admin@sandbox.example" }, opts)
+end
+
+-- mode "test" (default) or "live": each has its own host prefix and key.
+function sandbox.coggno(opts, mode)
+  mode = mode or "test"
+  return vendor_client("coggno", {
+    base_url = sandbox.url .. (mode == "live" and "/coggno-live/capp" or "/coggno-test"),
+    api_key = mode == "live" and "live_sandbox_key_0001" or "test_sandbox_key_0001", mode = mode,
+  }, opts)
 end
 
 --- Runs fn, expecting an lmskit.Error; returns it.

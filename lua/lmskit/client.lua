@@ -5,6 +5,8 @@
 -- @module lmskit.client
 local core = require "lmskit.core"
 local json = require "lmskit.json"
+local jsonapi = require "lmskit.jsonapi"
+local jwt = require "lmskit.jwt"
 local resource = require "lmskit.resource"
 
 local client = {}
@@ -13,7 +15,8 @@ local Client = {}
 Client.__index = Client
 Client.__name = "lmskit.VendorClient"
 
--- Options every vendor client accepts (DESIGN.md "Common client options").
+-- Options every vendor client accepts (DESIGN.md "Common client options");
+-- a declaration adds its own in `options`.
 local common_options = {
   base_url = "string", timeout = "number", connect_timeout = "number",
   retries = "number", ca_file = "string", http2 = "boolean",
@@ -80,46 +83,126 @@ function client.vendor_message(decoded, raw, status)
   return "HTTP " .. tostring(status)
 end
 
+-- Picks the base URL: base_url wins; otherwise the vendor's named option
+-- (Coursepath's academy_url) or its host table keyed by an option
+-- (Cerego's env, Coggno's mode).
+local function base_url_of(decl, opts)
+  if opts.base_url then return opts.base_url end
+  if decl.base_url_option and opts[decl.base_url_option] then return opts[decl.base_url_option] end
+  local hosts = decl.hosts
+  if hosts then
+    local which = opts[hosts.option] or hosts.default
+    local url = which and hosts[which]
+    if not url then
+      usage(("%s: option '%s' must be one of: %s"):format(decl.name, hosts.option, hosts.names))
+    end
+    return url
+  end
+  usage(("%s: %s is required"):format(decl.name, decl.base_url_option or "base_url"))
+end
+
+-- Refuses a key meant for another host before any call (Coggno: test_
+-- keys on the test host, live_ keys on the live host).
+local function check_key_prefix(decl, opts, secret)
+  local prefixes = decl.auth.prefix_by_host
+  if not prefixes then return end
+  local which = opts[decl.hosts.option]
+  if not which then
+    for host, prefix in pairs(prefixes) do
+      if secret:sub(1, #prefix) == prefix then which = host end
+    end
+    opts[decl.hosts.option] = which
+  end
+  local prefix = prefixes[which or decl.hosts.default]
+  if not prefix or secret:sub(1, #prefix) ~= prefix then
+    usage(("%s: a %s key must start with '%s'; this one would be sent to the wrong host")
+      :format(decl.name, which or decl.hosts.default, prefix or "?"))
+  end
+end
+
+-- Core auth settings for a vendor's strategy.  "jwt" is minted per
+-- attempt in Lua (see Client:_auth_headers), so the core sends no
+-- credential of its own but still redacts the secret.
+local function core_auth(decl, secret)
+  local auth = decl.auth
+  if auth.strategy == "jwt" then return { auth = "none", secrets = { secret } } end
+  if auth.strategy == "basic_key" then
+    return { auth = "basic", user = secret, secret = "", secrets = { secret } }
+  end
+  return { auth = auth.strategy, secret = secret, param = auth.param }
+end
+
 --- Creates a vendor client from a declaration and the user's options.
 -- @param decl the vendor declaration (lua/lmskit/vendor/*.lua)
 -- @param opts user options: the vendor's credentials plus common options
 function client.new(decl, opts)
   if type(opts) ~= "table" then usage(decl.name .. ": options table expected") end
+  local given = {}
   for k, v in pairs(opts) do
     local want = common_options[k] or decl.options[k]
     if not want then usage(("%s: unknown option '%s'"):format(decl.name, tostring(k))) end
     if type(v) ~= want then
       usage(("%s: option '%s' must be a %s"):format(decl.name, k, want))
     end
+    given[k] = v
   end
-  local base_url = opts.base_url or (decl.default_base_url and decl.default_base_url(opts))
-  if not base_url then usage(decl.name .. ": base_url is required") end
   local auth = decl.auth
-  local secret = opts[auth.secret]
+  local secret = given[auth.secret]
   if auth.strategy ~= "none" and (secret == nil or secret == "") then
     usage(("%s: option '%s' is required"):format(decl.name, auth.secret))
   end
+  for _, name in ipairs(auth.required or {}) do
+    if given[name] == nil then usage(("%s: option '%s' is required"):format(decl.name, name)) end
+  end
+  check_key_prefix(decl, given, secret)
+  local base_url = base_url_of(decl, given)
+  local settings = core_auth(decl, secret)
   local c = core.client {
     base_url = base_url .. (decl.base_path or ""),
-    auth = auth.strategy, secret = secret, param = auth.param,
-    user = auth.user and opts[auth.user],
-    ca_file = opts.ca_file, user_agent = opts.user_agent,
-    timeout = opts.timeout, connect_timeout = opts.connect_timeout,
-    http2 = opts.http2, allow_http_loopback = opts.allow_http_loopback,
-    engine = opts.engine,
+    auth = settings.auth, secret = settings.secret, param = settings.param,
+    user = settings.user, secrets = settings.secrets,
+    ca_file = given.ca_file, user_agent = given.user_agent,
+    timeout = given.timeout, connect_timeout = given.connect_timeout,
+    http2 = given.http2, allow_http_loopback = given.allow_http_loopback,
+    engine = given.engine,
   }
   local self = setmetatable({
     _decl = decl,
     _core = c,
     _base = c:base_url(),
-    _retries = opts.retries or 2,
-    _max_retry_wait = opts.max_retry_wait or 60,
-    _log = opts.log,
+    _opts = given,
+    _secret = auth.strategy == "jwt" and secret or nil,
+    _retries = given.retries or 2,
+    _max_retry_wait = given.max_retry_wait or 60,
+    _log = given.log,
   }, Client)
   for name, rdecl in pairs(decl.resources) do
     self[name] = resource.new(self, name, rdecl)
   end
   return self
+end
+
+-- Headers that carry per-call or per-attempt credentials and context:
+-- a JWT minted fresh for this attempt (Coursepath accepts each jti once
+-- and only recent iat), and vendor headers such as Coggno-LMS.
+function Client:_auth_headers(spec)
+  local headers = {}
+  for _, h in ipairs(spec.headers or {}) do headers[#headers + 1] = h end
+  local auth = self._decl.auth
+  if auth.strategy == "jwt" then
+    local claims = {}
+    for k, v in pairs(self._opts.claims or {}) do claims[k] = v end
+    claims.jti = jwt.id()
+    claims.iat = os.time()
+    claims[auth.subject_claim] = spec.as or self._opts[auth.subject]
+    headers[#headers + 1] = "Authorization: Bearer " .. jwt.sign(claims, self._secret, auth.alg)
+  end
+  local header = self._decl.account_header
+  if header then
+    local account = spec.account or self._opts[header.option]
+    if account ~= nil then headers[#headers + 1] = header.name .. ": " .. tostring(account) end
+  end
+  return headers
 end
 
 -- Emits a redacted event to the user's log function, if any.
@@ -162,7 +245,7 @@ function Client:send(spec)
   local method = spec.method or "GET"
   local wire = {
     method = method, path = spec.path, params = spec.params, url = spec.url,
-    query = spec.query, form = spec.form, headers = spec.headers,
+    query = spec.query, form = spec.form,
   }
   if spec.json ~= nil then
     wire.body = json.encode(spec.json)
@@ -170,6 +253,7 @@ function Client:send(spec)
   end
   local attempt = 0
   while true do
+    wire.headers = self:_auth_headers(spec)
     local started = core.now()
     local ok, status, body, headers = pcall(self._core.request, self._core, wire)
     if not ok then
@@ -211,11 +295,33 @@ function Client:_decode(method, spec, status, body, headers)
   return value, headers, status
 end
 
+-- A machine-readable error code when the vendor gives one
+-- ({"error": {"code": ...}} or {"code": ...}).
+local function vendor_code(decoded)
+  if type(decoded) ~= "table" then return nil end
+  local e = decoded.error
+  if type(e) == "table" and type(e.code) == "string" then return e.code end
+  if type(decoded.code) == "string" then return decoded.code end
+end
+
 -- Raises the lmskit.Error for an HTTP failure with the vendor's message.
 function Client:_fail(method, spec, status, body)
   local decoded = json.decode(body)
   self._core:fail { status = status, method = method, url = self:_url_of(spec),
-                    message = client.vendor_message(decoded, body, status) }
+                    message = client.vendor_message(decoded, body, status),
+                    code = vendor_code(decoded) }
+end
+
+-- Unwraps a vendor's response envelope (JSON:API `data`); returns the
+-- value, and for lists the document's meta and links.
+function Client:_unwrap(body)
+  if self._decl.format == "jsonapi" then return (jsonapi.data(body)) end
+  return body
+end
+
+function Client:_unwrap_list(body)
+  if self._decl.format == "jsonapi" then return jsonapi.data(body) end
+  return body
 end
 
 --- Sends any call by path: `catalog:request{ method="GET", path="/courses/:id",

@@ -16,10 +16,11 @@ local lmskit = {
   Error = core.Error,
   is_error = core.is_error,
   json = require "lmskit.json",
+  jwt = require "lmskit.jwt",
 }
 
 -- Vendors with a declaration file under lua/lmskit/vendor/.
-local vendors = { "catalog" }
+local vendors = { "catalog", "cerego", "coursepath", "coggno" }
 
 for _, name in ipairs(vendors) do
   local decl = require("lmskit.vendor." .. name)

@@ -4,10 +4,15 @@
 --   list   = { "GET", "", paged = true, query = { listing_id = "integer" } }
 --   create = { "POST", "", body = { title = "string!" }, top = { create_order = "boolean" } }
 --   update = { "PUT", "/:id", body = fields, partial = true }  -- "!" not enforced
+--   enroll = { "POST", "/:course_id/members/:member_id/coursemember" }
 -- Route parameters (":id") are the method's positional arguments, in
--- order; a final table holds the query (GET, DELETE) or the body fields.
+-- order; a final table holds the query (GET, DELETE) or the body fields,
+-- plus the vendor's per-call options (Coursepath `as`, Coggno `lms`).
 -- Bodies are wrapped in the resource's root key when it has one, and
--- responses are unwrapped from it.
+-- responses are unwrapped from it.  Other action flags:
+--   single = true     the vendor answers a one-element array; return the element
+--   page_size = n     this list's default page size (offset/page_number paging)
+--   query_in_body     (POST) send declared `query` fields in the query string
 -- @module lmskit.resource
 local params = require "lmskit.params"
 local paging = require "lmskit.paging"
@@ -48,6 +53,19 @@ local function bind_args(what, names, ...)
   return bound, extra or {}
 end
 
+-- Moves the vendor's per-call options (decl.call_options: arg name ->
+-- spec field) out of the arguments into the spec.
+local function take_call_options(api, args, spec)
+  local options = api._decl.call_options
+  if not options then return args end
+  local rest = {}
+  for k, v in pairs(args) do
+    local field = options[k]
+    if field then spec[field] = v else rest[k] = v end
+  end
+  return rest
+end
+
 -- Query fields a paged list accepts on top of its declared filters.
 local function list_query_spec(api, adecl)
   local spec = {}
@@ -74,34 +92,45 @@ local function build_body(what, rdecl, adecl, args)
   return body
 end
 
+-- Fills spec.query (reads, deletes) or the body (writes) from args.
+local function fill_spec(api, what, rdecl, adecl, args, spec)
+  if spec.method == "GET" or spec.method == "DELETE" or spec.method == "HEAD" then
+    local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or {}
+    local query, why = params.check(qspec, args, what)
+    if not query then usage(why) end
+    spec.query = query
+    return
+  end
+  local body = build_body(what, rdecl, adecl, args)
+  if api._decl.body == "form" then spec.form = body else spec.json = body end
+end
+
+-- Unwraps a single response: root key, JSON:API data, one-element arrays.
+local function unwrap_one(api, rdecl, adecl, body)
+  if type(body) ~= "table" then return body end
+  if rdecl.root and body[rdecl.root] ~= nil then body = body[rdecl.root] end
+  body = api:_unwrap(body)
+  if adecl.single and type(body) == "table" and #body == 1 then body = body[1] end
+  return body
+end
+
 -- Creates the method for one action.
 local function make_action(api, name, rdecl, action, adecl)
   local method, suffix = adecl[1], adecl[2] or ""
   local route = rdecl.path .. suffix
   local names = route_params(route)
   local what = name .. ":" .. action
+  local strategy = adecl.paged and paging[adecl.paging or api._decl.paging.strategy]
   return function(self, ...)
     if getmetatable(self) ~= Resource then
       usage(what .. ": call it with ':' (" .. name .. ":" .. action .. "(...))")
     end
     local bound, args = bind_args(what, names, ...)
     local spec = { method = method, path = route, params = bound }
-    if method == "GET" or method == "DELETE" then
-      local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or {}
-      local query, why = params.check(qspec, args, what)
-      if not query then usage(why) end
-      spec.query = query
-      if adecl.paged then
-        return paging[api._decl.paging.strategy](api, spec, rdecl.roots)
-      end
-    else
-      spec.json = build_body(what, rdecl, adecl, args)
-    end
-    local body = api:send(spec)
-    if type(body) == "table" and rdecl.root and body[rdecl.root] ~= nil then
-      return body[rdecl.root]
-    end
-    return body
+    args = take_call_options(api, args, spec)
+    fill_spec(api, what, rdecl, adecl, args, spec)
+    if strategy then return strategy(api, spec, rdecl.roots, adecl) end
+    return unwrap_one(api, rdecl, adecl, api:send(spec))
   end
 end
 
@@ -110,13 +139,13 @@ function resource.new(api, name, rdecl)
   local self = setmetatable({ _api = api, _name = name }, Resource)
   for action, adecl in pairs(rdecl.actions) do
     self[action] = make_action(api, name, rdecl, action, adecl)
-    if adecl.paged then
-      -- all{...}: every item of every page in one array (small collections)
-      self.all = function(s, ...)
-        local out = {}
-        for item in s[action](s, ...) do out[#out + 1] = item end
-        return out
-      end
+  end
+  if rdecl.actions.list and rdecl.actions.list.paged then
+    -- all{...}: every item of every page in one array (small collections)
+    self.all = function(s, ...)
+      local out = {}
+      for item in s:list(...) do out[#out + 1] = item end
+      return out
     end
   end
   return self

@@ -123,6 +123,26 @@ lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
 int lmk_link_find(const char *header, size_t len, const char *rel,
                   lmk_buf *uri_out);
 
+/* ---- JSON Web Signatures (jwt.c) ---- */
+
+typedef enum lmk_jwt_alg {
+    LMK_JWT_HS256, LMK_JWT_HS384, LMK_JWT_HS512, LMK_JWT_RS256, LMK_JWT_ES256
+} lmk_jwt_alg;
+
+/* "HS256" -> LMK_JWT_HS256; LMK_USAGE for anything else ("none" included). */
+lmk_kind lmk_jwt_alg_from_name(const char *name, lmk_jwt_alg *out);
+/* Appends the compact JWS base64url(header).base64url(payload).sig.
+ * HMAC keys are raw bytes and must be at least the digest's length; RS256
+ * and ES256 keys are PEM private keys (RSA >= 2048 bits, EC P-256). */
+lmk_kind lmk_jwt_sign(lmk_jwt_alg alg, const char *key, size_t key_len,
+                      const char *header, size_t header_len,
+                      const char *payload, size_t payload_len, lmk_buf *out,
+                      const char **why);
+/* Appends base64url without padding. */
+lmk_kind lmk_base64url(lmk_buf *out, const unsigned char *data, size_t n);
+/* Writes 2*nbytes hex digits (+NUL) from OpenSSL's CSPRNG; nbytes <= 64. */
+lmk_kind lmk_random_hex(char *out, size_t nbytes);
+
 /* ---- redaction (redact.c) ---- */
 
 /* Copies text into out with every secret replaced by "[REDACTED]" and the

@@ -343,7 +343,7 @@ static int client_request(lua_State *L) {
     return lmk_request_result(L);
 }
 
-/* client:fail{kind=, status=, message=, method=, url=} raises an
+/* client:fail{kind=, status=, message=, method=, url=, code=} raises an
  * lmskit.Error; kind defaults to what the status means; message and url
  * are redacted. */
 static int client_fail(lua_State *L) {
@@ -362,10 +362,15 @@ static int client_fail(lua_State *L) {
         if (kind == LMK_KIND_COUNT) luaL_argerror(L, 2, "unknown error kind");
     }
     if (kind == LMK_OK) kind = LMK_SERVER;
-    return raise_redacted(L, c->client, kind, status,
-                          opt_string_field(L, 2, "message"),
-                          opt_string_field(L, 2, "method"),
-                          opt_string_field(L, 2, "url"));
+    const char *m = push_redacted(L, c->client, opt_string_field(L, 2, "message"));
+    const char *u = push_redacted(L, c->client, opt_string_field(L, 2, "url"));
+    lmk_push_error(L, kind, status, m, opt_string_field(L, 2, "method"), u);
+    const char *code = opt_string_field(L, 2, "code");
+    if (code) { /* the vendor's machine-readable code, e.g. Coggno's */
+        lua_pushstring(L, code);
+        lua_setfield(L, -2, "code");
+    }
+    return lua_error(L);
 }
 
 /* client:redact(text) -> text with every secret masked. */

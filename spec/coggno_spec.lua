@@ -1,0 +1,139 @@
+-- Coggno v1 against its simulator: test and live hosts, Basic auth with
+-- the key, connected accounts, form bodies, every endpoint and error.
+local sandbox = require "sandbox"
+
+local function user(n)
+  return { email = ("u%d@school.example"):format(n), first_name = "U", last_name = tostring(n),
+           password = "secret1" }
+end
+
+describe("Coggno", function()
+  local coggno
+  before_each(function()
+    sandbox.reset()
+    coggno = sandbox.coggno()
+  end)
+
+  it("sends the key as the Basic user and bodies form-encoded", function()
+    sandbox.clear_log()
+    coggno.groups:create { name = "Sales team", description = "All of sales" }
+    local r = sandbox.requests()[1]
+    assert.equal("Basic dGVzdF9zYW5kYm94X2tleV8wMDAxOg==", r.headers.authorization)
+    assert.matches("^application/x%-www%-form%-urlencoded", r.headers["content-type"])
+    assert.equal("description=All%20of%20sales&name=Sales%20team", r.body)
+  end)
+
+  it("refuses a key for the other host before any call", function()
+    sandbox.clear_log()
+    local lmskit = require "lmskit"
+    local err = sandbox.error_of(sandbox.coggno, { api_key = "live_sandbox_key_0001" })
+    assert.equal("usage", err.kind)
+    assert.not_matches("live_sandbox_key", tostring(err))
+    err = sandbox.error_of(lmskit.coggno, { api_key = "test_x", mode = "live" })
+    assert.equal("usage", err.kind)
+    assert.equal(0, #sandbox.requests())
+    assert.equal("https://beta.coggno.com/api/v1", lmskit.coggno { api_key = "test_x" }._base)
+    assert.equal("https://coggno.com/capp/api/v1", lmskit.coggno { api_key = "live_x" }._base)
+  end)
+
+  it("works on the live host under /capp", function()
+    local live = sandbox.coggno(nil, "live")
+    assert.equal("Staff", live.groups:list()[1].name)
+  end)
+
+  it("creates and lists companies (connected accounts)", function()
+    local c = coggno.companies:create { email = "boss@acme.example", first_name = "B", last_name = "Oss",
+                                        password = "secret1", name = "ACME" }
+    assert.equal("ACME", c.name)
+    local list = coggno.companies:list()
+    assert.equal(1, #list)
+    assert.equal(c.id, list[1].id)
+  end)
+
+  it("acts as a connected account per client and per call (Coggno-LMS)", function()
+    local c = coggno.companies:create { email = "boss@acme.example", first_name = "B", last_name = "Oss",
+                                        password = "secret1" }
+    coggno.groups:create { name = "ACME only", lms = c.id }
+    local acme = sandbox.coggno { lms = c.id }
+    assert.equal("ACME only", acme.groups:list()[1].name)
+    assert.equal(1, #acme.groups:list())
+    for _, g in ipairs(coggno.groups:list()) do assert.not_equal("ACME only", g.name) end
+    local log = sandbox.requests()
+    assert.equal(tostring(c.id), log[#log - 1].headers["coggno-lms"])
+    assert.is_nil(log[#log].headers["coggno-lms"])
+    assert.equal("forbidden", sandbox.error_of(coggno.groups.list, coggno.groups, { lms = 999 }).kind)
+  end)
+
+  it("creates, lists, gets and deletes groups", function()
+    local g = coggno.groups:create { name = "Sales" }
+    assert.equal("Sales", coggno.groups:get(g.id).name)
+    assert.equal(2, #coggno.groups:list())
+    coggno.groups:delete(g.id)
+    assert.equal("not_found", sandbox.error_of(coggno.groups.get, coggno.groups, g.id).kind)
+  end)
+
+  it("creates users into a group, gets them by id or login, lists, deletes, reads licenses", function()
+    local u = coggno.users:create({ email = "ann@school.example", login = "ann", first_name = "Ann",
+                                                   last_name = "Lee", password = "secret1", group_id = 1 })
+    assert.equal("ann", u.login)
+    assert.equal(u.id, coggno.users:get(u.id).id)
+    assert.equal(u.id, coggno.users:get("ann").id)
+    assert.equal(2, #coggno.users:list())
+    local in_staff = {}
+    for _, x in ipairs(coggno.group_users:list(1)) do in_staff[#in_staff + 1] = x.login end
+    assert.same({ "testuser", "ann" }, in_staff)
+    local licenses = coggno.users:licenses(1)
+    assert.equal(3, #licenses.licenses)
+    coggno.users:delete(u.id)
+    assert.equal(1, #coggno.users:list())
+  end)
+
+  it("adds, gets and removes group users", function()
+    local g = coggno.groups:create { name = "Sales" }
+    local u = coggno.users:create(user(1))
+    coggno.group_users:add(g.id, { id = u.id })
+    assert.equal(u.id, coggno.group_users:get(g.id, u.id).id)
+    assert.equal(1, #coggno.group_users:list(g.id))
+    coggno.group_users:remove(g.id, u.id)
+    assert.equal(0, #coggno.group_users:list(g.id))
+    local err = sandbox.error_of(coggno.group_users.add, coggno.group_users, g.id, { id = 999 })
+    assert.equal("not_found", err.kind)
+  end)
+
+  it("lists documents and their licenses", function()
+    local docs = coggno.documents:list()
+    assert.equal(3, #docs)
+    local lic = coggno.documents:licenses(docs[1].id)
+    assert.equal(docs[1].id, lic.document.id)
+    assert.is_table(lic.licenses)
+  end)
+
+  it("reports an already registered user as validation with the vendor's code", function()
+    coggno.users:create(user(2))
+    local err = sandbox.error_of(coggno.users.create, coggno.users, user(2))
+    assert.equal("validation", err.kind)
+    assert.equal(422, err.status)
+    assert.equal("user_already_registered", err.code)
+    assert.matches("already registered", err.message)
+  end)
+
+  it("reports Coggno's field checks (password 6-40) as validation", function()
+    local bad = user(3)
+    bad.password = "abc"
+    local err = sandbox.error_of(coggno.users.create, coggno.users, bad)
+    assert.equal("validation", err.kind)
+    assert.matches("password must be between 6 and 40", err.message)
+  end)
+
+  it("reports an unknown key as auth and a read-only key as forbidden", function()
+    local unknown = sandbox.coggno { api_key = "test_unknown_key_9" }
+    local err = sandbox.error_of(unknown.groups.list, unknown.groups)
+    assert.equal("auth", err.kind)
+    assert.not_matches("test_unknown_key_9", tostring(err))
+    local readonly = sandbox.coggno { api_key = "test_sandbox_readonly" }
+    assert.equal(1, #readonly.groups:list())
+    err = sandbox.error_of(readonly.groups.create, readonly.groups, { name = "x" })
+    assert.equal("forbidden", err.kind)
+    assert.equal(403, err.status)
+  end)
+end)
