@@ -10,7 +10,7 @@ CSTD        := -std=c11 -D_GNU_SOURCE
 WARN        := -Wall -Wextra -Werror
 LUA_INCDIR  ?= $(shell pkg-config --cflags-only-I lua$(LUA_VERSION) 2>/dev/null)
 DEP_CFLAGS  := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lpthread -lm
+DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lcsv -lpthread -lm
 CFLAGS      ?= -O2 -g
 SO_FLAGS    := -fPIC -fvisibility=hidden -shared
 
@@ -29,7 +29,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-asan test test-unit test-asan test-valgrind lint \
-        demo docs clean rock-build rock-install rock-check
+        demo demo-run docs clean rock-build rock-install rock-check
 
 all: build
 
@@ -94,7 +94,17 @@ test-valgrind:
 	@echo "valgrind: $$(grep -c '^ok' build/valgrind.tap) specs clean under valgrind (no errors, no definite leaks)"
 
 demo: deps build
-	sandbox/with $(LUA) examples/catalog_demo.lua
+	sandbox/with $(MAKE) --no-print-directory demo-run
+
+# The demo jobs and one example per vendor, against a running sandbox.
+demo-run:
+	$(LUA) examples/catalog_demo.lua
+	@echo; echo "== Coursepath: members from a CSV, enrolled into a course"
+	$(LUA) examples/coursepath_enroll_csv.lua
+	@echo; echo "== Coggno: users created into a group"
+	$(LUA) examples/coggno_group_users.lua
+	@echo; echo "== Cerego: published courses with their images"
+	$(LUA) examples/cerego_published.lua
 
 docs:
 	ldoc .

@@ -25,6 +25,7 @@ external_dependencies = {
   -- from pkg-config.
   CURL = { library = "curl" },
   OPENSSL = { header = "openssl/evp.h" },
+  LIBCSV = { header = "csv.h" },
 }
 build = {
   type = "make",

@@ -16,6 +16,7 @@ local lmskit = {
   Error = core.Error,
   is_error = core.is_error,
   json = require "lmskit.json",
+  csv = require "lmskit.csv",
   jwt = require "lmskit.jwt",
 }
 

@@ -143,6 +143,19 @@ lmk_kind lmk_base64url(lmk_buf *out, const unsigned char *data, size_t n);
 /* Writes 2*nbytes hex digits (+NUL) from OpenSSL's CSPRNG; nbytes <= 64. */
 lmk_kind lmk_random_hex(char *out, size_t nbytes);
 
+/* ---- CSV (csv.c, through libcsv) ---- */
+
+typedef struct lmk_csv lmk_csv;
+/* Opens a CSV file for streaming; *why holds the system's reason. */
+lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why);
+/* Next record: 1 with fields (valid until the next call), 0 at the end,
+ * -1 on a malformed file (*why says why).  Blank lines are skipped. */
+int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
+                 const size_t **lengths, const char **why);
+/* How many records lmk_csv_next has returned. */
+size_t lmk_csv_record_number(const lmk_csv *c);
+void lmk_csv_close(lmk_csv *c);
+
 /* ---- redaction (redact.c) ---- */
 
 /* Copies text into out with every secret replaced by "[REDACTED]" and the

@@ -19,5 +19,6 @@ LMK_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmk_open_engine(L);
     lmk_open_client(L);
     lmk_open_jwt(L);
+    lmk_open_csv(L);
     return 1;
 }

@@ -1,0 +1,67 @@
+-- CSV through libcsv: the edge cases spreadsheets produce.
+local csv = require "lmskit.csv"
+
+local function write(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+describe("lmskit.csv", function()
+  it("reads quoted fields with commas, quotes, newlines, CRLF and a BOM", function()
+    local path = write('\239\187\191email, name ,note\r\n"a@x.edu","Lee, Ann","line1\r\nline2"\r\n' ..
+                       'b@x.edu,Bob,"say ""hi"""\r\n')
+    local rows = csv.read(path)
+    os.remove(path)
+    assert.equal(2, #rows)
+    assert.same({ [0] = 2, email = "a@x.edu", name = "Lee, Ann", note = "line1\r\nline2" }, rows[1])
+    assert.same({ [0] = 3, email = "b@x.edu", name = "Bob", note = 'say "hi"' }, rows[2])
+  end)
+
+  it("skips blank lines, keeps UTF-8, leaves missing trailing fields nil", function()
+    local path = write("email,name\n\nz@x.edu,Zoë\n\ny@x.edu\n")
+    local rows = csv.read(path)
+    os.remove(path)
+    assert.equal(2, #rows)
+    assert.equal("Zoë", rows[1].name)
+    assert.is_nil(rows[2].name)
+  end)
+
+  it("streams large files without reading them whole", function()
+    local lines = { "id,email" }
+    for i = 1, 20000 do lines[#lines + 1] = ("%d,user%d@x.edu"):format(i, i) end
+    local path = write(table.concat(lines, "\n"))
+    local n, last = 0, nil
+    for row in csv.rows(path) do n, last = n + 1, row end
+    os.remove(path)
+    assert.equal(20000, n)
+    assert.equal("user20000@x.edu", last.email)
+  end)
+
+  it("reports malformed files and headers as decode errors", function()
+    local cases = {
+      "a,b\n1,2,3\n",    -- more fields than the header
+      "a,a\n1,2\n",      -- duplicate column
+      "a,,b\n1,2,3\n",   -- unnamed column
+    }
+    for _, text in ipairs(cases) do
+      local path = write(text)
+      local ok, err = pcall(csv.read, path)
+      os.remove(path)
+      assert.is_false(ok, text)
+      assert.equal("decode", err.kind)
+    end
+    local ok, err = pcall(csv.read, "/nonexistent/file.csv")
+    assert.is_false(ok)
+    assert.equal("usage", err.kind)
+    assert.matches("No such file", err.message)
+  end)
+
+  it("returns nothing for an empty file", function()
+    local path = write("")
+    assert.same({}, csv.read(path))
+    os.remove(path)
+  end)
+end)

@@ -1,0 +1,81 @@
+/* l_csv.c -- lmskit.CsvReader: core.csv_open(path) -> reader whose
+ * :next() returns the next record as an array of strings (nil at the
+ * end).  Errors raise lmskit.Error with kind "decode" (or "usage" when
+ * the file cannot be opened). */
+#include "binding.h"
+
+#define LMK_CSV_TYPE "lmskit.CsvReader"
+
+typedef struct l_csv {
+    lmk_csv *csv;
+} l_csv;
+
+static int csv_destroy(lua_State *L) {
+    l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
+    if (c->csv) {
+        lmk_csv_close(c->csv);
+        c->csv = NULL;
+    }
+    return 0;
+}
+
+static int l_csv_open(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    l_csv *c = lua_newuserdata(L, sizeof *c);
+    c->csv = NULL;
+    luaL_setmetatable(L, LMK_CSV_TYPE);
+    const char *why = NULL;
+    lmk_kind k = lmk_csv_open(path, &c->csv, &why);
+    if (k != LMK_OK) {
+        lua_pushfstring(L, "%s: %s", path, why ? why : "cannot open");
+        return lmk_raise(L, k, 0, lua_tostring(L, -1), NULL, NULL);
+    }
+    return 1;
+}
+
+/* reader:next() -> { field, ... } or nil at the end. */
+static int csv_next(lua_State *L) {
+    l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
+    if (!c->csv) return luaL_argerror(L, 1, "reader is closed");
+    size_t n;
+    const char *const *fields;
+    const size_t *lengths;
+    const char *why = NULL;
+    int r = lmk_csv_next(c->csv, &n, &fields, &lengths, &why);
+    if (r < 0) {
+        lua_pushfstring(L, "malformed CSV after record %d: %s",
+                        (int)lmk_csv_record_number(c->csv), why);
+        return lmk_raise(L, LMK_DECODE, 0, lua_tostring(L, -1), NULL, NULL);
+    }
+    if (r == 0) return 0;
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushlstring(L, fields[i], lengths[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* reader:number() -> records read so far (1 for the header). */
+static int csv_number(lua_State *L) {
+    l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
+    lua_pushinteger(L, c->csv ? (lua_Integer)lmk_csv_record_number(c->csv) : 0);
+    return 1;
+}
+
+static int csv_tostring(lua_State *L) {
+    l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
+    lua_pushstring(L, c->csv ? "lmskit.CsvReader" : "lmskit.CsvReader (closed)");
+    return 1;
+}
+
+void lmk_open_csv(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"next", csv_next},
+        {"number", csv_number},
+        {NULL, NULL},
+    };
+    lmk_create_meta(L, LMK_CSV_TYPE, methods, csv_destroy, csv_tostring);
+    lua_pushcfunction(L, l_csv_open);
+    lua_setfield(L, -2, "csv_open");
+}
