@@ -8,6 +8,7 @@ local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
 local resource = require "lmskit.resource"
+local tasks = require "lmskit.tasks"
 
 local client = {}
 
@@ -157,6 +158,10 @@ function client.new(decl, opts)
   check_key_prefix(decl, given, secret)
   local base_url = base_url_of(decl, given)
   local settings = core_auth(decl, secret)
+  local rate = given.rate or decl.rate
+  if rate and (type(rate.calls) ~= "number" or type(rate.per) ~= "number") then
+    usage(decl.name .. ": rate must be { calls = n, per = seconds }")
+  end
   local c = core.client {
     base_url = base_url .. (decl.base_path or ""),
     auth = settings.auth, secret = settings.secret, param = settings.param,
@@ -172,6 +177,9 @@ function client.new(decl, opts)
     _base = c:base_url(),
     _opts = given,
     _secret = auth.strategy == "jwt" and secret or nil,
+    _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
+    _lockout = rate and rate.lockout,
+    _slots = given.concurrency and tasks.semaphore(given.concurrency),
     _retries = given.retries or 2,
     _max_retry_wait = given.max_retry_wait or 60,
     _log = given.log,
@@ -210,8 +218,10 @@ function Client:_emit(event)
   if self._log then self._log(event) end
 end
 
--- Pauses for the given seconds while the engine keeps other calls moving.
+-- Pauses for the given seconds while other calls keep moving: inside a
+-- task it yields to the scheduler; outside, it waits on the engine.
 function Client:_pause(seconds)
+  if tasks.current() then return tasks.sleep(seconds) end
   local engine = self._core:engine()
   local deadline = core.now() + seconds
   repeat
@@ -238,6 +248,27 @@ function Client:_url_of(spec)
   return self._base .. path
 end
 
+-- Runs one attempt: inside a task the request is submitted and the task
+-- yields until it finishes; outside, the call blocks on the engine.
+function Client:_perform(wire)
+  if tasks.current() then
+    return tasks.await(self._core, wire, self._slots):result()
+  end
+  return self._core:request(wire)
+end
+
+-- Waits until the rate limiter lets one more call start (and counts it).
+function Client:_take_rate()
+  local limiter = self._limiter
+  if not limiter then return end
+  local wait = limiter:take()
+  while wait > 0 do
+    self:_emit { event = "throttle", wait = wait }
+    self:_pause(wait)
+    wait = limiter:take()
+  end
+end
+
 --- Sends one call and returns the decoded body (true for an empty 2xx),
 -- the response headers and the status.  Raises lmskit.Error otherwise.
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers= }
@@ -253,9 +284,10 @@ function Client:send(spec)
   end
   local attempt = 0
   while true do
+    self:_take_rate()
     wire.headers = self:_auth_headers(spec)
     local started = core.now()
-    local ok, status, body, headers = pcall(self._core.request, self._core, wire)
+    local ok, status, body, headers = pcall(self._perform, self, wire)
     if not ok then
       local err = status
       local safe = idempotent[method] or (core.is_error(err) and err.sent == false)

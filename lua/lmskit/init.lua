@@ -20,6 +20,18 @@ local lmskit = {
   jwt = require "lmskit.jwt",
 }
 
+local tasks = require "lmskit.tasks"
+
+--- Runs fn(spawn) as a task; calls made in tasks run concurrently on the
+-- engine (opts.concurrency: calls in flight, default 16).  Returns when
+-- every task has finished; raises the first error a task raised.
+lmskit.run = tasks.run
+--- Starts a task without waiting (drive it with lmskit.step).
+lmskit.spawn = tasks.spawn
+--- Advances tasks without blocking longer than timeout seconds (default 0);
+-- for hosts with their own loop.  Returns the number of live tasks.
+lmskit.step = tasks.step
+
 -- Vendors with a declaration file under lua/lmskit/vendor/.
 local vendors = { "catalog", "cerego", "coursepath", "coggno" }
 

@@ -52,6 +52,19 @@ double lmk_monotonic(void);
 /* Seconds a Retry-After value asks for; -1 when unreadable. */
 double lmk_retry_after(const char *value);
 
+/* ---- rate limiting (limiter.c) ---- */
+
+/* At most `calls` starts in any `per` seconds, plus lock-outs. */
+typedef struct lmk_limiter lmk_limiter;
+lmk_kind lmk_limiter_new(size_t calls, double per, lmk_limiter **out);
+void lmk_limiter_free(lmk_limiter *l);
+/* Seconds to wait before a call may start at `now` (0: go now). */
+double lmk_limiter_delay(const lmk_limiter *l, double now);
+/* Records a call started at `now` (after a zero delay). */
+void lmk_limiter_record(lmk_limiter *l, double now);
+/* Lets nothing start before `until` (a vendor's lock-out). */
+void lmk_limiter_block(lmk_limiter *l, double until);
+
 /* ---- growable byte buffer: always NUL-terminated when data != NULL ---- */
 typedef struct lmk_buf {
     char *data;

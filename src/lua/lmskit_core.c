@@ -20,5 +20,6 @@ LMK_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmk_open_client(L);
     lmk_open_jwt(L);
     lmk_open_csv(L);
+    lmk_open_limiter(L);
     return 1;
 }

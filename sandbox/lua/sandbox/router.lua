@@ -21,6 +21,7 @@ local VENDOR_MODULES = {
   coursepath = "sandbox.coursepath",
   cerego = "sandbox.cerego",
   ["coggno-test"] = "sandbox.coggno", ["coggno-live"] = "sandbox.coggno",
+  matrix = "sandbox.matrix",
 }
 
 local VENDORS = {}

@@ -1,0 +1,136 @@
+-- Tasks: concurrent calls on one engine, bounded, with errors surfacing.
+local lmskit = require "lmskit"
+local core = require "lmskit.core"
+local sandbox = require "sandbox"
+
+describe("lmskit.run", function()
+  local catalog
+  before_each(function()
+    sandbox.reset()
+    catalog = sandbox.catalog()
+  end)
+
+  it("runs 300 creates concurrently, each exactly once, within the bound", function()
+    sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "delay", delay_ms = 20, count = 300 }
+    local engine = core.engine()
+    local ids, peak = {}, 0
+    lmskit.run({ concurrency = 16 }, function(spawn)
+      for i = 1, 300 do
+        spawn(function()
+          local e = catalog.enrollments:create { listing_id = 1, canvas_user_id = 1000 + i }
+          ids[i] = e.user.id
+          if engine:running() > peak then peak = engine:running() end
+        end)
+      end
+    end)
+    for i = 1, 300 do assert.equal(1000 + i, ids[i]) end
+    assert.is_true(peak <= 16, "peak in flight " .. peak)
+    assert.is_true(peak >= 8, "calls did not overlap (peak " .. peak .. ")")
+    local server = {}
+    for _, r in ipairs(sandbox.requests()) do
+      if r.method == "POST" then server[#server + 1] = r end
+    end
+    assert.equal(300, #server)
+    assert.equal(300, #catalog.enrollments:all { per_page = 100 })
+  end)
+
+  it("keeps a client's own concurrency bound", function()
+    local narrow = sandbox.catalog { concurrency = 2 }
+    sandbox.fault { path = "/catalog/api/v1/courses", kind = "delay", delay_ms = 30, count = 20 }
+    local engine, peak = core.engine(), 0
+    lmskit.run({ concurrency = 16 }, function(spawn)
+      for _ = 1, 20 do
+        spawn(function()
+          narrow.courses:get(1)
+          if engine:running() > peak then peak = engine:running() end
+        end)
+      end
+    end)
+    assert.is_true(peak <= 2)
+  end)
+
+  it("pages inside tasks and sleeps for Retry-After without blocking others", function()
+    sandbox.seed_courses(250)
+    local retrying = sandbox.catalog { retries = 2 }
+    sandbox.fault { path = "/catalog/api/v1/catalogs", kind = "429", retry_after = 1, count = 1 }
+    local counted, catalogs, order = 0, nil, {}
+    lmskit.run(function(spawn)
+      spawn(function()
+        catalogs = #retrying.catalogs:all()
+        order[#order + 1] = "catalogs"
+      end)
+      spawn(function()
+        for _ in catalog.courses:list { per_page = 50 } do counted = counted + 1 end
+        order[#order + 1] = "courses"
+      end)
+    end)
+    assert.equal(252, counted)
+    assert.equal(2, catalogs)
+    assert.same({ "courses", "catalogs" }, order) -- the 1 s wait did not hold the pages up
+  end)
+
+  it("raises the first error a task raised", function()
+    local ok, err = pcall(lmskit.run, function(spawn)
+      spawn(function() catalog.courses:get(999) end)
+    end)
+    assert.is_false(ok)
+    assert.equal("not_found", err.kind)
+  end)
+
+  it("can be driven step by step by a host loop", function()
+    local done = false
+    lmskit.spawn(function()
+      catalog.courses:get(1)
+      done = true
+    end)
+    assert.is_false(done) -- spawning runs nothing yet
+    local steps, live = 0, 1
+    while live > 0 do
+      live = lmskit.step(0.05)
+      steps = steps + 1
+      assert.is_true(steps < 200, "the task never finished")
+    end
+    assert.is_true(done)
+  end)
+end)
+
+describe("client rate limit", function()
+  before_each(function() sandbox.reset() end)
+
+  -- Largest number of logged requests inside any window of `per` seconds.
+  local function busiest_window(requests, per)
+    local most = 0
+    for i = 1, #requests do
+      local n = 0
+      for j = i, #requests do
+        if requests[j].time - requests[i].time < per then n = n + 1 end
+      end
+      if n > most then most = n end
+    end
+    return most
+  end
+
+  it("keeps calls under rate = { calls, per } across tasks, pacing instead of failing", function()
+    local catalog = sandbox.catalog { rate = { calls = 5, per = 1, margin = 0.05 } }
+    sandbox.clear_log()
+    local started = core.now()
+    lmskit.run({ concurrency = 8 }, function(spawn)
+      for _ = 1, 12 do spawn(function() catalog.courses:get(1) end) end
+    end)
+    local elapsed = core.now() - started
+    local log = sandbox.requests()
+    assert.equal(12, #log)
+    assert.is_true(busiest_window(log, 1) <= 5, "more than 5 calls in one second")
+    assert.is_true(elapsed >= 2, "12 calls at 5 a second cannot finish in " .. elapsed .. " s")
+  end)
+
+  it("paces blocking calls too, and says so to the log function", function()
+    local throttled = 0
+    local function count(e) if e.event == "throttle" then throttled = throttled + 1 end end
+    local catalog = sandbox.catalog { rate = { calls = 3, per = 0.5, margin = 0 }, log = count }
+    sandbox.clear_log()
+    for _ = 1, 7 do catalog.courses:get(1) end
+    assert.is_true(busiest_window(sandbox.requests(), 0.5) <= 3)
+    assert.is_true(throttled >= 2)
+  end)
+end)

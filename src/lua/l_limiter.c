@@ -1,0 +1,73 @@
+/* l_limiter.c -- lmskit.Limiter: core.limiter(calls, per) -> limiter
+ * with :take() (0 and the call is counted, or the seconds to wait) and
+ * :block(seconds).  Times come from the core's monotonic clock. */
+#include "binding.h"
+
+#define LMK_LIMITER_TYPE "lmskit.Limiter"
+
+typedef struct l_limiter {
+    lmk_limiter *limiter;
+} l_limiter;
+
+static int limiter_destroy(lua_State *L) {
+    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    if (l->limiter) {
+        lmk_limiter_free(l->limiter);
+        l->limiter = NULL;
+    }
+    return 0;
+}
+
+static lmk_limiter *check_limiter(lua_State *L) {
+    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    if (!l->limiter) luaL_argerror(L, 1, "limiter is closed");
+    return l->limiter;
+}
+
+static int l_limiter_new(lua_State *L) {
+    lua_Integer calls = luaL_checkinteger(L, 1);
+    lua_Number per = luaL_checknumber(L, 2);
+    if (calls < 1) luaL_argerror(L, 1, "calls must be >= 1");
+    if (!(per > 0)) luaL_argerror(L, 2, "per must be > 0 seconds");
+    l_limiter *l = lua_newuserdata(L, sizeof *l);
+    l->limiter = NULL;
+    luaL_setmetatable(L, LMK_LIMITER_TYPE);
+    if (lmk_limiter_new((size_t)calls, (double)per, &l->limiter) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "cannot create the rate limiter", NULL, NULL);
+    return 1;
+}
+
+/* limiter:take() -> 0 when a call may start now (it is counted), else
+ * the seconds to wait before asking again. */
+static int limiter_take(lua_State *L) {
+    lmk_limiter *l = check_limiter(L);
+    double now = lmk_monotonic();
+    double delay = lmk_limiter_delay(l, now);
+    if (delay <= 0) lmk_limiter_record(l, now);
+    lua_pushnumber(L, delay > 0 ? delay : 0);
+    return 1;
+}
+
+/* limiter:block(seconds): nothing starts for that long (a lock-out). */
+static int limiter_block(lua_State *L) {
+    lmk_limiter *l = check_limiter(L);
+    lmk_limiter_block(l, lmk_monotonic() + (double)luaL_checknumber(L, 2));
+    return 0;
+}
+
+static int limiter_tostring(lua_State *L) {
+    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    lua_pushstring(L, l->limiter ? "lmskit.Limiter" : "lmskit.Limiter (closed)");
+    return 1;
+}
+
+void lmk_open_limiter(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"take", limiter_take},
+        {"block", limiter_block},
+        {NULL, NULL},
+    };
+    lmk_create_meta(L, LMK_LIMITER_TYPE, methods, limiter_destroy, limiter_tostring);
+    lua_pushcfunction(L, l_limiter_new);
+    lua_setfield(L, -2, "limiter");
+}
