@@ -105,6 +105,10 @@ demo-run:
 	$(LUA) examples/coggno_group_users.lua
 	@echo; echo "== Cerego: published courses with their images"
 	$(LUA) examples/cerego_published.lua
+	@echo; echo "== MATRIX: grades from a CSV, an SIS sync, a report"
+	$(LUA) examples/matrix_grades_csv.lua
+	$(LUA) examples/matrix_sis_sync.lua
+	$(LUA) examples/matrix_report.lua
 
 docs:
 	ldoc .

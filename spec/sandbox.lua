@@ -69,6 +69,10 @@ function sandbox.coggno(opts, mode)
   }, opts)
 end
 
+function sandbox.matrix(opts)
+  return vendor_client("matrix", { base_url = sandbox.url .. "/matrix", api_key = "sandbox-matrix-key" }, opts)
+end
+
 --- Runs fn, expecting an lmskit.Error; returns it.
 function sandbox.error_of(fn, ...)
   local ok, err = pcall(fn, ...)

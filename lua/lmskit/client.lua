@@ -8,6 +8,7 @@ local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
 local resource = require "lmskit.resource"
+local rpc = require "lmskit.rpc"
 local tasks = require "lmskit.tasks"
 
 local client = {}
@@ -158,7 +159,12 @@ function client.new(decl, opts)
   check_key_prefix(decl, given, secret)
   local base_url = base_url_of(decl, given)
   local settings = core_auth(decl, secret)
-  local rate = given.rate or decl.rate
+  local rate = decl.rate or given.rate
+  if decl.rate and given.rate then -- the user's numbers, the vendor's lock-out and signal
+    rate = {}
+    for k, v in pairs(decl.rate) do rate[k] = v end
+    for k, v in pairs(given.rate) do rate[k] = v end
+  end
   if rate and (type(rate.calls) ~= "number" or type(rate.per) ~= "number") then
     usage(decl.name .. ": rate must be { calls = n, per = seconds }")
   end
@@ -178,7 +184,7 @@ function client.new(decl, opts)
     _opts = given,
     _secret = auth.strategy == "jwt" and secret or nil,
     _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
-    _lockout = rate and rate.lockout,
+    _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
     _retries = given.retries or 2,
     _max_retry_wait = given.max_retry_wait or 60,
@@ -187,7 +193,24 @@ function client.new(decl, opts)
   for name, rdecl in pairs(decl.resources) do
     self[name] = resource.new(self, name, rdecl)
   end
+  if decl.sections then
+    self._functions = rpc.index(decl)
+    for name, functions in pairs(decl.sections) do
+      self[name] = rpc.section(self, name, functions)
+    end
+  end
   return self
+end
+
+--- RPC vendors (MATRIX): calls any function by name with named arguments;
+-- declared functions are checked against the doc's parameters.
+function Client:call(name, args)
+  if not self._decl.sections then usage(self._decl.name .. ": call() is for RPC vendors") end
+  if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+    usage(self._decl.name .. ":call: a function name expected")
+  end
+  if args ~= nil and type(args) ~= "table" then usage(name .. ": arguments must be a table") end
+  return rpc.invoke(self, name, self._functions[name], args or {})
 end
 
 -- Headers that carry per-call or per-attempt credentials and context:
@@ -237,15 +260,17 @@ local function backoff(attempt, headers)
   return math.random() * math.min(10, 0.25 * 2 ^ attempt)
 end
 
--- The full URL of a spec, for messages (redacted by the core later).
+-- The full URL of a spec, for messages (redacted by the core later); a
+-- query credential shows as name=[REDACTED], where the core puts it.
 function Client:_url_of(spec)
   if spec.url then return spec.url end
-  local path = core.expand(spec.path, spec.params or {})
-  if spec.query then
-    local q = core.encode_query(spec.query)
-    if q ~= "" then path = path .. "?" .. q end
+  local url = self._base .. core.expand(spec.path, spec.params or {})
+  local q = spec.query and core.encode_query(spec.query) or ""
+  local auth = self._decl.auth
+  if auth.strategy == "query" then
+    q = q .. (q ~= "" and "&" or "") .. auth.param .. "=[REDACTED]"
   end
-  return self._base .. path
+  return q ~= "" and url .. "?" .. q or url
 end
 
 -- Runs one attempt: inside a task the request is submitted and the task
@@ -302,11 +327,16 @@ function Client:send(spec)
                    url = self._core:redact(self:_url_of(spec)),
                    seconds = core.now() - started, attempt = attempt + 1 }
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
+      local limited = status == 429 or self:_is_rate_signal(status, body)
       local wait = backoff(attempt, headers)
-      if not (retry_status[status] and (idempotent[method] or status == 429)
-              and attempt < self._retries and wait <= self._max_retry_wait) then
-        self:_fail(method, spec, status, body)
+      if limited and self._lockout then
+        -- the vendor locks the key out: hold every call of this client
+        wait = math.max(wait, core.retry_after(headers["retry-after"] or "") or self._lockout)
+        self._limiter:block(wait)
       end
+      local retry = attempt < self._retries and wait <= self._max_retry_wait and
+                    (limited or (retry_status[status] and idempotent[method]))
+      if not retry then self:_fail(method, spec, status, body, limited) end
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)
@@ -315,9 +345,12 @@ function Client:send(spec)
   end
 end
 
--- Decodes a 2xx body once; an empty body (204) is `true`.
+-- Decodes a 2xx body once; an empty body (204) is `true`, and a body that
+-- is not JSON by its content type (a CSV report) is returned as text.
 function Client:_decode(method, spec, status, body, headers)
   if body == "" or status == 204 then return true, headers, status end
+  local ctype = headers and headers["content-type"]
+  if ctype and not ctype:lower():find("json", 1, true) then return body, headers, status end
   local value, why = json.decode(body)
   if value == nil then
     self._core:fail { kind = "decode", status = status, method = method,
@@ -336,10 +369,20 @@ local function vendor_code(decoded)
   if type(decoded.code) == "string" then return decoded.code end
 end
 
+-- True when a vendor reports its rate limit with another status (MATRIX
+-- answers 400 with a message): the declaration's rate.signal names it.
+function Client:_is_rate_signal(status, body)
+  local rate = self._decl.rate
+  if not (rate and rate.signal) or status ~= 400 then return false end
+  local message = client.vendor_message(json.decode(body), body, status)
+  return message:lower():find(rate.signal, 1, true) ~= nil
+end
+
 -- Raises the lmskit.Error for an HTTP failure with the vendor's message.
-function Client:_fail(method, spec, status, body)
+function Client:_fail(method, spec, status, body, limited)
   local decoded = json.decode(body)
   self._core:fail { status = status, method = method, url = self:_url_of(spec),
+                    kind = limited and "rate_limited" or nil,
                     message = client.vendor_message(decoded, body, status),
                     code = vendor_code(decoded) }
 end

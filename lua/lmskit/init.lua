@@ -33,7 +33,7 @@ lmskit.spawn = tasks.spawn
 lmskit.step = tasks.step
 
 -- Vendors with a declaration file under lua/lmskit/vendor/.
-local vendors = { "catalog", "cerego", "coursepath", "coggno" }
+local vendors = { "catalog", "cerego", "coursepath", "coggno", "matrix" }
 
 for _, name in ipairs(vendors) do
   local decl = require("lmskit.vendor." .. name)

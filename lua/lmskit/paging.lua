@@ -4,6 +4,7 @@
 --   link         RFC 8288 Link rel="next" (Canvas Catalog)
 --   page_number  JSON:API page[number] up to meta.total-pages (Cerego)
 --   offset       offset/limit until a short page (Coursepath)
+--   page         page=1, 2, ... until an empty page (MATRIX)
 -- @module lmskit.paging
 local core = require "lmskit.core"
 
@@ -107,6 +108,20 @@ function paging.page_number(api, spec, _, adecl)
     page = { number = page.number + 1, size = page.size }
     query.page = page
     return items
+  end)
+end
+
+--- Page numbers until an empty page (MATRIX: page=1, 2, ...; 100 rows
+-- a page, and "if the page number goes beyond the last page of results,
+-- an empty set of results is returned").
+function paging.page(api, spec)
+  local page = 1
+  return iterate(function()
+    local query = {}
+    for k, v in pairs(spec.query or {}) do query[k] = v end
+    query.page = page
+    page = page + 1
+    return page_items(api, spec, (api:send(with_query(spec, query))))
   end)
 end
 
