@@ -297,8 +297,44 @@ end
 --- Sends one call and returns the decoded body (true for an empty 2xx),
 -- the response headers and the status.  Raises lmskit.Error otherwise.
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers= }
+-- Values of these keys never appear in a dry run's printed calls.
+local SECRET_KEYS = { password = true, secret = true, token = true, api_key = true }
+
+-- Copies a body for printing with secret fields masked.
+local function masked(value)
+  if type(value) ~= "table" then return value end
+  local copy = {}
+  for k, v in pairs(value) do copy[k] = SECRET_KEYS[k] and "[REDACTED]" or masked(v) end
+  return setmetatable(copy, getmetatable(value))
+end
+
+-- What a call returns in a dry run: any field reads as 0, so a job's
+-- next call (which needs an id) can still be checked and printed.
+local DRY_RESULT = setmetatable({}, { __index = function() return 0 end })
+
+--- The dry-run sink of the running task (bulk's dry_run), if any.
+function Client._dry()
+  local task = tasks.current()
+  return task and task.dry_run
+end
+
+-- Prints (or hands to the sink) the call instead of sending it.
+function Client:_print_call(sink, method, spec)
+  local line = method .. " " .. self:_url_of(spec)
+  if spec.json ~= nil then
+    line = line .. " " .. json.encode(masked(spec.json))
+  elseif spec.form ~= nil then
+    line = line .. " " .. core.encode_query(spec.form) -- password= is a secret parameter
+  end
+  line = self._core:redact(line)
+  if type(sink) == "function" then sink(line) else io.stdout:write(line, "\n") end
+  return DRY_RESULT, {}, 0
+end
+
 function Client:send(spec)
   local method = spec.method or "GET"
+  local sink = self:_dry()
+  if sink then return self:_print_call(sink, method, spec) end
   local wire = {
     method = method, path = spec.path, params = spec.params, url = spec.url,
     query = spec.query, form = spec.form,

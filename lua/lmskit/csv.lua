@@ -31,9 +31,12 @@ function csv.rows(path)
     seen[name] = true
     header[i] = name
   end
+  local finished = false
   return function()
+    if finished then return nil end -- several workers may ask after the end
     local record = reader:next()
     if not record then
+      finished = true
       reader:close()
       return nil
     end

@@ -32,6 +32,11 @@ lmskit.spawn = tasks.spawn
 -- for hosts with their own loop.  Returns the number of live tasks.
 lmskit.step = tasks.step
 
+--- Runs a journaled, resumable bulk job (see lmskit.bulk).
+lmskit.bulk = require("lmskit.bulk").run
+--- Runs a ready-made workflow: lmskit.workflow(vendor, action, client, opts).
+lmskit.workflow = require("lmskit.workflows").run
+
 -- Vendors with a declaration file under lua/lmskit/vendor/.
 local vendors = { "catalog", "cerego", "coursepath", "coggno", "matrix" }
 

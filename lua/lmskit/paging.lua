@@ -24,7 +24,8 @@ paging.page_items = page_items
 
 -- The iterator shared by every strategy: `fetch(state)` returns the next
 -- page's items (nil when there is none); items are handed out in order.
-local function iterate(fetch)
+local function iterate(fetch, api)
+  if api and api:_dry() then return function() return nil end end -- a dry run lists nothing
   local items, i, n = nil, 0, 0
   local done = false
   return function()
@@ -73,7 +74,7 @@ function paging.link(api, spec, root)
                   account = spec.account }
     end
     return items
-  end)
+  end, api)
 end
 
 -- Copies a spec with a new query (each page is its own request).
@@ -108,7 +109,7 @@ function paging.page_number(api, spec, _, adecl)
     page = { number = page.number + 1, size = page.size }
     query.page = page
     return items
-  end)
+  end, api)
 end
 
 --- Page numbers until an empty page (MATRIX: page=1, 2, ...; 100 rows
@@ -122,7 +123,7 @@ function paging.page(api, spec)
     query.page = page
     page = page + 1
     return page_items(api, spec, (api:send(with_query(spec, query))))
-  end)
+  end, api)
 end
 
 --- offset/limit (Coursepath): ask for `limit` items from `offset`; a page
@@ -144,7 +145,7 @@ function paging.offset(api, spec, root, adecl)
     nextq[p.offset] = query[p.offset] + #items
     query = nextq
     return items
-  end)
+  end, api)
 end
 
 return paging

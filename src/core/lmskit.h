@@ -169,6 +169,22 @@ int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
 size_t lmk_csv_record_number(const lmk_csv *c);
 void lmk_csv_close(lmk_csv *c);
 
+/* ---- journals (journal.c) ---- */
+
+typedef struct lmk_journal lmk_journal;
+/* Opens (creating, mode 0600) a journal for appending. */
+lmk_kind lmk_journal_open(const char *path, lmk_journal **out, const char **why);
+/* Appends one record (no newline inside) as one line, in one write(2). */
+lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
+/* fdatasync: the records so far survive a power loss. */
+lmk_kind lmk_journal_sync(lmk_journal *j);
+/* Syncs and closes. */
+void lmk_journal_close(lmk_journal *j);
+/* 1 when fd is a terminal (progress bars go only there). */
+int lmk_isatty(int fd);
+/* The permission bits of a file, or -1 when it cannot be read. */
+int lmk_file_mode(const char *path);
+
 /* ---- redaction (redact.c) ---- */
 
 /* Copies text into out with every secret replaced by "[REDACTED]" and the

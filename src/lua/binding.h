@@ -55,6 +55,9 @@ void lmk_forget(lua_State *L, int engine_idx, lmk_request *req);
 void lmk_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
                      lua_CFunction destroy, lua_CFunction tostring);
 
+/* l_journal.c */
+void lmk_open_journal(lua_State *L);
+
 /* l_limiter.c */
 void lmk_open_limiter(lua_State *L);
 

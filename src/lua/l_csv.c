@@ -2,6 +2,8 @@
  * :next() returns the next record as an array of strings (nil at the
  * end).  Errors raise lmskit.Error with kind "decode" (or "usage" when
  * the file cannot be opened). */
+#include <csv.h>
+
 #include "binding.h"
 
 #define LMK_CSV_TYPE "lmskit.CsvReader"
@@ -69,6 +71,18 @@ static int csv_tostring(lua_State *L) {
     return 1;
 }
 
+/* core.csv_quote(s) -> s as one CSV field, always quoted (libcsv). */
+static int l_csv_quote(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    size_t need = csv_write(NULL, 0, s, len);
+    luaL_Buffer b;
+    char *out = luaL_buffinitsize(L, &b, need);
+    csv_write(out, need, s, len);
+    luaL_pushresultsize(&b, need);
+    return 1;
+}
+
 void lmk_open_csv(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"next", csv_next},
@@ -78,4 +92,6 @@ void lmk_open_csv(lua_State *L) {
     lmk_create_meta(L, LMK_CSV_TYPE, methods, csv_destroy, csv_tostring);
     lua_pushcfunction(L, l_csv_open);
     lua_setfield(L, -2, "csv_open");
+    lua_pushcfunction(L, l_csv_quote);
+    lua_setfield(L, -2, "csv_quote");
 }

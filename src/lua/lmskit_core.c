@@ -21,5 +21,6 @@ LMK_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmk_open_jwt(L);
     lmk_open_csv(L);
     lmk_open_limiter(L);
+    lmk_open_journal(L);
     return 1;
 }

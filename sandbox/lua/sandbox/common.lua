@@ -371,6 +371,7 @@ end
 
 -- Sends a JSON reply; body nil sends no body at all (204 and friends).
 function C.reply(status, body, headers)
+  if ngx.ctx.drop_after then return ngx.exit(444) end -- handled, but the answer is lost
   ngx.status = status
   set_headers(headers)
   if body == nil then
@@ -388,6 +389,7 @@ end
 
 -- Sends an arbitrary (already encoded) body with a JSON content type.
 function C.reply_raw(status, s, headers)
+  if ngx.ctx.drop_after then return ngx.exit(444) end
   ngx.status = status
   set_headers(headers)
   ngx.header["Content-Type"] = JSON_TYPE
@@ -531,6 +533,8 @@ local FAULT_KINDS = {
   ["500"] = true, ["502"] = true, ["503"] = true, ["504"] = true, ["429"] = true,
   broken_json = true, drop = true, delay = true,
   foreign_link = true, -- paging links point at another origin (https://evil.example)
+  drop_after = true,   -- the request is handled, then the connection closes with no answer
+  random = true,       -- with probability `rate`, one of `kinds` (per matching request)
 }
 
 local faults = {}
@@ -574,6 +578,20 @@ function C.add_fault(spec)
     retry_after = C.to_int(spec.retry_after)
     if not retry_after or retry_after < 0 then errs.add("retry_after", "must be a non-negative integer") end
   end
+  local rate, kinds
+  if kind == "random" then
+    rate = C.to_decimal(spec.rate)
+    if not rate or rate < 0 or rate > 1 then errs.add("rate", "must be a number from 0 to 1") end
+    kinds = spec.kinds
+    if type(kinds) ~= "table" or #kinds == 0 then
+      errs.add("kinds", "must be a non-empty array")
+    else
+      for _, k in ipairs(kinds) do
+        if type(k) == "number" then k = format("%d", k) end
+        if not FAULT_KINDS[k] or k == "random" then errs.add("kinds", "has an unknown kind") end
+      end
+    end
+  end
   local delay_ms = 100
   if not C.is_null(spec.delay_ms) then
     delay_ms = C.to_decimal(spec.delay_ms)
@@ -583,7 +601,7 @@ function C.add_fault(spec)
   fault_seq = fault_seq + 1
   local f = {
     id = fault_seq, path = path, method = method, kind = kind, count = count,
-    retry_after = retry_after, delay_ms = delay_ms,
+    retry_after = retry_after, delay_ms = delay_ms, rate = rate, kinds = kinds,
   }
   faults[#faults + 1] = f
   return f
@@ -618,6 +636,14 @@ function C.apply_fault(f, req)
   local kind = f.kind
   if kind == "delay" then
     if f.delay_ms > 0 then ngx.sleep(f.delay_ms / 1000) end
+    return false
+  elseif kind == "random" then
+    if math.random() >= f.rate then return false end
+    local pick = f.kinds[math.random(#f.kinds)]
+    if type(pick) == "number" then pick = format("%d", pick) end
+    return C.apply_fault({ kind = pick, retry_after = f.retry_after, delay_ms = f.delay_ms }, req)
+  elseif kind == "drop_after" then
+    ngx.ctx.drop_after = true
     return false
   elseif kind == "foreign_link" then
     req.base_url = req.scheme .. "://evil.example"

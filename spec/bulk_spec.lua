@@ -1,0 +1,170 @@
+-- Bulk jobs: journal, resume after SIGKILL, failures, dry runs, results.
+local lmskit = require "lmskit"
+local json = require "lmskit.json"
+local core = require "lmskit.core"
+local sandbox = require "sandbox"
+
+-- Writes a Catalog enrollment CSV: listing 1, users first..last.
+local function enroll_csv(first, last)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write("listing_id,canvas_user_id\r\n")
+  for i = first, last do f:write("1,", i, "\r\n") end
+  f:close()
+  return path
+end
+
+-- canvas_user_id -> number of enrollments in listing 1 (the simulator's word).
+local function enrollments_by_user()
+  local counts, total = {}, 0
+  for e in sandbox.catalog().enrollments:list { listing_id = 1, per_page = 100 } do
+    counts[e.user.id] = (counts[e.user.id] or 0) + 1
+    total = total + 1
+  end
+  return counts, total
+end
+
+local function read_lines(path)
+  local lines = {}
+  for line in io.lines(path) do lines[#lines + 1] = (line:gsub("\r$", "")) end
+  return lines
+end
+
+describe("lmskit.bulk", function()
+  before_each(function() sandbox.reset() end)
+
+  it("enrolls 2,000 rows through 10% failures, each exactly once", function()
+    local rows, journal = enroll_csv(1, 2000), os.tmpname()
+    os.remove(journal)
+    sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "random", rate = 0.1, count = 100000,
+                    kinds = { "500", "502", "503", "429", "drop", "drop_after" }, retry_after = 1 }
+    local catalog = sandbox.catalog { retries = 2 }
+    local report = lmskit.workflow("catalog", "enroll", catalog,
+      { rows = rows, journal = journal, concurrency = 16, progress = false })
+    local runs = 1
+    while report.failed > 0 and runs < 3 do -- what a user does: run the same job again
+      report = lmskit.workflow("catalog", "enroll", catalog,
+        { rows = rows, journal = journal, concurrency = 16, progress = false })
+      runs = runs + 1
+    end
+    sandbox.clear_faults()
+    assert.equal(0, report.failed)
+    local counts, total = enrollments_by_user()
+    assert.equal(2000, total)
+    for i = 1, 2000 do assert.equal(1, counts[i], "user " .. i) end
+    local faulted = 0
+    for _, r in ipairs(sandbox.requests()) do if r.fault then faulted = faulted + 1 end end
+    assert.is_true(faulted >= 100, "only " .. faulted .. " faults were injected")
+    os.remove(rows)
+    os.remove(journal)
+  end)
+
+  it("finishes a job killed with SIGKILL midway: nothing lost, nothing done twice", function()
+    local rows, journal = enroll_csv(1, 600), os.tmpname()
+    os.remove(journal)
+    sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "delay", delay_ms = 25, count = 100000 }
+    local pipe = io.popen("exec lua5.4 spec/support/bulk_job.lua " .. rows .. " " .. journal ..
+                          " >/dev/null 2>&1 & echo $!")
+    local pid = pipe:read("l")
+    pipe:close()
+    local deadline = core.now() + 20
+    repeat core.engine():wait(0.1) until (io.open(journal) and #read_lines(journal) >= 150) or core.now() > deadline
+    os.execute("kill -9 " .. pid)
+    os.execute("sleep 0.2")
+    local first_run = {}
+    for _, line in ipairs(read_lines(journal)) do
+      local r = json.decode(line)
+      if r then first_run[r.k] = true end
+    end
+    local journaled = 0
+    for _ in pairs(first_run) do journaled = journaled + 1 end
+    assert.is_true(journaled >= 150 and journaled < 600, journaled .. " rows journaled before the kill")
+    sandbox.clear_faults()
+    sandbox.clear_log()
+    local report = lmskit.workflow("catalog", "enroll", sandbox.catalog(),
+      { rows = rows, journal = journal, concurrency = 16, progress = false })
+    assert.equal(0, report.failed)
+    assert.is_true(report.skipped >= journaled)
+    -- the rerun never sent a row the first run had journaled as done
+    for _, r in ipairs(sandbox.requests()) do
+      if r.method == "POST" then
+        local body = json.decode(r.body)
+        assert.is_nil(first_run["1\31" .. body.enrollment.canvas_user_id])
+      end
+    end
+    local counts, total = enrollments_by_user()
+    assert.equal(600, total)
+    for i = 1, 600 do assert.equal(1, counts[i]) end
+    os.remove(rows)
+    os.remove(journal)
+  end)
+
+  it("skips done rows, retries retryable failures, keeps final ones, on a rerun", function()
+    local journal = os.tmpname()
+    os.remove(journal)
+    local calls = {}
+    local function job(fail_with)
+      return lmskit.bulk { rows = { { id = "a" }, { id = "b" }, { id = "c" }, { id = "a" } }, key = "id",
+                           journal = journal, progress = false, retries = 0,
+                           run = function(row)
+                             calls[#calls + 1] = row.id
+                             local kind = fail_with[row.id]
+                             if kind then error(core.error { kind = kind, message = row.id .. " failed" }, 0) end
+                           end }
+    end
+    local first = job { b = "server", c = "validation" }
+    assert.same({ ok = 1, failed = 2, skipped = 1 },
+                { ok = first.ok, failed = first.failed, skipped = first.skipped })
+    calls = {}
+    local second = job {}
+    assert.same({ "b" }, calls) -- a: done; c: failed for good; the duplicate a: once only
+    assert.equal(1, second.ok)
+    assert.equal(3, second.skipped)
+    os.remove(journal)
+  end)
+
+  it("prints every call in a dry run and sends nothing", function()
+    local rows = enroll_csv(1, 5)
+    sandbox.clear_log()
+    local printed = {}
+    local report = lmskit.workflow("catalog", "enroll", sandbox.catalog(),
+      { rows = rows, dry_run = function(line) printed[#printed + 1] = line end, progress = false })
+    assert.equal(5, report.ok)
+    assert.equal(5, #printed)
+    assert.matches('^POST https://127%.0%.0%.1:%d+/catalog/api/v1/enrollments {"enrollment":', printed[1])
+    assert.equal(0, #sandbox.requests())
+    os.remove(rows)
+  end)
+
+  it("masks secrets in a dry run's printed bodies", function()
+    local printed = {}
+    lmskit.workflow("coggno", "enroll", sandbox.coggno(), {
+      rows = { { group_id = "1", email = "x@y.z", first_name = "X", last_name = "Y", password = "hunter22" } },
+      dry_run = function(line) printed[#printed + 1] = line end, progress = false })
+    assert.not_matches("hunter22", printed[1])
+    assert.matches("password=%[REDACTED%]", printed[1])
+  end)
+
+  it("writes per-row results as CSV or JSON lines, with the vendor's message", function()
+    sandbox.catalog().enrollments:create { listing_id = 1, canvas_user_id = 2 }
+    local rows = { { listing_id = "1", canvas_user_id = "1" }, { listing_id = "1", canvas_user_id = "2" },
+                   { listing_id = "999", canvas_user_id = "3" } }
+    local out = os.tmpname() .. ".csv"
+    local report = lmskit.workflow("catalog", "enroll", sandbox.catalog(),
+      { rows = rows, results = out, progress = false })
+    assert.equal(2, report.ok)
+    assert.equal(1, report.failed)
+    local lines = read_lines(out)
+    assert.equal('"row","key","outcome","kind","status","code","message"', lines[1])
+    local all = table.concat(lines, "\n")
+    assert.matches('"exists"', all)
+    assert.matches('"validation","422","","listing_id does not exist"', all)
+    os.remove(out)
+    local jsonl = os.tmpname() .. ".jsonl"
+    lmskit.workflow("catalog", "enroll", sandbox.catalog(), { rows = rows, results = jsonl, progress = false })
+    local last = json.decode(read_lines(jsonl)[3])
+    assert.equal("failed", last.outcome)
+    assert.equal(422, last.status)
+    os.remove(jsonl)
+  end)
+end)
