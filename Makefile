@@ -67,6 +67,8 @@ rock-check:
 	cd /tmp && LUA_PATH="$(CURDIR)/build/rocktree/share/lua/$(LUA_VERSION)/?.lua;$(CURDIR)/build/rocktree/share/lua/$(LUA_VERSION)/?/init.lua;;" \
 	  LUA_CPATH="$(CURDIR)/build/rocktree/lib/lua/$(LUA_VERSION)/?.so;;" \
 	  $(LUA) -e 'local l = require "lmskit"; assert(package.searchpath("lmskit.core", package.cpath):find("rocktree")); print("rock: lmskit " .. l.version .. " installs and loads")'
+	eval "$$(luarocks --lua-version=$(LUA_VERSION) --tree build/rocktree path)" && cd /tmp && \
+	  $(CURDIR)/build/rocktree/bin/lmskit --help >/dev/null && echo "rock: bin/lmskit installs and runs"
 
 test-unit:
 	LMSKIT_CPATH=build $(BUSTED)
@@ -96,8 +98,20 @@ test-valgrind:
 demo: deps build
 	sandbox/with $(MAKE) --no-print-directory demo-run
 
-# The demo jobs and one example per vendor, against a running sandbox.
+DEMO_ROWS ?= 5000
+
+# The demo jobs and one example per vendor, against a running sandbox:
+# first a bulk enrollment of $(DEMO_ROWS) CSV rows through the command line.
 demo-run:
+	@mkdir -p build
+	$(LUA) examples/make_learners_csv.lua $(DEMO_ROWS) build/demo-learners.csv
+	rm -f build/demo.journal
+	@echo "== Catalog: register and enroll $(DEMO_ROWS) learners from a CSV (bin/lmskit, journaled)"
+	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal \
+	  --results build/demo-results.csv --concurrency 16
+	@echo "== the same job again: every row is already in the journal"
+	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal -q
+	@echo
 	$(LUA) examples/catalog_demo.lua
 	@echo; echo "== Coursepath: members from a CSV, enrolled into a course"
 	$(LUA) examples/coursepath_enroll_csv.lua

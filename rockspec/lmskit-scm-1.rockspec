@@ -18,6 +18,7 @@ secrets redacted everywhere, lazy paging, errors as values with a kind.
 dependencies = {
   "lua >= 5.1",
   "lua-cjson",
+  "argparse", -- for bin/lmskit (Debian: lua-argparse)
 }
 external_dependencies = {
   -- Debian keeps curl.h under a multiarch include dir LuaRocks does not
@@ -36,6 +37,8 @@ build = {
     LUA_INCDIR = "-I$(LUA_INCDIR)",
     LUA = "$(LUA)",
   },
+  -- the command line: LuaRocks wraps it so it finds this tree's modules
+  install = { bin = { lmskit = "bin/lmskit" } },
   install_variables = {
     INST_LIBDIR = "$(LIBDIR)",
     INST_LUADIR = "$(LUADIR)",

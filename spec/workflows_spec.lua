@@ -1,0 +1,176 @@
+-- The ready-made workflows of every vendor, and the command line.
+local lmskit = require "lmskit"
+local json = require "lmskit.json"
+local sandbox = require "sandbox"
+
+local function job(vendor, action, client, rows, extra)
+  local opts = { rows = rows, progress = false }
+  for k, v in pairs(extra or {}) do opts[k] = v end
+  return lmskit.workflow(vendor, action, client, opts)
+end
+
+describe("workflows", function()
+  before_each(function() sandbox.reset() end)
+
+  it("catalog enroll registers new emails, reuses taken ones, and counts repeats as exists", function()
+    local catalog = sandbox.catalog()
+    local rows = { { listing_id = "1", email = "new@school.example", name = "New" },
+                   { listing_id = "1", email = "user1@example.com" }, -- registered in the seed
+                   { listing_id = "2", canvas_user_id = "1" } }
+    local report = job("catalog", "enroll", catalog, rows)
+    assert.equal(3, report.ok)
+    assert.equal(3, #catalog.enrollments:all())
+    local again = job("catalog", "enroll", catalog, rows, { results = os.tmpname() .. ".jsonl" })
+    assert.equal(3, again.ok) -- no journal: each row runs, and the vendor says "already enrolled"
+    assert.equal(3, #catalog.enrollments:all())
+    assert.equal(1, job("catalog", "unenroll", catalog, { { listing_id = "1" } }).failed)
+  end)
+
+  it("coursepath enroll, invite (with mail overrides) and unenroll", function()
+    local cp = sandbox.coursepath()
+    local rows = { { course_id = "3", email = "a@school.example", name = "A", department = "Art" },
+                   { course_id = "3", member_id = "2" } }
+    assert.equal(2, job("coursepath", "enroll", cp, rows).ok)
+    local members = {}
+    for m in cp.courses:members(3) do members[#members + 1] = m.email end
+    table.sort(members)
+    assert.same({ "a@school.example", "learner@sandbox.example" }, members)
+    local invited = job("coursepath", "invite", cp, {
+      { email = "a@school.example", course_id = "3", mail_subject = "Welcome", mail_action = "Start" } })
+    assert.equal(1, invited.ok)
+    local invite = sandbox.control("GET", "coursepath/invites").invites[1]
+    assert.same({ subject = "Welcome", action = "Start" },
+                { subject = invite.mail.subject, action = invite.mail.action })
+    local gone = job("coursepath", "unenroll", cp, rows)
+    assert.equal(2, gone.ok)
+    local again = job("coursepath", "unenroll", cp, rows, { results = os.tmpname() .. ".jsonl" })
+    assert.equal(2, again.ok) -- already gone counts as done
+  end)
+
+  it("coggno enroll creates users into a group and adds existing ones; unenroll removes", function()
+    local coggno = sandbox.coggno()
+    local rows = {
+      { group_id = "1", email = "n1@school.example", first_name = "N", last_name = "One", password = "secret1" },
+      { group_id = "1", email = "testuser@example.com", login = "testuser", first_name = "John",
+        last_name = "Johnson", password = "secret1" }, -- registered already: added, outcome "exists"
+    }
+    local out = os.tmpname() .. ".jsonl"
+    assert.equal(2, job("coggno", "enroll", coggno, rows, { results = out }).ok)
+    local outcomes = {}
+    for line in io.lines(out) do outcomes[#outcomes + 1] = json.decode(line).outcome end
+    table.sort(outcomes)
+    assert.same({ "exists", "ok" }, outcomes)
+    assert.equal(2, #coggno.group_users:list(1))
+    assert.equal(2, job("coggno", "unenroll", coggno, { { group_id = "1", login = "n1@school.example" },
+                                                        { group_id = "1", login = "testuser" } }).ok)
+    assert.equal(0, #coggno.group_users:list(1))
+  end)
+
+  it("matrix enroll and unenroll gather up to 100 users a call", function()
+    sandbox.control("POST", "matrix/seed", { users = 250 })
+    local matrix = sandbox.matrix()
+    local rows = {}
+    for id = 7, 256 do rows[#rows + 1] = { class_id = "2", user_id = tostring(id) } end
+    sandbox.clear_log()
+    assert.equal(250, job("matrix", "enroll", matrix, rows, { concurrency = 50 }).ok)
+    local calls = 0
+    for _, r in ipairs(sandbox.requests()) do
+      if r.uri:match("add_students_to_class") then calls = calls + 1 end
+    end
+    assert.is_true(calls >= 3 and calls <= 10, calls .. " calls for 250 rows")
+    local enrolled = 0
+    for _, s in ipairs(matrix.classes:get_students_for_class(2)) do
+      if not s.unenrolled and s.id >= 7 then enrolled = enrolled + 1 end
+    end
+    assert.equal(250, enrolled)
+    assert.equal(250, job("matrix", "unenroll", matrix, rows, { concurrency = 50 }).ok)
+  end)
+
+  it("matrix grades and invite", function()
+    local matrix = sandbox.matrix()
+    local rows = { { assignment_id = "1", user_id = "3", grade = "B+" },
+                   { assignment_id = "1", user_id = "4", grade = "15%" } }
+    assert.equal(2, job("matrix", "grades", matrix, rows).ok)
+    local by_user = {}
+    for _, row in ipairs(matrix.grades:get_grades_for_class(1)) do
+      by_user[row.user_id] = row.grading_periods[1].assignments[1].grade
+    end
+    assert.equal("B+", by_user[3])
+    assert.equal("15%", by_user[4])
+    assert.equal(1, job("matrix", "invite", matrix, { { userid = "sstudent" } }).ok)
+    assert.is_true(#sandbox.control("GET", "matrix/mail").mail >= 1)
+  end)
+end)
+
+describe("bin/lmskit", function()
+  before_each(function() sandbox.reset() end)
+
+  local function cli(args, input)
+    local cmd = "bin/lmskit " .. args .. " 2>&1"
+    if input then cmd = "printf '" .. input .. "' | " .. cmd end
+    local p = io.popen(cmd .. "; echo \"exit=$?\"")
+    local out = p:read("a")
+    p:close()
+    return out, tonumber(out:match("exit=(%d+)%s*$"))
+  end
+
+  it("runs a workflow over a CSV with a journal and a summary, exit 1 on failures", function()
+    local rows, journal = os.tmpname(), os.tmpname()
+    os.remove(journal)
+    local f = io.open(rows, "w")
+    f:write("listing_id,canvas_user_id\n1,11\n1,12\n999,13\n")
+    f:close()
+    local out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
+    assert.equal(1, code)
+    assert.matches("3 rows, 2 ok, 1 failed, 0 skipped", out)
+    assert.matches("listing_id does not exist", out)
+    out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
+    assert.matches("3 rows, 0 ok, 0 failed, 3 skipped", out)
+    assert.equal(0, code)
+    os.remove(rows)
+    os.remove(journal)
+  end)
+
+  it("calls one method and prints JSON", function()
+    local out, code = cli("catalog call courses get id=1 --sandbox")
+    assert.equal(0, code)
+    assert.equal(1, json.decode(out:match("^(.-)\n")).id)
+    out = cli("matrix call users get_users_with_ids 'user_ids=[1,2]' --sandbox")
+    assert.equal(2, #json.decode(out:match("^(.-)\n")))
+  end)
+
+  it("asks before unenrolling from Coursepath unless --yes", function()
+    local rows = os.tmpname()
+    local f = io.open(rows, "w")
+    f:write("course_id,member_id\n1,2\n")
+    f:close()
+    local out, code = cli("coursepath unenroll --sandbox -q --csv " .. rows)
+    assert.equal(2, code)
+    assert.matches("deletes all learning results", out)
+    out, code = cli("coursepath unenroll --sandbox -q --yes --csv " .. rows)
+    assert.equal(0, code, out)
+    os.remove(rows)
+  end)
+
+  it("takes credentials from LMSKIT_<VENDOR>_ variables and refuses a readable profile file", function()
+    local env = ("LMSKIT_CATALOG_BASE_URL=%s/catalog LMSKIT_CATALOG_TOKEN=sandbox-catalog-token " ..
+                 "LMSKIT_CATALOG_CA_FILE=%s "):format(sandbox.url, sandbox.ca)
+    local _, code = cli("catalog call catalogs list")
+    assert.equal(2, code) -- no base_url, no token
+    local p = io.popen(env .. "bin/lmskit catalog call catalogs list 2>&1")
+    local out = p:read("a")
+    p:close()
+    assert.equal(2, #json.decode(out))
+    local profiles = os.tmpname()
+    local pf = io.open(profiles, "w")
+    pf:write('return { default = { catalog = { token = "x" } } }')
+    pf:close()
+    os.execute("chmod 644 " .. profiles)
+    p = io.popen("LMSKIT_PROFILES=" .. profiles .. " bin/lmskit catalog call catalogs list 2>&1; echo exit=$?")
+    out = p:read("a")
+    p:close()
+    assert.matches("readable by other users", out)
+    assert.matches("exit=2", out)
+    os.remove(profiles)
+  end)
+end)
