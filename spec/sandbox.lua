@@ -73,6 +73,20 @@ function sandbox.matrix(opts)
   return vendor_client("matrix", { base_url = sandbox.url .. "/matrix", api_key = "sandbox-matrix-key" }, opts)
 end
 
+--- Largest number of logged requests inside any window of `per` seconds
+-- (the server's own clock: the request log's `time`).
+function sandbox.busiest_window(requests, per)
+  local most = 0
+  for i = 1, #requests do
+    local n = 0
+    for j = i, #requests do
+      if requests[j].time - requests[i].time < per then n = n + 1 end
+    end
+    if n > most then most = n end
+  end
+  return most
+end
+
 --- Runs fn, expecting an lmskit.Error; returns it.
 function sandbox.error_of(fn, ...)
   local ok, err = pcall(fn, ...)

@@ -97,18 +97,6 @@ end)
 describe("client rate limit", function()
   before_each(function() sandbox.reset() end)
 
-  -- Largest number of logged requests inside any window of `per` seconds.
-  local function busiest_window(requests, per)
-    local most = 0
-    for i = 1, #requests do
-      local n = 0
-      for j = i, #requests do
-        if requests[j].time - requests[i].time < per then n = n + 1 end
-      end
-      if n > most then most = n end
-    end
-    return most
-  end
 
   it("keeps calls under rate = { calls, per } across tasks, pacing instead of failing", function()
     local catalog = sandbox.catalog { rate = { calls = 5, per = 1, margin = 0.05 } }
@@ -120,7 +108,7 @@ describe("client rate limit", function()
     local elapsed = core.now() - started
     local log = sandbox.requests()
     assert.equal(12, #log)
-    assert.is_true(busiest_window(log, 1) <= 5, "more than 5 calls in one second")
+    assert.is_true(sandbox.busiest_window(log, 1) <= 5, "more than 5 calls in one second")
     assert.is_true(elapsed >= 2, "12 calls at 5 a second cannot finish in " .. elapsed .. " s")
   end)
 
@@ -130,7 +118,7 @@ describe("client rate limit", function()
     local catalog = sandbox.catalog { rate = { calls = 3, per = 0.5, margin = 0 }, log = count }
     sandbox.clear_log()
     for _ = 1, 7 do catalog.courses:get(1) end
-    assert.is_true(busiest_window(sandbox.requests(), 0.5) <= 3)
+    assert.is_true(sandbox.busiest_window(sandbox.requests(), 0.5) <= 3)
     assert.is_true(throttled >= 2)
   end)
 end)
