@@ -14,6 +14,8 @@ DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lcsv -lpt
 CFLAGS      ?= -O2 -g
 SO_FLAGS    := -fPIC -fvisibility=hidden -shared
 
+# Lua 5.1/5.2 build through Debian's lua-compat53 (header and its .c).
+COMPAT      = $(if $(filter 5.1 5.2,$(1)),-DCOMPAT53_PREFIX=lmskit_compat /usr/include/lua$(1)/compat-5.3.c)
 SRC_CORE    := $(wildcard src/core/*.c)
 SRC_LUA     := $(wildcard src/lua/*.c)
 HEADERS     := $(wildcard src/core/*.h src/lua/*.h)
@@ -23,12 +25,12 @@ SOURCES     := $(SRC_CORE) $(SRC_LUA)
 DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION)-dev \
   lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
   libcurl4-openssl-dev libssl-dev libcsv-dev nginx-light libnginx-mod-http-lua \
-  openssl curl valgrind
+  openssl curl valgrind lua5.1 liblua5.1-0-dev
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
-.PHONY: all deps build build-asan test test-unit test-asan test-valgrind lint \
+.PHONY: all deps build build-asan test test-unit test-lua51 test-asan test-valgrind lint \
         demo demo-run docs clean rock-build rock-install rock-check
 
 all: build
@@ -41,7 +43,16 @@ build: build/lmskit/core.so
 build/lmskit/core.so: $(SOURCES) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(DEP_LIBS)
+	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+
+# The same module for Lua 5.1 (compat-5.3), checked by spec/lua51_smoke.lua.
+build-lua51/lmskit/core.so: $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags lua5.1) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(call COMPAT,5.1) $(DEP_LIBS)
+
+test-lua51: build-lua51/lmskit/core.so
+	LMSKIT_CPATH=build-lua51 lua5.1 spec/lua51_smoke.lua
 
 build-asan: build-asan/lmskit/core.so
 
@@ -55,8 +66,8 @@ lint:
 
 # The whole suite: lint, the LuaRocks install, specs, then the specs again
 # under ASan+UBSan+LSan and under valgrind.
-test: deps build build-asan lint rock-check
-	sandbox/with $(MAKE) --no-print-directory test-unit test-asan test-valgrind
+test: deps build build-asan build-lua51/lmskit/core.so lint rock-check
+	sandbox/with $(MAKE) --no-print-directory test-unit test-lua51 test-asan test-valgrind
 
 # Installs the rock into a scratch tree (offline; lua-cjson comes from
 # Debian) and loads it from there.
@@ -128,7 +139,7 @@ docs:
 	ldoc .
 
 clean:
-	rm -rf build build-asan doc
+	rm -rf build build-asan build-lua51 doc
 
 # LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
 rock-build: build

@@ -130,7 +130,7 @@ local function progress_reporter(enabled, total)
     local eta = ""
     if total and rate > 0 and s.done < total then
       local left = (total - s.done) / rate
-      eta = (" ETA %d:%02d"):format(left // 60, math.floor(left % 60))
+      eta = (" ETA %d:%02d"):format(math.floor(left / 60), math.floor(left % 60))
     end
     local count = total and ("%d/%d"):format(s.done, total) or tostring(s.done)
     local bar = ""
@@ -225,7 +225,7 @@ function bulk.run(opts)
     seen[key] = true
     local attempt, ok, value = 0
     while true do
-      ok, value = pcall(opts.run, row)
+      ok, value = tasks.pcall(opts.run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
       if ok or not (core.is_error(value) and RETRYABLE[value.kind]) or attempt >= retries then break end
       attempt = attempt + 1
       tasks.sleep(math.random() * math.min(8, 0.25 * 2 ^ attempt))

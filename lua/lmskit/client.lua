@@ -348,7 +348,7 @@ function Client:send(spec)
     self:_take_rate()
     wire.headers = self:_auth_headers(spec)
     local started = core.now()
-    local ok, status, body, headers = pcall(self._perform, self, wire)
+    local ok, status, body, headers = tasks.pcall(self._perform, self, wire)
     if not ok then
       local err = status
       local safe = idempotent[method] or (core.is_error(err) and err.sent == false)

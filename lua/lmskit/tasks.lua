@@ -45,6 +45,25 @@ function tasks.current()
   return co and scheduler.by_co[co]
 end
 
+-- Lua 5.1 cannot yield across pcall (LuaJIT and 5.2+ can).
+local PCALL_BLOCKS_YIELD = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
+
+--- pcall that lets fn yield to the scheduler on every Lua version: on
+-- Lua 5.1, fn runs in a coroutine of the same task whose yields are
+-- passed up (the coxpcall technique); elsewhere it is pcall itself.
+function tasks.pcall(fn, ...)
+  if not PCALL_BLOCKS_YIELD then return pcall(fn, ...) end
+  local co = coroutine.create(fn)
+  local task = tasks.current()
+  if task then scheduler.by_co[co] = task end
+  local function step(ok, ...)
+    if not ok then return false, ... end
+    if coroutine.status(co) == "dead" then return true, ... end
+    return step(coroutine.resume(co, coroutine.yield(...)))
+  end
+  return step(coroutine.resume(co, ...))
+end
+
 --- Starts fn(...) as a task; it runs at the scheduler's next step.
 function tasks.spawn(fn, ...)
   local args, n = { ... }, select("#", ...)

@@ -28,7 +28,7 @@ local function present(v) return v ~= nil and v ~= "" end
 
 -- Runs fn; an lmskit.Error accepted by `accept(err)` becomes `outcome`.
 local function tolerate(outcome, accept, fn, ...)
-  local ok, value = pcall(fn, ...)
+  local ok, value = tasks.pcall(fn, ...)
   if ok then return value end
   if core.is_error(value) and accept(value) then return outcome end
   error(value, 0)
@@ -59,7 +59,7 @@ local function batcher(size, linger, send)
       if batch.sent then return end
       batch.sent = true
       if open[group] == batch then open[group] = nil end
-      local ok, err = pcall(send, group, items)
+      local ok, err = tasks.pcall(send, group, items)
       batch.done, batch.err = true, not ok and err or nil
     end
     if #items >= size then flush()
@@ -189,7 +189,7 @@ workflows.coggno = {
       local fields = { email = need(row, "email"), first_name = need(row, "first_name"),
                        last_name = need(row, "last_name"), password = need(row, "password"), group_id = group }
       if present(row.login) then fields.login = row.login end
-      local ok, err = pcall(client.users.create, client.users, fields)
+      local ok, err = tasks.pcall(client.users.create, client.users, fields)
       if ok then return "ok" end
       if not (core.is_error(err) and err.code == "user_already_registered") then error(err, 0) end
       local user = client.users:get(fields.login or fields.email)
