@@ -122,3 +122,59 @@ describe("client rate limit", function()
     assert.is_true(throttled >= 2)
   end)
 end)
+
+describe("paging ahead", function()
+  before_each(function() sandbox.reset() end)
+
+  -- Request arrival times (server clock) of the page fetches of a list.
+  local function arrivals(path)
+    local times = {}
+    for _, r in ipairs(sandbox.requests()) do
+      if r.uri:find(path, 1, true) then times[#times + 1] = r.time end
+    end
+    return times
+  end
+
+  -- True when some page was requested before the previous one could have
+  -- been answered (each answer takes at least `delay` seconds).
+  local function overlapped(times, delay)
+    for i = 2, #times do
+      if times[i] - times[i - 1] < delay / 2 then return true end
+    end
+    return false
+  end
+
+  it("fetches Catalog pages ahead once rel=last is known, items still in order", function()
+    sandbox.seed_courses(248)
+    sandbox.fault { path = "/catalog/api/v1/courses", kind = "delay", delay_ms = 60, count = 1000 }
+    sandbox.clear_log()
+    local ids = {}
+    for c in sandbox.catalog { prefetch = 4 }.courses:list { per_page = 10 } do ids[#ids + 1] = c.id end
+    assert.equal(250, #ids)
+    for i = 2, #ids do assert.is_true(ids[i] > ids[i - 1]) end
+    local times = arrivals("/catalog/api/v1/courses")
+    assert.equal(25, #times)
+    assert.is_true(overlapped(times, 0.06), "pages were fetched one after another")
+  end)
+
+  it("fetches Cerego pages ahead from meta total-pages", function()
+    sandbox.control("POST", "cerego/seed", { courses = 100 })
+    sandbox.fault { path = "/cerego/api/v3/courses", kind = "delay", delay_ms = 60, count = 1000 }
+    sandbox.clear_log()
+    local n = 0
+    for _ in sandbox.cerego { prefetch = 3 }.courses:list { page = { size = 10 } } do n = n + 1 end
+    assert.equal(106, n)
+    assert.is_true(overlapped(arrivals("/cerego/api/v3/courses"), 0.06))
+  end)
+
+  it("prefetches inside a task too, without blocking other tasks", function()
+    sandbox.seed_courses(98)
+    local counted, other = 0, false
+    lmskit.run(function(spawn)
+      spawn(function() for _ in sandbox.catalog().courses:list { per_page = 10 } do counted = counted + 1 end end)
+      spawn(function() other = sandbox.catalog().courses:get(1).id == 1 end)
+    end)
+    assert.equal(100, counted)
+    assert.is_true(other)
+  end)
+end)

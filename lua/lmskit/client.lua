@@ -24,7 +24,7 @@ local common_options = {
   retries = "number", ca_file = "string", http2 = "boolean",
   user_agent = "string", log = "function", allow_http_loopback = "boolean",
   engine = "userdata", max_retry_wait = "number", concurrency = "number",
-  rate = "table", proxy = "string",
+  rate = "table", proxy = "string", prefetch = "number",
 }
 
 -- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
@@ -186,6 +186,7 @@ function client.new(decl, opts)
     _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
     _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
+    _prefetch = math.max(1, given.prefetch or 4),
     _retries = given.retries or 2,
     _max_retry_wait = given.max_retry_wait or 60,
     _log = given.log,
@@ -433,6 +434,28 @@ end
 function Client:_unwrap_list(body)
   if self._decl.format == "jsonapi" then return jsonapi.data(body) end
   return body
+end
+
+-- Sends several specs concurrently (as tasks) and returns, in order,
+-- { true, body, headers } or { false, error } for each.  Inside a task
+-- it yields until all are in; outside, it drives the scheduler itself.
+function Client:_send_all(specs)
+  local results, remaining = {}, #specs
+  local parent = tasks.current()
+  local joined = parent and tasks.semaphore(0)
+  for i, spec in ipairs(specs) do
+    tasks.spawn(function()
+      results[i] = { tasks.pcall(self.send, self, spec) }
+      remaining = remaining - 1
+      if joined then tasks.release(joined) end
+    end)
+  end
+  if joined then
+    for _ = 1, #specs do tasks.acquire(joined) end
+  else
+    while remaining > 0 do tasks.step(1) end
+  end
+  return results
 end
 
 --- Sends any call by path: `catalog:request{ method="GET", path="/courses/:id",

@@ -46,19 +46,75 @@ local function iterate(fetch, api)
   end
 end
 
+-- Pages from..to fetched `window` at a time, concurrently, and handed
+-- out in order: memory stays at `window` pages whatever the collection.
+local function windowed(api, spec_for, from, to, extract)
+  local window = api._prefetch
+  local buffer, head, nextp = {}, 1, from
+  return function()
+    if head > #buffer then
+      if nextp > to then return nil end
+      local specs = {}
+      for n = nextp, math.min(to, nextp + window - 1) do specs[#specs + 1] = spec_for(n) end
+      nextp = nextp + #specs
+      buffer, head = api:_send_all(specs), 1
+    end
+    local result = buffer[head]
+    buffer[head] = nil
+    head = head + 1
+    if not result[1] then error(result[2], 0) end
+    return (extract(result[2]))
+  end
+end
+
+-- The page number a spec asks for (1 when it names none); nil when the
+-- spec is an absolute URL (a followed link): prefetching starts only from
+-- the caller's own first request.
+local function current_page(spec, param)
+  if spec.url then return nil end
+  return tonumber(spec.query and spec.query[param]) or 1
+end
+
+-- A copy of spec asking for page n.
+local function with_page(spec, param, n)
+  local copy, q = {}, {}
+  for k, v in pairs(spec) do copy[k] = v end
+  for k, v in pairs(spec.query or {}) do q[k] = v end
+  q[param] = n
+  copy.query = q
+  return copy
+end
+
 --- RFC 8288 Link paging (Canvas Catalog): follow rel="next" until absent.
 -- The next link must stay on the client's origin (credentials never leave
 -- it) and must change from page to page (a server loop cannot spin us).
+-- When the first page's rel="last" names the last page number (and
+-- rel="next" is page+1), the rest is fetched ahead by page number,
+-- `prefetch` pages at a time, still handed out in order.
 function paging.link(api, spec, root)
   local pending = spec
+  local rest
   return iterate(function()
+    if rest then return rest() end
     if not pending then return nil end
     local current = pending
     pending = nil
     local body, headers = api:send(current)
     local items = page_items(api, current, body, root)
     local link = headers and headers.link
-    local next_ref = link and #items > 0 and (core.links(link) or {}).next
+    local rels = link and #items > 0 and core.links(link) or {}
+    local next_ref = rels.next
+    local param = api._decl.paging.page_param
+    local last = param and rels.last and tonumber(rels.last:match("[?&]" .. param .. "=(%d+)"))
+    local page = param and current_page(current, param)
+    if last and page and next_ref and next_ref:match("[?&]" .. param .. "=" .. (page + 1) .. "%f[^%d]")
+       and api:same_origin(api._core:resolve(rels.last, api:_url_of(current)) or "") then
+      -- the last page is known: fetch the rest ahead by page number, in order
+      pending = nil
+      rest = windowed(api, function(n) return with_page(spec, param, n) end, page + 1, last,
+                      function(b) return page_items(api, spec, b, root) end)
+      return items
+    end
     if next_ref then
       local here = api:_url_of(current)
       local url = api._core:resolve(next_ref, here)
@@ -92,22 +148,32 @@ end
 function paging.page_number(api, spec, _, adecl)
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
-  local page = {}
-  for k, v in pairs(type(query.page) == "table" and query.page or {}) do page[k] = v end
-  page.number = page.number or 1
-  page.size = page.size or adecl.page_size or api._decl.paging.default_size
-  query.page = page
+  local first = {}
+  for k, v in pairs(type(query.page) == "table" and query.page or {}) do first[k] = v end
+  local size = first.size or adecl.page_size or api._decl.paging.default_size
+  local function spec_for(n)
+    local q = {}
+    for k, v in pairs(query) do q[k] = v end
+    q.page = { number = n, size = size }
+    return with_query(spec, q)
+  end
+  local function extract(body)
+    local items, meta, links = api:_unwrap_list(body)
+    return page_items(api, spec, items), meta, links
+  end
+  local number, rest = first.number or 1, nil
   local more = true
   return iterate(function()
+    if rest then return rest() end
     if not more then return nil end
-    local body = api:send(with_query(spec, query))
-    local items, meta, links = api:_unwrap_list(body)
-    items = page_items(api, spec, items)
+    local items, meta, links = extract((api:send(spec_for(number))))
     local total = type(meta) == "table" and tonumber(meta["total-pages"])
-    more = #items > 0 and (total and page.number < total or
-                           (not total and type(links) == "table" and links.next ~= nil))
-    page = { number = page.number + 1, size = page.size }
-    query.page = page
+    number = number + 1
+    if total then -- the rest is known: fetch it ahead, in order
+      rest = windowed(api, spec_for, number, total, extract)
+    else
+      more = #items > 0 and type(links) == "table" and links.next ~= nil
+    end
     return items
   end, api)
 end

@@ -27,6 +27,7 @@ return {
   auth = { strategy = "token", secret = "token" },
   paging = {
     strategy = "link",
+    page_param = "page", -- rel="last" names the last page: the rest is fetched ahead
     params = { page = "integer", per_page = "integer" }, -- per_page: default 20, max 100
   },
   resources = {
