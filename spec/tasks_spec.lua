@@ -178,3 +178,14 @@ describe("paging ahead", function()
     assert.is_true(other)
   end)
 end)
+
+describe("lmskit.run misuse", function()
+  it("refuses to nest run (or a bulk job) inside a task", function()
+    local inner
+    lmskit.run(function()
+      local ok, err = pcall(lmskit.run, function() end)
+      inner = not ok and err.kind
+    end)
+    assert.equal("usage", inner)
+  end)
+end)

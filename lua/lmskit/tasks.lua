@@ -210,6 +210,9 @@ end
 -- opts.concurrency bounds the calls in flight (default 16).
 function tasks.run(opts, fn)
   if type(opts) == "function" then opts, fn = {}, opts end
+  if tasks.current() then -- the outer task would wait on itself
+    error(core.error { kind = "usage", message = "lmskit.run inside a task: spawn tasks instead" }, 2)
+  end
   local previous = scheduler.slots
   scheduler.slots = tasks.semaphore(opts.concurrency or 16)
   local ok, err = pcall(function()
