@@ -119,3 +119,13 @@ describe("auth strategies on the wire", function()
     assert.is_nil(seen { auth = "none" }.headers.authorization)
   end)
 end)
+
+describe("proxy option", function()
+  it("sends calls through the proxy and never shows it", function()
+    -- a proxy that is not there: the call fails in the transport, naming no credentials
+    local c = sandbox.catalog { proxy = "http://user:pw-secret@127.0.0.1:9", connect_timeout = 2 }
+    local err = sandbox.error_of(c.catalogs.all, c.catalogs)
+    assert.equal("transport", err.kind)
+    assert.not_matches("pw%-secret", tostring(err))
+  end)
+end)

@@ -172,7 +172,7 @@ function client.new(decl, opts)
     base_url = base_url .. (decl.base_path or ""),
     auth = settings.auth, secret = settings.secret, param = settings.param,
     user = settings.user, secrets = settings.secrets,
-    ca_file = given.ca_file, user_agent = given.user_agent,
+    ca_file = given.ca_file, user_agent = given.user_agent, proxy = given.proxy,
     timeout = given.timeout, connect_timeout = given.connect_timeout,
     http2 = given.http2, allow_http_loopback = given.allow_http_loopback,
     engine = given.engine,

@@ -181,8 +181,9 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     lmk_kind k = check_base(opts, &o, why);
     if (k != LMK_OK) return k;
     k = check_auth(opts, why);
-    if (k == LMK_OK && (has_control(opts->user_agent) || has_control(opts->ca_file))) {
-        *why = "user_agent and ca_file may not contain control characters";
+    if (k == LMK_OK && (has_control(opts->user_agent) || has_control(opts->ca_file) ||
+                        has_control(opts->proxy))) {
+        *why = "user_agent, ca_file and proxy may not contain control characters";
         k = LMK_USAGE;
     }
     if (k != LMK_OK) {
@@ -210,6 +211,7 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     c->ca_file = copy_or_null(opts->ca_file, &failed);
     c->user_agent = copy_or_null(opts->user_agent ? opts->user_agent
                                                   : LMK_USER_AGENT, &failed);
+    c->proxy = copy_or_null(opts->proxy, &failed);
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
@@ -225,6 +227,8 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     if (!failed) k = make_auth_header(c, why);
     if (!failed && k == LMK_OK && c->secret)
         k = lmk_client_add_secret(c, c->secret);
+    if (!failed && k == LMK_OK && c->proxy) /* it may carry credentials */
+        k = lmk_client_add_secret(c, c->proxy);
     if (failed || k != LMK_OK) {
         lmk_client_free(c);
         return failed ? LMK_NOMEM : k;
@@ -245,6 +249,7 @@ void lmk_client_free(lmk_client *c) {
     free(c->auth_header);
     free(c->ca_file);
     free(c->user_agent);
+    free(c->proxy);
     for (size_t i = 0; i < c->nsecrets; i++) free(c->secrets[i]);
     free(c->secrets);
     free(c->params);

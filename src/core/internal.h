@@ -15,6 +15,7 @@ struct lmk_client {
     char *auth_header;        /* "Authorization: ..." for bearer/token */
     char *ca_file;
     char *user_agent;
+    char *proxy;
     long timeout_ms, connect_timeout_ms;
     int http_version;
     int allow_http;

@@ -213,6 +213,7 @@ typedef struct lmk_client_opts {
     const char *param;         /* query parameter name for LMK_AUTH_QUERY */
     const char *ca_file;       /* trust only this CA bundle when set */
     const char *user_agent;    /* NULL: LMK_USER_AGENT */
+    const char *proxy;         /* e.g. http://proxy:3128; NULL: none */
     long timeout_ms;           /* total per attempt; 0: 60 s */
     long connect_timeout_ms;   /* 0: 10 s */
     int http_version;          /* 0: HTTP/2 when offered; 1: HTTP/1.1 only */

@@ -128,6 +128,7 @@ static lmk_kind configure(lmk_request *r, const char *method) {
                                   : (long)CURL_HTTP_VERSION_2TLS);
     SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
+    if (c->proxy) SET(CURLOPT_PROXY, c->proxy);
     SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");

@@ -98,7 +98,7 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
 }
 
 /* core.client{ base_url=, auth=, secret=, user=, param=, ca_file=,
- *              user_agent=, timeout=, connect_timeout=, http2=,
+ *              user_agent=, proxy=, timeout=, connect_timeout=, http2=,
  *              allow_http_loopback=, secrets={...}, engine= } */
 static int l_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -112,6 +112,7 @@ static int l_client_new(lua_State *L) {
     o.param = opt_string_field(L, 1, "param");
     o.ca_file = opt_string_field(L, 1, "ca_file");
     o.user_agent = opt_string_field(L, 1, "user_agent");
+    o.proxy = opt_string_field(L, 1, "proxy");
     o.timeout_ms = opt_ms_field(L, 1, "timeout");
     o.connect_timeout_ms = opt_ms_field(L, 1, "connect_timeout");
     o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
