@@ -360,9 +360,11 @@ function Client:send(spec)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1 }
     else
-      self:_emit { event = "response", method = method, status = status,
-                   url = self._core:redact(self:_url_of(spec)),
-                   seconds = core.now() - started, attempt = attempt + 1 }
+      if self._log then -- the URL is built only for a listener (hot path)
+        self:_emit { event = "response", method = method, status = status,
+                     url = self._core:redact(self:_url_of(spec)),
+                     seconds = core.now() - started, attempt = attempt + 1 }
+      end
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
       local limited = status == 429 or self:_is_rate_signal(status, body)
       local wait = backoff(attempt, headers)

@@ -34,6 +34,8 @@ const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
     }
 }
 
+#define LMK_WALK_TYPE "lmskit.QueryWalk"
+
 /* Owns the builder during a walk so a raise in the middle frees it. */
 typedef struct walk {
     lmk_query q;
@@ -144,10 +146,7 @@ void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
     idx = lua_absindex(L, idx);
     walk *w = lua_newuserdata(L, sizeof *w);
     lmk_query_init(&w->q);
-    lua_newtable(L);
-    lua_pushcfunction(L, walk_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
+    luaL_setmetatable(L, LMK_WALK_TYPE); /* made once, in lmk_open_encode */
     walk_table(L, w, idx, 0);
     if (w->q.out.len && lmk_buf_add(out, w->q.out.data, w->q.out.len) != LMK_OK)
         luaL_error(L, "out of memory");
@@ -296,6 +295,10 @@ static int l_integerize(lua_State *L) {
 }
 
 void lmk_open_encode(lua_State *L) {
+    luaL_newmetatable(L, LMK_WALK_TYPE);
+    lua_pushcfunction(L, walk_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     static const luaL_Reg fns[] = {
         {"integerize", l_integerize},
         {"encode_query", l_encode_query},
