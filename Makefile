@@ -31,7 +31,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-asan test test-unit test-lua51 test-asan test-valgrind lint \
-        demo demo-run docs clean rock-build rock-install rock-check
+        demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
 
 all: build
 
@@ -105,6 +105,13 @@ test-valgrind:
 	  --suppressions=tools/valgrind.supp \
 	  $(BUSTED) -o TAP > build/valgrind.tap 2>&1 || { tail -60 build/valgrind.tap; exit 1; }
 	@echo "valgrind: $$(grep -c '^ok' build/valgrind.tap) specs clean under valgrind (no errors, no definite leaks)"
+
+# Benchmarks side by side with peers (bench/README.md); under 10 minutes.
+bench:
+	bench/run
+
+bench-quick:
+	bench/run --quick
 
 demo: deps build
 	sandbox/with $(MAKE) --no-print-directory demo-run

@@ -11,7 +11,6 @@
 # measurement.  Prints one JSON result line (with cpu and rss_kb of curl).
 set -euo pipefail
 job=$1 count=$2
-here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${BENCH_TMP:-/tmp}/curl-$job.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 case $job in

@@ -18,9 +18,10 @@ esac
 out=$(BENCH_WRK_MODE=$mode BENCH_WRK_PREFIX=$prefix BENCH_WRK_PAGES=$(((BENCH_SIZE + 99) / 100)) \
   wrk -t1 -c16 -d"${secs}s" --timeout 10s -s "$here/wrk_script.lua" "$BENCH_URL")
 line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; exit 1; }
-python3 - "$job" "$mode" $line <<'PY'
+python3 - "$job" "$mode" "$line" <<'PY'
 import json, sys
-job, mode, _, requests, duration_us, non2xx, sockerr = sys.argv[1:]
+job, mode, line = sys.argv[1:]
+_, requests, duration_us, non2xx, sockerr = line.split()
 requests, non2xx, sockerr = int(requests), int(non2xx), int(sockerr)
 if non2xx or sockerr or requests == 0:
     sys.exit(f"wrk: {requests} requests, {non2xx} non-2xx, {sockerr} socket errors")

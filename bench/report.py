@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""bench/report.py: records runner results and writes the summary.
+
+  report.py record RAW PEER JOB REP TIMEFILE RC < runner-stdout
+      Appends one JSON line to RAW: the runner's one result line, with
+      cpu (user+sys s) and rss_kb from `/usr/bin/time -f '%e %U %S %M'`
+      unless the runner measured them itself (curl measures only curl).
+  report.py callgrind RAW PEER REP N_BASE N_FULL LOG_BASE LOG_FULL
+      Appends the cpu job's instruction counts (callgrind "Collected").
+  report.py summary RAW OUT.md META.json
+      Prints the markdown table of medians and the targets, writes OUT.md.
+"""
+import json
+import re
+import statistics
+import sys
+
+PEER_ORDER = ["lmskit", "python-requests", "lua5.4-luasec", "lua5.1-curl",
+              "node-fetch", "curl", "wrk", "h2load"]
+JOB_ORDER = ["pages", "enroll", "enroll_slow", "pages_slow", "memory"]
+LUA_PEERS = ["lua5.4-luasec", "lua5.1-curl"]
+
+
+def record(raw, peer, job, rep, timefile, rc):
+    text = sys.stdin.read()
+    lines = [l for l in text.splitlines() if l.strip()]
+    entry = {"peer": peer, "job": job, "rep": int(rep)}
+    try:
+        if int(rc) != 0:
+            raise ValueError(f"runner exited with {rc}")
+        if len(lines) != 1:
+            raise ValueError(f"expected one result line, got {len(lines)}")
+        res = json.loads(lines[0])
+        if res.get("peer") != peer or res.get("job") != job:
+            raise ValueError(f"result names {res.get('peer')}/{res.get('job')}")
+        if not (res.get("items", 0) > 0 and res.get("seconds", 0) > 0):
+            raise ValueError("items and seconds must be positive")
+        t = open(timefile).read().split()[-4:]
+        wall, user, sys_, rss = float(t[0]), float(t[1]), float(t[2]), int(t[3])
+        res.setdefault("cpu", round(user + sys_, 3))
+        res.setdefault("rss_kb", rss)
+        res["process_wall"] = wall
+        entry.update(res)
+        entry["ok"] = True
+    except Exception as e:  # recorded, shown as failed in the table
+        entry.update(ok=False, error=str(e), output=text[-500:])
+    with open(raw, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+    if entry["ok"]:
+        print(f"  {job:<12} {peer:<16} run {rep}: {entry['items']:>9,} items in {entry['seconds']:7.3f} s"
+              f"  cpu {entry['cpu']:6.2f} s  rss {entry['rss_kb'] / 1024:6.1f} MB")
+    else:
+        print(f"  {job:<12} {peer:<16} run {rep}: FAILED: {entry['error']}")
+    return 0 if entry["ok"] else 1
+
+
+def collected(log):
+    m = re.findall(r"Collected\s*:\s*(\d+)", open(log).read())
+    if not m:
+        raise ValueError(f"no callgrind total in {log}")
+    return int(m[-1])
+
+
+def callgrind(raw, peer, rep, n_base, n_full, log_base, log_full):
+    entry = {"peer": peer, "job": "cpu", "rep": int(rep)}
+    try:
+        base, full = collected(log_base), collected(log_full)
+        n_base, n_full = int(n_base), int(n_full)
+        entry.update(ok=True, n_base=n_base, n_full=n_full, instr_base=base, instr_full=full,
+                     marginal=(full - base) / (n_full - n_base), per_request=full / n_full)
+    except Exception as e:
+        entry.update(ok=False, error=str(e))
+    with open(raw, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+    if entry["ok"]:
+        print(f"  {'cpu':<12} {peer:<16} run {rep}: {entry['marginal']:,.0f} Ir per request (marginal), "
+              f"{entry['per_request']:,.0f} Ir per request (whole run)")
+    else:
+        print(f"  cpu          {peer:<16} run {rep}: FAILED: {entry['error']}")
+    return 0 if entry["ok"] else 1
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, digits=2):
+    if x is None:
+        return "–"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def summary(raw, out, metafile):
+    meta = json.load(open(metafile))
+    rows = [json.loads(l) for l in open(raw) if l.strip()]
+    groups, failed, cpu = {}, [], {}
+    for r in rows:
+        if r["job"] == "cpu":
+            if r["ok"]:
+                cpu.setdefault(r["peer"], []).append(r)
+            else:
+                failed.append(r)
+            continue
+        if not r["ok"]:
+            failed.append(r)
+            continue
+        groups.setdefault((r["job"], r["peer"]), []).append(r)
+
+    stats = {}
+    for key, rs in groups.items():
+        stats[key] = {
+            "runs": len(rs),
+            "items": med([r["items"] for r in rs]),
+            "seconds": med([r["seconds"] for r in rs]),
+            "rate": med([r["items"] / r["seconds"] for r in rs]),
+            "cpu": med([r["cpu"] for r in rs]),
+            "cpu_per_item": med([r["cpu"] / r["items"] for r in rs]),
+            "rss_mb": med([r["rss_kb"] / 1024 for r in rs]),
+            "notes": rs[-1].get("notes", ""),
+        }
+
+    out_lines = []
+    w = out_lines.append
+    w(f"# lmskit bench results ({'quick: 1 run' if meta['reps'] == 1 else str(meta['reps']) + ' runs'} per cell, medians)")
+    w("")
+    w(f"- date: {meta['date']}; bench/run took {meta.get('seconds', '?')} s")
+    w(f"- machine: {meta['nproc']} CPUs, {meta['cpu_model']}")
+    w(f"- versions: {meta['versions']}")
+    w(f"- server: nginx + ngx_lua, 1 worker, HTTPS (TLS 1.3, HTTP/2 offered) on 127.0.0.1, "
+      f"collection {meta['size']:,} items (100 a page), memory job {meta['big_size']:,} items")
+    w(f"- counts: enroll {meta['enroll_n']:,} POSTs at concurrency 16; sequential-only peers "
+      f"(lua5.4-luasec, lua5.1-curl) do {meta['seq_slow_n']:,} POSTs in enroll_slow; "
+      f"wrk and h2load run {meta['wrk_seconds']} s; cpu job {meta['cpu_n']} POSTs under callgrind")
+    if meta.get("tls_ok") or meta.get("tls_failed"):
+        w(f"- TLS: every peer verifies the server against the bench CA; checked at the start: "
+          f"refused under an unrelated CA: {', '.join(meta.get('tls_ok', [])) or 'none'}"
+          + (f"; **accepted it: {', '.join(meta['tls_failed'])}**" if meta.get("tls_failed") else "")
+          + ". wrk and h2load cannot verify certificates (ceilings only).")
+    for s in meta.get("scaled", []):
+        w(f"- scaled down: {s}")
+    w("")
+    w("Wall seconds are the job itself (timed inside each runner, interpreter start-up excluded). "
+      "CPU (user+sys) and peak RSS are measured from outside with `/usr/bin/time` "
+      "and so include start-up. \"÷ lmskit\" columns: the peer's items/s divided by lmskit's "
+      "(below 1: slower than lmskit), and the peer's CPU per item divided by lmskit's (above 1: "
+      "costlier than lmskit).")
+    w("")
+    w("| job | peer | items | wall s | items/s | items/s ÷ lmskit | CPU s | CPU/item ÷ lmskit | peak RSS MB | how |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for job in JOB_ORDER:
+        ref = stats.get((job, "lmskit"))
+        for peer in PEER_ORDER:
+            s = stats.get((job, peer))
+            if not s:
+                if any(f["job"] == job and f["peer"] == peer for f in failed):
+                    w(f"| {job} | {peer} | failed | | | | | | | see bench/.run/raw.jsonl |")
+                continue
+            rr = s["rate"] / ref["rate"] if ref else None
+            cr = s["cpu_per_item"] / ref["cpu_per_item"] if ref and ref["cpu_per_item"] else None
+            wrk = peer in ("wrk", "h2load")
+            w(f"| {job} | {peer} | {s['items']:,.0f} | {fmt(s['seconds'], 3)} | {fmt(s['rate'], 0)} | "
+              f"{fmt(rr)} | {'–' if wrk else fmt(s['cpu'])} | {'–' if wrk else fmt(cr)} | "
+              f"{'–' if wrk else fmt(s['rss_mb'], 1)} | {s['notes']} |")
+    w("")
+    if cpu:
+        w(f"cpu job: `valgrind --tool=callgrind`, instructions (Ir) of the whole process for "
+          f"{meta['cpu_n'] + meta['cpu_base_n']} and for {meta['cpu_base_n']} POSTs; the difference "
+          f"divided by {meta['cpu_n']} is the cost of one more request (start-up, TLS handshake and "
+          f"module loading cancel out).")
+        w("")
+        w("| peer | Ir, " + str(meta['cpu_base_n']) + " POSTs | Ir, " + str(meta['cpu_n'] + meta['cpu_base_n'])
+          + " POSTs | Ir per request (marginal) | Ir per request (whole run ÷ count) | how |")
+        w("|---|---:|---:|---:|---:|---|")
+        for peer in PEER_ORDER:
+            if peer not in cpu:
+                continue
+            rs = cpu[peer]
+            how = {"lmskit": "HTTP/2, libcurl + OpenSSL, 16 in flight",
+                   "lua5.1-curl": "HTTP/2, libcurl + GnuTLS, one easy handle, sequential"}.get(peer, "")
+            w(f"| {peer} | {med([r['instr_base'] for r in rs]):,.0f} | {med([r['instr_full'] for r in rs]):,.0f} | "
+              f"{med([r['marginal'] for r in rs]):,.0f} | {med([r['per_request'] for r in rs]):,.0f} | {how} |")
+        w("")
+    if failed:
+        w("Failed runs:")
+        w("")
+        for f in failed:
+            w(f"- {f['peer']} {f['job']} run {f['rep']}: {f.get('error')}")
+        w("")
+
+    # --- targets ---------------------------------------------------------
+    w("## Targets")
+    w("")
+
+    def S(job, peer):
+        return stats.get((job, peer))
+
+    def line(ok, text):
+        w(f"- {'**met**' if ok else '**MISSED**'}: {text}")
+
+    lm = S("pages", "lmskit")
+    py = S("pages", "python-requests")
+    luas = [(p, S("pages", p)) for p in LUA_PEERS if S("pages", p)]
+    if lm and py:
+        line(lm["rate"] >= 2 * py["rate"],
+             f"pages items/s ≥ 2× python-requests: lmskit {lm['rate']:,.0f}/s vs {py['rate']:,.0f}/s "
+             f"= {lm['rate'] / py['rate']:.2f}×")
+        line(lm["cpu"] * 2 <= py["cpu"],
+             f"pages CPU ≤ ½ python-requests: lmskit {lm['cpu']:.2f} s vs {py['cpu']:.2f} s "
+             f"= {py['cpu'] / lm['cpu']:.2f}× less")
+    if lm and luas:
+        p, fast = max(luas, key=lambda x: x[1]["rate"])
+        line(lm["rate"] >= 1.3 * fast["rate"],
+             f"pages items/s ≥ 1.3× the fastest Lua peer ({p}): lmskit {lm['rate']:,.0f}/s vs "
+             f"{fast['rate']:,.0f}/s = {lm['rate'] / fast['rate']:.2f}×")
+        p, lean = min(luas, key=lambda x: x[1]["cpu"])
+        line(lm["cpu"] * 1.3 <= lean["cpu"],
+             f"pages CPU ≤ 1/1.3 of the leanest Lua peer ({p}): lmskit {lm['cpu']:.2f} s vs "
+             f"{lean['cpu']:.2f} s = {lean['cpu'] / lm['cpu']:.2f}× less")
+    le, wk, h2 = S("enroll", "lmskit"), S("enroll", "wrk"), S("enroll", "h2load")
+    if le and wk:
+        ctx = ""
+        if h2:
+            ctx = (f" (the server's HTTP/2 ceiling, h2load on one connection: {h2['rate']:,.0f}/s; "
+                   f"lmskit reaches {100 * le['rate'] / h2['rate']:.0f}% of it)")
+        line(le["rate"] >= 0.7 * wk["rate"],
+             f"enroll ≥ 70% of wrk's rate: lmskit {le['rate']:,.0f}/s vs wrk {wk['rate']:,.0f}/s "
+             f"= {100 * le['rate'] / wk['rate']:.0f}%{ctx}")
+    ls = S("enroll_slow", "lmskit")
+    if ls:
+        ideal = ls["items"] / 16 * 0.02
+        line(abs(ls["seconds"] - ideal) <= 0.15 * ideal,
+             f"enroll_slow within 15% of {ideal:.2f} s: lmskit {ls['seconds']:.2f} s "
+             f"({100 * (ls['seconds'] / ideal - 1):+.0f}%)")
+    lps = S("pages_slow", "lmskit")
+    if lps:
+        pages = -(-int(lps["items"]) // 100)
+        seq = pages * 0.02
+        measured = [(p, S("pages_slow", p)) for p in PEER_ORDER[1:6] if S("pages_slow", p)]
+        extra = ", ".join(f"{p} {s['seconds']:.2f} s" for p, s in measured)
+        line(lps["seconds"] * 5 <= seq,
+             f"pages_slow ≥ 5× faster than sequential walking ({pages} pages × 20 ms = {seq:.2f} s): "
+             f"lmskit {lps['seconds']:.2f} s = {seq / lps['seconds']:.1f}× (measured sequential peers: {extra})")
+    mm = S("memory", "lmskit")
+    if mm:
+        small = S("pages", "lmskit")
+        grow = f"; {meta['size']:,}-item pages job {small['rss_mb']:.1f} MB" if small else ""
+        line(mm["rss_mb"] < 40,
+             f"memory peak RSS < 40 MB over {mm['items']:,.0f} items: lmskit {mm['rss_mb']:.1f} MB{grow}")
+    if "lmskit" in cpu and "lua5.1-curl" in cpu:
+        a = med([r["marginal"] for r in cpu["lmskit"]])
+        b = med([r["marginal"] for r in cpu["lua5.1-curl"]])
+        ta = med([r["per_request"] for r in cpu["lmskit"]])
+        tb = med([r["per_request"] for r in cpu["lua5.1-curl"]])
+        line(a < b, f"cpu instructions/request below lua-curl (marginal): lmskit {a:,.0f} vs {b:,.0f} "
+                    f"({a / b:.2f}×); whole run ÷ count: {ta:,.0f} vs {tb:,.0f}")
+    w("")
+    text = "\n".join(out_lines) + "\n"
+    with open(out, "w") as f:
+        f.write(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "record":
+        sys.exit(record(*sys.argv[2:8]))
+    if cmd == "callgrind":
+        sys.exit(callgrind(*sys.argv[2:9]))
+    if cmd == "summary":
+        sys.exit(summary(*sys.argv[2:5]))
+    sys.exit(__doc__)
