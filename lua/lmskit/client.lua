@@ -295,9 +295,6 @@ function Client:_take_rate()
   end
 end
 
---- Sends one call and returns the decoded body (true for an empty 2xx),
--- the response headers and the status.  Raises lmskit.Error otherwise.
--- @param spec { method=, path=, params=, url=, query=, json=, form=, headers= }
 -- Values of these keys never appear in a dry run's printed calls.
 local SECRET_KEYS = { password = true, secret = true, token = true, api_key = true }
 
@@ -332,6 +329,9 @@ function Client:_print_call(sink, method, spec)
   return DRY_RESULT, {}, 0
 end
 
+--- Sends one call and returns the decoded body (true for an empty 2xx),
+-- the response headers and the status.  Raises lmskit.Error otherwise.
+-- @param spec { method=, path=, params=, url=, query=, json=, form=, headers= }
 function Client:send(spec)
   local method = spec.method or "GET"
   local sink = self:_dry()
@@ -357,8 +357,10 @@ function Client:send(spec)
               and (err.kind == "transport" or err.kind == "timeout")) then
         error(err, 0)
       end
+      local wait = backoff(attempt)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
-                   attempt = attempt + 1 }
+                   attempt = attempt + 1, wait = wait }
+      self:_pause(wait)
     else
       if self._log then -- the URL is built only for a listener (hot path)
         self:_emit { event = "response", method = method, status = status,
