@@ -68,6 +68,7 @@ lint:
 # under ASan+UBSan+LSan and under valgrind.
 test: deps build build-asan build-lua51/lmskit/core.so lint rock-check
 	sandbox/with $(MAKE) --no-print-directory test-unit test-lua51 test-asan test-valgrind
+	@echo "specs: $$(grep -c '^ok' build/valgrind.tap) passed, $$(grep -c '^not ok' build/valgrind.tap) failed"
 
 # Installs the rock into a scratch tree (offline; lua-cjson comes from
 # Debian) and loads it from there.
