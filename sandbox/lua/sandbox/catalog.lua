@@ -78,15 +78,6 @@ local function t(s) -- fixture timestamps
   return assert(C.parse_time(s))
 end
 
--- Ids 1.. up to the counter, skipping deleted ones: ascending id order.
-local function ordered_values(tbl, next_id, pred)
-  local out = {}
-  for id = 1, next_id - 1 do
-    local v = tbl[id]
-    if v ~= nil and (pred == nil or pred(v)) then out[#out + 1] = v end
-  end
-  return out
-end
 
 local function catalog_ref(id)
   local c = S.catalogs[id] or S.catalogs[1]
@@ -408,18 +399,13 @@ local function read_body(req)
   return body
 end
 
-local function scalar_arg(v)
-  if type(v) == "table" then v = v[#v] end
-  if type(v) == "string" then return v end
-  return nil
-end
 
 -- Optional integer filter from the query: nil when absent, false when
 -- present but not an integer (matches nothing).
 local function int_filter(args, name)
   local v = args[name]
   if v == nil then return nil end
-  local n = C.to_int(scalar_arg(v) or "")
+  local n = C.to_int(C.scalar_arg(v) or "")
   if n == nil then return false end
   return n
 end
@@ -428,7 +414,7 @@ end
 local function date_filters(req)
   local out = {}
   for _, name in ipairs({ "from", "to" }) do
-    local v = scalar_arg(req.args[name])
+    local v = C.scalar_arg(req.args[name])
     if v ~= nil and v ~= "" then
       local ts = C.parse_time(v)
       if not ts then
@@ -612,7 +598,7 @@ end
 local function listing_resource(kind, root, plural)
   local res = {}
   function res.list(req)
-    return index(req, plural, ordered_values(S.listings, S.next_listing, listing_pred(kind)), listing_json)
+    return index(req, plural, C.in_id_order(S.listings, S.next_listing, listing_pred(kind)), listing_json)
   end
   function res.create(req)
     local body = read_body(req)
@@ -658,7 +644,7 @@ local programs = listing_resource("Program", "program", "programs")
 ---------------------------------------------------------------------------
 
 local function list_catalogs(req)
-  return index(req, "catalogs", ordered_values(S.catalogs, S.next_catalog), catalog_json)
+  return index(req, "catalogs", C.in_id_order(S.catalogs, S.next_catalog), catalog_json)
 end
 
 ---------------------------------------------------------------------------
@@ -771,9 +757,9 @@ local function list_orders(req)
   local range = date_filters(req)
   if not range then return end
   local users = user_id_filter(req.args.canvas_user_id)
-  local completed = scalar_arg(req.args.completed)
+  local completed = C.scalar_arg(req.args.completed)
   local only_completed = completed ~= nil and C.to_bool(completed) ~= false
-  local items = ordered_values(S.orders, S.next_order, function(o)
+  local items = C.in_id_order(S.orders, S.next_order, function(o)
     if not in_range(o.created_at, range) then return false end
     if users and not users[o.user.id] then return false end
     if only_completed and o.purchased_at == nil then return false end
@@ -841,7 +827,7 @@ end
 
 local function list_enrollments(req)
   local lid = int_filter(req.args, "listing_id")
-  local items = ordered_values(S.enrollments, S.next_enrollment, function(e)
+  local items = C.in_id_order(S.enrollments, S.next_enrollment, function(e)
     return lid == nil or e.listing_id == lid
   end)
   return index(req, "enrollments", items, enrollment_json)
@@ -940,9 +926,9 @@ end
 
 local function list_applicants(req)
   local lid = int_filter(req.args, "listing_id")
-  local status = scalar_arg(req.args.status)
+  local status = C.scalar_arg(req.args.status)
   if status == "" then status = nil end
-  local items = ordered_values(S.applicants, S.next_applicant, function(a)
+  local items = C.in_id_order(S.applicants, S.next_applicant, function(a)
     if lid ~= nil and a.listing_id ~= lid then return false end
     if status ~= nil and a.status ~= status then return false end
     return true

@@ -493,21 +493,16 @@ end
 -- Query helpers
 ---------------------------------------------------------------------------
 
-local function scalar_arg(v)
-  if type(v) == "table" then v = v[#v] end
-  if type(v) == "string" then return v end
-  return nil
-end
 
 local function positive_int(v)
-  local n = C.to_int(scalar_arg(v) or "")
+  local n = C.to_int(C.scalar_arg(v) or "")
   if n and n > 0 then return n end
   return nil
 end
 
 -- comma-separated values of a query arg, or nil when absent/empty
 local function list_arg(v)
-  local s = scalar_arg(v)
+  local s = C.scalar_arg(v)
   if s == nil then return nil end
   local out = {}
   for part in s:gmatch("[^,]+") do
@@ -544,7 +539,7 @@ local SORT_FIELDS = {
 -- Parses ?sort=; returns a list of { key_fn, descending } or nil, bad_field.
 local function parse_sort(v)
   local keys = {}
-  local s = scalar_arg(v)
+  local s = C.scalar_arg(v)
   if s == nil then return keys end
   for part in s:gmatch("[^,]+") do
     part = part:match("^%s*(.-)%s*$")

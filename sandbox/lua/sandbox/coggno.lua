@@ -462,17 +462,9 @@ local function member_of(company)
   return function(u) return company.members[u.id] == true end
 end
 
-local function ordered_ids(tbl, next_id, pred)
-  local out = {}
-  for id = 1, next_id - 1 do
-    local v = tbl[id]
-    if v ~= nil and pred(v) then out[#out + 1] = v end
-  end
-  return out
-end
 
 local function account_users(S, company)
-  return ordered_ids(S.users, S.next_user, member_of(company))
+  return C.in_id_order(S.users, S.next_user, member_of(company))
 end
 
 local function find_group(S, company, ref)
@@ -497,7 +489,7 @@ end
 
 local function list_companies(ctx)
   local S = ctx.S
-  local items = ordered_ids(S.companies, S.next_company, function(c) return c.connected end)
+  local items = C.in_id_order(S.companies, S.next_company, function(c) return c.connected end)
   return list(items, function(c) return company_json(S, c) end)
 end
 
@@ -519,7 +511,7 @@ end
 
 local function list_groups(ctx)
   local S, acct = ctx.S, ctx.account
-  return list(ordered_ids(S.groups, S.next_group, function(g) return g.company_id == acct.id end),
+  return list(C.in_id_order(S.groups, S.next_group, function(g) return g.company_id == acct.id end),
     group_json)
 end
 
@@ -557,7 +549,7 @@ local function delete_group_by_name(ctx)
   if name == false then return invalid("name", "name is invalid") end
   if blank(name) then return fail(422, "parameter_missing", "name is required", "name") end
   local S, acct = ctx.S, ctx.account
-  local found = ordered_ids(S.groups, S.next_group, function(g)
+  local found = C.in_id_order(S.groups, S.next_group, function(g)
     return g.company_id == acct.id and g.name == name
   end)
   if #found == 0 then return not_found("No such group: " .. name) end
@@ -640,7 +632,7 @@ local function list_group_users(ctx, gref)
   if not g then return replied end
   local S = ctx.S
   -- an array (the doc's example shows a bare object; see the header)
-  return list(ordered_ids(S.users, S.next_user, in_group(ctx, g)), user_json)
+  return list(C.in_id_order(S.users, S.next_user, in_group(ctx, g)), user_json)
 end
 
 local function show_group_user(ctx, gref, uref)
@@ -687,7 +679,7 @@ end
 
 local function list_documents(ctx)
   local S, acct = ctx.S, ctx.account
-  return list(ordered_ids(S.documents, S.next_document, function(d) return d.company_id == acct.id end),
+  return list(C.in_id_order(S.documents, S.next_document, function(d) return d.company_id == acct.id end),
     document_json)
 end
 

@@ -70,6 +70,25 @@ end
 -- Value helpers
 ---------------------------------------------------------------------------
 
+-- Values of tbl[1 .. next_id-1] that exist (and satisfy pred, if given),
+-- in ascending id order: how every simulator lists a collection.
+function C.in_id_order(tbl, next_id, pred)
+  local out = {}
+  for id = 1, next_id - 1 do
+    local v = tbl[id]
+    if v ~= nil and (pred == nil or pred(v)) then out[#out + 1] = v end
+  end
+  return out
+end
+
+-- A query argument as one string: the last value when repeated, nil when
+-- it is not a string.
+function C.scalar_arg(v)
+  if type(v) == "table" then v = v[#v] end
+  if type(v) == "string" then return v end
+  return nil
+end
+
 function C.is_null(v)
   return v == nil or v == C.null
 end

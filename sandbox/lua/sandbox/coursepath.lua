@@ -460,14 +460,6 @@ local function list(req, items, max, view)
   return C.reply(200, out)
 end
 
-local function all(tbl, next_id, pred)
-  local out = {}
-  for id = 1, next_id - 1 do
-    local v = tbl[id]
-    if v ~= nil and (pred == nil or pred(v)) then out[#out + 1] = v end
-  end
-  return out
-end
 
 local function course_count()
   return #S.courses
@@ -562,7 +554,7 @@ local H = {}
 -- Courses
 
 function H.list_courses(req)
-  return list(req, all(S.courses, course_count() + 1), LIMIT_COURSES, course_json)
+  return list(req, C.in_id_order(S.courses, course_count() + 1), LIMIT_COURSES, course_json)
 end
 
 function H.show_course(_, _, cid)
@@ -573,7 +565,7 @@ end
 
 function H.member_courses(req, _, mid)
   if not S.members[mid] then return not_found() end
-  local items = all(S.courses, course_count() + 1, function(c)
+  local items = C.in_id_order(S.courses, course_count() + 1, function(c)
     return S.cms[c.id][mid] ~= nil
   end)
   return list(req, items, LIMIT_COURSES, course_json)
@@ -592,13 +584,13 @@ function H.show_member(_, _, mid)
 end
 
 function H.list_members(req)
-  return list(req, all(S.members, S.next_member, member_filter(req)), LIMIT_MEMBERS, member_json)
+  return list(req, C.in_id_order(S.members, S.next_member, member_filter(req)), LIMIT_MEMBERS, member_json)
 end
 
 function H.course_members(req, _, cid)
   if not S.courses[cid] then return not_found() end
   local filter = member_filter(req)
-  local items = all(S.members, S.next_member, function(m)
+  local items = C.in_id_order(S.members, S.next_member, function(m)
     return S.cms[cid][m.id] ~= nil and filter(m)
   end)
   return list(req, items, LIMIT_MEMBERS, member_json)
@@ -768,19 +760,19 @@ end
 -- Groups
 
 function H.list_groups(req)
-  return list(req, all(S.groups, S.next_group), LIMIT_GROUPS, group_json)
+  return list(req, C.in_id_order(S.groups, S.next_group), LIMIT_GROUPS, group_json)
 end
 
 function H.group_members(req, _, gid)
   local g = S.groups[gid]
   if not g then return not_found() end
-  local items = all(S.members, S.next_member, function(m) return g.members[m.id] end)
+  local items = C.in_id_order(S.members, S.next_member, function(m) return g.members[m.id] end)
   return list(req, items, LIMIT_MEMBERS, member_json)
 end
 
 function H.member_groups(req, _, mid)
   if not S.members[mid] then return not_found() end
-  local items = all(S.groups, S.next_group, function(g) return g.members[mid] end)
+  local items = C.in_id_order(S.groups, S.next_group, function(g) return g.members[mid] end)
   return list(req, items, LIMIT_GROUPS, group_json)
 end
 
