@@ -30,7 +30,7 @@ DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
-.PHONY: all deps build build-asan test test-unit test-lua51 test-asan test-valgrind lint \
+.PHONY: all deps build build-asan test test-built test-unit test-lua51 test-asan test-valgrind lint \
         demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
 
 all: build
@@ -66,7 +66,12 @@ lint:
 
 # The whole suite: lint, the LuaRocks install, specs, then the specs again
 # under ASan+UBSan+LSan and under valgrind.
-test: deps build build-asan build-lua51/lmskit/core.so lint rock-check
+# deps first, then a new make: pkg-config's flags are read only once the
+# packages are installed (a fresh machine has no libcurl.pc before deps).
+test: deps
+	@$(MAKE) --no-print-directory test-built
+
+test-built: build build-asan build-lua51/lmskit/core.so lint rock-check
 	sandbox/with $(MAKE) --no-print-directory test-unit test-lua51 test-asan test-valgrind
 	@echo "specs: $$(grep -c '^ok' build/valgrind.tap) passed, $$(grep -c '^not ok' build/valgrind.tap) failed"
 
@@ -114,7 +119,8 @@ bench:
 bench-quick:
 	bench/run --quick
 
-demo: deps build
+demo: deps
+	@$(MAKE) --no-print-directory build
 	sandbox/with $(MAKE) --no-print-directory demo-run
 
 DEMO_ROWS ?= 5000

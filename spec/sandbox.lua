@@ -30,6 +30,7 @@ function sandbox.control(method, path, body) return call(method, "/_sandbox/" ..
 function sandbox.seed_courses(n) return call("POST", "/_sandbox/catalog/seed", { courses = n }) end
 function sandbox.fault(f) return call("POST", "/_sandbox/faults", f) end
 function sandbox.clear_faults() return call("DELETE", "/_sandbox/faults") end
+function sandbox.latency(l) return call("POST", "/_sandbox/latency", l) end
 function sandbox.requests() return call("GET", "/_sandbox/log").requests end
 function sandbox.clear_log() return call("DELETE", "/_sandbox/log") end
 

@@ -45,6 +45,9 @@ struct lmk_request {
     const char *detail;       /* static text or errbuf */
     char errbuf[CURL_ERROR_SIZE];
     request_state state;
+    int once;                 /* never let libcurl transmit it a second time */
+    unsigned transmissions;   /* times libcurl was about to send it */
+    int resend_refused;       /* libcurl wanted to re-send it; refused */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

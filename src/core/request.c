@@ -14,6 +14,30 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     return lmk_buf_add(&r->response, data, n) == LMK_OK ? n : 0;
 }
 
+/* curl pre-request callback, run each time libcurl is about to transmit
+ * the request on a connection.  libcurl 7.88 sends a request again on a
+ * new connection when a reused one dies before any response byte, even
+ * after the server did the work (its Curl_retry_request); for a request
+ * that must go at most once the second transmission is refused here, and
+ * the transfer fails with an unknown outcome for the Lua layer to settle. */
+static int on_prereq(void *ud, char *conn_ip, char *local_ip, int conn_port,
+                     int local_port) {
+    lmk_request *r = ud;
+    (void)conn_ip, (void)local_ip, (void)conn_port, (void)local_port;
+    r->transmissions++;
+    if (r->once && r->transmissions > 1) {
+        r->resend_refused = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+}
+
+/* Only a read may be repeated by libcurl on its own: any other method is
+ * sent once per attempt, and a second attempt is the Lua layer's choice. */
+static int transmit_once(const char *method) {
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
 /* Methods lmskit sends; anything else is a usage error. */
 static int known_method(const char *m) {
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
@@ -136,6 +160,11 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, (void *)r);
     SET(CURLOPT_HTTPHEADER, r->headers);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, (void *)r);
+#if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
+    if (r->once) SET(CURLOPT_FORBID_RETRY_ON_REUSE, 1L);
+#endif
     if (c->auth == LMK_AUTH_BASIC) {
         SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         SET(CURLOPT_USERNAME, c->user);
@@ -171,6 +200,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     lmk_request *r = calloc(1, sizeof *r);
     if (!r) return LMK_NOMEM;
     r->client = c;
+    r->once = transmit_once(o->method);
     lmk_buf_init(&r->response);
     lmk_buf url;
     lmk_buf_init(&url);
@@ -241,6 +271,10 @@ void lmk_request_finish(lmk_request *r, CURLcode code) {
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
         r->detail = NULL;
+    } else if (r->resend_refused) {
+        r->status = 0;
+        r->detail = "the connection closed after the request was sent; its "
+                    "outcome is unknown and it was not sent again";
     } else {
         r->status = 0;
         r->detail = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
@@ -267,6 +301,7 @@ const char *lmk_request_url(const lmk_request *r) { return r->url; }
 
 int lmk_request_maybe_sent(const lmk_request *r) {
     long sent = 0;
+    if (r->resend_refused || r->transmissions > 1) return 1;
     if (!r->easy || curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent))
         return 1; /* unknown: assume it may have arrived */
     return sent > 0;

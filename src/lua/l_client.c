@@ -308,8 +308,11 @@ int lmk_request_result(lua_State *L) {
         const char *m = push_redacted(L, c->client, detail);
         const char *u = push_redacted(L, c->client, lmk_request_url(r));
         lmk_push_error(L, k, 0, m, method, u);
-        /* a create may be retried only when it surely never left */
-        lua_pushboolean(L, lmk_request_maybe_sent(r));
+        /* sent = false: it surely never left (safe to send again);
+         * sent = "unknown": it went out and no answer came, so it may
+         * have taken effect (a write is settled, never blindly re-sent) */
+        if (lmk_request_maybe_sent(r)) lua_pushliteral(L, "unknown");
+        else lua_pushboolean(L, 0);
         lua_setfield(L, -2, "sent");
         return lua_error(L);
     }

@@ -76,6 +76,20 @@ local function control(req)
       return C.reply(200, C.ordered({ "faults" }, { faults = C.list_faults() }))
     end
     return C.method_not_allowed({ "GET", "POST", "DELETE" })
+  elseif what == "latency" and #segs == 2 then
+    if method == "POST" then
+      local body = C.body(req)
+      if not body then return C.invalid_json() end
+      local l, errs = C.set_latency(body)
+      if not l then return C.unprocessable(errs) end
+      return ok()
+    elseif method == "DELETE" then
+      C.clear_latency()
+      return ok()
+    elseif method == "GET" then
+      return C.reply(200, C.ordered({ "latency" }, { latency = C.get_latency() }))
+    end
+    return C.method_not_allowed({ "GET", "POST", "DELETE" })
   elseif what == "log" and #segs == 2 then
     if method == "GET" then
       return C.reply(200, C.ordered({ "requests" }, { requests = C.get_log() }))
@@ -97,6 +111,7 @@ local function vendor(req, prefix, mod)
   -- https://127.0.0.1:18443/catalog (used for Location headers)
   req.vendor_url = req.base_url .. "/" .. prefix
   local entry = C.log_request(req)
+  C.apply_latency(req)
   local fault = C.take_fault(req)
   if fault then
     entry.fault = fault.kind

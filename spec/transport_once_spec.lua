@@ -1,0 +1,80 @@
+-- A write goes on the wire once per attempt that lmskit decides on.
+-- libcurl 7.88 re-sends a request on a new connection when a reused
+-- keep-alive connection dies before any response byte, even after the
+-- server did the work; the core refuses that second transmission for
+-- anything but a read, and the error says the outcome is unknown.
+local core = require "lmskit.core"
+local sandbox = require "sandbox"
+
+-- Counts the log entries of method+path prefix.
+local function count(method, prefix)
+  local n = 0
+  for _, r in ipairs(sandbox.requests()) do
+    if r.method == method and r.path:sub(1, #prefix) == prefix then n = n + 1 end
+  end
+  return n
+end
+
+describe("transport: no silent re-send", function()
+  local client
+  before_each(function()
+    sandbox.reset()
+    client = core.client { base_url = sandbox.url .. "/cerego/api", ca_file = sandbox.ca,
+                           auth = "bearer", secret = "sandbox-cerego-token", http2 = false }
+  end)
+  after_each(function() client:close() end)
+
+  -- Opens a keep-alive connection, then faults the next POST on it.
+  local function post_on_reused_connection(kind)
+    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+    sandbox.fault { path = "/cerego/api/v3/courses", method = "POST", kind = kind }
+    return pcall(client.request, client, {
+      method = "POST", path = "/v3/courses", content_type = "application/json",
+      body = '{"data":{"attributes":{"name":"Once only","partner_id":21}}}',
+    })
+  end
+
+  it("sends a POST once when its reused connection dies after the server did the work", function()
+    local ok, err = post_on_reused_connection("drop_after_reused")
+    assert.is_false(ok)
+    assert.equal(1, count("POST", "/cerego/api/v3/courses"))
+    assert.equal("transport", err.kind)
+    assert.equal("unknown", err.sent)
+    assert.matches("outcome is unknown", err.message)
+  end)
+
+  it("sends a body-less DELETE once too", function()
+    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+    sandbox.fault { path = "/cerego/api/v3/courses/13422", method = "DELETE", kind = "drop_after_reused" }
+    local ok, err = pcall(client.request, client, { method = "DELETE", path = "/v3/courses/13422" })
+    assert.is_false(ok)
+    assert.equal("unknown", err.sent)
+    assert.equal(1, count("DELETE", "/cerego/api/v3/courses/13422"))
+  end)
+
+  it("still lets libcurl repeat a GET on a fresh connection", function()
+    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+    sandbox.fault { path = "/cerego/api/v3/courses", method = "GET", kind = "drop_after_reused" }
+    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+    assert.equal(3, count("GET", "/cerego/api/v3/courses"))
+  end)
+
+  it("says sent = false when nothing reached the server", function()
+    local dead = core.client { base_url = "https://127.0.0.1:9/x", ca_file = sandbox.ca,
+                               auth = "none", connect_timeout = 2 }
+    local ok, err = pcall(dead.request, dead, { method = "POST", path = "/y", body = "{}" })
+    assert.is_false(ok)
+    assert.is_false(err.sent)
+    dead:close()
+  end)
+
+  it("says sent = unknown when a fresh connection closes without an answer", function()
+    sandbox.fault { path = "/cerego/api/v3/courses", method = "POST", kind = "drop_after" }
+    local ok, err = pcall(client.request, client, {
+      method = "POST", path = "/v3/courses", content_type = "application/json",
+      body = '{"data":{"attributes":{"name":"Fresh","partner_id":21}}}',
+    })
+    assert.is_false(ok)
+    assert.equal("unknown", err.sent)
+  end)
+end)
