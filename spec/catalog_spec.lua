@@ -328,14 +328,32 @@ describe("Catalog errors and the wire", function()
     assert.equal(3, #sandbox.requests())
   end)
 
-  it("does not retry a 500 or a POST after a 503", function()
+  it("retries a GET after a 500; a POST after a 503 only once a look-up shows it absent", function()
     local catalog = sandbox.catalog { retries = 3 }
     sandbox.fault { path = "/catalog/api/v1/courses", kind = "500" }
     sandbox.clear_log()
-    assert.equal("server", sandbox.error_of(catalog.courses.get, catalog.courses, 1).kind)
-    sandbox.fault { path = "/catalog/api/v1/courses", kind = "503" }
-    assert.equal("server", sandbox.error_of(catalog.courses.create, catalog.courses, new_course).kind)
+    assert.equal(1, catalog.courses:get(1).id)
     assert.equal(2, #sandbox.requests())
+    sandbox.clear_log()
+    sandbox.fault { path = "/catalog/api/v1/courses", kind = "503" }
+    local fresh = {}
+    for k, v in pairs(new_course) do fresh[k] = v end
+    fresh.path, fresh.title = "course-after-503", "After a 503"
+    assert.equal(fresh.path, catalog.courses:create(fresh).listing_path)
+    local methods = {}
+    for _, r in ipairs(sandbox.requests()) do methods[#methods + 1] = r.method end
+    assert.same({ "POST", "GET", "POST" }, methods) -- sent, looked up (absent), sent again
+  end)
+
+  it("does not send a write without a look-up again after a 503", function()
+    local catalog = sandbox.catalog { retries = 3 }
+    sandbox.fault { path = "/catalog/api/v1/certificates", kind = "503" }
+    sandbox.clear_log()
+    local err = sandbox.error_of(catalog.certificates.create, catalog.certificates,
+      { listing_id = 1, name = "Cert", template = "<p>x</p>" })
+    assert.equal("server", err.kind)
+    assert.equal("unknown", err.sent)
+    assert.equal(1, #sandbox.requests())
   end)
 
   it("reports broken JSON as decode", function()

@@ -22,6 +22,8 @@
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
 local json = require "lmskit.json"
+local reconcile = require "lmskit.reconcile"
+local backoff = require("lmskit.retry").backoff
 local tasks = require "lmskit.tasks"
 
 local bulk = {}
@@ -139,7 +141,8 @@ local function progress_reporter(enabled, total)
       local filled = math.floor(width * s.done / total)
       bar = "[" .. string.rep("=", filled) .. string.rep(" ", width - filled) .. "] "
     end
-    return ("%s%s rows  %.0f rows/s  %d failed%s"):format(bar, count, rate, s.failed, eta)
+    local unknown = s.unknown > 0 and (" %d unknown"):format(s.unknown) or ""
+    return ("%s%s rows  %.0f rows/s  %d failed%s%s"):format(bar, count, rate, s.failed, unknown, eta)
   end
   return {
     update = function(s)
@@ -170,7 +173,8 @@ local function count_rows(rows)
 end
 
 --- Runs a bulk job; returns its report:
--- { total, ok, failed, skipped, seconds, results = path, failures = { ... } }.
+-- { total, ok, failed, unknown, skipped, seconds, results = path, failures = { ... } }
+-- (failures lists the failed and the unknown rows).
 -- @param opts rows, run, key, journal, results, concurrency (16), retries
 --   per row (3), dry_run, progress (nil: on for a terminal), sync_every (100)
 function bulk.run(opts)
@@ -186,7 +190,7 @@ function bulk.run(opts)
   local retries = opts.retries or 3
   local sync_every = opts.sync_every or 100
   local seen = {}
-  local stats = { done = 0, ok = 0, failed = 0, skipped = 0, total = 0, failures = {} }
+  local stats = { done = 0, ok = 0, failed = 0, unknown = 0, skipped = 0, total = 0, failures = {} }
   local unsynced, last_sync = 0, core.now()
   local number = 0
   local started = core.now()
@@ -226,9 +230,12 @@ function bulk.run(opts)
     local attempt, ok, value = 0
     while true do
       ok, value = tasks.pcall(opts.run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
-      if ok or not (core.is_error(value) and RETRYABLE[value.kind]) or attempt >= retries then break end
+      -- a write that may have happened was already looked up by the client
+      -- (lmskit.reconcile): running the row again would send it blindly
+      if ok or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)
+         or attempt >= retries then break end
       attempt = attempt + 1
-      tasks.sleep(math.random() * math.min(8, 0.25 * 2 ^ attempt))
+      tasks.sleep(backoff(attempt))
     end
     if ok then
       stats.ok = stats.ok + 1
@@ -236,9 +243,13 @@ function bulk.run(opts)
       return finish { row = n, key = key, outcome = type(value) == "string" and value or "ok" }
     end
     local err = core.is_error(value) and value or { kind = "error", message = tostring(value) }
-    stats.failed = stats.failed + 1
-    record { k = key, s = "failed", r = RETRYABLE[err.kind] or false, e = err.kind, m = err.message }
-    local failure = { row = n, key = key, outcome = "failed", kind = err.kind, status = err.status,
+    -- unknown: the row's write went out and its effect could not be
+    -- established; never redone blindly (not even on a rerun)
+    local outcome = reconcile.unknown(err) and "unknown" or "failed"
+    stats[outcome] = stats[outcome] + 1
+    record { k = key, s = outcome, r = outcome == "failed" and RETRYABLE[err.kind] or false,
+             e = err.kind, m = err.message }
+    local failure = { row = n, key = key, outcome = outcome, kind = err.kind, status = err.status,
                       code = err.code, message = err.message }
     stats.failures[#stats.failures + 1] = failure
     return finish(failure)

@@ -7,6 +7,8 @@ local core = require "lmskit.core"
 local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
+local reconcile = require "lmskit.reconcile"
+local backoff = require("lmskit.retry").backoff
 local resource = require "lmskit.resource"
 local rpc = require "lmskit.rpc"
 local tasks = require "lmskit.tasks"
@@ -27,10 +29,12 @@ local common_options = {
   rate = "table", proxy = "string", prefetch = "number",
 }
 
--- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
-local idempotent = { GET = true, HEAD = true, PUT = true, DELETE = true }
--- Statuses that say "try again later" rather than "this is wrong".
-local retry_status = { [429] = true, [502] = true, [503] = true, [504] = true }
+-- Statuses that say "try again later" rather than "this is wrong"
+-- (a 500 too: an idempotent call may always be tried again).
+local retry_status = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true }
+-- Statuses after which a write may or may not have taken effect: the
+-- server (or a gateway before it) failed while or after handling it.
+local unknown_status = { [500] = true, [502] = true, [503] = true, [504] = true }
 
 -- Raises a usage error before anything is sent.
 local function usage(message)
@@ -253,14 +257,6 @@ function Client:_pause(seconds)
   until core.now() >= deadline
 end
 
--- How long to wait before attempt n+1: Retry-After when given, otherwise
--- exponential backoff with full jitter (0.25 s, 0.5 s, 1 s ... capped).
-local function backoff(attempt, headers)
-  local after = headers and headers["retry-after"] and core.retry_after(headers["retry-after"])
-  if after then return after end
-  return math.random() * math.min(10, 0.25 * 2 ^ attempt)
-end
-
 -- The full URL of a spec, for messages (redacted by the core later); a
 -- query credential shows as name=[REDACTED], where the core puts it.
 function Client:_url_of(spec)
@@ -330,10 +326,17 @@ function Client:_print_call(sink, method, spec)
 end
 
 --- Sends one call and returns the decoded body (true for an empty 2xx),
--- the response headers and the status.  Raises lmskit.Error otherwise.
--- @param spec { method=, path=, params=, url=, query=, json=, form=, headers= }
+-- the response headers and the status.  Raises lmskit.Error otherwise;
+-- for a write whose outcome is unknown the error has `sent = "unknown"`.
+-- A call is repeated only when that is safe: when it is idempotent
+-- (`spec.idempotent`, by default GET, HEAD, PUT and DELETE), or when it
+-- never left, or when the server refused it with 429 or its rate signal.
+-- A DELETE repeated after an unknown outcome that answers 404 is done.
+-- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
+  local idempotent = spec.idempotent
+  if idempotent == nil then idempotent = reconcile.idempotent(method) end
   local sink = self:_dry()
   if sink then return self:_print_call(sink, method, spec) end
   local wire = {
@@ -352,7 +355,7 @@ function Client:send(spec)
     local ok, status, body, headers = tasks.pcall(self._perform, self, wire)
     if not ok then
       local err = status
-      local safe = idempotent[method] or (core.is_error(err) and err.sent == false)
+      local safe = idempotent or (core.is_error(err) and err.sent == false)
       if not (core.is_error(err) and safe and attempt < self._retries
               and (err.kind == "transport" or err.kind == "timeout")) then
         error(err, 0)
@@ -368,6 +371,7 @@ function Client:send(spec)
                      seconds = core.now() - started, attempt = attempt + 1 }
       end
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
+      if status == 404 and method == "DELETE" and attempt > 0 then return true, headers, status end
       local limited = status == 429 or self:_is_rate_signal(status, body)
       local wait = backoff(attempt, headers)
       if limited and self._lockout then
@@ -376,8 +380,10 @@ function Client:send(spec)
         self._limiter:block(wait)
       end
       local retry = attempt < self._retries and wait <= self._max_retry_wait and
-                    (limited or (retry_status[status] and idempotent[method]))
-      if not retry then self:_fail(method, spec, status, body, limited) end
+                    (limited or (retry_status[status] and idempotent))
+      if not retry then
+        self:_fail(method, spec, status, body, limited, not idempotent and unknown_status[status])
+      end
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)
@@ -419,13 +425,14 @@ function Client:_is_rate_signal(status, body)
   return message:lower():find(rate.signal, 1, true) ~= nil
 end
 
--- Raises the lmskit.Error for an HTTP failure with the vendor's message.
-function Client:_fail(method, spec, status, body, limited)
+-- Raises the lmskit.Error for an HTTP failure with the vendor's message;
+-- `unknown` marks a write the server may have done (sent = "unknown").
+function Client:_fail(method, spec, status, body, limited, unknown)
   local decoded = json.decode(body)
   self._core:fail { status = status, method = method, url = self:_url_of(spec),
                     kind = limited and "rate_limited" or nil,
                     message = client.vendor_message(decoded, body, status),
-                    code = vendor_code(decoded) }
+                    code = vendor_code(decoded), sent = unknown and "unknown" or nil }
 end
 
 -- Unwraps a vendor's response envelope (JSON:API `data`); returns the

@@ -12,10 +12,13 @@
 -- responses are unwrapped from it.  Other action flags:
 --   single = true     the vendor answers a one-element array; return the element
 --   page_size = n     this list's default page size (offset/page_number paging)
---   query_in_body     (POST) send declared `query` fields in the query string
+--   idempotent = b    whether repeating it changes nothing (default: by method)
+--   effect = {...}    how to find its effect after an unknown outcome (reconcile.lua)
+--   notifies = true   it mails people: never sent again once its outcome is unknown
 -- @module lmskit.resource
 local params = require "lmskit.params"
 local paging = require "lmskit.paging"
+local reconcile = require "lmskit.reconcile"
 
 local resource = {}
 
@@ -54,16 +57,26 @@ local function bind_args(what, names, ...)
 end
 
 -- Moves the vendor's per-call options (decl.call_options: arg name ->
--- spec field) out of the arguments into the spec.
+-- spec field) out of the arguments into the spec; returns the rest and
+-- the options taken (a look-up after an unknown outcome reuses them).
 local function take_call_options(api, args, spec)
   local options = api._decl.call_options
-  if not options then return args end
-  local rest = {}
+  if not options then return args, nil end
+  local rest, taken = {}, {}
   for k, v in pairs(args) do
     local field = options[k]
-    if field then spec[field] = v else rest[k] = v end
+    if field then spec[field], taken[k] = v, v else rest[k] = v end
   end
-  return rest
+  return rest, taken
+end
+
+-- The call's values by name, for the look-up of a write's effect: route
+-- parameters and the fields given.
+local function call_values(bound, args)
+  local values = {}
+  for k, v in pairs(args) do values[k] = v end
+  for k, v in pairs(bound) do values[k] = v end
+  return values
 end
 
 -- Query fields a paged list accepts on top of its declared filters.
@@ -127,10 +140,16 @@ local function make_action(api, name, rdecl, action, adecl)
     end
     local bound, args = bind_args(what, names, ...)
     local spec = { method = method, path = route, params = bound }
-    args = take_call_options(api, args, spec)
+    local options
+    args, options = take_call_options(api, args, spec)
     fill_spec(api, what, rdecl, adecl, args, spec)
     if strategy then return strategy(api, spec, rdecl.roots, adecl) end
-    return unwrap_one(api, rdecl, adecl, api:send(spec))
+    if method == "GET" or method == "HEAD" then return unwrap_one(api, rdecl, adecl, api:send(spec)) end
+    spec.idempotent = reconcile.idempotent(method, adecl)
+    local body, settled = reconcile.send(api, self, adecl, call_values(bound, args), options,
+                                         function() return api:send(spec) end)
+    if settled then return body end
+    return unwrap_one(api, rdecl, adecl, body)
   end
 end
 

@@ -5,6 +5,7 @@
 -- @module lmskit.rpc
 local params = require "lmskit.params"
 local paging = require "lmskit.paging"
+local reconcile = require "lmskit.reconcile"
 
 local rpc = {}
 
@@ -94,7 +95,9 @@ function rpc.invoke(api, name, fdecl, named)
   if fdecl and fdecl.paged and named.page == nil then
     return paging[api._decl.paging.strategy](api, spec, nil, fdecl)
   end
-  return (api:send(spec))
+  if spec.method == "GET" then return (api:send(spec)) end
+  spec.idempotent = reconcile.idempotent(spec.method, fdecl)
+  return (reconcile.send(api, nil, fdecl or {}, named, nil, function() return api:send(spec) end))
 end
 
 --- Creates the section object `api.<section>`.

@@ -347,9 +347,9 @@ static int client_request(lua_State *L) {
     return lmk_request_result(L);
 }
 
-/* client:fail{kind=, status=, message=, method=, url=, code=} raises an
- * lmskit.Error; kind defaults to what the status means; message and url
- * are redacted. */
+/* client:fail{kind=, status=, message=, method=, url=, code=, sent=}
+ * raises an lmskit.Error; kind defaults to what the status means; message
+ * and url are redacted; sent ("unknown") says the write may have happened. */
 static int client_fail(lua_State *L) {
     l_client *c = check_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -374,6 +374,8 @@ static int client_fail(lua_State *L) {
         lua_pushstring(L, code);
         lua_setfield(L, -2, "code");
     }
+    lua_getfield(L, 2, "sent");
+    lua_setfield(L, -2, "sent");
     return lua_error(L);
 }
 

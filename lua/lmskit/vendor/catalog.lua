@@ -15,6 +15,14 @@ local course = { canvas_course_id = "integer!", credits = "decimal" }
 local program = { requirement_ids = "array", sequential = "boolean" }
 for k, v in pairs(listing) do course[k] = v; program[k] = v end
 
+-- How to find the effect of a create whose outcome is unknown (the
+-- connection died after the request went out; see lmskit.reconcile): the
+-- doc does not say a listing's path is unique, so a listing is matched by
+-- path and title (and a course by its Canvas course too).
+local course_effect = { lookup = "list", match = {
+  listing_path = "path", title = "title", ["canvas_course.id"] = "canvas_course_id" } }
+local program_effect = { lookup = "list", match = { listing_path = "path", title = "title" } }
+
 -- Date range filters of orders and user registrations (ISO 8601, UTC).
 local since = { from = "datetime", to = "datetime" }
 
@@ -38,6 +46,7 @@ return {
     certificates = {
       path = "/certificates", root = "certificate",
       actions = {
+        -- no read of certificates exists: an unknown outcome stays unknown
         create = { "POST", body = {
           listing_id = "integer!", name = "string!", active = "boolean",
           template = "string!", pdf_settings = "object", -- { orientation = "Landscape" | "Portrait" }
@@ -49,7 +58,7 @@ return {
       actions = {
         list = { "GET", paged = true },
         get = { "GET", "/:id" },
-        create = { "POST", body = course },
+        create = { "POST", body = course, effect = course_effect },
         update = { "PUT", "/:id", body = course, partial = true },
         delete = { "DELETE", "/:id" },
       },
@@ -60,7 +69,9 @@ return {
         list = { "GET", paged = true, query = { listing_id = "integer" } },
         get = { "GET", "/:id" },
         create = { "POST", body = { listing_id = "integer!", canvas_user_id = "integer!" },
-                   top = { create_order = "boolean" } },
+                   top = { create_order = "boolean" },
+                   effect = { lookup = "list", query = { listing_id = "listing_id" },
+                              match = { ["user.id"] = "canvas_user_id" } } },
       },
     },
     orders = {
@@ -78,7 +89,7 @@ return {
       actions = {
         list = { "GET", paged = true },
         get = { "GET", "/:id" },
-        create = { "POST", body = program },
+        create = { "POST", body = program, effect = program_effect },
         update = { "PUT", "/:id", body = program, partial = true },
         delete = { "DELETE", "/:id" },
       },
@@ -92,7 +103,7 @@ return {
         get = { "GET", "/:id" },
         create = { "POST", body = {
           name = "string!", email = "string!", catalog_id = "integer", custom_fields = "object",
-        } },
+        }, effect = { lookup = "list", match = { email = "email" } } },
       },
     },
     applicants = {

@@ -1,0 +1,17 @@
+--- How long to wait before trying again: one backoff for every layer
+-- (client attempts, look-ups after an unknown outcome, bulk rows).
+-- @module lmskit.retry
+local core = require "lmskit.core"
+
+local retry = {}
+
+--- Seconds to wait before attempt n+1 (n from 0): the server's
+-- Retry-After when given, otherwise exponential backoff with full jitter
+-- (up to 0.25 s, 0.5 s, 1 s ... capped at 10 s).
+function retry.backoff(attempt, headers)
+  local after = headers and headers["retry-after"] and core.retry_after(headers["retry-after"])
+  if after then return after end
+  return math.random() * math.min(10, 0.25 * 2 ^ attempt)
+end
+
+return retry
