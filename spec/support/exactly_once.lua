@@ -22,6 +22,14 @@ function M.calm()
   sandbox.control("DELETE", "latency")
 end
 
+--- How many requests each fault kind took effect on since the reset.
+function M.applied()
+  local applied = sandbox.control("GET", "faults").applied
+  local total = 0
+  for _, n in pairs(applied) do total = total + n end
+  return total, applied
+end
+
 --- Counts log entries by fault kind for method+path prefix.
 function M.faults_seen(method, prefix)
   local seen, n = {}, 0

@@ -561,6 +561,7 @@ local FAULT_KINDS = {
 
 local faults = {}
 local fault_seq = 0
+local applied = {} -- kind -> requests it took effect on, since reset
 
 local function fault_json(f)
   return C.ordered({ "id", "path", "method", "kind", "count", "retry_after", "delay_ms" }, {
@@ -639,6 +640,14 @@ function C.clear_faults()
   faults = {}
 end
 
+-- How many requests each kind took effect on since the last reset.
+function C.faults_applied()
+  local keys = {}
+  for k in pairs(applied) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return C.ordered(keys, applied)
+end
+
 -- Takes (consumes one use of) the first queued fault matching the request.
 function C.take_fault(req)
   for i, f in ipairs(faults) do
@@ -654,8 +663,15 @@ end
 
 -- Applies a fault.  Returns true when the fault produced the response
 -- (or dropped the connection); false when normal handling must go on.
+-- The kind that took effect is left in req.fault_applied (nil when a
+-- random roll or a fresh connection spared the request) and counted.
+
 function C.apply_fault(f, req)
   local kind = f.kind
+  if kind ~= "random" and not (kind == "drop_after_reused" and not C.connection_reused()) then
+    req.fault_applied = kind
+    applied[kind] = (applied[kind] or 0) + 1
+  end
   if kind == "delay" then
     if f.delay_ms > 0 then ngx.sleep(f.delay_ms / 1000) end
     return false
@@ -803,6 +819,7 @@ end
 -- Clears everything common.lua owns (faults, latency and the request log).
 function C.reset()
   C.clear_faults()
+  applied = {}
   C.clear_latency()
   C.clear_log()
 end

@@ -73,7 +73,8 @@ local function control(req)
       C.clear_faults()
       return ok()
     elseif method == "GET" then
-      return C.reply(200, C.ordered({ "faults" }, { faults = C.list_faults() }))
+      return C.reply(200, C.ordered({ "faults", "applied" },
+        { faults = C.list_faults(), applied = C.faults_applied() }))
     end
     return C.method_not_allowed({ "GET", "POST", "DELETE" })
   elseif what == "latency" and #segs == 2 then
@@ -114,8 +115,9 @@ local function vendor(req, prefix, mod)
   C.apply_latency(req)
   local fault = C.take_fault(req)
   if fault then
-    entry.fault = fault.kind
-    if C.apply_fault(fault, req) then return end
+    local done = C.apply_fault(fault, req)
+    entry.fault = req.fault_applied
+    if done then return end
   end
   return mod.handle(req)
 end
