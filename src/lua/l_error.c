@@ -2,35 +2,41 @@
  * and url, whose metatable gives it a name and a readable tostring. */
 #include "binding.h"
 
-/* __tostring: "lmskit.Error not_found (404): message [GET url]". */
+/* __tostring: "lmskit.Error not_found (404): message [GET url]".  The
+ * parts are pushed on the stack and concatenated once (no luaL_Buffer:
+ * its box must stay on top while in use, which interleaved pushes break). */
 static int error_tostring(lua_State *L) {
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, "lmskit.Error ");
+    int base = lua_gettop(L);
+    lua_pushliteral(L, "lmskit.Error ");
     lua_getfield(L, 1, "kind");
-    luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
-    lua_pop(L, 1);
+    if (!lua_isstring(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "?");
+    }
     lua_getfield(L, 1, "status");
     if (lua_isnumber(L, -1)) {
         lua_pushfstring(L, " (%d)", (int)lua_tointeger(L, -1));
-        luaL_addvalue(&b);
+        lua_remove(L, -2);
+    } else {
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     lua_getfield(L, 1, "message");
     if (lua_isstring(L, -1)) {
-        luaL_addstring(&b, ": ");
-        luaL_addstring(&b, lua_tostring(L, -1));
+        lua_pushliteral(L, ": ");
+        lua_insert(L, -2);
+    } else {
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     lua_getfield(L, 1, "method");
     lua_getfield(L, 1, "url");
     if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-        lua_pushfstring(L, " [%s %s]", lua_tostring(L, -2),
-                        lua_tostring(L, -1));
-        luaL_addvalue(&b);
+        lua_pushfstring(L, " [%s %s]", lua_tostring(L, -2), lua_tostring(L, -1));
+        lua_replace(L, -3);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 2);
     }
-    lua_pop(L, 2);
-    luaL_pushresult(&b);
+    lua_concat(L, lua_gettop(L) - base);
     return 1;
 }
 
