@@ -62,7 +62,7 @@ build-asan/lmskit/core.so: $(SOURCES) $(HEADERS)
 	  -o $@ $(SOURCES) $(DEP_LIBS)
 
 lint:
-	luacheck -q $(wildcard lua spec examples sandbox/lua bench) bin/lmskit
+	luacheck -q $(wildcard lua spec examples sandbox/lua bench tools) bin/lmskit
 
 # The whole suite: lint, the LuaRocks install, specs, then the specs again
 # under ASan+UBSan+LSan and under valgrind.
