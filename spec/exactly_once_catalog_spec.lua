@@ -86,6 +86,12 @@ for _, http2 in ipairs { false, true } do
       assert.equal("not_found", sandbox.error_of(catalog.courses.get, catalog.courses, c.id).kind)
     end)
 
+    it("still reports a DELETE of a missing listing as not_found after a 429", function()
+      sandbox.fault { path = PREFIX .. "courses/987654", method = "DELETE", kind = "429", retry_after = 0 }
+      assert.equal("not_found", sandbox.error_of(catalog.courses.delete, catalog.courses, 987654).kind)
+      assert.equal(2, once.count("DELETE", PREFIX .. "courses/987654"))
+    end)
+
     it("enrolls 400 CSV rows by email through 10% mixed faults, each exactly once", function()
       local rows = {}
       for i = 1, 400 do

@@ -331,7 +331,8 @@ end
 -- A call is repeated only when that is safe: when it is idempotent
 -- (`spec.idempotent`, by default GET, HEAD, PUT and DELETE), or when it
 -- never left, or when the server refused it with 429 or its rate signal.
--- A DELETE repeated after an unknown outcome that answers 404 is done.
+-- A DELETE repeated after an unknown outcome (no answer, or a 5xx) that
+-- answers 404 is done; after a 429 it is not (the server refused it).
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
@@ -348,6 +349,7 @@ function Client:send(spec)
     wire.content_type = "application/json"
   end
   local attempt = 0
+  local maybe_done = false -- an earlier attempt may have taken effect
   while true do
     self:_take_rate()
     wire.headers = self:_auth_headers(spec)
@@ -360,6 +362,7 @@ function Client:send(spec)
               and (err.kind == "transport" or err.kind == "timeout")) then
         error(err, 0)
       end
+      maybe_done = maybe_done or err.sent ~= false
       local wait = backoff(attempt)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
@@ -371,7 +374,8 @@ function Client:send(spec)
                      seconds = core.now() - started, attempt = attempt + 1 }
       end
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
-      if status == 404 and method == "DELETE" and attempt > 0 then return true, headers, status end
+      if status == 404 and method == "DELETE" and maybe_done then return true, headers, status end
+      maybe_done = maybe_done or unknown_status[status] ~= nil
       local limited = status == 429 or self:_is_rate_signal(status, body)
       local wait = backoff(attempt, headers)
       if limited and self._lockout then
