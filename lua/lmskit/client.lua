@@ -331,7 +331,9 @@ end
 -- A call is repeated only when that is safe: when it is idempotent
 -- (`spec.idempotent`, by default GET, HEAD, PUT and DELETE), or when it
 -- never left, or when the server refused it with 429 or its rate signal.
--- A DELETE repeated after an unknown outcome that answers 404 is done.
+-- A DELETE repeated after an unknown outcome that answers 404 is done;
+-- another write answering 404 then stays unknown (the first may have
+-- moved what it addressed: a PUT that renamed the slug in its path).
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
@@ -348,6 +350,7 @@ function Client:send(spec)
     wire.content_type = "application/json"
   end
   local attempt = 0
+  local maybe_done = false -- an earlier attempt of this write may have taken effect
   while true do
     self:_take_rate()
     wire.headers = self:_auth_headers(spec)
@@ -360,6 +363,7 @@ function Client:send(spec)
               and (err.kind == "transport" or err.kind == "timeout")) then
         error(err, 0)
       end
+      maybe_done = maybe_done or err.sent == "unknown"
       local wait = backoff(attempt)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
@@ -382,8 +386,10 @@ function Client:send(spec)
       local retry = attempt < self._retries and wait <= self._max_retry_wait and
                     (limited or (retry_status[status] and idempotent))
       if not retry then
-        self:_fail(method, spec, status, body, limited, not idempotent and unknown_status[status])
+        self:_fail(method, spec, status, body, limited, (not idempotent and unknown_status[status])
+                   or (status == 404 and maybe_done and method ~= "GET" and method ~= "HEAD"))
       end
+      maybe_done = maybe_done or unknown_status[status] or false
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)
