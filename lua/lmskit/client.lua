@@ -332,7 +332,9 @@ end
 -- (`spec.idempotent`, by default GET, HEAD, PUT and DELETE), or when it
 -- never left, or when the server refused it with 429 or its rate signal.
 -- A DELETE repeated after an unknown outcome (no answer, or a 5xx) that
--- answers 404 is done; after a 429 it is not (the server refused it).
+-- answers 404 is done (after a 429 it is not: the server refused it);
+-- another write answering 404 then stays unknown (the first may have
+-- moved what it addressed: a PUT that renamed the slug in its path).
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
@@ -349,7 +351,7 @@ function Client:send(spec)
     wire.content_type = "application/json"
   end
   local attempt = 0
-  local maybe_done = false -- an earlier attempt may have taken effect
+  local maybe_done = false -- an earlier attempt of this write may have taken effect
   while true do
     self:_take_rate()
     wire.headers = self:_auth_headers(spec)
@@ -362,7 +364,7 @@ function Client:send(spec)
               and (err.kind == "transport" or err.kind == "timeout")) then
         error(err, 0)
       end
-      maybe_done = maybe_done or err.sent ~= false
+      maybe_done = maybe_done or err.sent == "unknown"
       local wait = backoff(attempt)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
@@ -375,7 +377,6 @@ function Client:send(spec)
       end
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
       if status == 404 and method == "DELETE" and maybe_done then return true, headers, status end
-      maybe_done = maybe_done or unknown_status[status] ~= nil
       local limited = status == 429 or self:_is_rate_signal(status, body)
       local wait = backoff(attempt, headers)
       if limited and self._lockout then
@@ -386,8 +387,10 @@ function Client:send(spec)
       local retry = attempt < self._retries and wait <= self._max_retry_wait and
                     (limited or (retry_status[status] and idempotent))
       if not retry then
-        self:_fail(method, spec, status, body, limited, not idempotent and unknown_status[status])
+        self:_fail(method, spec, status, body, limited, (not idempotent and unknown_status[status])
+                   or (status == 404 and maybe_done and method ~= "GET" and method ~= "HEAD"))
       end
+      maybe_done = maybe_done or unknown_status[status] or false
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)

@@ -16,16 +16,36 @@
 --     } }
 --
 -- Values name the call's own arguments (route parameters and body or
--- query fields, by their declared names).  After an unknown outcome the
--- effect is looked up: found, the call returns what the look-up found
--- (the item, or true); absent, the write is sent again (up to the
--- client's `retries`), and when no try is left the error says so
--- (`sent = false`: not done, safe to try later); the look-up failing, or
--- no look-up declared, the call raises its lmskit.Error with
--- `sent = "unknown"`.  Writes that
--- notify people (`notifies = true`: invitations, mails) are never sent
--- again once their outcome is unknown, even when the look-up finds
--- nothing: a second mail is worse than a question.
+-- query fields, by their declared names, after conversion to their
+-- declared types: "021" given for an integer is 21).  More, for vendors
+-- whose look-ups need it:
+--
+--     effect = {                                     -- alternatives: the first that applies
+--       { when = "slug", lookup = "get", args = { "slug" }, missing = "absent", match = ... },
+--       { lookup = "list", query = { filter = { partner_id = "partner_id" }, page = { size = 100 } },
+--         match = ..., unique = true, hint = "give it a slug" },
+--     }
+--     -- when = "name": this alternative applies when the call has that value
+--     -- args = { "slug|id" }: the first of these values the call has
+--     -- query: a table maps nested fields (filter[partner_id]); a number or
+--     --   boolean is sent as it stands (a page size)
+--     -- missing = "absent": the look-up answering 404 means the effect is absent;
+--     --   missing = "done": it means the effect is there (a delete: gone)
+--     -- partial = true: match compares only the fields the call gave (updates)
+--     -- exact = true: match compares strings as they are, not case-folded
+--     -- unique = true: every item is read; when several match, nothing tells
+--     --   which is this call's, and the outcome stays unknown (its message
+--     --   says so, and `hint` what would tell them apart)
+--
+-- After an unknown outcome the effect is looked up: found, the call
+-- returns what the look-up found (the item, or true); absent, the write
+-- is sent again (up to the client's `retries`), and when no try is left
+-- the error says so (`sent = false`: not done, safe to try later); the
+-- look-up failing, or no look-up declared, the call raises its
+-- lmskit.Error with `sent = "unknown"`.  Writes that notify people
+-- (`notifies = true`: invitations, mails) are never sent again once
+-- their outcome is unknown, even when the look-up finds nothing: a
+-- second mail is worse than a question.
 -- @module lmskit.reconcile
 local core = require "lmskit.core"
 local backoff = require("lmskit.retry").backoff
@@ -92,15 +112,45 @@ local function each_item(result, fn)
   return false
 end
 
+-- The value an effect names: "a|b" is the first of a, b the call has.
+local function value_of(values, from)
+  for name in from:gmatch("[^|]+") do
+    if values[name] ~= nil then return values[name] end
+  end
+  return nil
+end
+
+-- A look-up's query from its declaration: strings name call values,
+-- tables nest, other values are sent as they stand.
+local function map_query(spec, values, into)
+  for k, from in pairs(spec) do
+    if type(from) == "string" then into[k] = value_of(values, from)
+    elseif type(from) == "table" then into[k] = map_query(from, values, {})
+    else into[k] = from end
+  end
+  return into
+end
+
+-- The effect that applies to this call: one effect, or the first
+-- alternative whose `when` value the call has.
+local function choose(effect, values)
+  if effect == nil or effect.lookup then return effect end
+  for _, alternative in ipairs(effect) do
+    local when = alternative.when
+    if when == nil or (values[when] ~= nil and values[when] ~= "") then return alternative end
+  end
+  return nil
+end
+
 -- The read that finds the effect: a method of this resource, of another
 -- resource ("name.action"), or an RPC function of the client.
 local function lookup_call(api, resource, effect, values, options)
   local name = effect.lookup
   local args = {}
-  for i, from in ipairs(effect.args or {}) do args[i] = values[from] end
+  for i, from in ipairs(effect.args or {}) do args[i] = value_of(values, from) end
   local query = {}
   for k, v in pairs(options or {}) do query[k] = v end
-  for k, from in pairs(effect.query or {}) do query[k] = values[from] end
+  map_query(effect.query or {}, values, query)
   local owner, action = name:match("^([%w_]+)%.([%w_]+)$")
   if api._functions and api._functions[name] then
     for k, v in pairs(query) do args[k] = v end
@@ -113,24 +163,48 @@ local function lookup_call(api, resource, effect, values, options)
   return method(target, (table.unpack or _G.unpack)(args, 1, #args))
 end
 
--- Looks the effect up.  Returns the item found (or true for contains and
--- lacks), false when it is absent.
+-- Whether a value read equals the call's value (exact: strings as they are).
+local function same(v, wanted, exact)
+  if exact and type(v) == "string" and type(wanted) == "string" then return v == wanted end
+  return text(v) == text(wanted)
+end
+
+-- Looks the effect up.  Returns the item found (or true for contains,
+-- lacks and missing = "done"), false when it is absent.
 local function find(api, resource, effect, values, options)
-  local result = lookup_call(api, resource, effect, values, options)
+  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options)
+  if not ok then
+    if effect.missing and core.is_error(result) and result.kind == "not_found" then
+      return effect.missing == "done"
+    end
+    error(result, 0)
+  end
+  if effect.missing == "done" then return false end -- still there
   if effect.match then
-    local found = false
+    local found, fields, n = false, {}, 0
+    for field in pairs(effect.match) do fields[#fields + 1] = field end
+    table.sort(fields)
     each_item(result, function(item)
       if type(item) ~= "table" then return false end
-      for field, from in pairs(effect.match) do
-        local v = field_of(item, field)
-        if v == nil or text(v) ~= text(values[from]) then return false end
+      for _, field in ipairs(fields) do
+        local wanted = value_of(values, effect.match[field])
+        if not (effect.partial and wanted == nil) then
+          local v = field_of(item, field)
+          if v == nil or not same(v, wanted, effect.exact) then return false end
+        end
       end
-      found = item
-      return true
+      found, n = found or item, n + 1
+      return not effect.unique
     end)
+    if n > 1 then
+      error(("%d %s match %s: cannot tell whether this write took effect%s"):format(
+        n, resource and resource._name or "items", table.concat(fields, ", "),
+        effect.hint and "; " .. effect.hint or ""), 0)
+    end
     return found
   end
   local rule = effect.contains or effect.lacks
+  if not rule then return result or false end -- the look-up's answer is the effect
   local wanted = text_set(values[rule.values])
   local seen = {}
   each_item(result, function(item)
@@ -153,7 +227,7 @@ end
 function reconcile.send(api, resource, adecl, values, options, send)
   local ok, result = tasks.pcall(send)
   if ok then return result end
-  local effect = adecl.effect
+  local effect = choose(adecl.effect, values)
   local budget, tries = api._retries, 0 -- look-ups and sends again, together
   while reconcile.unknown(result) and effect do
     local looked, found = tasks.pcall(find, api, resource, effect, values, options)

@@ -71,7 +71,7 @@ local function take_call_options(api, args, spec)
 end
 
 -- The call's values by name, for the look-up of a write's effect: route
--- parameters and the fields given.
+-- parameters and the fields given (converted to their declared types).
 local function call_values(bound, args)
   local values = {}
   for k, v in pairs(args) do values[k] = v end
@@ -98,24 +98,29 @@ local function build_body(what, rdecl, adecl, args)
   local checked_top
   checked_top, why = params.check(adecl.top or {}, top, what)
   if not checked_top then usage(why) end
+  local converted = {} -- every field by name, as its declared type made it
+  for k, v in pairs(checked_top) do converted[k] = v end
+  for k, v in pairs(checked) do converted[k] = v end
   local body = checked_top
   if rdecl.root then body[rdecl.root] = checked else
     for k, v in pairs(checked) do body[k] = v end
   end
-  return body
+  return body, converted
 end
 
--- Fills spec.query (reads, deletes) or the body (writes) from args.
+-- Fills spec.query (reads, deletes) or the body (writes) from args;
+-- returns the fields as converted to their declared types.
 local function fill_spec(api, what, rdecl, adecl, args, spec)
   if spec.method == "GET" or spec.method == "DELETE" or spec.method == "HEAD" then
     local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or {}
     local query, why = params.check(qspec, args, what)
     if not query then usage(why) end
     spec.query = query
-    return
+    return query
   end
-  local body = build_body(what, rdecl, adecl, args)
+  local body, converted = build_body(what, rdecl, adecl, args)
   if api._decl.body == "form" then spec.form = body else spec.json = body end
+  return converted
 end
 
 -- Unwraps a single response: root key, JSON:API data, one-element arrays.
@@ -142,11 +147,11 @@ local function make_action(api, name, rdecl, action, adecl)
     local spec = { method = method, path = route, params = bound }
     local options
     args, options = take_call_options(api, args, spec)
-    fill_spec(api, what, rdecl, adecl, args, spec)
+    local converted = fill_spec(api, what, rdecl, adecl, args, spec)
     if strategy then return strategy(api, spec, rdecl.roots, adecl) end
     if method == "GET" or method == "HEAD" then return unwrap_one(api, rdecl, adecl, api:send(spec)) end
     spec.idempotent = reconcile.idempotent(method, adecl)
-    local body, settled = reconcile.send(api, self, adecl, call_values(bound, args), options,
+    local body, settled = reconcile.send(api, self, adecl, call_values(bound, converted), options,
                                          function() return api:send(spec) end)
     if settled then return body end
     return unwrap_one(api, rdecl, adecl, body)

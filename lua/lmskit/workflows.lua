@@ -1,4 +1,5 @@
---- Ready-made bulk workflows: enroll, invite, grades, unenroll.
+--- Ready-made bulk workflows: enroll, invite, grades, unenroll (and
+-- Cerego's courses).
 --
 --     lmskit.workflow("coursepath", "enroll", cp, { rows = "learners.csv", journal = "j" })
 --
@@ -114,6 +115,78 @@ workflows.catalog = {
   unenroll = {
     summary = "not available: Canvas Catalog's API has no call that drops an enrollment",
     run = function() usage("Canvas Catalog's API (v1) documents no way to drop an enrollment") end,
+  },
+}
+
+-- Cerego -------------------------------------------------------------------
+
+-- A partner id as the integer's digits ("021" and 21 are one partner).
+local function cerego_partner(v)
+  local n = tonumber(v)
+  return n and n == math.floor(n) and ("%d"):format(n) or tostring(v)
+end
+
+-- The lower-cased names of a partner's courses -> how many, read once per
+-- job and partner before the job's first create there (the API has no
+-- look-up by name).  Tasks of the same partner wait for the one reading.
+local function cerego_names(client, job, partner)
+  job.cerego_names = job.cerego_names or {}
+  local cache = job.cerego_names
+  local entry = cache[partner]
+  if entry then
+    while entry.loading do tasks.sleep(0.01) end
+    if entry.names then return entry.names end
+  end
+  entry = { loading = true }
+  cache[partner] = entry
+  local ok, err = tasks.pcall(function()
+    local names = {}
+    for c in client.courses:list { filter = { partner_id = partner }, page = { size = 100 } } do
+      local name = tostring(c.name):lower()
+      names[name] = (names[name] or 0) + 1
+    end
+    entry.names = names
+  end)
+  entry.loading = false
+  if not ok then
+    cache[partner] = nil
+    error(err, 0)
+  end
+  return entry.names
+end
+
+workflows.cerego = {
+  courses = {
+    summary = "create courses: name, partner_id (+description, slug); a course already there " ..
+              "(same slug, or without one the same name in the partner) counts as done",
+    key = function(row)
+      if present(row.slug) then return "slug\31" .. row.slug end
+      return row.name and row.partner_id and
+        ("name\31" .. tostring(row.name):lower() .. "\31" .. cerego_partner(row.partner_id))
+    end,
+    run = function(client, row, job)
+      local fields = { name = need(row, "name"), partner_id = need(row, "partner_id") }
+      local partner = cerego_partner(fields.partner_id)
+      if present(row.description) then fields.description = row.description end
+      if present(row.slug) then
+        -- the slug is the key: Cerego refuses a second course with it
+        fields.slug = row.slug
+        local ok, err = tasks.pcall(client.courses.create, client.courses, fields)
+        if ok then return "ok" end
+        if not (core.is_error(err) and is_kind("validation", "slug has already been taken")(err)) then
+          error(err, 0)
+        end
+        local course = client.courses:get(row.slug)
+        if tostring(course.name):lower() == fields.name:lower()
+           and cerego_partner(course.partner and course.partner.id) == partner then
+          return "exists"
+        end
+        error(err, 0) -- another course holds the slug
+      end
+      if cerego_names(client, job, partner)[fields.name:lower()] then return "exists" end
+      client.courses:create(fields)
+      return "ok"
+    end,
   },
 }
 
@@ -281,14 +354,16 @@ workflows.matrix = {
 }
 
 --- Runs workflow `action` of `vendor` with `client` over opts.rows (the
--- other opts go to lmskit.bulk).  Returns the bulk report.
+-- other opts go to lmskit.bulk); each row runs as w.run(client, row, job),
+-- `job` a table of this run's own.  Returns the bulk report.
 function workflows.run(vendor, action, client, opts)
   local w = workflows[vendor] and workflows[vendor][action]
   if not w then usage(("no workflow '%s' for %s"):format(tostring(action), tostring(vendor))) end
   local o = {}
   for k, v in pairs(opts) do o[k] = v end
   o.key = o.key or w.key
-  o.run = function(row) return w.run(client, row) end
+  local job = {} -- what one run of the workflow remembers (Cerego: names read once)
+  o.run = function(row) return w.run(client, row, job) end
   return require("lmskit.bulk").run(o)
 end
 

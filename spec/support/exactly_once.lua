@@ -34,7 +34,8 @@ end
 function M.faults_seen(method, prefix)
   local seen, n = {}, 0
   for _, r in ipairs(sandbox.requests()) do
-    if r.fault and r.method == method and r.path:sub(1, #prefix) == prefix then
+    -- an entry without a fault has "fault": null (json.null, which is truthy)
+    if type(r.fault) == "string" and r.method == method and r.path:sub(1, #prefix) == prefix then
       seen[r.fault] = (seen[r.fault] or 0) + 1
       n = n + 1
     end
