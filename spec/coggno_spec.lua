@@ -100,6 +100,19 @@ describe("Coggno", function()
     assert.equal("not_found", err.kind)
   end)
 
+  it("lists a one-user group as an array though Coggno answers a bare object (the doc's example)", function()
+    -- the doc's "List Group Users" example: one user, answered as an object
+    local raw = coggno:request { path = "/groups/1/users" }
+    assert.same({ id = 1, login = "testuser", first_name = "John", last_name = "Johnson" }, raw)
+    assert.same({ { id = 1, login = "testuser", first_name = "John", last_name = "Johnson" } },
+                coggno.group_users:list(1))
+    local g = coggno.groups:create { name = "Empty" }
+    assert.same({}, coggno.group_users:list(g.id))
+    for _, list in ipairs { coggno.groups:list(), coggno.users:list(), coggno.documents:list() } do
+      assert.equal(1, list[1].id)
+    end
+  end)
+
   it("lists documents and their licenses", function()
     local docs = coggno.documents:list()
     assert.equal(3, #docs)

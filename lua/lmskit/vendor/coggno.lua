@@ -5,6 +5,9 @@
 -- the key's prefix decides, and a test_ key is never sent to the live host
 -- nor a live_ key to the test host.  `lms = <id>` (per client or per call)
 -- acts as a connected account through the Coggno-LMS header.
+-- "List Group Users" answers a bare object when the group has one user
+-- (the doc's own example): every list is declared `array = true`, so a
+-- list always returns an array.
 
 local new_user = {
   email = "string!", first_name = "string!", last_name = "string!",
@@ -36,14 +39,14 @@ return {
           email = "string!", first_name = "string!", last_name = "string!", password = "string!",
           name = "string", login = "string",
         } },
-        list = { "GET" },
+        list = { "GET", array = true },
       },
     },
     groups = {
       path = "/groups",
       actions = {
         create = { "POST", body = { name = "string!", description = "string" } },
-        list = { "GET" },
+        list = { "GET", array = true },
         get = { "GET", "/:id" },
         delete = { "DELETE", "/:id" },
       },
@@ -51,7 +54,7 @@ return {
     users = {
       path = "/users",
       actions = {
-        list = { "GET" },
+        list = { "GET", array = true },
         get = { "GET", "/:id", single = true }, -- id or login; answered as [user]
         create = { "POST", body = new_user },
         delete = { "DELETE", "/:id" },
@@ -61,7 +64,7 @@ return {
     group_users = {
       path = "/groups/:group_id/users",
       actions = {
-        list = { "GET" },
+        list = { "GET", array = true },
         get = { "GET", "/:id", single = true }, -- id or login; answered as [user]
         add = { "POST", body = { id = "string!" } }, -- user id (the doc: "ID *", example: id=)
         remove = { "DELETE", "/:id" },
@@ -70,7 +73,7 @@ return {
     documents = {
       path = "/documents",
       actions = {
-        list = { "GET" },
+        list = { "GET", array = true },
         licenses = { "GET", "/:id/licenses" },
       },
     },

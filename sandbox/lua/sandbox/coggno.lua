@@ -95,9 +95,10 @@
 --   the acting account (for group paths, also of that group), else 404.
 -- * QUIRK: the doc shows "Retrieve User" and "Retrieve Group User" responses
 --   as a one-element array [{...}], and the simulator returns them that way.
---   "List Group Users" is shown as a bare object, but a list has to hold
---   many users, so the simulator returns an array [{...}], like the other
---   lists.
+--   "List Group Users" is shown as a bare object: the doc's example is a
+--   group with exactly one user.  The simulator answers exactly that: a
+--   group with one user -> the bare user object {...}; none -> []; two or
+--   more -> an array [{...}, ...] (a bare object cannot hold many).
 -- * QUIRK: "Delete Group" shows DELETE /api/v1/groups/groupID with the
 --   parameter "name *", but the example is `curl -X DELETE /api/v1/groups -d
 --   name=groupName`. Both forms work. DELETE /groups/:id deletes by id and
@@ -631,8 +632,10 @@ local function list_group_users(ctx, gref)
   local g, replied = group_or_404(ctx, gref)
   if not g then return replied end
   local S = ctx.S
-  -- an array (the doc's example shows a bare object; see the header)
-  return list(C.in_id_order(S.users, S.next_user, in_group(ctx, g)), user_json)
+  local users = C.in_id_order(S.users, S.next_user, in_group(ctx, g))
+  -- one user: a bare object, as the doc's example shows (see the header)
+  if #users == 1 then return C.reply(200, user_json(users[1])) end
+  return list(users, user_json)
 end
 
 local function show_group_user(ctx, gref, uref)
