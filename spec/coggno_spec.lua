@@ -36,6 +36,32 @@ describe("Coggno", function()
     assert.equal("https://coggno.com/capp/api/v1", lmskit.coggno { api_key = "live_x" }._base)
   end)
 
+  it("refuses a key whose prefix does not match the base_url's host, before any call", function()
+    sandbox.clear_log()
+    local lmskit = require "lmskit"
+    local live_url, test_url = sandbox.url .. "/coggno-live/capp", sandbox.url .. "/coggno-test"
+    local function refused(opts)
+      opts.ca_file = sandbox.ca
+      local err = sandbox.error_of(lmskit.coggno, opts)
+      assert.equal("usage", err.kind)
+      assert.not_matches("sandbox_key", tostring(err))
+      return err
+    end
+    -- a test_ key with an explicit live base_url and no mode: the doc's live host is .../capp
+    refused { api_key = "test_sandbox_key_0001", base_url = live_url }
+    refused { api_key = "live_sandbox_key_0001", base_url = test_url }
+    refused { api_key = "test_sandbox_key_0001", base_url = "https://coggno.com/capp/" }
+    refused { api_key = "live_sandbox_key_0001", base_url = "https://beta.coggno.com" }
+    -- mode and base_url name different hosts
+    refused { api_key = "test_sandbox_key_0001", base_url = live_url, mode = "test" }
+    assert.equal(0, #sandbox.requests())
+    -- a matching key and base_url work, with or without mode
+    local live = lmskit.coggno { api_key = "live_sandbox_key_0001", base_url = live_url, ca_file = sandbox.ca }
+    assert.equal("Staff", live.groups:list()[1].name)
+    local test = lmskit.coggno { api_key = "test_sandbox_key_0001", base_url = test_url, ca_file = sandbox.ca }
+    assert.equal("Staff", test.groups:list()[1].name)
+  end)
+
   it("works on the live host under /capp", function()
     local live = sandbox.coggno(nil, "live")
     assert.equal("Staff", live.groups:list()[1].name)

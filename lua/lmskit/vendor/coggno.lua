@@ -2,8 +2,10 @@
 -- HTTP Basic with the API key as the user and no password; form-encoded
 -- bodies, JSON replies; no paging.  `mode` picks the host: test
 -- (https://beta.coggno.com) or live (https://coggno.com/capp); without it
--- the key's prefix decides, and a test_ key is never sent to the live host
--- nor a live_ key to the test host.  `lms = <id>` (per client or per call)
+-- the key's prefix decides; a base_url is recognised as live when its path
+-- ends in /capp and as test otherwise.  A test_ key is never sent to the
+-- live host nor a live_ key to the test host, whatever picked the host
+-- (mode, base_url or the key), and mode and base_url must agree.  `lms = <id>` (per client or per call)
 -- acts as a connected account through the Coggno-LMS header.
 -- "List Group Users" answers a bare object when the group has one user
 -- (the doc's own example): every list is declared `array = true`, so a
@@ -24,6 +26,10 @@ return {
     option = "mode", default = "test", names = "test, live",
     test = "https://beta.coggno.com",
     live = "https://coggno.com/capp",
+    -- a base_url is recognised as live when its path ends in /capp (the
+    -- doc's live endpoint; the sandbox's /coggno-live/capp), else as test
+    -- (https://beta.coggno.com has no path): its key must match it too
+    recognise = { { "live", "/capp$" } },
   },
   options = { api_key = "string", mode = "string", lms = "number" },
   auth = { strategy = "basic_key", secret = "api_key", prefix_by_host = { test = "test_", live = "live_" } },
