@@ -147,13 +147,28 @@ describe("Coggno", function()
     assert.is_table(lic.licenses)
   end)
 
-  it("reports an already registered user as validation with the vendor's code", function()
+  it("reports an already registered user as the doc says: a validation error 422 (no code named)", function()
     coggno.users:create(user(2))
     local err = sandbox.error_of(coggno.users.create, coggno.users, user(2))
     assert.equal("validation", err.kind)
     assert.equal(422, err.status)
-    assert.equal("user_already_registered", err.code)
+    assert.is_nil(err.code)
     assert.matches("already registered", err.message)
+  end)
+
+  it("enroll: a 422 for an already registered user adds them (no code needed); another 422 fails the row", function()
+    local lmskit = require "lmskit"
+    local rows = {
+      { group_id = "1", email = "testuser@example.com", login = "TestUser", first_name = "John",
+        last_name = "Johnson", password = "secret1" },                  -- registered: added
+      { group_id = "1", email = "short@school.example", first_name = "S", last_name = "P",
+        password = "abc" },                                             -- invalid: failed
+    }
+    local report = lmskit.workflow("coggno", "enroll", coggno, { rows = rows, progress = false })
+    assert.equal(1, report.ok)
+    assert.equal(1, report.failed)
+    assert.equal(2, report.failures[1].row)
+    assert.matches("password must be between 6 and 40", report.failures[1].message)
   end)
 
   it("reports Coggno's field checks (password 6-40) as validation", function()
