@@ -13,10 +13,21 @@
 --       match = { ["user.id"] = "canvas_user_id" },  -- item field (dotted) = call value
 --       -- or contains = { field = "id", values = "user_ids" }: every value listed
 --       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals)
+--       not_found = "absent",  -- the look-up answering 404 means "absent" (a
+--                              -- read of the key itself: GET /users/<login>)
+--       fresh = "id",          -- with match: the key is not unique (a group's
+--                              -- name), so the look-up also runs just before
+--                              -- the write, and only an item whose `id` it did
+--                              -- not see then is the effect
 --     } }
 --
 -- Values name the call's own arguments (route parameters and body or
--- query fields, by their declared names).  After an unknown outcome the
+-- query fields, by their declared names); a list of names,
+-- { "login", "email" }, is the first the call gave (a key with a default).
+-- `effect` may also be a list of such tables, each with `when = "<arg>"`:
+-- the first whose argument the call gave (or with no `when`) is used.
+-- `effect = false` declares that no read can find the effect: an unknown
+-- outcome stays unknown.  After an unknown outcome the
 -- effect is looked up: found, the call returns what the look-up found
 -- (the item, or true); absent, the write is sent again (up to the
 -- client's `retries`), and when no try is left the error says so
@@ -55,6 +66,26 @@ local function text(v)
     return ("%d"):format(v)
   end
   return tostring(v):lower()
+end
+
+-- A call value by name, or the first given of a list of names.
+local function value_of(values, from)
+  if type(from) ~= "table" then return values[from] end
+  for _, name in ipairs(from) do
+    local v = values[name]
+    if v ~= nil and v ~= "" then return v end
+  end
+  return nil
+end
+
+-- The effect declaration for this call: one table, or the first of a
+-- list whose `when` argument the call gave.
+local function effect_for(effect, values)
+  if type(effect) ~= "table" or effect[1] == nil then return effect or nil end
+  for _, e in ipairs(effect) do
+    if e.when == nil or value_of(values, e.when) ~= nil then return e end
+  end
+  return nil
 end
 
 -- An item's field by a dotted path ("user.id").
@@ -97,10 +128,10 @@ end
 local function lookup_call(api, resource, effect, values, options)
   local name = effect.lookup
   local args = {}
-  for i, from in ipairs(effect.args or {}) do args[i] = values[from] end
+  for i, from in ipairs(effect.args or {}) do args[i] = value_of(values, from) end
   local query = {}
   for k, v in pairs(options or {}) do query[k] = v end
-  for k, from in pairs(effect.query or {}) do query[k] = values[from] end
+  for k, from in pairs(effect.query or {}) do query[k] = value_of(values, from) end
   local owner, action = name:match("^([%w_]+)%.([%w_]+)$")
   if api._functions and api._functions[name] then
     for k, v in pairs(query) do args[k] = v end
@@ -113,25 +144,52 @@ local function lookup_call(api, resource, effect, values, options)
   return method(target, (table.unpack or _G.unpack)(args, 1, #args))
 end
 
+-- The look-up's result; with not_found = "absent" a 404 is no items.
+local function lookup(api, resource, effect, values, options)
+  if effect.not_found ~= "absent" then return lookup_call(api, resource, effect, values, options) end
+  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options)
+  if ok then return result end
+  if core.is_error(result) and result.kind == "not_found" then return {} end
+  error(result, 0)
+end
+
+-- True when item carries the call's natural key (effect.match).
+local function matches(effect, values, item)
+  if type(item) ~= "table" then return false end
+  for field, from in pairs(effect.match) do
+    local v = field_of(item, field)
+    if v == nil or text(v) ~= text(value_of(values, from)) then return false end
+  end
+  return true
+end
+
+-- The identities (effect.fresh) of the items matching before the write.
+local function existing(api, resource, effect, values, options)
+  local seen = {}
+  each_item(lookup(api, resource, effect, values, options), function(item)
+    if matches(effect, values, item) then seen[text(field_of(item, effect.fresh))] = true end
+    return false
+  end)
+  return seen
+end
+
 -- Looks the effect up.  Returns the item found (or true for contains and
--- lacks), false when it is absent.
-local function find(api, resource, effect, values, options)
-  local result = lookup_call(api, resource, effect, values, options)
+-- lacks), false when it is absent.  `before`: identities seen before the
+-- write (effect.fresh), which are not its effect.
+local function find(api, resource, effect, values, options, before)
+  local result = lookup(api, resource, effect, values, options)
   if effect.match then
     local found = false
     each_item(result, function(item)
-      if type(item) ~= "table" then return false end
-      for field, from in pairs(effect.match) do
-        local v = field_of(item, field)
-        if v == nil or text(v) ~= text(values[from]) then return false end
-      end
+      if not matches(effect, values, item) then return false end
+      if before and before[text(field_of(item, effect.fresh))] then return false end
       found = item
       return true
     end)
     return found
   end
   local rule = effect.contains or effect.lacks
-  local wanted = text_set(values[rule.values])
+  local wanted = text_set(value_of(values, rule.values))
   local seen = {}
   each_item(result, function(item)
     local v = type(item) == "table" and field_of(item, rule.field) or item
@@ -151,12 +209,24 @@ end
 -- look-up is made with too.
 -- Returns what send returns, or what the look-up found and true.
 function reconcile.send(api, resource, adecl, values, options, send)
+  local effect = effect_for(adecl.effect, values)
+  local before
+  if effect and effect.fresh and not api:_dry() then
+    local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
+    if not looked then
+      if core.is_error(seen) then -- the write itself never left
+        seen.sent = false
+        seen.message = seen.message .. " (looking up before a write; the write was not sent)"
+      end
+      error(seen, 0)
+    end
+    before = seen
+  end
   local ok, result = tasks.pcall(send)
   if ok then return result end
-  local effect = adecl.effect
   local budget, tries = api._retries, 0 -- look-ups and sends again, together
   while reconcile.unknown(result) and effect do
-    local looked, found = tasks.pcall(find, api, resource, effect, values, options)
+    local looked, found = tasks.pcall(find, api, resource, effect, values, options, before)
     if looked then
       api:_emit { event = "reconcile", method = result.method, url = result.url,
                   found = found ~= false }
