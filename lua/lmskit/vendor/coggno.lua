@@ -11,6 +11,24 @@
 -- (the doc's own example): every list is declared `array = true`, so a
 -- list always returns an array.
 
+-- How each write's effect is found after an unknown outcome (the
+-- connection died after the request went out, or a 5xx; see
+-- lmskit.reconcile).  A person's natural key is the login, which defaults
+-- to the email (the doc: "Login name, uses email if not set"); the doc's
+-- user objects carry no email.  Coggno mails nobody in the doc: no write
+-- is declared `notifies`.
+local login = { "login", "email" }
+
+-- A user create: found through "Retrieve User" (it takes a login; 404
+-- when absent), or with group_id through "Retrieve Group User", since the
+-- create also adds the user to that group.  A user already there under
+-- that login counts as done (a second create would be refused with 422).
+local user_effect = {
+  { when = "group_id", lookup = "group_users.get", args = { "group_id", login },
+    match = { login = login }, not_found = "absent" },
+  { lookup = "get", args = { login }, match = { login = login }, not_found = "absent" },
+}
+
 local new_user = {
   email = "string!", first_name = "string!", last_name = "string!",
   password = "string!", -- 6-40 characters (checked by Coggno: 422)
@@ -41,20 +59,28 @@ return {
     companies = {
       path = "/companies",
       actions = {
+        -- found by its owner's login in the connected companies
         create = { "POST", body = {
           email = "string!", first_name = "string!", last_name = "string!", password = "string!",
           name = "string", login = "string",
-        } },
+        }, idempotent = false, effect = { lookup = "list", match = { login = login } } },
         list = { "GET", array = true },
       },
     },
     groups = {
       path = "/groups",
       actions = {
-        create = { "POST", body = { name = "string!", description = "string" } },
+        -- names need not be unique: only a group of that name that was not
+        -- there just before the write is its effect
+        create = { "POST", body = { name = "string!", description = "string" }, idempotent = false,
+                   effect = { lookup = "list", match = { name = "name" }, fresh = "id" } },
         list = { "GET", array = true },
         get = { "GET", "/:id" },
-        delete = { "DELETE", "/:id" },
+        delete = { "DELETE", "/:id", idempotent = true }, -- again after an unknown outcome: 404 is done
+        -- the doc's example form (DELETE /groups -d name=...) deletes one group
+        -- of that name: a second send would delete the next one, and no read
+        -- tells one deletion from two, so an unknown outcome stays unknown
+        delete_by_name = { "DELETE", query = { name = "string!" }, idempotent = false, effect = false },
       },
     },
     users = {
@@ -62,8 +88,8 @@ return {
       actions = {
         list = { "GET", array = true },
         get = { "GET", "/:id", single = true }, -- id or login; answered as [user]
-        create = { "POST", body = new_user },
-        delete = { "DELETE", "/:id" },
+        create = { "POST", body = new_user, idempotent = false, effect = user_effect },
+        delete = { "DELETE", "/:id", idempotent = true }, -- again after an unknown outcome: 404 is done
         licenses = { "GET", "/:id/licenses" },
       },
     },
@@ -72,8 +98,11 @@ return {
       actions = {
         list = { "GET", array = true },
         get = { "GET", "/:id", single = true }, -- id or login; answered as [user]
-        add = { "POST", body = { id = "string!" } }, -- user id (the doc: "ID *", example: id=)
-        remove = { "DELETE", "/:id" },
+        -- user id (the doc: "ID *", example: id=); found through "Retrieve
+        -- Group User", which answers the user only while in the group
+        add = { "POST", body = { id = "string!" }, idempotent = false,
+                effect = { lookup = "get", args = { "group_id", "id" }, match = {}, not_found = "absent" } },
+        remove = { "DELETE", "/:id", idempotent = true }, -- again after an unknown outcome: 404 is done
       },
     },
     documents = {

@@ -141,6 +141,17 @@
 -- "mode":..,"count":N,"first_id":..,"last_id":..}. (The router finds
 -- control modules by their mount prefix, so there is no
 -- /_sandbox/coggno/seed.)
+--
+-- GET /_sandbox/coggno-test/writes (or coggno-live): how many create/add
+-- requests the simulator handled for each natural key since the reset, so
+-- a test sees a write that reached it twice even where Coggno refuses the
+-- second (a user is registered once):
+--   {"users": {"<login>": n}, "companies": {"<owner login>": n},
+--    "groups": {"<name>": n}, "group_users": {"<group id>": {"<login>": n}}}
+-- users/companies count every create that passed the field checks (the
+-- one that registered the login and every one refused as already
+-- registered), keyed by the login asked for (the email when none, lower
+-- case); group_users count handled adds by the user's login.
 
 local C = require "sandbox.common"
 
@@ -200,6 +211,7 @@ local function new_state()
     groups = {}, next_group = 1,
     documents = {}, next_document = 1,
     licenses = {}, -- array, in creation order
+    writes = { users = {}, companies = {}, groups = {}, group_users = {} }, -- see the header
   }
 end
 
@@ -429,6 +441,17 @@ local function person_fields(p)
   return f
 end
 
+-- Counts a handled write for a natural key (GET /_sandbox/<prefix>/writes).
+local function count_write(S, kind, key, group)
+  local t = S.writes[kind]
+  if group then
+    local k = tostring(group)
+    t[k] = t[k] or {}
+    t = t[k]
+  end
+  t[key] = (t[key] or 0) + 1
+end
+
 local function duplicate_check(S, f)
   if S.by_email[f.email:lower()] then
     return fail(422, nil, "User with email " .. f.email .. " is already registered", "email")
@@ -505,6 +528,7 @@ local function create_company(ctx)
   local name = param(ctx.body, "name")
   if name == false then return invalid("name", "name is invalid") end
   if blank(name) then name = nil end
+  count_write(S, "companies", (f.login or f.email):lower())
   local dup = duplicate_check(S, f)
   if dup then return dup end
   local owner = add_user(S, f)
@@ -526,6 +550,7 @@ local function create_group(ctx)
   if blank(name) then return fail(422, "parameter_missing", "name is required", "name") end
   local description = param(ctx.body, "description")
   if description == false then return invalid("description", "description is invalid") end
+  count_write(ctx.S, "groups", name)
   local g = add_group(ctx.S, ctx.account, name, description)
   return C.reply(200, group_json(g))
 end
@@ -584,6 +609,7 @@ local function create_user(ctx)
     group = find_group(S, acct, gid:match("^%s*(.-)%s*$"))
     if not group then return invalid("group_id", "No group with id " .. gid) end
   end
+  count_write(S, "users", (f.login or f.email):lower())
   local dup = duplicate_check(S, f)
   if dup then return dup end
   local u = add_user(S, f)
@@ -668,6 +694,7 @@ local function add_group_user(ctx, gref)
     return false
   end)
   if not u then return user_not_found(ref) end
+  count_write(S, "group_users", u.login:lower(), g.id)
   acct.members[u.id] = true
   g.members[u.id] = true
   return C.reply(200, user_json(u))
@@ -848,6 +875,10 @@ end
 M.MAX_SEED = 100000
 
 function M.control(req, rest)
+  if rest[1] == "writes" and #rest == 1 then
+    if req.method ~= "GET" then return C.method_not_allowed({ "GET" }) end
+    return C.reply(200, STATES[PREFIX_MODE[req.segments[2]]].writes)
+  end
   if rest[1] == "seed" and #rest == 1 then
     if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
     -- the control API speaks JSON: a body that looks like JSON is parsed
