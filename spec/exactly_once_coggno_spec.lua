@@ -195,6 +195,32 @@ for _, http2 in ipairs { false, true } do
       assert.equal(1, groups_named(coggno, "Twice"))
     end)
 
+    it("would never send a notifying create again (no Coggno write mails, per the doc: a marked copy)", function()
+      -- were users:create to mail people, `notifies = true` would stop the
+      -- re-send even where Coggno's look-up finds nothing
+      local decl = require "lmskit.vendor.coggno"
+      local copy, resources, users, actions = {}, {}, {}, {}
+      for k, v in pairs(decl) do copy[k] = v end
+      for k, v in pairs(decl.resources) do resources[k] = v end
+      for k, v in pairs(decl.resources.users) do users[k] = v end
+      for k, v in pairs(decl.resources.users.actions) do actions[k] = v end
+      local create = {}
+      for k, v in pairs(actions.create) do create[k] = v end
+      create.notifies = true
+      actions.create, users.actions, resources.users, copy.resources = create, actions, users, resources
+      local mailing = require("lmskit.client").new(copy, {
+        base_url = sandbox.url .. "/coggno-test", api_key = "test_sandbox_key_0001",
+        ca_file = sandbox.ca, http2 = http2, retries = 3 })
+      sandbox.fault { path = PREFIX .. "users", method = "POST", kind = "502" }
+      local err = sandbox.error_of(mailing.users.create, mailing.users, person(9, { group_id = 1 }))
+      assert.equal("unknown", err.sent)
+      assert.equal(1, once.count("POST", PREFIX .. "users"))
+      sandbox.fault { path = PREFIX .. "users", method = "POST", kind = "drop_after" }
+      assert.equal("p10@school.example", mailing.users:create(person(10, { group_id = 1 })).login)
+      assert.equal(2, once.count("POST", PREFIX .. "users"))
+      assert.same({ ["p10@school.example"] = 1 }, writes().users)
+    end)
+
     it("enrolls 300 rows (250 new users, 50 registered already) through 10% mixed faults, each exactly once", function()
       local seeded = sandbox.control("POST", "coggno-test/seed", { users = 50 })
       local g = coggno.groups:create { name = "Cohort" }
