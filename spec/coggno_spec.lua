@@ -17,7 +17,9 @@ describe("Coggno", function()
   it("sends the key as the Basic user and bodies form-encoded", function()
     sandbox.clear_log()
     coggno.groups:create { name = "Sales team", description = "All of sales" }
-    local r = sandbox.requests()[1]
+    local log = sandbox.requests()
+    local r = log[#log] -- the POST (a group create reads the groups first: names are not unique)
+    assert.equal("POST", r.method)
     assert.equal("Basic dGVzdF9zYW5kYm94X2tleV8wMDAxOg==", r.headers.authorization)
     assert.matches("^application/x%-www%-form%-urlencoded", r.headers["content-type"])
     assert.equal("description=All%20of%20sales&name=Sales%20team", r.body)
@@ -34,6 +36,32 @@ describe("Coggno", function()
     assert.equal(0, #sandbox.requests())
     assert.equal("https://beta.coggno.com/api/v1", lmskit.coggno { api_key = "test_x" }._base)
     assert.equal("https://coggno.com/capp/api/v1", lmskit.coggno { api_key = "live_x" }._base)
+  end)
+
+  it("refuses a key whose prefix does not match the base_url's host, before any call", function()
+    sandbox.clear_log()
+    local lmskit = require "lmskit"
+    local live_url, test_url = sandbox.url .. "/coggno-live/capp", sandbox.url .. "/coggno-test"
+    local function refused(opts)
+      opts.ca_file = sandbox.ca
+      local err = sandbox.error_of(lmskit.coggno, opts)
+      assert.equal("usage", err.kind)
+      assert.not_matches("sandbox_key", tostring(err))
+      return err
+    end
+    -- a test_ key with an explicit live base_url and no mode: the doc's live host is .../capp
+    refused { api_key = "test_sandbox_key_0001", base_url = live_url }
+    refused { api_key = "live_sandbox_key_0001", base_url = test_url }
+    refused { api_key = "test_sandbox_key_0001", base_url = "https://coggno.com/capp/" }
+    refused { api_key = "live_sandbox_key_0001", base_url = "https://beta.coggno.com" }
+    -- mode and base_url name different hosts
+    refused { api_key = "test_sandbox_key_0001", base_url = live_url, mode = "test" }
+    assert.equal(0, #sandbox.requests())
+    -- a matching key and base_url work, with or without mode
+    local live = lmskit.coggno { api_key = "live_sandbox_key_0001", base_url = live_url, ca_file = sandbox.ca }
+    assert.equal("Staff", live.groups:list()[1].name)
+    local test = lmskit.coggno { api_key = "test_sandbox_key_0001", base_url = test_url, ca_file = sandbox.ca }
+    assert.equal("Staff", test.groups:list()[1].name)
   end)
 
   it("works on the live host under /capp", function()
@@ -100,6 +128,19 @@ describe("Coggno", function()
     assert.equal("not_found", err.kind)
   end)
 
+  it("lists a one-user group as an array though Coggno answers a bare object (the doc's example)", function()
+    -- the doc's "List Group Users" example: one user, answered as an object
+    local raw = coggno:request { path = "/groups/1/users" }
+    assert.same({ id = 1, login = "testuser", first_name = "John", last_name = "Johnson" }, raw)
+    assert.same({ { id = 1, login = "testuser", first_name = "John", last_name = "Johnson" } },
+                coggno.group_users:list(1))
+    local g = coggno.groups:create { name = "Empty" }
+    assert.same({}, coggno.group_users:list(g.id))
+    for _, list in ipairs { coggno.groups:list(), coggno.users:list(), coggno.documents:list() } do
+      assert.equal(1, list[1].id)
+    end
+  end)
+
   it("lists documents and their licenses", function()
     local docs = coggno.documents:list()
     assert.equal(3, #docs)
@@ -108,13 +149,28 @@ describe("Coggno", function()
     assert.is_table(lic.licenses)
   end)
 
-  it("reports an already registered user as validation with the vendor's code", function()
+  it("reports an already registered user as the doc says: a validation error 422 (no code named)", function()
     coggno.users:create(user(2))
     local err = sandbox.error_of(coggno.users.create, coggno.users, user(2))
     assert.equal("validation", err.kind)
     assert.equal(422, err.status)
-    assert.equal("user_already_registered", err.code)
+    assert.is_nil(err.code)
     assert.matches("already registered", err.message)
+  end)
+
+  it("enroll: a 422 for an already registered user adds them (no code needed); another 422 fails the row", function()
+    local lmskit = require "lmskit"
+    local rows = {
+      { group_id = "1", email = "testuser@example.com", login = "TestUser", first_name = "John",
+        last_name = "Johnson", password = "secret1" },                  -- registered: added
+      { group_id = "1", email = "short@school.example", first_name = "S", last_name = "P",
+        password = "abc" },                                             -- invalid: failed
+    }
+    local report = lmskit.workflow("coggno", "enroll", coggno, { rows = rows, progress = false })
+    assert.equal(1, report.ok)
+    assert.equal(1, report.failed)
+    assert.equal(2, report.failures[1].row)
+    assert.matches("password must be between 6 and 40", report.failures[1].message)
   end)
 
   it("reports Coggno's field checks (password 6-40) as validation", function()

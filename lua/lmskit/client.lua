@@ -107,18 +107,39 @@ local function base_url_of(decl, opts)
   usage(("%s: %s is required"):format(decl.name, decl.base_url_option or "base_url"))
 end
 
+-- The host (a name in decl.hosts) a base_url goes to: the first of
+-- `hosts.recognise` ({ { name, pattern }, ... }) whose pattern its path
+-- matches (no trailing slash), else the default host.
+local function host_of_url(hosts, url)
+  local path = (url:match("^%a[%w+.-]*://[^/?#]*([^?#]*)") or ""):gsub("/+$", "")
+  for _, rule in ipairs(hosts.recognise) do
+    if path:find(rule[2]) then return rule[1] end
+  end
+  return hosts.default
+end
+
 -- Refuses a key meant for another host before any call (Coggno: test_
--- keys on the test host, live_ keys on the live host).
+-- keys on the test host, live_ keys on the live host), whatever picked
+-- the host: base_url (recognised by hosts.recognise), the host option,
+-- or else the key's prefix.
 local function check_key_prefix(decl, opts, secret)
   local prefixes = decl.auth.prefix_by_host
   if not prefixes then return end
-  local which = opts[decl.hosts.option]
+  local option = decl.hosts.option
+  local which = opts[option]
+  if opts.base_url and decl.hosts.recognise then
+    local by_url = host_of_url(decl.hosts, opts.base_url)
+    if which and which ~= by_url then
+      usage(("%s: %s is '%s' but base_url is a %s host"):format(decl.name, option, which, by_url))
+    end
+    which = by_url
+  end
   if not which then
     for host, prefix in pairs(prefixes) do
       if secret:sub(1, #prefix) == prefix then which = host end
     end
-    opts[decl.hosts.option] = which
   end
+  opts[option] = which
   local prefix = prefixes[which or decl.hosts.default]
   if not prefix or secret:sub(1, #prefix) ~= prefix then
     usage(("%s: a %s key must start with '%s'; this one would be sent to the wrong host")

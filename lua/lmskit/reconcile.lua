@@ -13,12 +13,14 @@
 --       match = { ["user.id"] = "canvas_user_id" },  -- item field (dotted) = call value
 --       -- or contains = { field = "id", values = "user_ids" }: every value listed
 --       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals)
+--       -- or no rule: whatever the look-up answers is the effect
 --     } }
 --
 -- Values name the call's own arguments (route parameters and body or
 -- query fields, by their declared names, after conversion to their
--- declared types: "021" given for an integer is 21).  More, for vendors
--- whose look-ups need it:
+-- declared types: "021" given for an integer is 21); a list of names,
+-- { "login", "email" }, is the first the call gave (a key with a default).
+-- More, for vendors whose look-ups need it:
 --
 --     effect = {                                     -- alternatives: the first that applies
 --       { when = "slug", lookup = "get", args = { "slug" }, missing = "absent", match = ... },
@@ -26,26 +28,30 @@
 --         match = ..., unique = true, hint = "give it a slug" },
 --     }
 --     -- when = "name": this alternative applies when the call has that value
---     -- args = { "slug|id" }: the first of these values the call has
---     -- query: a table maps nested fields (filter[partner_id]); a number or
+--     -- query: a table of fields nests (filter[partner_id]); a number or
 --     --   boolean is sent as it stands (a page size)
---     -- missing = "absent": the look-up answering 404 means the effect is absent;
+--     -- missing = "absent": the look-up answering 404 means the effect is absent
+--     --   (a read of the key itself: GET /users/<login>);
 --     --   missing = "done": it means the effect is there (a delete: gone)
 --     -- partial = true: match compares only the fields the call gave (updates)
 --     -- exact = true: match compares strings as they are, not case-folded
 --     -- unique = true: every item is read; when several match, nothing tells
 --     --   which is this call's, and the outcome stays unknown (its message
 --     --   says so, and `hint` what would tell them apart)
+--     -- fresh = "id": the key is not unique (a group's name), so the look-up
+--     --   also runs just before the write, and only an item whose `id` it did
+--     --   not see then is the effect (if that read fails, nothing is sent)
 --
--- After an unknown outcome the effect is looked up: found, the call
--- returns what the look-up found (the item, or true); absent, the write
--- is sent again (up to the client's `retries`), and when no try is left
--- the error says so (`sent = false`: not done, safe to try later); the
--- look-up failing, or no look-up declared, the call raises its
--- lmskit.Error with `sent = "unknown"`.  Writes that notify people
--- (`notifies = true`: invitations, mails) are never sent again once
--- their outcome is unknown, even when the look-up finds nothing: a
--- second mail is worse than a question.
+-- `effect = false` declares that no read can find the effect.  After an
+-- unknown outcome the effect is looked up: found, the call returns what
+-- the look-up found (the item, or true); absent, the write is sent again
+-- (up to the client's `retries`), and when no try is left the error says
+-- so (`sent = false`: not done, safe to try later); the look-up failing,
+-- or no look-up declared, the call raises its lmskit.Error with
+-- `sent = "unknown"`.  Writes that notify people (`notifies = true`:
+-- invitations, mails) are never sent again once their outcome is unknown,
+-- even when the look-up finds nothing: a second mail is worse than a
+-- question.
 -- @module lmskit.reconcile
 local core = require "lmskit.core"
 local backoff = require("lmskit.retry").backoff
@@ -112,10 +118,13 @@ local function each_item(result, fn)
   return false
 end
 
--- The value an effect names: "a|b" is the first of a, b the call has.
+-- The value an effect names: a call value by name, or the first given
+-- of a list of names.
 local function value_of(values, from)
-  for name in from:gmatch("[^|]+") do
-    if values[name] ~= nil then return values[name] end
+  if type(from) ~= "table" then return values[from] end
+  for _, name in ipairs(from) do
+    local v = values[name]
+    if v ~= nil and v ~= "" then return v end
   end
   return nil
 end
@@ -124,7 +133,8 @@ end
 -- tables nest, other values are sent as they stand.
 local function map_query(spec, values, into)
   for k, from in pairs(spec) do
-    if type(from) == "string" then into[k] = value_of(values, from)
+    if type(from) == "string" or (type(from) == "table" and from[1] ~= nil) then
+      into[k] = value_of(values, from)
     elseif type(from) == "table" then into[k] = map_query(from, values, {})
     else into[k] = from end
   end
@@ -134,10 +144,10 @@ end
 -- The effect that applies to this call: one effect, or the first
 -- alternative whose `when` value the call has.
 local function choose(effect, values)
-  if effect == nil or effect.lookup then return effect end
+  if not effect or effect.lookup then return effect or nil end
   for _, alternative in ipairs(effect) do
     local when = alternative.when
-    if when == nil or (values[when] ~= nil and values[when] ~= "") then return alternative end
+    if when == nil or value_of(values, { when }) ~= nil then return alternative end
   end
   return nil
 end
@@ -169,34 +179,59 @@ local function same(v, wanted, exact)
   return text(v) == text(wanted)
 end
 
--- Looks the effect up.  Returns the item found (or true for contains,
--- lacks and missing = "done"), false when it is absent.
-local function find(api, resource, effect, values, options)
-  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options)
-  if not ok then
-    if effect.missing and core.is_error(result) and result.kind == "not_found" then
-      return effect.missing == "done"
+-- True when item carries the call's natural key (effect.match).
+local function matches(effect, values, item)
+  if type(item) ~= "table" then return false end
+  for field, from in pairs(effect.match) do
+    local wanted = value_of(values, from)
+    if not (effect.partial and wanted == nil) then
+      local v = field_of(item, field)
+      if v == nil or not same(v, wanted, effect.exact) then return false end
     end
-    error(result, 0)
   end
+  return true
+end
+
+-- Runs the look-up; returns its result, or nil, "missing" when it
+-- answered 404 and the declaration says what that means.
+local function lookup(api, resource, effect, values, options)
+  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options)
+  if ok then return result end
+  if effect.missing and core.is_error(result) and result.kind == "not_found" then
+    return nil, "missing"
+  end
+  error(result, 0)
+end
+
+-- The identities (effect.fresh) of the items matching before the write.
+local function existing(api, resource, effect, values, options)
+  local seen = {}
+  each_item(lookup(api, resource, effect, values, options), function(item)
+    if matches(effect, values, item) then seen[text(field_of(item, effect.fresh))] = true end
+    return false
+  end)
+  return seen
+end
+
+-- Looks the effect up.  Returns the item found (or true for contains,
+-- lacks and missing = "done"), false when it is absent.  `before`: the
+-- identities seen before the write (effect.fresh), which are not its effect.
+local function find(api, resource, effect, values, options, before)
+  local result, missing = lookup(api, resource, effect, values, options)
+  if missing then return effect.missing == "done" end
   if effect.missing == "done" then return false end -- still there
   if effect.match then
-    local found, fields, n = false, {}, 0
-    for field in pairs(effect.match) do fields[#fields + 1] = field end
-    table.sort(fields)
+    local found, n = false, 0
     each_item(result, function(item)
-      if type(item) ~= "table" then return false end
-      for _, field in ipairs(fields) do
-        local wanted = value_of(values, effect.match[field])
-        if not (effect.partial and wanted == nil) then
-          local v = field_of(item, field)
-          if v == nil or not same(v, wanted, effect.exact) then return false end
-        end
-      end
+      if not matches(effect, values, item) then return false end
+      if before and before[text(field_of(item, effect.fresh))] then return false end
       found, n = found or item, n + 1
       return not effect.unique
     end)
     if n > 1 then
+      local fields = {}
+      for field in pairs(effect.match) do fields[#fields + 1] = field end
+      table.sort(fields)
       error(("%d %s match %s: cannot tell whether this write took effect%s"):format(
         n, resource and resource._name or "items", table.concat(fields, ", "),
         effect.hint and "; " .. effect.hint or ""), 0)
@@ -205,7 +240,7 @@ local function find(api, resource, effect, values, options)
   end
   local rule = effect.contains or effect.lacks
   if not rule then return result or false end -- the look-up's answer is the effect
-  local wanted = text_set(values[rule.values])
+  local wanted = text_set(value_of(values, rule.values))
   local seen = {}
   each_item(result, function(item)
     local v = type(item) == "table" and field_of(item, rule.field) or item
@@ -225,12 +260,24 @@ end
 -- look-up is made with too.
 -- Returns what send returns, or what the look-up found and true.
 function reconcile.send(api, resource, adecl, values, options, send)
+  local effect = choose(adecl.effect, values)
+  local before
+  if effect and effect.fresh and not api:_dry() then
+    local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
+    if not looked then
+      if core.is_error(seen) then -- the write itself never left
+        seen.sent = false
+        seen.message = seen.message .. " (looking up before a write; the write was not sent)"
+      end
+      error(seen, 0)
+    end
+    before = seen
+  end
   local ok, result = tasks.pcall(send)
   if ok then return result end
-  local effect = choose(adecl.effect, values)
   local budget, tries = api._retries, 0 -- look-ups and sends again, together
   while reconcile.unknown(result) and effect do
-    local looked, found = tasks.pcall(find, api, resource, effect, values, options)
+    local looked, found = tasks.pcall(find, api, resource, effect, values, options, before)
     if looked then
       api:_emit { event = "reconcile", method = result.method, url = result.url,
                   found = found ~= false }

@@ -11,6 +11,8 @@
 -- Bodies are wrapped in the resource's root key when it has one, and
 -- responses are unwrapped from it.  Other action flags:
 --   single = true     the vendor answers a one-element array; return the element
+--   array = true      the vendor may answer a one-item list as a bare object
+--                     (Coggno); always return an array
 --   page_size = n     this list's default page size (offset/page_number paging)
 --   idempotent = b    whether repeating it changes nothing (default: by method)
 --   effect = {...}    how to find its effect after an unknown outcome (reconcile.lua)
@@ -129,6 +131,9 @@ local function unwrap_one(api, rdecl, adecl, body)
   if rdecl.root and body[rdecl.root] ~= nil then body = body[rdecl.root] end
   body = api:_unwrap(body)
   if adecl.single and type(body) == "table" and #body == 1 then body = body[1] end
+  if adecl.array and type(body) == "table" and #body == 0 and next(body) ~= nil then
+    body = { body }
+  end
   return body
 end
 

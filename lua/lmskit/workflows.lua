@@ -253,6 +253,15 @@ workflows.coursepath = {
 
 -- Coggno -------------------------------------------------------------------
 
+-- A user of the acting account by login ("Retrieve User" takes a login;
+-- the login defaults to the email), or nil when there is none.
+local function coggno_user(client, login)
+  local ok, user = tasks.pcall(client.users.get, client.users, login)
+  if ok then return user end
+  if core.is_error(user) and user.kind == "not_found" then return nil end
+  error(user, 0)
+end
+
 workflows.coggno = {
   enroll = {
     summary = "create users into a group: group_id, email, first_name, last_name, password (6-40), login",
@@ -264,8 +273,14 @@ workflows.coggno = {
       if present(row.login) then fields.login = row.login end
       local ok, err = tasks.pcall(client.users.create, client.users, fields)
       if ok then return "ok" end
-      if not (core.is_error(err) and err.code == "user_already_registered") then error(err, 0) end
-      local user = client.users:get(fields.login or fields.email)
+      -- the doc: "If such a user is registered already then returns a
+      -- validation error 422", and names no code: any 422 is checked by
+      -- looking the user up by login; found, it is added to the group
+      if not (core.is_error(err) and err.kind == "validation" and err.status == 422) then
+        error(err, 0)
+      end
+      local user = coggno_user(client, fields.login or fields.email)
+      if not user then error(err, 0) end -- invalid, or registered outside this LMS
       client.group_users:add(group, { id = user.id })
       return "exists"
     end,

@@ -29,7 +29,7 @@ local create_effect = {
 -- An update is repeated as it stands (PUT); only one that renamed the slug
 -- its path named can meet a 404 when repeated: it is found at its new slug
 -- (or, without one, at its id) with the fields it set.
-local update_effect = { lookup = "get", args = { "slug|id" }, missing = "absent",
+local update_effect = { lookup = "get", args = { { "slug", "id" } }, missing = "absent",
   partial = true, exact = true,
   match = { slug = "slug", name = "name", description = "description", state = "state" } }
 -- A delete is repeated as it stands; done when the course no longer reads.

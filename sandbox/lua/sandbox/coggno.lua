@@ -40,7 +40,8 @@
 --   parameter order. Codes: invalid_api_key (401), permission_denied (403),
 --   account_invalid (403, Coggno-LMS), not_found (404), method_not_allowed
 --   (405, with Allow), https_required (400), invalid_json (400),
---   parameter_missing / parameter_invalid / user_already_registered (422).
+--   parameter_missing / parameter_invalid (422).  "Already registered" has
+--   no code (below).
 --   Faults and the router's own 404 (an unknown vendor) keep the sandbox's
 --   generic {"error": "..."} shape.
 -- * Check order: plain HTTP -> 400 https_required (the doc says that requests
@@ -77,8 +78,11 @@
 --   "Already registered" means the email or the login is already taken
 --   (case-insensitive) by any user of this mode's Coggno database. That
 --   includes users deleted from their LMS (they "stay in the Coggno
---   database"). The result is 422 user_already_registered, with the message
---   "User with email X is already registered" (or "with login X"). A company
+--   database"). The doc says only that this "returns a validation error
+--   422" and names no code, so the reply is 422 without one:
+--   {"error":{"message":"User with email X is already registered",
+--   "param":"email"}} (or "with login X"; a client must not rely on a code
+--   or the wording: it can look the user up by login).  A company
 --   create makes a user too (the owner: user_id), so the same check applies.
 --   The company name is optional, and it is null when not given.
 -- * The owner of a created company is a member of that company's LMS (it
@@ -95,9 +99,10 @@
 --   the acting account (for group paths, also of that group), else 404.
 -- * QUIRK: the doc shows "Retrieve User" and "Retrieve Group User" responses
 --   as a one-element array [{...}], and the simulator returns them that way.
---   "List Group Users" is shown as a bare object, but a list has to hold
---   many users, so the simulator returns an array [{...}], like the other
---   lists.
+--   "List Group Users" is shown as a bare object: the doc's example is a
+--   group with exactly one user.  The simulator answers exactly that: a
+--   group with one user -> the bare user object {...}; none -> []; two or
+--   more -> an array [{...}, ...] (a bare object cannot hold many).
 -- * QUIRK: "Delete Group" shows DELETE /api/v1/groups/groupID with the
 --   parameter "name *", but the example is `curl -X DELETE /api/v1/groups -d
 --   name=groupName`. Both forms work. DELETE /groups/:id deletes by id and
@@ -136,6 +141,17 @@
 -- "mode":..,"count":N,"first_id":..,"last_id":..}. (The router finds
 -- control modules by their mount prefix, so there is no
 -- /_sandbox/coggno/seed.)
+--
+-- GET /_sandbox/coggno-test/writes (or coggno-live): how many create/add
+-- requests the simulator handled for each natural key since the reset, so
+-- a test sees a write that reached it twice even where Coggno refuses the
+-- second (a user is registered once):
+--   {"users": {"<login>": n}, "companies": {"<owner login>": n},
+--    "groups": {"<name>": n}, "group_users": {"<group id>": {"<login>": n}}}
+-- users/companies count every create that passed the field checks (the
+-- one that registered the login and every one refused as already
+-- registered), keyed by the login asked for (the email when none, lower
+-- case); group_users count handled adds by the user's login.
 
 local C = require "sandbox.common"
 
@@ -195,6 +211,7 @@ local function new_state()
     groups = {}, next_group = 1,
     documents = {}, next_document = 1,
     licenses = {}, -- array, in creation order
+    writes = { users = {}, companies = {}, groups = {}, group_users = {} }, -- see the header
   }
 end
 
@@ -307,7 +324,8 @@ M.reset()
 
 local function fail(status, code, message, param, headers)
   local keys = { "code", "message" }
-  if param then keys[3] = "param" end
+  if not code then keys = { "message" } end -- no code (see "Already registered")
+  if param then keys[#keys + 1] = "param" end
   return C.reply(status, C.ordered({ "error" }, {
     error = C.ordered(keys, { code = code, message = message, param = param }),
   }), headers)
@@ -423,15 +441,25 @@ local function person_fields(p)
   return f
 end
 
+-- Counts a handled write for a natural key (GET /_sandbox/<prefix>/writes).
+local function count_write(S, kind, key, group)
+  local t = S.writes[kind]
+  if group then
+    local k = tostring(group)
+    t[k] = t[k] or {}
+    t = t[k]
+  end
+  t[key] = (t[key] or 0) + 1
+end
+
 local function duplicate_check(S, f)
   if S.by_email[f.email:lower()] then
-    return fail(422, "user_already_registered",
-      "User with email " .. f.email .. " is already registered", "email")
+    return fail(422, nil, "User with email " .. f.email .. " is already registered", "email")
   end
   local login = f.login or f.email
   if S.by_login[login:lower()] then
-    return fail(422, "user_already_registered",
-      "User with login " .. login .. " is already registered", f.login and "login" or "email")
+    return fail(422, nil, "User with login " .. login .. " is already registered",
+      f.login and "login" or "email")
   end
   return nil
 end
@@ -500,6 +528,7 @@ local function create_company(ctx)
   local name = param(ctx.body, "name")
   if name == false then return invalid("name", "name is invalid") end
   if blank(name) then name = nil end
+  count_write(S, "companies", (f.login or f.email):lower())
   local dup = duplicate_check(S, f)
   if dup then return dup end
   local owner = add_user(S, f)
@@ -521,6 +550,7 @@ local function create_group(ctx)
   if blank(name) then return fail(422, "parameter_missing", "name is required", "name") end
   local description = param(ctx.body, "description")
   if description == false then return invalid("description", "description is invalid") end
+  count_write(ctx.S, "groups", name)
   local g = add_group(ctx.S, ctx.account, name, description)
   return C.reply(200, group_json(g))
 end
@@ -579,6 +609,7 @@ local function create_user(ctx)
     group = find_group(S, acct, gid:match("^%s*(.-)%s*$"))
     if not group then return invalid("group_id", "No group with id " .. gid) end
   end
+  count_write(S, "users", (f.login or f.email):lower())
   local dup = duplicate_check(S, f)
   if dup then return dup end
   local u = add_user(S, f)
@@ -631,8 +662,10 @@ local function list_group_users(ctx, gref)
   local g, replied = group_or_404(ctx, gref)
   if not g then return replied end
   local S = ctx.S
-  -- an array (the doc's example shows a bare object; see the header)
-  return list(C.in_id_order(S.users, S.next_user, in_group(ctx, g)), user_json)
+  local users = C.in_id_order(S.users, S.next_user, in_group(ctx, g))
+  -- one user: a bare object, as the doc's example shows (see the header)
+  if #users == 1 then return C.reply(200, user_json(users[1])) end
+  return list(users, user_json)
 end
 
 local function show_group_user(ctx, gref, uref)
@@ -661,6 +694,7 @@ local function add_group_user(ctx, gref)
     return false
   end)
   if not u then return user_not_found(ref) end
+  count_write(S, "group_users", u.login:lower(), g.id)
   acct.members[u.id] = true
   g.members[u.id] = true
   return C.reply(200, user_json(u))
@@ -841,6 +875,10 @@ end
 M.MAX_SEED = 100000
 
 function M.control(req, rest)
+  if rest[1] == "writes" and #rest == 1 then
+    if req.method ~= "GET" then return C.method_not_allowed({ "GET" }) end
+    return C.reply(200, STATES[PREFIX_MODE[req.segments[2]]].writes)
+  end
   if rest[1] == "seed" and #rest == 1 then
     if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
     -- the control API speaks JSON: a body that looks like JSON is parsed
