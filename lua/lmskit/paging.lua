@@ -48,19 +48,22 @@ end
 
 -- Pages from..to fetched `window` at a time, concurrently, and handed
 -- out in order: memory stays at `window` pages whatever the collection.
+-- The window's size is counted, never taken with `#`: slots already
+-- handed out are cleared, and `#` of a table with holes is any border.
 local function windowed(api, spec_for, from, to, extract)
   local window = api._prefetch
-  local buffer, head, nextp = {}, 1, from
+  local buffer, head, size, nextp = nil, 1, 0, from
   return function()
-    if head > #buffer then
+    if head > size then
       if nextp > to then return nil end
+      local last = math.min(to, nextp + window - 1)
       local specs = {}
-      for n = nextp, math.min(to, nextp + window - 1) do specs[#specs + 1] = spec_for(n) end
-      nextp = nextp + #specs
-      buffer, head = api:_send_all(specs), 1
+      for n = nextp, last do specs[n - nextp + 1] = spec_for(n) end
+      buffer, head, size = api:_send_all(specs), 1, last - nextp + 1
+      nextp = last + 1
     end
     local result = buffer[head]
-    buffer[head] = nil
+    buffer[head] = nil -- the page goes with its items: only the window is held
     head = head + 1
     if not result[1] then error(result[2], 0) end
     return (extract(result[2]))
