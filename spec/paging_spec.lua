@@ -62,6 +62,13 @@ describe("Coursepath offset paging", function()
       end
     end
   end)
+
+  it("a short page of a possible cap's length (100, 250, 500) is not taken as the last", function()
+    sandbox.control("POST", "coursepath/seed", { courses = 97 }) -- plus three seeded courses
+    sandbox.clear_log()
+    assert_exact(range(1, 100), ids_of(cp.courses:list()))
+    assert.same({ 0, 100 }, walk.logged("/coursepath/api/v1/courses", "offset")) -- the second page is empty
+  end)
 end)
 
 describe("MATRIX page paging", function()

@@ -3,7 +3,7 @@
 -- (`paging = { strategy = "link", ... }`).
 --   link         RFC 8288 Link rel="next" (Canvas Catalog)
 --   page_number  JSON:API page[number] up to meta.total-pages (Cerego)
---   offset       offset/limit until a short page (Coursepath)
+--   offset       offset/limit until a short page, the limit kept within the cap (Coursepath)
 --   page         page=1, 2, ... until an empty page (MATRIX)
 -- @module lmskit.paging
 local core = require "lmskit.core"
@@ -195,23 +195,34 @@ function paging.page(api, spec)
   end, api)
 end
 
---- offset/limit (Coursepath): ask for `limit` items from `offset`; a page
--- shorter than the limit is the last.
+--- offset/limit (Coursepath): ask for `limit` items from `offset`, then
+-- from offset + what came back.  When the declaration says a list's
+-- page_size is also the most the server returns (max_is_page_size), a
+-- larger limit is clamped to it: a server that caps silently would
+-- otherwise answer a "short" page that is not the last.  A page shorter
+-- than the limit asked ends the list, unless its length is one of the
+-- vendor's possible caps (paging.caps): then the server may have capped
+-- it, and one more page is asked (an empty one ends the list).
 function paging.offset(api, spec, root, adecl)
   local p = api._decl.paging
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
-  local limit = query[p.limit] or adecl.page_size or p.default_size
+  local size = adecl.page_size or p.default_size
+  local limit = tonumber(query[p.limit]) or size
+  if p.max_is_page_size and limit > size then limit = size end
   query[p.limit] = limit
   query[p.offset] = query[p.offset] or 0
+  local capped = {}
+  for _, n in ipairs(p.caps or {}) do capped[n] = true end
   local more = true
   return iterate(function()
     if not more then return nil end
     local items = page_items(api, spec, api:send(with_query(spec, query)), root)
-    more = #items >= limit
+    local n = #items
+    more = n >= limit or (n > 0 and capped[n] == true)
     local nextq = {}
     for k, v in pairs(query) do nextq[k] = v end
-    nextq[p.offset] = query[p.offset] + #items
+    nextq[p.offset] = query[p.offset] + n
     query = nextq
     return items
   end, api)
