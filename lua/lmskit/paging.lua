@@ -4,7 +4,7 @@
 --   link         RFC 8288 Link rel="next" (Canvas Catalog)
 --   page_number  JSON:API page[number] up to meta.total-pages (Cerego)
 --   offset       offset/limit until a short page, the limit kept within the cap (Coursepath)
---   page         page=1, 2, ... until an empty page (MATRIX)
+--   page         page=1, 2, ... until an empty page (MATRIX; items under a root key when declared)
 -- @module lmskit.paging
 local core = require "lmskit.core"
 
@@ -183,15 +183,24 @@ end
 
 --- Page numbers until an empty page (MATRIX: page=1, 2, ...; 100 rows
 -- a page, and "if the page number goes beyond the last page of results,
--- an empty set of results is returned").
-function paging.page(api, spec)
+-- an empty set of results is returned").  A function whose pages are
+-- objects names the array's key (`root`, get_resources: {resources=[...],
+-- count=N}).  One that also takes an offset (adecl.offset names the
+-- argument; the server lets it win over page) is walked from the caller's
+-- offset on by that offset instead: asking page 2, 3, ... with the same
+-- offset would answer the same rows forever.
+function paging.page(api, spec, root, adecl)
+  local by = adecl and adecl.offset
+  local offset = by and spec.query and tonumber(spec.query[by])
   local page = 1
   return iterate(function()
     local query = {}
     for k, v in pairs(spec.query or {}) do query[k] = v end
-    query.page = page
+    if offset then query[by] = offset else query.page = page end
     page = page + 1
-    return page_items(api, spec, (api:send(with_query(spec, query))))
+    local items = page_items(api, spec, (api:send(with_query(spec, query))), root)
+    if offset then offset = offset + #items end
+    return items
   end, api)
 end
 
