@@ -6,6 +6,9 @@
 -- pages fetched ahead complete out of order.  Cases, per strategy:
 --   edges   sizes 0, 1, page-1, page, page+1 for page size 1 and for one
 --           random page size, each walked with prefetch 1..16;
+--   windows where pages are fetched ahead: the first page and then exactly
+--           one window of `prefetch` pages, and one item more, for each
+--           prefetch 1..16 (a random page size up to 10);
 --   random  RANDOM_CASES random (size, page size, prefetch), up to 30 pages
 --           (10 where pages are fetched one after another);
 --   big     200 to 300 pages (MATRIX: 200 to 210 of get_all_users), with
@@ -21,7 +24,7 @@ local walk = require "support.walk"
 
 local SEED = tonumber(os.getenv("LMSKIT_PAGING_SEED")) or (os.time() % 2147483646 + 1)
 local RANDOM_CASES = 6
-local BIG_PREFETCHES = 3
+local BIG_PREFETCHES = 2
 local LATENCY = { min_ms = 0, max_ms = 30, rate = 0.5 }
 
 -- Park-Miller minimal standard generator: exact in doubles (5.1, LuaJIT)
@@ -191,6 +194,7 @@ describe(("paging property (LMSKIT_PAGING_SEED=%d)"):format(SEED), function()
     local big_p = lo == hi and lo or random(lo, math.min(hi, 3))
     local big_n = random(200, lo == hi and 210 or 300) * big_p - random(0, big_p - 1)
     local big_prefetch = s.ahead and some_of(1, 16, BIG_PREFETCHES) or { random(1, 16) }
+    local window_p = s.ahead and random(lo, math.min(hi, 10))
 
     it(s.name .. ": sizes 0, 1, page-1, page, page+1, prefetch 1..16", function()
       local failures = {}
@@ -206,6 +210,18 @@ describe(("paging property (LMSKIT_PAGING_SEED=%d)"):format(SEED), function()
       end
       assert_none(failures)
     end)
+
+    if s.ahead then
+      local p = window_p
+      it(s.name .. (": window boundaries by %d: 1 + prefetch pages, and one item more"):format(p), function()
+        local failures = {}
+        for prefetch = 1, 16 do
+          check(s, (1 + prefetch) * p, p, { prefetch }, failures)
+          check(s, (1 + prefetch) * p + 1, p, { prefetch }, failures)
+        end
+        assert_none(failures)
+      end)
+    end
 
     it(s.name .. ": random sizes, page sizes and prefetch", function()
       local failures = {}

@@ -1796,7 +1796,7 @@ def("Users", "get_my_account", {}, function()
 end, K.STATEFUL)
 
 def("Users", "get_all_users", { "page" }, function(ctx)
-  return page_of(ctx, sorted_values(S.users), user_json)
+  return page_of(ctx, C.in_id_order(S.users, S.next_user), user_json) -- no sort: 20000 users stay quick
 end, K.PAGED_STATEFUL)
 
 def("Users", "get_users_with_ids", { "user_ids" }, function(ctx)
