@@ -3,8 +3,8 @@
 -- (`paging = { strategy = "link", ... }`).
 --   link         RFC 8288 Link rel="next" (Canvas Catalog)
 --   page_number  JSON:API page[number] up to meta.total-pages (Cerego)
---   offset       offset/limit until a short page (Coursepath)
---   page         page=1, 2, ... until an empty page (MATRIX)
+--   offset       offset/limit until a short page, the limit kept within the cap (Coursepath)
+--   page         page=1, 2, ... until an empty page (MATRIX; items under a root key when declared)
 -- @module lmskit.paging
 local core = require "lmskit.core"
 
@@ -48,19 +48,22 @@ end
 
 -- Pages from..to fetched `window` at a time, concurrently, and handed
 -- out in order: memory stays at `window` pages whatever the collection.
+-- The window's size is counted, never taken with `#`: slots already
+-- handed out are cleared, and `#` of a table with holes is any border.
 local function windowed(api, spec_for, from, to, extract)
   local window = api._prefetch
-  local buffer, head, nextp = {}, 1, from
+  local buffer, head, size, nextp = nil, 1, 0, from
   return function()
-    if head > #buffer then
+    if head > size then
       if nextp > to then return nil end
+      local last = math.min(to, nextp + window - 1)
       local specs = {}
-      for n = nextp, math.min(to, nextp + window - 1) do specs[#specs + 1] = spec_for(n) end
-      nextp = nextp + #specs
-      buffer, head = api:_send_all(specs), 1
+      for n = nextp, last do specs[n - nextp + 1] = spec_for(n) end
+      buffer, head, size = api:_send_all(specs), 1, last - nextp + 1
+      nextp = last + 1
     end
     local result = buffer[head]
-    buffer[head] = nil
+    buffer[head] = nil -- the page goes with its items: only the window is held
     head = head + 1
     if not result[1] then error(result[2], 0) end
     return (extract(result[2]))
@@ -180,35 +183,55 @@ end
 
 --- Page numbers until an empty page (MATRIX: page=1, 2, ...; 100 rows
 -- a page, and "if the page number goes beyond the last page of results,
--- an empty set of results is returned").
-function paging.page(api, spec)
+-- an empty set of results is returned").  A function whose pages are
+-- objects names the array's key (`root`, get_resources: {resources=[...],
+-- count=N}).  One that also takes an offset (adecl.offset names the
+-- argument; the server lets it win over page) is walked from the caller's
+-- offset on by that offset instead: asking page 2, 3, ... with the same
+-- offset would answer the same rows forever.
+function paging.page(api, spec, root, adecl)
+  local by = adecl and adecl.offset
+  local offset = by and spec.query and tonumber(spec.query[by])
   local page = 1
   return iterate(function()
     local query = {}
     for k, v in pairs(spec.query or {}) do query[k] = v end
-    query.page = page
+    if offset then query[by] = offset else query.page = page end
     page = page + 1
-    return page_items(api, spec, (api:send(with_query(spec, query))))
+    local items = page_items(api, spec, (api:send(with_query(spec, query))), root)
+    if offset then offset = offset + #items end
+    return items
   end, api)
 end
 
---- offset/limit (Coursepath): ask for `limit` items from `offset`; a page
--- shorter than the limit is the last.
+--- offset/limit (Coursepath): ask for `limit` items from `offset`, then
+-- from offset + what came back.  When the declaration says a list's
+-- page_size is also the most the server returns (max_is_page_size), a
+-- larger limit is clamped to it: a server that caps silently would
+-- otherwise answer a "short" page that is not the last.  A page shorter
+-- than the limit asked ends the list, unless its length is one of the
+-- vendor's possible caps (paging.caps): then the server may have capped
+-- it, and one more page is asked (an empty one ends the list).
 function paging.offset(api, spec, root, adecl)
   local p = api._decl.paging
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
-  local limit = query[p.limit] or adecl.page_size or p.default_size
+  local size = adecl.page_size or p.default_size
+  local limit = tonumber(query[p.limit]) or size
+  if p.max_is_page_size and limit > size then limit = size end
   query[p.limit] = limit
   query[p.offset] = query[p.offset] or 0
+  local capped = {}
+  for _, n in ipairs(p.caps or {}) do capped[n] = true end
   local more = true
   return iterate(function()
     if not more then return nil end
     local items = page_items(api, spec, api:send(with_query(spec, query)), root)
-    more = #items >= limit
+    local n = #items
+    more = n >= limit or (n > 0 and capped[n] == true)
     local nextq = {}
     for k, v in pairs(query) do nextq[k] = v end
-    nextq[p.offset] = query[p.offset] + #items
+    nextq[p.offset] = query[p.offset] + n
     query = nextq
     return items
   end, api)

@@ -93,7 +93,7 @@ function rpc.invoke(api, name, fdecl, named)
     spec.method, spec.query = "GET", args
   end
   if fdecl and fdecl.paged and named.page == nil then
-    return paging[api._decl.paging.strategy](api, spec, nil, fdecl)
+    return paging[api._decl.paging.strategy](api, spec, fdecl.root, fdecl)
   end
   if spec.method == "GET" then return (api:send(spec)) end
   spec.idempotent = reconcile.idempotent(spec.method, fdecl)

@@ -37,8 +37,11 @@ return {
   },
   call_options = { as = "as" },
   -- "By default we limit the results to 100, 250 or 500 objects, depending
-  -- on the API endpoint": each list declares its page size.
+  -- on the API endpoint": each list declares its page size, which is also
+  -- the most it returns (a larger limit is clamped to it); a short page of
+  -- one of those lengths may be capped, so it is not taken as the last.
   paging = { strategy = "offset", offset = "offset", limit = "limit", default_size = 100,
+             max_is_page_size = true, caps = { 100, 250, 500 },
              params = { offset = "integer", limit = "integer" } },
   resources = {
     courses = {

@@ -22,7 +22,8 @@
 --   run_report and sync_teachers/students/classes POST JSON: the doc's
 --     own examples for them are JSON documents.
 -- Paginated functions (marked paged) are iterators over every page
--- (page=1, 2, ... until an empty page; 100 rows a page).
+-- (page=1, 2, ... until an empty page; 100 rows a page).  Every one
+-- answers a bare array but get_resources, whose array is under `root`.
 -- The rate limit: 120 calls a minute; exceeding it "disables API access
 -- for a minute", so the client paces itself and, if the server still
 -- answers with its limit error, holds every call for the lock-out.
@@ -135,7 +136,8 @@ return {
       remove_students_from_path = { "path_id:integer", "user_ids:array", "options:pairs?", send = "form" },
     },
     resources = { -- Resources
-      get_resources = { "constraints:pairs", "offset:integer?", paged = true },
+      -- pages are {resources = [...], count = N}; an offset wins over page
+      get_resources = { "constraints:pairs", "offset:integer?", paged = true, root = "resources", offset = "offset" },
     },
     certificates = { -- Certificates
       get_all_certificates = {},

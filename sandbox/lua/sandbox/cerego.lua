@@ -15,7 +15,7 @@
 --   PUT    /api/v3/courses/:id     update (PATCH accepted too)
 --   DELETE /api/v3/courses/:id     only unpublished/archived courses
 --   GET    /api/v3/images/:id
---   POST   /_sandbox/cerego/seed {"courses": N}   control: N published courses
+--   POST   /_sandbox/cerego/seed {"courses": N, "partner_id": P}   control: N published courses
 --
 -- Decisions where the doc is silent or unclear:
 --
@@ -102,9 +102,12 @@
 --   ids, partner ids and external-id are strings, as in the examples
 --   (the field table says integer for external-id).
 -- * Control seed: N courses "Seed course 1".."Seed course N" (slug
---   "seed-course-<id>", partner 10, no image, published, role instructor),
---   0 <= N <= 100000; reply {"ok":true,"count":N}; else 400 {"error":..}
---   (control API style).  The body is read as JSON when it starts with "{",
+--   "seed-course-<id>", partner 10 or the body's partner_id, no image,
+--   published, role instructor), 0 <= N <= 100000; reply
+--   {"ok":true,"count":N,"first_id":"<id>","last_id":"<id>"} (ids in
+--   sequence, strings like the API's); else 400 {"error":..} (control
+--   API style).  A partner of their own lets a spec list only them
+--   (filter[partner_id]).  The body is read as JSON when it starts with "{",
 --   whatever the Content-Type.
 --
 -- Seed fixtures (after start and every reset), in id order:
@@ -982,18 +985,24 @@ function M.control(req, rest)
     if not n or n < 0 or n > M.MAX_SEED then
       return C.error(400, "courses must be an integer between 0 and " .. M.MAX_SEED)
     end
+    local partner = C.to_int(body.partner_id or 10)
+    if not partner or partner < 1 then return C.error(400, "partner_id must be an integer >= 1") end
     local t = now()
+    local first_id, last_id
     for i = 1, n do
       local id = S.next_id
       local slug = "seed-course-" .. id
       if S.slugs[slug] then slug = slug .. "-" .. i end
       add_course {
         id = id, name = "Seed course " .. i, description = "Seeded course " .. i,
-        slug = slug, partner_id = 10, image_id = nil,
+        slug = slug, partner_id = partner, image_id = nil,
         state = "published", created_at = t, role = "instructor",
       }
+      first_id = first_id or tostring(id)
+      last_id = tostring(id)
     end
-    return C.reply(200, C.ordered({ "ok", "count" }, { ok = true, count = n }))
+    return C.reply(200, C.ordered({ "ok", "count", "first_id", "last_id" },
+      { ok = true, count = n, first_id = first_id, last_id = last_id }))
   end
   return C.not_found()
 end

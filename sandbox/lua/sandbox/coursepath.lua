@@ -130,7 +130,9 @@
 --
 -- Control (no auth): POST /_sandbox/coursepath/config {"max_age": s,
 -- "max_future": s} (GET shows it); GET/DELETE /_sandbox/coursepath/invites;
--- POST /_sandbox/coursepath/seed {"members": N}; POST
+-- POST /_sandbox/coursepath/seed {"members": N, "courses": N, "groups": N}
+-- (any subset; members "seed<k>@sandbox.example", courses "Seed course
+-- <id>", groups "Seed group <id>", each after the existing ones); POST
 -- /_sandbox/coursepath/results; GET /_sandbox/coursepath/programs.
 
 local C = require "sandbox.common"
@@ -978,16 +980,29 @@ local function control_invites(req)
   return C.reply(200, C.ordered({ "invites" }, { invites = out }))
 end
 
+-- A count from the seed body (0 when absent); nil and the 400 reply when invalid.
+local function seed_count(body, name)
+  local v = body[name]
+  if v == nil then return 0 end
+  local n = C.to_int(v)
+  if not n or n < 0 or n > M.MAX_SEED then
+    return nil, C.error(400, name .. " must be an integer between 0 and " .. M.MAX_SEED)
+  end
+  return n
+end
+
 local function control_seed(req)
   if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
   local body = C.body(req)
   if not body then return C.invalid_json() end
-  local n = C.to_int(body.members or 0)
-  if not n or n < 0 or n > M.MAX_SEED then
-    return C.error(400, "members must be an integer between 0 and " .. M.MAX_SEED)
+  local counts = {}
+  for _, name in ipairs({ "members", "courses", "groups" }) do
+    local n, failed = seed_count(body, name)
+    if not n then return failed end
+    counts[name] = n
   end
   local first_id, last_id
-  for _ = 1, n do
+  for _ = 1, counts.members do
     local k = S.next_seed
     S.next_seed = k + 1
     local email = format("seed%d@sandbox.example", k)
@@ -1004,7 +1019,30 @@ local function control_seed(req)
     first_id = first_id or m.id
     last_id = m.id
   end
-  return ok({ "count", "first_id", "last_id" }, { count = n, first_id = first_id, last_id = last_id })
+  local keys, vals = { "count", "first_id", "last_id" }, { count = counts.members, first_id = first_id,
+                                                            last_id = last_id }
+  if counts.courses > 0 then
+    local first = course_count() + 1
+    for id = first, first + counts.courses - 1 do
+      S.courses[id] = { id = id, name = format("Seed course %d", id), description = "Seeded for paging.",
+                        created = now() }
+      S.cms[id] = {}
+    end
+    keys[#keys + 1] = "courses"
+    vals.courses = C.ordered({ "count", "first_id", "last_id" },
+      { count = counts.courses, first_id = first, last_id = course_count() })
+  end
+  if counts.groups > 0 then
+    local first
+    for _ = 1, counts.groups do
+      local g = add_group(format("Seed group %d", S.next_group))
+      first = first or g.id
+    end
+    keys[#keys + 1] = "groups"
+    vals.groups = C.ordered({ "count", "first_id", "last_id" },
+      { count = counts.groups, first_id = first, last_id = S.next_group - 1 })
+  end
+  return ok(keys, vals)
 end
 
 -- Sets the learning results of an existing course membership.

@@ -259,7 +259,9 @@
 --        values).  It also empties the window and ends any lockout.  Counters
 --        are kept.  Reset restores the defaults and clears the counters.
 --   POST /_sandbox/matrix/seed     {"users":N} adds N students seeduser<id>
---        -> {"ok":true,"count":N,"first_id":..,"last_id":..}
+--        -> {"ok":true,"count":N,"first_id":..,"last_id":..}; "resources":N
+--        also adds N School pages "Seed resource <id>" (for get_resources
+--        paging), reported under "resources": {"count","first_id","last_id"}
 --   GET  /_sandbox/matrix/mail     {"mail":[...]} login instructions and
 --        notifications (DELETE clears them)
 --   GET  /_sandbox/matrix/posts    {"posts":[...]} news-feed posts
@@ -1794,7 +1796,7 @@ def("Users", "get_my_account", {}, function()
 end, K.STATEFUL)
 
 def("Users", "get_all_users", { "page" }, function(ctx)
-  return page_of(ctx, sorted_values(S.users), user_json)
+  return page_of(ctx, C.in_id_order(S.users, S.next_user), user_json) -- no sort: 20000 users stay quick
 end, K.PAGED_STATEFUL)
 
 def("Users", "get_users_with_ids", { "user_ids" }, function(ctx)
@@ -4338,6 +4340,10 @@ function M.control(req, rest)
     if not count or count < 0 or count > M.MAX_SEED then
       return C.error(400, "users must be an integer between 0 and " .. M.MAX_SEED)
     end
+    local resources = C.to_int(C.is_null(body.resources) and 0 or body.resources)
+    if not resources or resources < 0 or resources > M.MAX_SEED then
+      return C.error(400, "resources must be an integer between 0 and " .. M.MAX_SEED)
+    end
     local first_id, last_id
     for _ = 1, count do
       local id = S.next_user
@@ -4354,9 +4360,20 @@ function M.control(req, rest)
       first_id = first_id or u.id
       last_id = u.id
     end
-    return C.reply(200, C.ordered({ "ok", "count", "first_id", "last_id" }, {
-      ok = true, count = count, first_id = first_id, last_id = last_id,
-    }))
+    local keys = { "ok", "count", "first_id", "last_id" }
+    local out = { ok = true, count = count, first_id = first_id, last_id = last_id }
+    if resources > 0 then
+      local first = 1
+      for id in pairs(S.resources) do if id >= first then first = id + 1 end end
+      for id = first, first + resources - 1 do
+        S.resources[id] = { id = id, type = "Page", name = "Seed resource " .. id, library = "School",
+          creator_id = 1, created_at = ngx.time() }
+      end
+      keys[#keys + 1] = "resources"
+      out.resources = C.ordered({ "count", "first_id", "last_id" },
+        { count = resources, first_id = first, last_id = first + resources - 1 })
+    end
+    return C.reply(200, C.ordered(keys, out))
   elseif what == "mail" then
     if method == "GET" then return list_view("mail", S.mail, K.MAIL_KEYS) end
     if method == "DELETE" then
