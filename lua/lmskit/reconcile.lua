@@ -59,6 +59,10 @@ local tasks = require "lmskit.tasks"
 
 local reconcile = {}
 
+-- Look-ups tried beyond the client's `retries` before an outcome is left
+-- unknown.
+local LOOKUP_EXTRA = 3
+
 -- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true }
 
@@ -275,7 +279,9 @@ function reconcile.send(api, resource, adecl, values, options, send)
   end
   local ok, result = tasks.pcall(send)
   if ok then return result end
-  local budget, tries = api._retries, 0 -- look-ups and sends again, together
+  -- sends again: the client's `retries`; look-ups (reads, always safe to
+  -- repeat) a few more, so that a flaky read rarely leaves a row unknown
+  local sends, looks = 0, 0
   while reconcile.unknown(result) and effect do
     local looked, found = tasks.pcall(find, api, resource, effect, values, options, before)
     if looked then
@@ -283,22 +289,22 @@ function reconcile.send(api, resource, adecl, values, options, send)
                   found = found ~= false }
       if found then return found, true end
       if adecl.notifies then break end
-      if tries >= budget then -- looked up: the write surely did not happen
+      if sends >= api._retries then -- looked up: the write surely did not happen
         result.sent = false
         result.message = result.message .. " (looked up: not done)"
         break
       end
-      tries = tries + 1
+      sends = sends + 1
       ok, result = tasks.pcall(send)
       if ok then return result end
     else
-      if tries >= budget or not core.is_error(found) then
+      if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) then
         result.message = result.message .. "; looking it up failed: " ..
           tostring(core.is_error(found) and found.message or found)
         break
       end
-      api:_pause(backoff(tries))
-      tries = tries + 1
+      api:_pause(backoff(looks))
+      looks = looks + 1
     end
   end
   error(result, 0)
