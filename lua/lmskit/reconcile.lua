@@ -38,6 +38,9 @@
 --     -- unique = true: every item is read; when several match, nothing tells
 --     --   which is this call's, and the outcome stays unknown (its message
 --     --   says so, and `hint` what would tell them apart)
+--     -- append_only = { page = "page", size = "per_page", per = 100 }: the
+--     --   list only grows at its end (id order); a look-up reads only the
+--     --   pages an earlier look-up of the client has not seen full
 --     -- fresh = "id": the key is not unique (a group's name), so the look-up
 --     --   also runs just before the write, and only an item whose `id` it did
 --     --   not see then is the effect (if that read fails, nothing is sent)
@@ -158,13 +161,14 @@ end
 
 -- The read that finds the effect: a method of this resource, of another
 -- resource ("name.action"), or an RPC function of the client.
-local function lookup_call(api, resource, effect, values, options)
+local function lookup_call(api, resource, effect, values, options, extra)
   local name = effect.lookup
   local args = {}
   for i, from in ipairs(effect.args or {}) do args[i] = value_of(values, from) end
   local query = {}
   for k, v in pairs(options or {}) do query[k] = v end
   map_query(effect.query or {}, values, query)
+  for k, v in pairs(extra or {}) do query[k] = v end
   local owner, action = name:match("^([%w_]+)%.([%w_]+)$")
   if api._functions and api._functions[name] then
     for k, v in pairs(query) do args[k] = v end
@@ -198,13 +202,44 @@ end
 
 -- Runs the look-up; returns its result, or nil, "missing" when it
 -- answered 404 and the declaration says what that means.
-local function lookup(api, resource, effect, values, options)
-  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options)
+local function lookup(api, resource, effect, values, options, extra)
+  local ok, result = tasks.pcall(lookup_call, api, resource, effect, values, options, extra)
   if ok then return result end
   if effect.missing and core.is_error(result) and result.kind == "not_found" then
     return nil, "missing"
   end
   error(result, 0)
+end
+
+-- An append-only list (effect.append_only = { page =, size =, per = }:
+-- items are only ever added at its end, in id order) is read from the
+-- first page not yet seen full by an earlier look-up of this client:
+-- full pages are kept (per list and query), so a job's look-ups cost the
+-- new pages only, not the whole list each time.  Returns an iterator over
+-- the kept pages and the new items.
+local function lookup_tail(api, resource, effect, values, options)
+  local t = effect.append_only
+  local key = effect.lookup .. "?" .. core.encode_query(map_query(effect.query or {}, values, {}))
+  api._tails = api._tails or {}
+  local tail = api._tails[key] or { pages = {}, full = 0 }
+  api._tails[key] = tail
+  local first = tail.full + 1
+  local new = {}
+  each_item(lookup(api, resource, effect, values, options, { [t.page] = first, [t.size] = t.per }),
+            function(item) new[#new + 1] = item; return false end)
+  local complete = math.floor(#new / t.per)
+  for p = 1, complete do
+    local page = {}
+    for i = (p - 1) * t.per + 1, p * t.per do page[#page + 1] = new[i] end
+    tail.pages[first + p - 1] = page
+  end
+  while tail.pages[tail.full + 1] do tail.full = tail.full + 1 end
+  local kept = {}
+  for p = 1, first - 1 do
+    for _, item in ipairs(tail.pages[p] or {}) do kept[#kept + 1] = item end
+  end
+  for _, item in ipairs(new) do kept[#kept + 1] = item end
+  return kept
 end
 
 -- The identities (effect.fresh) of the items matching before the write.
@@ -221,7 +256,9 @@ end
 -- lacks and missing = "done"), false when it is absent.  `before`: the
 -- identities seen before the write (effect.fresh), which are not its effect.
 local function find(api, resource, effect, values, options, before)
-  local result, missing = lookup(api, resource, effect, values, options)
+  local result, missing
+  if effect.append_only then result = lookup_tail(api, resource, effect, values, options)
+  else result, missing = lookup(api, resource, effect, values, options) end
   if missing then return effect.missing == "done" end
   if effect.missing == "done" then return false end -- still there
   if effect.match then

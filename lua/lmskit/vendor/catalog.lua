@@ -23,6 +23,10 @@ local course_effect = { lookup = "list", match = {
   listing_path = "path", title = "title", ["canvas_course.id"] = "canvas_course_id" } }
 local program_effect = { lookup = "list", match = { listing_path = "path", title = "title" } }
 
+-- Enrollments and user registrations are listed in id order and the API
+-- deletes neither: a look-up reads only the pages it has not seen full.
+local tail = { page = "page", size = "per_page", per = 100 }
+
 -- Date range filters of orders and user registrations (ISO 8601, UTC).
 local since = { from = "datetime", to = "datetime" }
 
@@ -71,7 +75,7 @@ return {
         create = { "POST", body = { listing_id = "integer!", canvas_user_id = "integer!" },
                    top = { create_order = "boolean" },
                    effect = { lookup = "list", query = { listing_id = "listing_id" },
-                              match = { ["user.id"] = "canvas_user_id" } } },
+                              match = { ["user.id"] = "canvas_user_id" }, append_only = tail } },
       },
     },
     orders = {
@@ -103,7 +107,7 @@ return {
         get = { "GET", "/:id" },
         create = { "POST", body = {
           name = "string!", email = "string!", catalog_id = "integer", custom_fields = "object",
-        }, effect = { lookup = "list", match = { email = "email" } } },
+        }, effect = { lookup = "list", match = { email = "email" }, append_only = tail } },
       },
     },
     applicants = {
