@@ -12,11 +12,15 @@
 --       query = { listing_id = "listing_id" },       -- its argument table
 --       match = { ["user.id"] = "canvas_user_id" },  -- item field (dotted) = call value
 --       -- or contains = { field = "id", values = "user_ids" }: every value listed
---       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals)
+--       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals);
+--       --    a call that gave no values (a removal of all) must find nothing
+--       exact = true,                                -- compare text as is (default:
+--                                                    -- case-folded, as emails are)
 --     } }
 --
 -- Values name the call's own arguments (route parameters and body or
--- query fields, by their declared names).  After an unknown outcome the
+-- query fields, by their declared names).  A look-up answered 404 (the
+-- read of one item, such as an enrollment) found nothing.  After an unknown outcome the
 -- effect is looked up: found, the call returns what the look-up found
 -- (the item, or true); absent, the write is sent again (up to the
 -- client's `retries`), and when no try is left the error says so
@@ -49,12 +53,13 @@ function reconcile.unknown(err)
 end
 
 -- A value as text for comparing natural keys: integral numbers without
--- ".0", strings case-folded (emails, logins, slugs differ in case only).
-local function text(v)
+-- ".0", strings case-folded (emails, logins, slugs differ in case only)
+-- unless the effect compares them exactly.
+local function text(v, exact)
   if type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53 then
     return ("%d"):format(v)
   end
-  return tostring(v):lower()
+  return exact and tostring(v) or tostring(v):lower()
 end
 
 -- An item's field by a dotted path ("user.id").
@@ -67,12 +72,12 @@ local function field_of(item, path)
 end
 
 -- The set of texts of a value or array of values.
-local function text_set(v)
+local function text_set(v, exact)
   local set = {}
   if type(v) == "table" then
-    for _, x in ipairs(v) do set[text(x)] = true end
+    for _, x in ipairs(v) do set[text(x, exact)] = true end
   elseif v ~= nil then
-    set[text(v)] = true
+    set[text(v, exact)] = true
   end
   return set
 end
@@ -113,17 +118,26 @@ local function lookup_call(api, resource, effect, values, options)
   return method(target, (table.unpack or _G.unpack)(args, 1, #args))
 end
 
+-- Calls fn(item) for each item the look-up finds; a look-up answered
+-- 404 finds none.
+local function each_found(api, resource, effect, values, options, fn)
+  local ok, err = tasks.pcall(function()
+    each_item(lookup_call(api, resource, effect, values, options), fn)
+  end)
+  if not ok and not (core.is_error(err) and err.kind == "not_found") then error(err, 0) end
+end
+
 -- Looks the effect up.  Returns the item found (or true for contains and
 -- lacks), false when it is absent.
 local function find(api, resource, effect, values, options)
-  local result = lookup_call(api, resource, effect, values, options)
+  local exact = effect.exact
   if effect.match then
     local found = false
-    each_item(result, function(item)
+    each_found(api, resource, effect, values, options, function(item)
       if type(item) ~= "table" then return false end
       for field, from in pairs(effect.match) do
         local v = field_of(item, field)
-        if v == nil or text(v) ~= text(values[from]) then return false end
+        if v == nil or text(v, exact) ~= text(values[from], exact) then return false end
       end
       found = item
       return true
@@ -131,13 +145,16 @@ local function find(api, resource, effect, values, options)
     return found
   end
   local rule = effect.contains or effect.lacks
-  local wanted = text_set(values[rule.values])
-  local seen = {}
-  each_item(result, function(item)
+  local given = values[rule.values]
+  local wanted = text_set(given, exact)
+  local seen, any = {}, false
+  each_found(api, resource, effect, values, options, function(item)
     local v = type(item) == "table" and field_of(item, rule.field) or item
-    if v ~= nil then seen[text(v)] = true end
+    if v ~= nil then seen[text(v, exact)] = true end
+    any = true
     return false
   end)
+  if effect.lacks and given == nil then return not any end -- removed from all
   for v in pairs(wanted) do
     if (seen[v] ~= nil) ~= (effect.contains ~= nil) then return false end
   end
