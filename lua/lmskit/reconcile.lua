@@ -47,9 +47,10 @@ function reconcile.idempotent(method, adecl)
   return IDEMPOTENT[method] == true
 end
 
---- True when err says the call may or may not have taken effect.
+--- True when err says the call may or may not have taken effect.  A
+-- read (GET, HEAD) has no effect: its lost answer is a plain failure.
 function reconcile.unknown(err)
-  return core.is_error(err) and err.sent == "unknown"
+  return core.is_error(err) and err.sent == "unknown" and err.method ~= "GET" and err.method ~= "HEAD"
 end
 
 -- A value as text for comparing natural keys: integral numbers without
