@@ -318,3 +318,51 @@ for _, http2 in ipairs { false, true } do
     end)
   end)
 end
+
+describe("Coursepath invitations and a job that died", function()
+  before_each(function() sandbox.reset() end)
+
+  it("a rerun never sends again an invitation that was in flight when the process died", function()
+    local rows = { { member_id = "2" }, { member_id = "1" }, { course_id = "1", member_id = "2" } }
+    local journal, script = os.tmpname(), os.tmpname()
+    os.remove(journal)
+    -- the first run dies right after the server answered the second invitation
+    local f = assert(io.open(script, "w"))
+    f:write([[
+package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
+package.cpath = (os.getenv("LMSKIT_CPATH") or "build") .. "/?.so;" .. package.cpath
+local lmskit = require "lmskit"
+local sandbox = require "sandbox"
+local answered = 0
+local cp = sandbox.coursepath { log = function(e)
+  if e.event == "response" and e.url:find("/invite", 1, true) then
+    answered = answered + 1
+    if answered == 2 then os.exit(3) end
+  end
+end }
+lmskit.workflow("coursepath", "invite", cp, { rows = ]] .. ("{ { member_id = '2' }, { member_id = '1' }, " ..
+      "{ course_id = '1', member_id = '2' } }") .. [[, journal = ]] .. ("%q"):format(journal) ..
+      [[, concurrency = 1, progress = false })
+os.exit(0)
+]])
+    f:close()
+    local lua = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
+    local p = assert(io.popen(lua .. " " .. script .. " 2>&1; echo \"exit=$?\""))
+    local out = p:read("*a")
+    p:close()
+    os.remove(script)
+    assert.truthy(out:find("exit=3", 1, true), out)
+    assert.equal(2, #invites())
+    local report = lmskit.workflow("coursepath", "invite", sandbox.coursepath(),
+      { rows = rows, journal = journal, progress = false })
+    os.remove(journal)
+    local count = {}
+    for _, inv in ipairs(invites()) do
+      local k = inv.type .. ":" .. inv.memberId
+      count[k] = (count[k] or 0) + 1
+    end
+    assert.same({ ["member:2"] = 1, ["member:1"] = 1, ["course:2"] = 1 }, count)
+    assert.equal(1, report.ok)
+    assert.equal(2, report.skipped)
+  end)
+end)
