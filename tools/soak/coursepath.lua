@@ -38,7 +38,7 @@ function M.rows(client, n, action)
   if action == "enroll" then
     local ids = seed(math.floor(n / 2))
     for i = 1, n do
-      rows[i] = i % 2 == 0 and { course_id = "3", member_id = tostring(ids[i / 2]) }
+      rows[i] = i % 2 == 0 and { course_id = "3", member_id = tostring(ids[math.floor(i / 2)]) }
                 or { course_id = "3", email = ("soak%d@school.example"):format(i), name = "Soak " .. i }
     end
   elseif action == "invite" then
