@@ -19,8 +19,7 @@
 --     } }
 --
 -- Values name the call's own arguments (route parameters and body or
--- query fields, by their declared names).  A look-up answered 404 (the
--- read of one item, such as an enrollment) found nothing.  After an unknown outcome the
+-- query fields, by their declared names).  After an unknown outcome the
 -- effect is looked up: found, the call returns what the look-up found
 -- (the item, or true); absent, the write is sent again (up to the
 -- client's `retries`), and when no try is left the error says so
@@ -29,7 +28,8 @@
 -- `sent = "unknown"`.  Writes that
 -- notify people (`notifies = true`: invitations, mails) are never sent
 -- again once their outcome is unknown, even when the look-up finds
--- nothing: a second mail is worse than a question.
+-- nothing: a second mail is worse than a question.  A look-up answered
+-- 404 (the read of one item, such as an enrollment) finds nothing.
 -- @module lmskit.reconcile
 local core = require "lmskit.core"
 local backoff = require("lmskit.retry").backoff
