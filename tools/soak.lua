@@ -3,12 +3,13 @@
 -- on fresh and reused keep-alive connections) and random latency, judged
 -- from the simulator's state and from the report:
 --
---   sandbox/with lua5.4 tools/soak.lua VENDOR [ROWS] [--http1] [--rate R]
+--   sandbox/with lua5.4 tools/soak.lua VENDOR [ROWS] [--http1] [--rate R] [--action A]
 --
 -- Prints one line: rows, done/failed/unknown, rows misreported (reported
 -- done but absent, or reported failed but present), duplicates at the
 -- server, faults injected, wall time.  Each vendor's part (rows, setup,
--- how to read the state) is tools/soak/<vendor>.lua.
+-- how to read the state) is tools/soak/<vendor>.lua; --action picks
+-- another of its workflows (default enroll) when the part has them.
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;tools/?.lua;" .. package.path
 package.cpath = (os.getenv("LMSKIT_CPATH") or "build") .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
@@ -16,12 +17,13 @@ local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local once = require "support.exactly_once"
 
-local vendor = assert(arg[1], "usage: tools/soak.lua VENDOR [ROWS] [--http1] [--rate R]")
-local n, http1, rate = 10000, false, 0.1
+local vendor = assert(arg[1], "usage: tools/soak.lua VENDOR [ROWS] [--http1] [--rate R] [--action A]")
+local n, http1, rate, action = 10000, false, 0.1, nil
 local i = 2
 while arg[i] do
   if arg[i] == "--http1" then http1 = true
   elseif arg[i] == "--rate" then i = i + 1; rate = tonumber(arg[i])
+  elseif arg[i] == "--action" then i = i + 1; action = arg[i]
   else n = assert(tonumber(arg[i]), "ROWS must be a number") end
   i = i + 1
 end
@@ -29,31 +31,35 @@ end
 local part = require("soak." .. vendor)
 sandbox.reset()
 local client = part.client { http2 = not http1, retries = 3 }
-local rows = part.rows(client, n)
+action = action or part.action or "enroll"
+local rows = part.rows(client, n, action)
 sandbox.clear_log()
 once.storm(part.prefix, rate)
 local started = core.now()
-local report = lmskit.workflow(vendor, part.action or "enroll", client,
+local report = lmskit.workflow(vendor, action, client,
   { rows = rows, concurrency = 16, progress = false })
 local wall = core.now() - started
 local faults, applied = once.applied()
 once.calm()
 local outcome = {}
 for _, f in ipairs(report.failures) do outcome[f.row] = f.outcome end
--- present[i]: how many times row i's effect is at the server
-local present = part.state(client, rows)
+-- present[i]: how many times row i's effect is at the server (for a
+-- removal, part.inverse[action]: 1 while what it removes is still there)
+local present = part.state(client, rows, action)
+local inverse = part.inverse and part.inverse[action]
 local duplicates, misreported = 0, 0
 for r = 1, #rows do
   local count = present[r] or 0
   if count > 1 then duplicates = duplicates + count - 1 end
   local reported = outcome[r] or "done"
-  if (reported == "done" and count == 0) or (reported == "failed" and count > 0) then
+  local done_there = (count > 0) ~= (inverse == true)
+  if (reported == "done" and not done_there) or (reported == "failed" and done_there) then
     misreported = misreported + 1
   end
 end
-print(("%s %s: %d rows, %d done, %d failed, %d unknown, %d misreported, %d duplicates at the server, " ..
+print(("%s %s %s: %d rows, %d done, %d failed, %d unknown, %d misreported, %d duplicates at the server, " ..
        "%d faults (%s), %.1f s"):format(
-  vendor, http1 and "HTTP/1.1" or "HTTP/2", #rows, report.ok + report.skipped, report.failed,
+  vendor, action, http1 and "HTTP/1.1" or "HTTP/2", #rows, report.ok + report.skipped, report.failed,
   report.unknown, misreported, duplicates, faults, require("lmskit.json").encode(applied), wall))
 for k = 1, math.min(5, #report.failures) do
   local f = report.failures[k]

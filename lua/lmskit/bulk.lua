@@ -17,7 +17,10 @@
 -- run again.  A row's `run` must therefore be safe to repeat: the
 -- ready-made workflows treat "already exists" as success, and a custom
 -- `run` can look up before it creates.  Rows whose key appears twice in
--- one input run once.
+-- one input run once.  A job whose rows mail people (`notifies = true`:
+-- invitations) journals each row as started before it runs, and a rerun
+-- never runs again a row that started and never finished: its mail may
+-- have gone out.
 -- @module lmskit.bulk
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
@@ -176,7 +179,8 @@ end
 -- { total, ok, failed, unknown, skipped, seconds, results = path, failures = { ... } }
 -- (failures lists the failed and the unknown rows).
 -- @param opts rows, run, key, journal, results, concurrency (16), retries
---   per row (3), dry_run, progress (nil: on for a terminal), sync_every (100)
+--   per row (3), dry_run, progress (nil: on for a terminal), sync_every (100),
+--   notifies (rows mail people: journaled as started first)
 function bulk.run(opts)
   if type(opts) ~= "table" then usage("bulk: options table expected") end
   if type(opts.run) ~= "function" then usage("bulk: run = function(row) ... end is required") end
@@ -224,9 +228,13 @@ function bulk.run(opts)
     if seen[key] or (previous and (previous.s == "ok" or not previous.r)) then
       stats.skipped = stats.skipped + 1
       return finish { row = n, key = key, outcome = seen[key] and "duplicate" or "skipped",
-                      message = previous and previous.s == "failed" and previous.m or nil }
+                      message = previous and previous.s ~= "ok" and previous.m or nil }
     end
     seen[key] = true
+    if opts.notifies then -- the outcome of a row that started and never finished is unknown
+      record { k = key, s = "started", m = "started in a run that stopped before it finished; " ..
+                                               "it may have been sent, so it is not sent again" }
+    end
     local attempt, ok, value = 0
     while true do
       ok, value = tasks.pcall(opts.run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too

@@ -363,9 +363,12 @@ function Client:send(spec)
   if idempotent == nil then idempotent = reconcile.idempotent(method) end
   local sink = self:_dry()
   if sink then return self:_print_call(sink, method, spec) end
+  -- a credential minted per attempt (Coursepath's JWT: its jti is accepted
+  -- once) must not go out twice: libcurl may not re-send even a read on
+  -- its own, the next attempt gets a fresh token
   local wire = {
     method = method, path = spec.path, params = spec.params, url = spec.url,
-    query = spec.query, form = spec.form,
+    query = spec.query, form = spec.form, once = self._decl.auth.strategy == "jwt" or nil,
   }
   if spec.json ~= nil then
     wire.body = json.encode(spec.json)

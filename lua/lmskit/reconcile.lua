@@ -12,7 +12,8 @@
 --       query = { listing_id = "listing_id" },       -- its argument table
 --       match = { ["user.id"] = "canvas_user_id" },  -- item field (dotted) = call value
 --       -- or contains = { field = "id", values = "user_ids" }: every value listed
---       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals)
+--       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals;
+--       --    a call that gave no values, a removal of all, must find nothing)
 --       -- or no rule: whatever the look-up answers is the effect
 --     } }
 --
@@ -76,18 +77,20 @@ function reconcile.idempotent(method, adecl)
   return IDEMPOTENT[method] == true
 end
 
---- True when err says the call may or may not have taken effect.
+--- True when err says the call may or may not have taken effect.  A
+-- read (GET, HEAD) has no effect: its lost answer is a plain failure.
 function reconcile.unknown(err)
-  return core.is_error(err) and err.sent == "unknown"
+  return core.is_error(err) and err.sent == "unknown" and err.method ~= "GET" and err.method ~= "HEAD"
 end
 
 -- A value as text for comparing natural keys: integral numbers without
--- ".0", strings case-folded (emails, logins, slugs differ in case only).
-local function text(v)
+-- ".0", strings case-folded (emails, logins, slugs differ in case only)
+-- unless the effect compares them exactly.
+local function text(v, exact)
   if type(v) == "number" and v == math.floor(v) and v > -2^53 and v < 2^53 then
     return ("%d"):format(v)
   end
-  return tostring(v):lower()
+  return exact and tostring(v) or tostring(v):lower()
 end
 
 -- An item's field by a dotted path ("user.id").
@@ -100,12 +103,12 @@ local function field_of(item, path)
 end
 
 -- The set of texts of a value or array of values.
-local function text_set(v)
+local function text_set(v, exact)
   local set = {}
   if type(v) == "table" then
-    for _, x in ipairs(v) do set[text(x)] = true end
+    for _, x in ipairs(v) do set[text(x, exact)] = true end
   elseif v ~= nil then
-    set[text(v)] = true
+    set[text(v, exact)] = true
   end
   return set
 end
@@ -183,8 +186,7 @@ end
 
 -- Whether a value read equals the call's value (exact: strings as they are).
 local function same(v, wanted, exact)
-  if exact and type(v) == "string" and type(wanted) == "string" then return v == wanted end
-  return text(v) == text(wanted)
+  return text(v, exact) == text(wanted, exact)
 end
 
 -- True when item carries the call's natural key (effect.match).
@@ -281,13 +283,16 @@ local function find(api, resource, effect, values, options, before)
   end
   local rule = effect.contains or effect.lacks
   if not rule then return result or false end -- the look-up's answer is the effect
-  local wanted = text_set(value_of(values, rule.values))
-  local seen = {}
+  local exact, given = effect.exact, value_of(values, rule.values)
+  local wanted = text_set(given, exact)
+  local seen, any = {}, false
   each_item(result, function(item)
     local v = type(item) == "table" and field_of(item, rule.field) or item
-    if v ~= nil then seen[text(v)] = true end
+    if v ~= nil then seen[text(v, exact)] = true end
+    any = true
     return false
   end)
+  if effect.lacks and given == nil then return not any end -- removed from all
   for v in pairs(wanted) do
     if (seen[v] ~= nil) ~= (effect.contains ~= nil) then return false end
   end

@@ -223,6 +223,10 @@ workflows.coursepath = {
   invite = {
     summary = "send invitations: member_id or email; course_id or program_id (optional); " ..
               "mail_subject, mail_body, mail_action override the text",
+    -- an invitation whose outcome is unknown is reported so and never sent
+    -- again (the invite calls declare notifies): not by a retry, not by a
+    -- rerun of the journal
+    notifies = true,
     run = function(client, row)
       local member = coursepath_member(client, row)
       local mail = {}
@@ -377,6 +381,7 @@ function workflows.run(vendor, action, client, opts)
   local o = {}
   for k, v in pairs(opts) do o[k] = v end
   o.key = o.key or w.key
+  if o.notifies == nil then o.notifies = w.notifies end
   local job = {} -- what one run of the workflow remembers (Cerego: names read once)
   o.run = function(row) return w.run(client, row, job) end
   return require("lmskit.bulk").run(o)

@@ -254,6 +254,9 @@ typedef struct lmk_request_opts {
     const char *content_type; /* for the body */
     const char *const *headers; /* extra "Name: value" lines */
     size_t nheaders;
+    int once;                 /* 1: transmit at most once, reads too (the
+                                 request carries a single-use credential,
+                                 such as a JWT with a jti); writes always are */
 } lmk_request_opts;
 
 /* Builds a request (not yet sent).  The request copies what it keeps and

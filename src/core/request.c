@@ -33,7 +33,8 @@ static int on_prereq(void *ud, char *conn_ip, char *local_ip, int conn_port,
 }
 
 /* Only a read may be repeated by libcurl on its own: any other method is
- * sent once per attempt, and a second attempt is the Lua layer's choice. */
+ * sent once per attempt, and a second attempt is the Lua layer's choice.
+ * A read too when it carries a single-use credential (opts->once). */
 static int transmit_once(const char *method) {
     return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 }
@@ -200,7 +201,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     lmk_request *r = calloc(1, sizeof *r);
     if (!r) return LMK_NOMEM;
     r->client = c;
-    r->once = transmit_once(o->method);
+    r->once = o->once || transmit_once(o->method);
     lmk_buf_init(&r->response);
     lmk_buf url;
     lmk_buf_init(&url);

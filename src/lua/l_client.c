@@ -202,7 +202,7 @@ static void push_target(lua_State *L, int spec) {
 
 /* Builds a core request from a spec table:
  *   { method=, path=, params=, url=, query=, body=, content_type=,
- *     form=, headers={ "Name: value", ... } }
+ *     form=, headers={ "Name: value", ... }, once= }
  * and pushes it as a Request userdata (not yet submitted). */
 static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     l_client *c = check_client(L, client_idx);
@@ -211,6 +211,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     memset(&o, 0, sizeof o);
     o.method = opt_string_field(L, spec, "method");
     if (!o.method) o.method = "GET";
+    o.once = opt_bool_field(L, spec, "once", 0);
     push_target(L, spec);
     o.target = lua_tostring(L, -1);
 

@@ -25,6 +25,26 @@ local member_filters = {
 -- is sent as mail[subject], mail[body], mail[action].
 local invite = { mail = "object" }
 
+-- Every write, and what settles it when its outcome is unknown (the
+-- request went out, the answer never came; see lmskit.reconcile).  A
+-- JWT is single-use, so nothing is ever re-sent with the same token: a
+-- retry is a new attempt with a new token, and only where repeating is
+-- safe (idempotent) or a read has shown the effect absent.
+--   members:create            email -> members:list { email }
+--   courses:add_member        (course, email) -> courses:members(course, { email })
+--   courses:enroll            (course, member) -> courses:enrollment(course, member)
+--   courses:unenroll          DELETE; (course, member) -> enrollment answers 404
+--   members:add_to_group      (member, name) -> members:groups(member), exact name
+--   members:remove_from_group DELETE; (member, name) -> groups lack it (all: none left)
+--   members:update            idempotent: sets the given fields, a repeat sets them again
+--   programs:enroll           idempotent: the URL names the one membership (a set);
+--                             the API has no read of program members to look in
+--   programs:add_member       no read of program members: an unknown outcome stays unknown
+--   programs:unenroll         DELETE, repeated; no read: a last unknown stays unknown
+--   members/courses/programs:invite  mails the member: notifies, never sent again once
+--                             the outcome is unknown (and no read of invitations exists)
+local by_email = { email = "email" }
+
 return {
   name = "coursepath",
   title = "Coursepath",
@@ -51,12 +71,18 @@ return {
         get = { "GET", "/:id" },
         members = { "GET", "/:id/members", paged = true, page_size = 100, query = member_filters },
         -- creates the member (or finds her by email) and adds her as learner
-        add_member = { "POST", "/:id/members", body = member },
+        add_member = { "POST", "/:id/members", body = member,
+                       effect = { lookup = "members", args = { "id" }, query = by_email,
+                                  match = by_email } },
         enrollment = { "GET", "/:course_id/members/:member_id/coursemember" },
-        enroll = { "POST", "/:course_id/members/:member_id/coursemember" },
+        enroll = { "POST", "/:course_id/members/:member_id/coursemember",
+                   effect = { lookup = "enrollment", args = { "course_id", "member_id" }, missing = "absent",
+                              match = { courseId = "course_id", memberId = "member_id" } } },
         -- Beware (the doc): this also deletes all learning results of that member.
-        unenroll = { "DELETE", "/:course_id/members/:member_id/coursemember" },
-        invite = { "POST", "/:course_id/members/:member_id/invite", body = invite },
+        unenroll = { "DELETE", "/:course_id/members/:member_id/coursemember",
+                     effect = { lookup = "enrollment", args = { "course_id", "member_id" },
+                                missing = "done" } },
+        invite = { "POST", "/:course_id/members/:member_id/invite", body = invite, notifies = true },
       },
     },
     members = {
@@ -65,23 +91,29 @@ return {
         me = { "GET", "/me" },
         get = { "GET", "/:id" },
         list = { "GET", paged = true, page_size = 100, query = member_filters },
-        create = { "POST", body = member },
-        update = { "POST", "/:id", body = member_update },
+        create = { "POST", body = member,
+                   effect = { lookup = "list", query = by_email, match = by_email } },
+        update = { "POST", "/:id", body = member_update, idempotent = true },
         courses = { "GET", "/:id/courses", paged = true, page_size = 250 },
         groups = { "GET", "/:id/groups", paged = true, page_size = 500 },
-        add_to_group = { "POST", "/:id/groups", body = { name = "string!" } },
+        -- group names are case-sensitive: "Sales" is not "sales"
+        add_to_group = { "POST", "/:id/groups", body = { name = "string!" },
+                         effect = { lookup = "groups", args = { "id" }, match = { name = "name" },
+                                    exact = true } },
         -- without name: removes the member from all groups
-        remove_from_group = { "DELETE", "/:id/groups", query = { name = "string" } },
-        invite = { "POST", "/:id/invite", body = invite },
+        remove_from_group = { "DELETE", "/:id/groups", query = { name = "string" },
+                              effect = { lookup = "groups", args = { "id" },
+                                         lacks = { field = "name", values = "name" }, exact = true } },
+        invite = { "POST", "/:id/invite", body = invite, notifies = true },
       },
     },
     programs = {
       path = "/programs",
       actions = {
         add_member = { "POST", "/:id/members", body = member },
-        enroll = { "POST", "/:program_id/members/:member_id/programmember" },
+        enroll = { "POST", "/:program_id/members/:member_id/programmember", idempotent = true },
         unenroll = { "DELETE", "/:program_id/members/:member_id/programmember" },
-        invite = { "POST", "/:program_id/members/:member_id/invite", body = invite },
+        invite = { "POST", "/:program_id/members/:member_id/invite", body = invite, notifies = true },
       },
     },
     groups = {
