@@ -1,5 +1,6 @@
 --- Shared by the exactly-once specs of every vendor: the faults real
 -- networks have, set on the sandbox, and counting helpers.
+local json = require "lmskit.json"
 local sandbox = require "sandbox"
 
 local M = {}
@@ -34,7 +35,8 @@ end
 function M.faults_seen(method, prefix)
   local seen, n = {}, 0
   for _, r in ipairs(sandbox.requests()) do
-    if r.fault and r.method == method and r.path:sub(1, #prefix) == prefix then
+    -- the log's JSON null (no fault) decodes to json.null, which is truthy
+    if r.fault and r.fault ~= json.null and r.method == method and r.path:sub(1, #prefix) == prefix then
       seen[r.fault] = (seen[r.fault] or 0) + 1
       n = n + 1
     end
