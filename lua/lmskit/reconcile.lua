@@ -39,9 +39,11 @@
 --     null); with neither match nor contains/lacks, the first such item;
 --   * returns = "id": the call returns that field of the item found (for
 --     functions that answer a bare id);
---   * upsert = true: the write updates what its key finds, so the item
---     says nothing about a notification: a call that notifies is not
---     looked up;
+--   * upsert = "attributes" (or true): the write creates or updates what its key
+--     finds with the fields of that table argument, so an item found
+--     proves the call only when `match` compares every field it gives,
+--     and never proves a notification (a call that notifies is not
+--     looked up);
 --   * effect = { {...}, {...} }: alternatives, the first whose keys the
 --     call gives is used (a user by userid, else by student id, ...);
 --   * idempotent and notifies may be conditions: an argument path or a
@@ -171,6 +173,14 @@ local function keys_given(effect, values)
   for _, from in pairs(effect.match or {}) do
     local v, optional = value_for(from, values), select(2, key_name(from))
     if not optional and (v == nil or v == "") then return false end
+  end
+  if type(effect.upsert) == "string" then
+    local compared = {}
+    for _, from in pairs(effect.match or {}) do compared[(key_name(from))] = true end
+    local fields = value_for(effect.upsert, values)
+    for k in pairs(type(fields) == "table" and fields or {}) do
+      if not compared[effect.upsert .. "." .. tostring(k)] then return false end
+    end
   end
   local rule = effect.contains or effect.lacks
   local v = rule and value_for(rule.values, values)

@@ -37,19 +37,27 @@
 -- is never sent twice.
 
 -- A user by the keys add_user and update_user match on ("userid, student
--- ID, teacher ID, or name & birth date"), comparing the other names too
--- when given: finding the user then shows the attributes are in place.
+-- ID, teacher ID, or name & birth date"), comparing every other attribute
+-- given too: the user found then shows the attributes in place.  A call
+-- with an attribute user info does not show (password, account_types,
+-- a custom field) cannot be settled by the look-up.
+local USER_INFO = {
+  "first_name", "last_name", "userid", "email", "sms_email", "student", "teacher", "assistant",
+  "administrator", "monitor", "manager", "year_of_graduation", "student_id", "teacher_id",
+  "organization_id", "birthdate", "nick_name", "skype", "phone", "gender", "street_1", "street_2",
+  "city", "state", "zip", "country", "picture", "archived", "job_title_id",
+}
 local function user_by(...)
   local constraints, match = {}, {}
   for _, key in ipairs { ... } do
     constraints[key] = "attributes." .. key
     match[key] = "attributes." .. key
   end
-  for _, field in ipairs { "first_name", "last_name", "email", "student_id", "teacher_id" } do
+  for _, field in ipairs(USER_INFO) do
     match[field] = match[field] or ("attributes." .. field .. "?")
   end
   return { lookup = "get_users_that_match", query = { constraints = constraints }, match = match,
-           upsert = true }
+           upsert = "attributes" }
 end
 local user_effect = { user_by "userid", user_by "student_id", user_by "teacher_id",
                       user_by("first_name", "last_name", "birthdate") }
