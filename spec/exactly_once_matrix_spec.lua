@@ -114,6 +114,118 @@ describe("MATRIX numbers", function()
   end)
 end)
 
+-- Writes the doc gives no read for: their lost answers stay unknown.
+local NO_READ = {
+  add_child_class = true, cancel_sync = true, sync_teachers = true, sync_students = true, sync_classes = true,
+  run_report = true, post_class_announcement = true, post_class_message = true, post_group_announcement = true,
+  post_group_message = true, post_site_announcement = true, post_site_message = true,
+}
+-- Writes with an option (or a nature) that mails or notifies people.
+local NOTIFY = {
+  add_user = true, update_user = true, add_students_to_class = true, remove_students_from_class = true,
+  add_teachers_to_class = true, add_students_to_path = true, remove_students_from_path = true,
+  post_class_announcement = true, post_group_announcement = true, post_site_announcement = true,
+  run_report = true,
+}
+
+describe("MATRIX write declarations", function()
+  it("declare every write idempotent, with a look-up, or as one no read can settle", function()
+    local writes, undeclared, notifying = 0, {}, {}
+    for _, functions in pairs(require("lmskit.vendor.matrix").sections) do
+      for name, f in pairs(functions) do
+        if f.send then
+          writes = writes + 1
+          if f.idempotent == nil and f.effect == nil and not NO_READ[name] then
+            undeclared[#undeclared + 1] = name
+          end
+          if NO_READ[name] then assert.is_nil(f.effect, name) end
+          if f.notifies ~= nil then notifying[name] = true end
+        else
+          assert.is_nil(f.effect, name)
+          assert.is_nil(f.notifies, name)
+          assert.is_nil(f.idempotent, name)
+        end
+      end
+    end
+    assert.equal(55, writes)
+    assert.same({}, undeclared)
+    assert.same(NOTIFY, notifying)
+  end)
+
+  it("settles a user update only by attributes user info shows", function()
+    sandbox.reset()
+    local matrix = client { retries = 0 }
+    fault("update_user", "drop_after")
+    local err = sandbox.error_of(matrix.users.update_user, matrix.users,
+      { userid = "sstudent", password = "new-pass-1", update_password = true })
+    assert.equal("unknown", err.sent) -- the password cannot be read back
+    fault("update_user", "drop")
+    err = sandbox.error_of(matrix.users.update_user, matrix.users, { userid = "sstudent", nick_name = "Sam" })
+    assert.is_false(err.sent) -- looked up: the user is there, but not with this nick name
+    assert.matches("looked up: not done", err.message)
+    assert.equal(2, posts_to("update_user"))
+  end)
+
+  it("finds the effect of every write with a look-up after its answer was lost", function()
+    sandbox.reset()
+    local found = {}
+    local matrix = client { http2 = false, retries = 0,
+                            log = function(e) if e.event == "reconcile" then found[#found + 1] = e.found end end }
+    local got = {}
+    local steps = {
+      { "users", "add_user", function() return { userid = "zed", first_name = "Zed", last_name = "Z" } end },
+      { "users", "update_user", function() return { userid = "zed", nick_name = "Zee" } end },
+      { "users", "archive_users", function() return { 5 } end },
+      { "users", "reactivate_users", function() return { 5 } end },
+      { "classes", "add_students_to_class", function() return 1, { 6 } end },
+      { "classes", "deactivate_students_in_class", function() return 1, { 6 } end },
+      { "classes", "reactivate_students_in_class", function() return 1, { 6 } end },
+      { "classes", "complete_students_in_class", function() return 1, { 6 } end },
+      { "classes", "uncomplete_students_in_class", function() return 1, { 6 } end },
+      { "classes", "remove_students_from_class", function() return 1, { 6 } end },
+      { "classes", "add_teachers_to_class", function() return 1, { 1 } end },
+      { "classes", "remove_teachers_from_class", function() return 1, { 1 } end },
+      { "classes", "add_class", function() return { name = "Walk 101", course_code = "W-1" } end, "id" },
+      { "classes", "add_class_from_template", function() return 3, { name = "Walk 102" } end, "id" },
+      { "classes", "archive_classes", function() return { 2 } end },
+      { "classes", "reactivate_classes", function() return { 2 } end },
+      { "classes", "delete_classes", function() return { 2 } end },
+      { "classes", "restore_classes", function() return { 2 } end },
+      { "class_templates", "add_class_template", function() return { name = "Walk template" } end, "id" },
+      { "class_templates", "delete_class_templates", function() return { 3 } end },
+      { "class_templates", "restore_class_templates", function() return { 3 } end },
+      { "organizations", "add_organization", function() return { name = "Walk org" } end, "id" },
+      { "organizations", "delete_organizations", function() return { 2 } end },
+      { "groups", "add_group", function() return { name = "Walk group" } end, "id" },
+      { "groups", "add_members_to_group", function() return 1, { 5 } end },
+      { "groups", "remove_members_from_group", function() return 1, { 5 } end },
+      { "groups", "add_admins_to_group", function() return 1, { 2 } end },
+      { "groups", "remove_admins_from_group", function() return 1, { 2 } end },
+      { "groups", "delete_groups", function() return { 1 } end },
+      { "paths", "add_students_to_path", function() return 1, { 4 } end },
+      { "paths", "remove_students_from_path", function() return 1, { 4 } end },
+      { "job_titles", "add_job_title", function() return { name = "Walk title" } end, "id" },
+      { "job_titles", "delete_job_titles", function() return { got.add_job_title } end },
+      { "users", "delete_users", function() return { 6 } end },
+      { "sis_sync", "begin_sync", function() end },
+      { "sis_sync", "commit_sync", function() return got.begin_sync.sync_id end },
+    }
+    for i, step in ipairs(steps) do
+      local section, fn, args, shape = step[1], step[2], step[3], step[4]
+      fault(fn, "drop_after")
+      local ok, result = pcall(matrix[section][fn], matrix[section], args())
+      assert.is_true(ok, fn .. ": " .. tostring(result))
+      assert.is_truthy(result, fn)
+      if shape == "id" then assert.is_true(is_integer(result), fn) end
+      got[fn] = result
+      assert.equal(1, posts_to(fn), fn)
+      assert.equal(i, #found, fn .. " was not looked up")
+      assert.is_true(found[i], fn .. ": its look-up did not find it")
+    end
+    assert.equal(#steps, (once.applied()))
+  end)
+end)
+
 for _, http2 in ipairs { false, true } do
   describe("MATRIX exactly once (" .. (http2 and "HTTP/2" or "HTTP/1.1") .. ")", function()
     local matrix
