@@ -70,10 +70,19 @@ function json.encode(value)
   return text
 end
 
+local tointeger = math.tointeger
+
 --- Decodes JSON text; returns nil and a message when it is not JSON.
+-- Integral numbers below 2^53 come back as Lua integers (5.3+), in
+-- tables and as a bare top-level value alike: MATRIX answers add_class
+-- with a bare id, which may arrive as `9107199261` or `9107199261.0`.
 function json.decode(text)
   local ok, value = pcall(codec.decode, text)
   if not ok then return nil, value end
+  if type(value) == "number" then
+    if tointeger and value == floor(value) and abs(value) < 2 ^ 53 then return tointeger(value) end
+    return value
+  end
   return core.integerize(value)
 end
 

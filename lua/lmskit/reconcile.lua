@@ -13,7 +13,8 @@
 --       match = { ["user.id"] = "canvas_user_id" },  -- item field (dotted) = call value
 --       -- or contains = { field = "id", values = "user_ids" }: every value listed
 --       -- or lacks = { field = "id", values = "user_ids" }: none listed (removals;
---       --    a call that gave no values, a removal of all, must find nothing)
+--       --    with all = true, a call that gave no values, a removal of all,
+--       --    must find nothing)
 --       -- or no rule: whatever the look-up answers is the effect
 --     } }
 --
@@ -56,8 +57,32 @@
 -- invitations, mails) are never sent again once their outcome is unknown,
 -- even when the look-up finds nothing: a second mail is worse than a
 -- question.
+-- And for vendors whose calls take tables or answer bare ids:
+--   * a value name may be a path into a table argument ("attributes.userid"),
+--     and a table in `query` builds a table argument the same way:
+--     query = { constraints = { userid = "attributes.userid" } };
+--   * a `match` value ending in "?" is compared only when the call gives
+--     it; any other value (a natural key) the call does not give leaves
+--     nothing to look up by: the outcome stays unknown, never sent again;
+--   * where = { unenrolled = false, status = "Committed" }: only items
+--     with these literal field values count (true: present, not false or
+--     null); with neither match nor contains/lacks, the first such item;
+--   * returns = "id": the call returns that field of the item found (for
+--     functions that answer a bare id);
+--   * upsert = "attributes" (or true): the write creates or updates what its key
+--     finds with the fields of that table argument, so an item found
+--     proves the call only when `match` compares every field it gives,
+--     and never proves a notification (a call that notifies is not
+--     looked up);
+--   * alternatives (effect = { {...}, {...} }) are used only when the call
+--     gives their keys: a user by userid, else by student id, ...;
+--   * idempotent and notifies may be conditions: an argument path or a
+--     list of paths, true when one holds a true value
+--     (notifies = "options.send_notification").  A call that notifies is
+--     never idempotent: it is not repeated after a 5xx or a lost answer.
 -- @module lmskit.reconcile
 local core = require "lmskit.core"
+local NULL = require("lmskit.json").null
 local backoff = require("lmskit.retry").backoff
 local tasks = require "lmskit.tasks"
 
@@ -70,10 +95,55 @@ local LOOKUP_EXTRA = 3
 -- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true }
 
---- True when the declared action (or, by default, its method) may be
--- repeated without changing the outcome.
-function reconcile.idempotent(method, adecl)
-  if adecl and adecl.idempotent ~= nil then return adecl.idempotent end
+-- A look-up that failed this way may succeed when tried again.
+local TRANSIENT = { transport = true, timeout = true, server = true, rate_limited = true }
+
+-- An item's (or the call's values') field by a dotted path ("user.id");
+-- JSON null is absent.
+local function field_of(item, path)
+  for part in path:gmatch("[^.]+") do
+    if type(item) ~= "table" then return nil end
+    item = item[part]
+  end
+  if item == NULL then return nil end
+  return item
+end
+
+local FALSE_TEXT = { ["false"] = true, ["0"] = true, no = true, [""] = true }
+
+-- A call value read as a flag: absent, false, 0, "false", "0", "no" and
+-- "" are false; anything else (true, "true", a userid) is true.
+local function is_true(v)
+  if v == nil or v == false or v == 0 then return false end
+  return not (type(v) == "string" and FALSE_TEXT[v:lower()])
+end
+
+-- A declared condition: a boolean, or an argument path or list of paths
+-- (true when one is true).  nil when the call's values are not known.
+local function holds(cond, values)
+  if cond == nil or type(cond) == "boolean" then return cond end
+  if values == nil then return nil end
+  for _, path in ipairs(type(cond) == "table" and cond or { cond }) do
+    if is_true(field_of(values, path)) then return true end
+  end
+  return false
+end
+
+--- True when this call of the declared action notifies people (when its
+-- values are not known, a conditional `notifies` counts as true).
+function reconcile.notifies(adecl, values)
+  if not adecl or adecl.notifies == nil then return false end
+  local n = holds(adecl.notifies, values)
+  if n == nil then return true end
+  return n
+end
+
+--- True when this call of the declared action (or, by default, its
+-- method) may be repeated without changing the outcome; never for a call
+-- that notifies.  `values`: the call's arguments by name, for conditions.
+function reconcile.idempotent(method, adecl, values)
+  if reconcile.notifies(adecl, values) then return false end
+  if adecl and adecl.idempotent ~= nil then return holds(adecl.idempotent, values) == true end
   return IDEMPOTENT[method] == true
 end
 
@@ -91,15 +161,6 @@ local function text(v, exact)
     return ("%d"):format(v)
   end
   return exact and tostring(v) or tostring(v):lower()
-end
-
--- An item's field by a dotted path ("user.id").
-local function field_of(item, path)
-  for part in path:gmatch("[^.]+") do
-    if type(item) ~= "table" then return nil end
-    item = item[part]
-  end
-  return item
 end
 
 -- The set of texts of a value or array of values.
@@ -128,12 +189,18 @@ local function each_item(result, fn)
   return false
 end
 
--- The value an effect names: a call value by name, or the first given
--- of a list of names.
+-- A value name without its "?" (optional) mark, and the mark.
+local function key_name(from)
+  if from:sub(-1) == "?" then return from:sub(1, -2), true end
+  return from, false
+end
+
+-- The value an effect names: a call value by name or dotted path
+-- ("attributes.userid"), or the first given of a list of names.
 local function value_of(values, from)
-  if type(from) ~= "table" then return values[from] end
+  if type(from) ~= "table" then return field_of(values, (key_name(from))) end
   for _, name in ipairs(from) do
-    local v = values[name]
+    local v = field_of(values, name)
     if v ~= nil and v ~= "" then return v end
   end
   return nil
@@ -151,15 +218,56 @@ local function map_query(spec, values, into)
   return into
 end
 
--- The effect that applies to this call: one effect, or the first
--- alternative whose `when` value the call has.
+-- True when the call gives every key the effect needs to be found by:
+-- a natural key the call does not give leaves nothing to look up by (the
+-- outcome then stays unknown, and is never sent again blindly).
+local function keys_given(effect, values)
+  if effect.when ~= nil and value_of(values, { effect.when }) == nil then return false end
+  for _, from in pairs(effect.match or {}) do
+    local v = value_of(values, from)
+    local optional = type(from) == "string" and select(2, key_name(from))
+    if not (optional or effect.partial) and (v == nil or v == "") then return false end
+  end
+  if type(effect.upsert) == "string" then
+    local compared = {}
+    for _, from in pairs(effect.match or {}) do
+      if type(from) == "string" then compared[(key_name(from))] = true end
+    end
+    local fields = value_of(values, effect.upsert)
+    for k in pairs(type(fields) == "table" and fields or {}) do
+      if not compared[effect.upsert .. "." .. tostring(k)] then return false end
+    end
+  end
+  local rule = effect.contains or (effect.lacks and not effect.lacks.all and effect.lacks)
+  local v = rule and value_of(values, rule.values)
+  return not rule or (v ~= nil and not (type(v) == "table" and next(v) == nil))
+end
+
+-- The effect this call can be looked up by: the declared one, or the
+-- first alternative whose keys the call gives; nil when none (or when
+-- `effect = false`: no read can find it).
 local function choose(effect, values)
-  if not effect or effect.lookup then return effect or nil end
-  for _, alternative in ipairs(effect) do
-    local when = alternative.when
-    if when == nil or value_of(values, { when }) ~= nil then return alternative end
+  if not effect then return nil end
+  for _, e in ipairs(effect[1] and effect or { effect }) do
+    if keys_given(e, values) then return e end
   end
   return nil
+end
+
+-- True when item has the literal field values of `where` (true: present
+-- and not false; false: absent, false or null).
+local function passes(item, where)
+  if where == nil then return true end
+  if type(item) ~= "table" then return false end
+  for field, want in pairs(where) do
+    local v = field_of(item, field)
+    if type(want) == "boolean" then
+      if (v ~= nil and v ~= false) ~= want then return false end
+    elseif v == nil or text(v) ~= text(want) then
+      return false
+    end
+  end
+  return true
 end
 
 -- The read that finds the effect: a method of this resource, of another
@@ -189,12 +297,14 @@ local function same(v, wanted, exact)
   return text(v, exact) == text(wanted, exact)
 end
 
--- True when item carries the call's natural key (effect.match).
+-- True when item carries the call's natural key (effect.match) and the
+-- literal values of effect.where; a key the call leaves out (optional,
+-- or partial = true) is not compared.
 local function matches(effect, values, item)
-  if type(item) ~= "table" then return false end
-  for field, from in pairs(effect.match) do
+  if type(item) ~= "table" or not passes(item, effect.where) then return false end
+  for field, from in pairs(effect.match or {}) do
     local wanted = value_of(values, from)
-    if not (effect.partial and wanted == nil) then
+    if wanted ~= nil then
       local v = field_of(item, field)
       if v == nil or not same(v, wanted, effect.exact) then return false end
     end
@@ -263,7 +373,8 @@ local function find(api, resource, effect, values, options, before)
   else result, missing = lookup(api, resource, effect, values, options) end
   if missing then return effect.missing == "done" end
   if effect.missing == "done" then return false end -- still there
-  if effect.match then
+  local rule = effect.contains or effect.lacks
+  if not rule then
     local found, n = false, 0
     each_item(result, function(item)
       if not matches(effect, values, item) then return false end
@@ -273,26 +384,26 @@ local function find(api, resource, effect, values, options, before)
     end)
     if n > 1 then
       local fields = {}
-      for field in pairs(effect.match) do fields[#fields + 1] = field end
+      for field in pairs(effect.match or {}) do fields[#fields + 1] = field end
       table.sort(fields)
       error(("%d %s match %s: cannot tell whether this write took effect%s"):format(
         n, resource and resource._name or "items", table.concat(fields, ", "),
         effect.hint and "; " .. effect.hint or ""), 0)
     end
+    if found and effect.returns then return found[effect.returns] or false end
     return found
   end
-  local rule = effect.contains or effect.lacks
-  if not rule then return result or false end -- the look-up's answer is the effect
   local exact, given = effect.exact, value_of(values, rule.values)
   local wanted = text_set(given, exact)
   local seen, any = {}, false
   each_item(result, function(item)
+    if not passes(item, effect.where) then return false end
     local v = type(item) == "table" and field_of(item, rule.field) or item
     if v ~= nil then seen[text(v, exact)] = true end
     any = true
     return false
   end)
-  if effect.lacks and given == nil then return not any end -- removed from all
+  if effect.lacks and effect.lacks.all and given == nil then return not any end -- removed from all
   for v in pairs(wanted) do
     if (seen[v] ~= nil) ~= (effect.contains ~= nil) then return false end
   end
@@ -306,7 +417,11 @@ end
 -- look-up is made with too.
 -- Returns what send returns, or what the look-up found and true.
 function reconcile.send(api, resource, adecl, values, options, send)
+  values = values or {}
+  local notifies = reconcile.notifies(adecl, values)
   local effect = choose(adecl.effect, values)
+  -- an upsert found proves its fields, never that its mail went out
+  if effect and effect.upsert and notifies then effect = nil end
   local before
   if effect and effect.fresh and not api:_dry() then
     local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
@@ -330,7 +445,10 @@ function reconcile.send(api, resource, adecl, values, options, send)
       api:_emit { event = "reconcile", method = result.method, url = result.url,
                   found = found ~= false }
       if found then return found, true end
-      if adecl.notifies then break end
+      if notifies then
+        result.message = result.message .. " (looked up: not done; it notifies people, so it was not sent again)"
+        break
+      end
       if sends >= api._retries then -- looked up: the write surely did not happen
         result.sent = false
         result.message = result.message .. " (looked up: not done)"
@@ -340,7 +458,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
       ok, result = tasks.pcall(send)
       if ok then return result end
     else
-      if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) then
+      if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
         result.message = result.message .. "; looking it up failed: " ..
           tostring(core.is_error(found) and found.message or found)
         break

@@ -155,8 +155,9 @@ local function make_action(api, name, rdecl, action, adecl)
     local converted = fill_spec(api, what, rdecl, adecl, args, spec)
     if strategy then return strategy(api, spec, rdecl.roots, adecl) end
     if method == "GET" or method == "HEAD" then return unwrap_one(api, rdecl, adecl, api:send(spec)) end
-    spec.idempotent = reconcile.idempotent(method, adecl)
-    local body, settled = reconcile.send(api, self, adecl, call_values(bound, converted), options,
+    local values = call_values(bound, converted)
+    spec.idempotent = reconcile.idempotent(method, adecl, values)
+    local body, settled = reconcile.send(api, self, adecl, values, options,
                                          function() return api:send(spec) end)
     if settled then return body end
     return unwrap_one(api, rdecl, adecl, body)

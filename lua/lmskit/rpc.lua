@@ -96,7 +96,7 @@ function rpc.invoke(api, name, fdecl, named)
     return paging[api._decl.paging.strategy](api, spec, fdecl.root, fdecl)
   end
   if spec.method == "GET" then return (api:send(spec)) end
-  spec.idempotent = reconcile.idempotent(spec.method, fdecl)
+  spec.idempotent = reconcile.idempotent(spec.method, fdecl, named)
   return (reconcile.send(api, nil, fdecl or {}, named, nil, function() return api:send(spec) end))
 end
 

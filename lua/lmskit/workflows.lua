@@ -304,6 +304,12 @@ workflows.coggno = {
 }
 
 -- MATRIX -------------------------------------------------------------------
+-- Exactly once under faults through the declarations (vendor/matrix.lua):
+-- add_user by userid and add_students_to_class with ignore_already_enrolled
+-- are idempotent, set_grades_for_assignment too; remove_students_from_class
+-- is settled through the class roster.  Login instructions (invite) are
+-- never sent twice: a lost answer leaves the row unknown, and bulk never
+-- redoes an unknown row.
 
 -- One batcher per client and purpose, created on first use.
 local function matrix_batcher(client, name, send)
@@ -351,7 +357,7 @@ workflows.matrix = {
     end,
   },
   invite = {
-    summary = "send login instructions: userid (+from_name)",
+    summary = "send login instructions: userid (+from_name); a lost answer is an unknown row, never mailed twice",
     key = { "userid" },
     run = function(client, row)
       local attributes = { userid = need(row, "userid"), send_login_instructions = true }

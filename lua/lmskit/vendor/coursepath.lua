@@ -103,7 +103,7 @@ return {
         -- without name: removes the member from all groups
         remove_from_group = { "DELETE", "/:id/groups", query = { name = "string" },
                               effect = { lookup = "groups", args = { "id" },
-                                         lacks = { field = "name", values = "name" }, exact = true } },
+                                         lacks = { field = "name", values = "name", all = true }, exact = true } },
         invite = { "POST", "/:id/invite", body = invite, notifies = true },
       },
     },
