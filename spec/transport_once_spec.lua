@@ -5,15 +5,7 @@
 -- anything but a read, and the error says the outcome is unknown.
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
-
--- Counts the log entries of method+path prefix.
-local function count(method, prefix)
-  local n = 0
-  for _, r in ipairs(sandbox.requests()) do
-    if r.method == method and r.path:sub(1, #prefix) == prefix then n = n + 1 end
-  end
-  return n
-end
+local count = require("support.exactly_once").count
 
 describe("transport: no silent re-send", function()
   local client

@@ -52,8 +52,4 @@ function M.count(method, prefix)
   return n
 end
 
---- Opens a keep-alive connection for client (one cheap read), so the next
--- write goes on a reused connection.
-function M.warm(fn) fn() end
-
 return M
