@@ -58,6 +58,17 @@ local function logged_pages(path, key, default)
   return pages, twice
 end
 
+-- Catalog courses 1..n: the two seeded listings, then seeded ones.
+local function catalog_courses(n)
+  if n >= 2 then
+    sandbox.seed_courses(n - 2) -- ids 3..n after the two seeded listings
+  else
+    local catalog = sandbox.catalog()
+    for id = 2, n + 1, -1 do catalog.courses:delete(id) end
+  end
+  return walk.range(1, n)
+end
+
 -- Each strategy: how to make a list of n items, walk it with page size p,
 -- and which page keys a walk must fetch (each once).
 --   sizes        page sizes the vendor allows (lo, hi)
@@ -70,13 +81,19 @@ local strategies = {
   {
     name = "Catalog Link rel=next/rel=last", path = "/catalog", sizes = { 1, 100 }, ahead = true,
     prepare = function(n)
-      if n >= 2 then
-        sandbox.seed_courses(n - 2) -- ids 3..n after the two seeded listings
-      else
-        local catalog = sandbox.catalog()
-        for id = 2, n + 1, -1 do catalog.courses:delete(id) end
-      end
-      return walk.range(1, n)
+      return catalog_courses(n)
+    end,
+    list = function(o, p) return sandbox.catalog(o).courses:list { per_page = p } end,
+    pages = function() return logged_pages("/catalog/api/v1/courses", "page", 1) end,
+    expected = function(n, p) return walk.range(1, math.max(1, ceil_div(n, p))) end,
+  },
+  {
+    -- a server that names only rel="next": followed one page at a time
+    name = "Catalog Link rel=next only", path = "/catalog", sizes = { 1, 100 },
+    prepare = function(n)
+      local ids = catalog_courses(n)
+      sandbox.fault { path = "/catalog/api/v1/courses", method = "GET", kind = "next_only", count = 1000000 }
+      return ids
     end,
     list = function(o, p) return sandbox.catalog(o).courses:list { per_page = p } end,
     pages = function() return logged_pages("/catalog/api/v1/courses", "page", 1) end,

@@ -524,7 +524,7 @@ function C.paginate(req, items)
     -- first/prev (prev clamped to the last page), no next/last
     if page < pages then
       add(page + 1, "next")
-      add(pages, "last")
+      if not req.next_only then add(pages, "last") end
     end
     if page > 1 then
       add(1, "first")
@@ -552,6 +552,7 @@ local FAULT_KINDS = {
   ["500"] = true, ["502"] = true, ["503"] = true, ["504"] = true, ["429"] = true,
   broken_json = true, drop = true, delay = true,
   foreign_link = true, -- paging links point at another origin (https://evil.example)
+  next_only = true,    -- paging links name rel="next" (and first/prev) but never rel="last"
   drop_after = true,   -- the request is handled, then the connection closes with no answer
   -- drop_after, but only on a reused keep-alive connection (or an HTTP/2
   -- stream): the case where libcurl would silently send the request again
@@ -688,6 +689,9 @@ function C.apply_fault(f, req)
     return false
   elseif kind == "foreign_link" then
     req.base_url = req.scheme .. "://evil.example"
+    return false
+  elseif kind == "next_only" then
+    req.next_only = true
     return false
   elseif kind == "drop" then
     ngx.exit(444)
