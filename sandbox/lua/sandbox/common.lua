@@ -18,6 +18,10 @@ local format = string.format
 
 local C = {}
 
+-- Random faults and latency differ from run to run (a fault spec's `seed`
+-- makes a run repeatable).
+math.randomseed(floor(ngx.now() * 1000) % 2147483647 + ngx.worker.pid())
+
 C.null = cjson.null
 
 ---------------------------------------------------------------------------
@@ -622,6 +626,7 @@ function C.add_fault(spec)
     if not delay_ms or delay_ms < 0 then errs.add("delay_ms", "must be a non-negative number") end
   end
   if errs.any() then return nil, errs end
+  if not C.is_null(spec.seed) and C.to_int(spec.seed) then math.randomseed(C.to_int(spec.seed)) end
   fault_seq = fault_seq + 1
   local f = {
     id = fault_seq, path = path, method = method, kind = kind, count = count,
