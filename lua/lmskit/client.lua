@@ -386,6 +386,8 @@ function Client:send(spec)
       local safe = idempotent or (core.is_error(err) and err.sent == false)
       if not (core.is_error(err) and safe and attempt < self._retries
               and (err.kind == "transport" or err.kind == "timeout")) then
+        -- an earlier attempt of this write may have taken effect
+        if maybe_done and core.is_error(err) and err.sent == false then err.sent = "unknown" end
         error(err, 0)
       end
       maybe_done = maybe_done or err.sent == "unknown"
@@ -411,8 +413,11 @@ function Client:send(spec)
       local retry = attempt < self._retries and wait <= self._max_retry_wait and
                     (limited or (retry_status[status] and idempotent))
       if not retry then
-        self:_fail(method, spec, status, body, limited, (not idempotent and unknown_status[status])
-                   or (status == 404 and maybe_done and method ~= "GET" and method ~= "HEAD"))
+        -- a write (idempotent or not) failing after an attempt that may
+        -- have taken effect, or with a 5xx now, has an unknown outcome
+        local write = method ~= "GET" and method ~= "HEAD"
+        self:_fail(method, spec, status, body, limited,
+                   write and (unknown_status[status] or maybe_done))
       end
       maybe_done = maybe_done or unknown_status[status] or false
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
