@@ -234,6 +234,29 @@ describe("tasks on every runtime", function()
     assert.equal(5, other)
   end)
 
+  it("yield a call, and one under tasks.pcall, to a host loop: step(0) never waits for it", function()
+    sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 300, count = 2 }
+    local done = 0
+    lmskit.spawn(function()
+      catalog.courses:get(1)
+      done = done + 1
+    end)
+    lmskit.spawn(function()
+      assert(tasks.pcall(function() return catalog.courses:get(1) end))
+      done = done + 1
+    end)
+    local started = core.now()
+    assert.equal(2, lmskit.step(0))
+    assert.is_true(core.now() - started < 0.2, "step(0) waited for the response")
+    assert.equal(0, done)
+    local steps = 0
+    while lmskit.step(0.05) > 0 do
+      steps = steps + 1
+      assert.is_true(steps < 200, "the tasks never finished")
+    end
+    assert.equal(2, done)
+  end)
+
   it("leave no stale wake-up behind a yield Lua refused", function()
     sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 300, count = 1 }
     local ok, err

@@ -69,16 +69,19 @@ local parent_of = setmetatable({}, { __mode = "k" })
 -- "(for generator)"), in this coroutine or in the tasks.pcall coroutines
 -- its yields go up through.  (A metamethod's call is a boundary 5.1 does
 -- not show; a yield there fails with Lua's own error, registering nothing.)
+-- (A C frame is a function with no current line, -1; a tail call's place
+-- holder has no function.  "S" would name C frames too, but it formats the
+-- source's name for every frame, and this runs on every call.)
 local function cannot_yield()
   local thread, level = nil, 1
   while true do
     local info
-    if thread then info = getinfo(thread, level, "Sn") else info = getinfo(level, "Sn") end
+    if thread then info = getinfo(thread, level, "fnl") else info = getinfo(level, "fnl") end
     if not info then
       thread = parent_of[thread or coroutine.running()]
       if not thread then return false end
       level = 1 -- level 0 is its coroutine.resume of the coroutine above
-    elseif info.what == "C" or info.name == "(for generator)" then
+    elseif (info.currentline < 0 and info.func) or info.name == "(for generator)" then
       return true
     else
       level = level + 1
@@ -205,7 +208,7 @@ function tasks.await(core_client, wire, limit)
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
     engine_of[core_client:engine()] = true
-    if in_place then wait_in_place(task, "request", request) else suspend(task, "request", request) end
+    if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
   if limit then tasks.release(limit) end
   if slots then tasks.release(slots) end
