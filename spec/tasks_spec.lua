@@ -234,6 +234,24 @@ describe("tasks on every runtime", function()
     assert.equal(5, other)
   end)
 
+  it("iterate lists in 150 tasks at once, pages fetched ahead too", function()
+    sandbox.seed_courses(28) -- 30 courses: 3 pages of 10, fetched ahead once rel=last is known
+    sandbox.fault { path = "/catalog/api/v1/catalogs", kind = "delay", delay_ms = 50, count = 1000 }
+    local listed, courses = 0, 0
+    lmskit.run({ concurrency = 16 }, function(spawn)
+      for i = 1, 150 do
+        spawn(function()
+          for _ in catalog.catalogs:list() do listed = listed + 1 end
+          if i % 10 == 0 then
+            for _ in catalog.courses:list { per_page = 10 } do courses = courses + 1 end
+          end
+        end)
+      end
+    end)
+    assert.equal(300, listed)
+    assert.equal(15 * 30, courses)
+  end)
+
   it("yield a call, and one under tasks.pcall, to a host loop: step(0) never waits for it", function()
     sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 300, count = 2 }
     local done = 0
