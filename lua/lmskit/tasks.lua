@@ -32,6 +32,7 @@ local scheduler = {
   in_flight = 0,    -- requests submitted by tasks
   slots = nil,      -- semaphore bounding calls in flight (lmskit.run's concurrency)
   failure = nil,    -- the first error a task raised
+  depth = 0,        -- tasks waiting in place (Lua 5.1), one inside the other
 }
 
 local engine_of = {} -- engines the scheduler steps (weak set by engine)
@@ -111,7 +112,11 @@ end
 --- Starts fn(...) as a task; it runs at the scheduler's next step.
 function tasks.spawn(fn, ...)
   local args, n = { ... }, select("#", ...)
-  local task = {}
+  -- Lua 5.1: who started the task (see run_ready); a task started by one
+  -- that cannot yield (fetching pages ahead inside a list's iterator) is
+  -- what that one waits for: it takes no unit it might wait for (tasks.await)
+  local parent = PUC51 and tasks.current() or nil
+  local task = { parent = parent, free_only = parent ~= nil and cannot_yield() or nil }
   task.co = coroutine.create(function() return fn(unpack(args, 1, n)) end)
   scheduler.by_co[task.co] = task
   scheduler.count = scheduler.count + 1
@@ -142,14 +147,25 @@ end
 
 local advance -- defined below (the body of tasks.step)
 
+-- Tasks waiting in place that may run all others nested; each takes C
+-- stack (Lua 5.1 allows 200 C calls), so one deeper runs only the tasks it
+-- started itself (and theirs), the others waiting meanwhile.
+local MAX_NESTED = 10
+
 -- Waits where the task stands (Lua 5.1, where it cannot yield): runs the
 -- scheduler nested, other tasks included, until this task is woken.
 local function wait_in_place(task, kind, arg)
+  scheduler.depth = scheduler.depth + 1
+  local only = scheduler.depth > MAX_NESTED and task or nil
   task.in_place, task.woken = true, false
   register(task, kind, arg)
-  while not task.woken do advance(1, task) end
+  local ok, err = pcall(function() -- nothing yields in here: it is Lua 5.1, in place
+    while not task.woken do advance(1, task, only) end
+  end)
+  scheduler.depth = scheduler.depth - 1
   local value = task.wake_value
   task.in_place, task.woken, task.wake_value = nil, nil, nil
+  if not ok then error(err, 0) end
   return value
 end
 
@@ -193,12 +209,12 @@ end
 -- client's own semaphore (its `concurrency` option), if any.  A task that
 -- must wait in place (Lua 5.1) takes a unit only when one is free: it
 -- cannot give one back before the tasks it runs meanwhile, so waiting for
--- one could wait forever.
+-- one could wait forever; so does a task such a one started and waits for.
 function tasks.await(core_client, wire, limit)
   local task = tasks.current()
   local in_place = PUC51 and cannot_yield()
   local slots = scheduler.slots
-  if in_place then
+  if in_place or task.free_only then
     slots = slots and try_acquire(slots) and slots
     limit = limit and try_acquire(limit) and limit
   else
@@ -236,15 +252,38 @@ local function resume(task, value)
   end
 end
 
+-- True when task was started by `ancestor`, or by a task it started...
+local function descends(task, ancestor)
+  repeat task = task.parent until task == nil or task == ancestor
+  return task ~= nil
+end
+
 -- Runs every task that is ready now (new ones may become ready meanwhile),
--- or, for a task waiting in place, until that task is woken.
-local function run_ready(waiter)
+-- or, for a task waiting in place, until that task is woken.  With `only`,
+-- just the tasks `only` started (the rest stay queued, in order).
+local function run_ready(waiter, only)
   local r = scheduler.ready
+  if only then
+    local progressed = true
+    while progressed and not waiter.woken do
+      progressed = false
+      for i = r.head, r.tail do
+        local item = r[i]
+        if item and descends(item[1], only) then
+          r[i] = false -- taken; skipped when the queue reaches it
+          resume(item[1], item[2])
+          progressed = true
+          if waiter.woken then break end
+        end
+      end
+    end
+    return
+  end
   while r.head <= r.tail and not (waiter and waiter.woken) do
     local item = r[r.head]
     r[r.head] = nil
     r.head = r.head + 1
-    resume(item[1], item[2])
+    if item then resume(item[1], item[2]) end
   end
 end
 
@@ -264,11 +303,11 @@ end
 
 -- One round of the scheduler: ready tasks, sleepers, engines, without
 -- waiting longer than `timeout`.  `waiter` is a task waiting in place: the
--- round ends early once it is woken.
-function advance(timeout, waiter)
-  run_ready(waiter)
+-- round ends early once it is woken; `only` limits the tasks it runs.
+function advance(timeout, waiter, only)
+  run_ready(waiter, only)
   local next_wake = wake_sleepers()
-  run_ready(waiter)
+  run_ready(waiter, only)
   if waiter and waiter.woken then return end
   local wait = math.min(timeout, next_wake)
   local moved = false
@@ -290,11 +329,12 @@ function advance(timeout, waiter)
     end
   end
   local r = scheduler.ready
-  if not moved and scheduler.in_flight == 0 and r.head > r.tail and wait > 0 and wait < math.huge then
+  local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
+  if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge then
     core.engine():wait(wait) -- only sleepers: pause without spinning
   end
   wake_sleepers()
-  run_ready(waiter)
+  run_ready(waiter, only)
 end
 
 --- Advances every task as far as it can without waiting longer than
