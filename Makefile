@@ -165,10 +165,10 @@ demo-run:
 	$(LUA) examples/make_learners_csv.lua $(DEMO_ROWS) build/demo-learners.csv
 	rm -f build/demo.journal
 	@echo "== Catalog: register and enroll $(DEMO_ROWS) learners from a CSV (bin/lmskit, journaled)"
-	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal \
+	$(LUA) bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal \
 	  --results build/demo-results.csv --concurrency 16
 	@echo "== the same job again: every row is already in the journal"
-	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal -q
+	$(LUA) bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal -q
 	@echo
 	$(LUA) examples/catalog_demo.lua
 	@echo; echo "== Coursepath: members from a CSV, enrolled into a course"
