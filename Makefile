@@ -1,79 +1,106 @@
 # lmskit -- build, test and demo.  `make test` and `make demo` work on a fresh
 # Debian machine: `deps` installs what is missing (apt-get, as root or sudo).
+#
+# Every runtime has its own build: build/<runtime>/lmskit/core.so, with
+# <runtime> one of 5.1 5.2 5.3 5.4 luajit (a module built for one Lua does
+# not load into another).  LUA_VERSION picks the runtime of `make build`,
+# `make test-unit` and the rock; `make test` runs the suite on all five.
 
-LUA_VERSION ?= 5.4
-LUA         ?= lua$(LUA_VERSION)
+RUNTIMES    := 5.1 5.2 5.3 5.4 luajit
+# The interpreter and pkg-config name of a runtime: lua5.1 .. lua5.4, luajit.
+lua_name     = $(if $(filter luajit,$(1)),luajit,lua$(1))
+
+# LuaRocks passes LUA (the interpreter it builds for): take the runtime from it.
+ifdef LUA
+ifndef LUA_VERSION
+LUA_VERSION := $(shell $(LUA) -e 'print(rawget(_G, "jit") and "luajit" or _VERSION:sub(5))' 2>/dev/null)
+endif
+endif
+ifeq ($(strip $(LUA_VERSION)),)
+LUA_VERSION := 5.4
+endif
+LUA         ?= $(call lua_name,$(LUA_VERSION))
 BUSTED      ?= $(LUA) /usr/bin/busted
-PKGS        := lua$(LUA_VERSION) libcurl openssl
 CC          ?= cc
 CSTD        := -std=c11 -D_GNU_SOURCE
 WARN        := -Wall -Wextra -Werror
-LUA_INCDIR  ?= $(shell pkg-config --cflags-only-I lua$(LUA_VERSION) 2>/dev/null)
+LUA_INCDIR  ?= $(shell pkg-config --cflags-only-I $(call lua_name,$(LUA_VERSION)) 2>/dev/null)
 DEP_CFLAGS  := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
 DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lcsv -lpthread -lm
 CFLAGS      ?= -O2 -g
 SO_FLAGS    := -fPIC -fvisibility=hidden -shared
 
-# Lua 5.1/5.2 build through Debian's lua-compat53 (header and its .c).
-COMPAT      = $(if $(filter 5.1 5.2,$(1)),-DCOMPAT53_PREFIX=lmskit_compat /usr/include/lua$(1)/compat-5.3.c)
+# A runtime's include flags: LUA_INCDIR for the one being built (LuaRocks
+# sets it), pkg-config for the others.
+lua_cflags   = $(if $(filter $(LUA_VERSION),$(1)),$(LUA_INCDIR),$(shell pkg-config --cflags-only-I $(call lua_name,$(1)) 2>/dev/null))
+
+# Lua 5.1, 5.2 and LuaJIT build through Debian's lua-compat53: its header
+# and its compat-5.3.c, from the directory its own pkg-config file names
+# (/usr/include/lua5.1, /usr/include/lua5.2).  LuaJIT speaks the 5.1 API;
+# its headers come first (-I) and 5.1's compat directory is searched only
+# after them (-idirafter), so compat-5.3.h is found there but lua.h is
+# LuaJIT's own.
+compat_dir   = $(shell pkg-config --variable=includedir lua$(1)-compat53-string 2>/dev/null)
+COMPAT_SRC   = -DCOMPAT53_PREFIX=lmskit_compat $(call compat_dir,$(1))/compat-5.3.c
+COMPAT       = $(if $(filter 5.1 5.2,$(1)),$(call COMPAT_SRC,$(1)),$(if $(filter luajit,$(1)),-idirafter $(call compat_dir,5.1) $(call COMPAT_SRC,5.1)))
 SRC_CORE    := $(wildcard src/core/*.c)
 SRC_LUA     := $(wildcard src/lua/*.c)
 HEADERS     := $(wildcard src/core/*.h src/lua/*.h)
 SOURCES     := $(SRC_CORE) $(SRC_LUA)
 
-# Debian packages the project needs (build, test, sandbox, docs).
-DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION)-dev \
+# Debian packages the project needs (build, test on every runtime, sandbox,
+# docs).  LuaJIT is Debian's luajit2 (OpenResty's branch of LuaJIT 2.1; the
+# package `luajit` conflicts with libnginx-mod-http-lua).
+DEB_PACKAGES := build-essential pkg-config \
+  lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
+  luajit2 libluajit2-5.1-dev \
   lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
   libcurl4-openssl-dev libssl-dev libcsv-dev nginx-light libnginx-mod-http-lua \
-  openssl curl valgrind lua5.1 liblua5.1-0-dev
+  openssl curl valgrind
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
-.PHONY: all deps build build-asan test test-built test-unit test-lua51 test-asan test-valgrind lint \
-        demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
+.PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
+        test-valgrind lint demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
 
 all: build
 
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 
-build: build/lmskit/core.so
+build: build/$(LUA_VERSION)/lmskit/core.so
 
-build/lmskit/core.so: $(SOURCES) $(HEADERS)
+build-runtimes: $(foreach r,$(RUNTIMES),build/$(r)/lmskit/core.so)
+
+# build/5.1/lmskit/core.so .. build/luajit/lmskit/core.so
+build/%/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
-
-# The same module for Lua 5.1 (compat-5.3), checked by spec/lua51_smoke.lua.
-build-lua51/lmskit/core.so: $(SOURCES) $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(shell pkg-config --cflags lua5.1) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(call COMPAT,5.1) $(DEP_LIBS)
-
-test-lua51: build-lua51/lmskit/core.so
-	LMSKIT_CPATH=build-lua51 lua5.1 spec/lua51_smoke.lua
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(call lua_cflags,$*) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(call COMPAT,$*) $(DEP_LIBS)
 
 build-asan: build-asan/lmskit/core.so
 
-build-asan/lmskit/core.so: $(SOURCES) $(HEADERS)
+build-asan/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(DEP_LIBS)
+	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
 
 lint:
 	luacheck -q $(wildcard lua spec examples sandbox/lua bench tools) bin/lmskit
 
-# The whole suite: lint, the LuaRocks install, specs, then the specs again
-# under ASan+UBSan+LSan and under valgrind.
+# The whole suite: lint, the LuaRocks install, the specs on every runtime,
+# then the specs again (on $(LUA_VERSION)) under ASan+UBSan+LSan and under
+# valgrind.  The last line counts the specs of every runtime together.
 # deps first, then a new make: pkg-config's flags are read only once the
 # packages are installed (a fresh machine has no libcurl.pc before deps).
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build build-asan build-lua51/lmskit/core.so lint rock-check
-	sandbox/with $(MAKE) --no-print-directory test-unit test-lua51 test-asan test-valgrind
-	@echo "specs: $$(grep -c '^ok' build/valgrind.tap) passed, $$(grep -c '^not ok' build/valgrind.tap) failed"
+test-built: build-runtimes build-asan lint rock-check
+	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-valgrind
+	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
+	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
 
 # Installs the rock into a scratch tree (offline; lua-cjson comes from
 # Debian) and loads it from there.
@@ -87,8 +114,14 @@ rock-check:
 	eval "$$(luarocks --lua-version=$(LUA_VERSION) --tree build/rocktree path)" && cd /tmp && \
 	  $(CURDIR)/build/rocktree/bin/lmskit --help >/dev/null && echo "rock: bin/lmskit installs and runs"
 
-test-unit:
-	LMSKIT_CPATH=build $(BUSTED)
+# The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
+test-unit: build
+	LMSKIT_CPATH=build/$(LUA_VERSION) $(BUSTED)
+
+# The complete suite on each runtime against its own build, one count a
+# runtime; fails when any spec failed on any runtime (after running all).
+test-runtimes: build-runtimes
+	@sh tools/test-runtimes.sh $(RUNTIMES)
 
 # LeakSanitizer runs at exit; Lua closes its state (busted exits with
 # os.exit(code, true)) so every lmskit object is collected by then.  (Lua
@@ -105,8 +138,8 @@ test-asan:
 	  && { grep -B2 -A30 "ERROR\|runtime error" build/asan.tap; exit 1; } || true
 	@echo "sanitizers: $$(grep -c '^ok' build/asan.tap) specs clean under ASan+UBSan+LSan"
 
-test-valgrind:
-	LMSKIT_CPATH=build valgrind -q --error-exitcode=24 --leak-check=full \
+test-valgrind: build
+	LMSKIT_CPATH=build/$(LUA_VERSION) valgrind -q --error-exitcode=24 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	  --suppressions=tools/valgrind.supp \
 	  $(BUSTED) -o TAP > build/valgrind.tap 2>&1 || { tail -60 build/valgrind.tap; exit 1; }
@@ -132,10 +165,10 @@ demo-run:
 	$(LUA) examples/make_learners_csv.lua $(DEMO_ROWS) build/demo-learners.csv
 	rm -f build/demo.journal
 	@echo "== Catalog: register and enroll $(DEMO_ROWS) learners from a CSV (bin/lmskit, journaled)"
-	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal \
+	$(LUA) bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal \
 	  --results build/demo-results.csv --concurrency 16
 	@echo "== the same job again: every row is already in the journal"
-	bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal -q
+	$(LUA) bin/lmskit catalog enroll --sandbox --csv build/demo-learners.csv --journal build/demo.journal -q
 	@echo
 	$(LUA) examples/catalog_demo.lua
 	@echo; echo "== Coursepath: members from a CSV, enrolled into a course"
@@ -153,13 +186,13 @@ docs:
 	ldoc .
 
 clean:
-	rm -rf build build-asan build-lua51 doc
+	rm -rf build build-asan doc
 
 # LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
 rock-build: build
 
 rock-install: build
 	install -d $(INST_LIBDIR)/lmskit $(INST_LUADIR)/lmskit/vendor
-	install -m 0755 build/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
+	install -m 0755 build/$(LUA_VERSION)/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
 	install -m 0644 lua/lmskit/*.lua $(INST_LUADIR)/lmskit/
 	install -m 0644 lua/lmskit/vendor/*.lua $(INST_LUADIR)/lmskit/vendor/

@@ -1,11 +1,11 @@
 -- bench/lmskit_runner.lua JOB COUNT: one bench job through lmskit's public API.
 -- Run from the repo root with lua5.4 (bench/run sets LUA_PATH/LUA_CPATH to
--- lua/ and build/).  Reads BENCH_URL, BENCH_BIG_URL, BENCH_CA; prints one
+-- lua/ and build/5.4/).  Reads BENCH_URL, BENCH_BIG_URL, BENCH_CA; prints one
 -- JSON result line: {"peer":"lmskit","job":...,"items":...,"seconds":...}.
 --   pages, pages_slow, memory   COUNT = items the collection must yield
 --   enroll, enroll_slow, cpu    COUNT = POSTs, 16 in flight
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 
 local lmskit = require "lmskit"
 local now = require("lmskit.core").now -- a monotonic clock, for timing only

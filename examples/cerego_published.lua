@@ -5,7 +5,7 @@
 -- Against Cerego set CEREGO_TOKEN (and CEREGO_ENV = production | stable |
 -- testing); otherwise it talks to the sandbox.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
   or os.getenv "CEREGO_TOKEN",

@@ -5,7 +5,7 @@
 -- Against Coggno set COGGNO_API_KEY (test_... or live_...); otherwise it
 -- talks to the sandbox's test host.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
   or os.getenv "CEREGO_TOKEN",

@@ -5,7 +5,7 @@
 -- Against a real academy set COURSEPATH_ACADEMY_URL, COURSEPATH_SECRET and
 -- COURSEPATH_EMAIL (an admin); otherwise it talks to the sandbox.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
   or os.getenv "CEREGO_TOKEN",
@@ -38,4 +38,4 @@ end
 local total = 0
 for _ in cp.courses:members(course) do total = total + 1 end
 print(("%d enrolled, %d failed; course %d now has %d members"):format(done, failed, course, total))
-os.exit(failed == 0, true)
+os.exit(failed == 0 and 0 or 1, true) -- a number: Lua 5.1 takes no boolean

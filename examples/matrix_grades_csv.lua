@@ -6,7 +6,7 @@
 -- percentages (15%), blanks (clears the grade) and X/M/I/AB.  Against a
 -- real site set MATRIX_URL and MATRIX_API_KEY.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 
 local real = os.getenv "MATRIX_URL"

@@ -2,7 +2,7 @@
 --
 --   sandbox/with lua5.4 examples/matrix_report.lua
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/?.so;" .. package.cpath
+package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 local core = require "lmskit.core"
 

@@ -3,6 +3,7 @@ local lmskit = require "lmskit"
 local json = require "lmskit.json"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
+local runtime = require "support.runtime"
 
 -- Writes a Catalog enrollment CSV: listing 1, users first..last.
 local function enroll_csv(first, last)
@@ -63,9 +64,9 @@ describe("lmskit.bulk", function()
     local rows, journal = enroll_csv(1, 600), os.tmpname()
     os.remove(journal)
     sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "delay", delay_ms = 25, count = 100000 }
-    local pipe = io.popen("exec lua5.4 spec/support/bulk_job.lua " .. rows .. " " .. journal ..
+    local pipe = io.popen("exec " .. runtime.lua .. " spec/support/bulk_job.lua " .. rows .. " " .. journal ..
                           " >/dev/null 2>&1 & echo $!")
-    local pid = pipe:read("l")
+    local pid = pipe:read("*l")
     pipe:close()
     local deadline = core.now() + 20
     repeat core.engine():wait(0.1) until (io.open(journal) and #read_lines(journal) >= 150) or core.now() > deadline

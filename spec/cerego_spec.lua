@@ -37,7 +37,8 @@ describe("Cerego", function()
     assert.equal(1, #cerego.courses:all { tab = "unpublished" })
     local names = {}
     for c in cerego.courses:list { sort = "name" } do names[#names + 1] = c.name:lower() end
-    local sorted = { table.unpack(names) }
+    local sorted = {}
+    for i, name in ipairs(names) do sorted[i] = name end
     table.sort(sorted)
     assert.same(sorted, names)
     local ids = {}

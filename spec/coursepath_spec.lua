@@ -10,7 +10,7 @@ local function claims_of(request)
   local function dec(s)
     s = s:gsub("-", "+"):gsub("_", "/")
     local pipe = assert(io.popen("printf %s '" .. s .. string.rep("=", (4 - #s % 4) % 4) .. "' | base64 -d"))
-    local out = pipe:read("a")
+    local out = pipe:read("*a")
     pipe:close()
     return json.decode(out)
   end

@@ -28,7 +28,13 @@ describe("query encoder", function()
   it("writes integral numbers as integers, never 3.0 or 1.7e+10", function()
     assert.equal("a=3&b=17431949894&c=0.1&d=-2&e=49.99",
       core.encode_query { a = 3.0, b = 17431949894.0, c = 0.1, d = -2.0, e = 49.99 })
-    assert.equal("9007199254740993", core.number_text(9007199254740993))
+    if math.type then
+      -- 5.3+ only: a 64-bit integer past 2^53 (no double holds it) keeps every digit
+      assert.equal("9007199254740993", core.number_text(9007199254740993))
+    else
+      -- 5.1, 5.2 and LuaJIT have doubles only; the largest of their exact integers
+      assert.equal("9007199254740992", core.number_text(2 ^ 53))
+    end
     assert.equal("1e+300", core.number_text(1e300))
   end)
 

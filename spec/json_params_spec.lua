@@ -1,15 +1,16 @@
 -- Unit specs for lmskit.json (exact numbers) and lmskit.params (checks).
 local json = require "lmskit.json"
 local params = require "lmskit.params"
+local runtime = require "support.runtime"
 
 describe("lmskit.json", function()
   it("decodes integral numbers as integers", function()
     local t = json.decode('{"id": 4, "fee": 49.99, "big": 170000000000123, "nested": [{"id": 7}]}')
-    assert.equal("integer", math.type(t.id))
+    assert.is_true(runtime.is_integer(t.id))
     assert.equal("4", tostring(t.id))
     assert.equal(49.99, t.fee)
     assert.equal(170000000000123, t.big)
-    assert.equal("integer", math.type(t.nested[1].id))
+    assert.is_true(runtime.is_integer(t.nested[1].id))
   end)
 
   it("writes large integers exactly (cjson alone writes 14 digits)", function()
@@ -39,7 +40,7 @@ describe("lmskit.params", function()
     local out = assert(params.check(declared, { title = "T", cap = "150", fee = "49.99", open = "true",
                                                 ids = { 1, 2 }, who = "3" }, "x"))
     assert.equal(150, out.cap)
-    assert.equal("integer", math.type(out.cap))
+    assert.is_true(runtime.is_integer(out.cap))
     assert.equal(49.99, out.fee)
     assert.is_true(out.open)
     assert.same({ 1, 2 }, out.ids)

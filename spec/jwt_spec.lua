@@ -5,7 +5,7 @@ local json = require "lmskit.json"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end
@@ -16,7 +16,7 @@ local function b64url_decode(s)
   local bits = s:gsub(".", function(c)
     local v = alphabet:find(c, 1, true) - 1
     local r = ""
-    for i = 5, 0, -1 do r = r .. ((v >> i) & 1) end
+    for i = 5, 0, -1 do r = r .. math.floor(v / 2 ^ i) % 2 end
     return r
   end)
   bits = bits:sub(1, #bits - #bits % 8) -- the last partial group is padding

@@ -10,7 +10,7 @@ local sandbox = require "sandbox"
 local function documented_functions()
   local path = os.getenv("LMSKIT_VENDOR_DOCS") or "../shared/vendor-docs"
   local f = assert(io.open(path .. "/matrix-lms-v1.txt"), "vendor docs not found at " .. path)
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   local names, seen = {}, {}
   local function add(name)

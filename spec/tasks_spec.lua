@@ -2,6 +2,8 @@
 local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
+local runtime = require "support.runtime"
+local tasks = require "lmskit.tasks"
 
 describe("lmskit.run", function()
   local catalog
@@ -181,6 +183,129 @@ describe("paging ahead", function()
     end)
     assert.equal(100, counted)
     assert.is_true(other)
+  end)
+end)
+
+-- What every runtime must allow inside a task: a lazy list's iterator makes
+-- calls (so it yields), a pcall holds calls, and a yield that Lua refuses
+-- leaves nothing behind.  Lua 5.1 calls a generic for's iterator and pcall
+-- across a C boundary no coroutine can yield through.
+describe("tasks on every runtime", function()
+  local catalog
+  before_each(function()
+    sandbox.reset()
+    catalog = sandbox.catalog()
+  end)
+
+  it("iterate lists, lists within lists and lists under pcall and tasks.pcall while others go on", function()
+    sandbox.seed_courses(48) -- 50 courses, 5 pages of 10
+    local outer, inner, guarded, plain, other = 0, 0, 0, 0, 0
+    lmskit.run(function(spawn)
+      spawn(function()
+        for _ in catalog.courses:list { per_page = 10 } do
+          outer = outer + 1
+          if outer % 25 == 0 then
+            for _ in catalog.catalogs:list() do inner = inner + 1 end
+          end
+        end
+      end)
+      spawn(function()
+        assert(tasks.pcall(function()
+          for _ in catalog.courses:list { per_page = 25 } do guarded = guarded + 1 end
+        end))
+      end)
+      spawn(function()
+        local ok, err = pcall(function()
+          for _ in catalog.courses:list { per_page = 25 } do plain = plain + 1 end
+        end)
+        assert(ok, err)
+      end)
+      spawn(function()
+        for _ = 1, 5 do
+          catalog.courses:get(1)
+          other = other + 1
+        end
+      end)
+    end)
+    assert.equal(50, outer)
+    assert.equal(4, inner) -- 2 catalogs, listed twice
+    assert.equal(50, guarded)
+    assert.equal(50, plain)
+    assert.equal(5, other)
+  end)
+
+  it("iterate lists in 150 tasks at once, pages fetched ahead too", function()
+    sandbox.seed_courses(28) -- 30 courses: 3 pages of 10, fetched ahead once rel=last is known
+    sandbox.fault { path = "/catalog/api/v1/catalogs", kind = "delay", delay_ms = 50, count = 1000 }
+    local listed, courses = 0, 0
+    lmskit.run({ concurrency = 16 }, function(spawn)
+      for i = 1, 150 do
+        spawn(function()
+          for _ in catalog.catalogs:list() do listed = listed + 1 end
+          if i % 10 == 0 then
+            for _ in catalog.courses:list { per_page = 10 } do courses = courses + 1 end
+          end
+        end)
+      end
+    end)
+    assert.equal(300, listed)
+    assert.equal(15 * 30, courses)
+  end)
+
+  it("yield a call, and one under tasks.pcall, to a host loop: step(0) never waits for it", function()
+    sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 300, count = 2 }
+    local done = 0
+    lmskit.spawn(function()
+      catalog.courses:get(1)
+      done = done + 1
+    end)
+    lmskit.spawn(function()
+      assert(tasks.pcall(function() return catalog.courses:get(1) end))
+      done = done + 1
+    end)
+    local started = core.now()
+    assert.equal(2, lmskit.step(0))
+    assert.is_true(core.now() - started < 0.2, "step(0) waited for the response")
+    assert.equal(0, done)
+    local steps = 0
+    while lmskit.step(0.05) > 0 do
+      steps = steps + 1
+      assert.is_true(steps < 200, "the tasks never finished")
+    end
+    assert.equal(2, done)
+  end)
+
+  it("leave no stale wake-up behind a yield Lua refused", function()
+    sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 300, count = 1 }
+    local ok, err
+    lmskit.run(function(spawn)
+      spawn(function()
+        -- a metamethod's call: Lua 5.1 refuses the yield across it (and
+        -- gives no way to see that boundary first); the others yield
+        local lazy = setmetatable({}, { __index = function() return catalog.courses:get(1).id end })
+        ok, err = tasks.pcall(function() return lazy.id end)
+      end)
+    end)
+    if runtime.name == "5.1" then
+      assert.is_false(ok)
+      assert.matches("yield across", tostring(err))
+    else
+      assert.is_true(ok, tostring(err))
+      assert.equal(1, err)
+    end
+    -- the next job runs while that refused call's request is still in flight
+    local done = 0
+    lmskit.run(function(spawn)
+      for _ = 1, 3 do
+        spawn(function()
+          tasks.sleep(0.15)
+          catalog.courses:get(2)
+          tasks.sleep(0.3)
+          done = done + 1
+        end)
+      end
+    end)
+    assert.equal(3, done)
   end)
 end)
 

@@ -2,6 +2,7 @@
 local lmskit = require "lmskit"
 local json = require "lmskit.json"
 local sandbox = require "sandbox"
+local runtime = require "support.runtime"
 
 local function job(vendor, action, client, rows, extra)
   local opts = { rows = rows, progress = false }
@@ -106,13 +107,30 @@ describe("bin/lmskit", function()
   before_each(function() sandbox.reset() end)
 
   local function cli(args, input)
-    local cmd = "bin/lmskit " .. args .. " 2>&1"
+    local cmd = runtime.lua .. " bin/lmskit " .. args .. " 2>&1"
     if input then cmd = "printf '" .. input .. "' | " .. cmd end
     local p = io.popen(cmd .. "; echo \"exit=$?\"")
-    local out = p:read("a")
+    local out = p:read("*a")
     p:close()
     return out, tonumber(out:match("exit=(%d+)%s*$"))
   end
+
+  it("runs on this runtime (luaX bin/lmskit --help), from its shebang, and parses on every runtime", function()
+    local out, code = cli("--help")
+    assert.equal(0, code, out)
+    assert.matches("Usage: lmskit", out, 1, true)
+    local p = io.popen("bin/lmskit --help 2>&1; echo \"exit=$?\"") -- #!/usr/bin/env lua5.4
+    out = p:read("*a")
+    p:close()
+    assert.matches("Usage: lmskit", out, 1, true)
+    assert.matches("exit=0", out, 1, true)
+    for _, lua in ipairs { "lua5.1", "lua5.2", "lua5.3", "lua5.4", "luajit" } do
+      p = io.popen(lua .. [[ -e "assert(loadfile('bin/lmskit')) print('parsed')" 2>&1]])
+      out = p:read("*a")
+      p:close()
+      assert.equal("parsed\n", out, lua .. " cannot parse bin/lmskit")
+    end
+  end)
 
   it("runs a workflow over a CSV with a journal and a summary, exit 1 on failures", function()
     local rows, journal = os.tmpname(), os.tmpname()
@@ -157,8 +175,8 @@ describe("bin/lmskit", function()
                  "LMSKIT_CATALOG_CA_FILE=%s "):format(sandbox.url, sandbox.ca)
     local _, code = cli("catalog call catalogs list")
     assert.equal(2, code) -- no base_url, no token
-    local p = io.popen(env .. "bin/lmskit catalog call catalogs list 2>&1")
-    local out = p:read("a")
+    local p = io.popen(env .. runtime.lua .. " bin/lmskit catalog call catalogs list 2>&1")
+    local out = p:read("*a")
     p:close()
     assert.equal(2, #json.decode(out))
     local profiles = os.tmpname()
@@ -166,8 +184,9 @@ describe("bin/lmskit", function()
     pf:write('return { default = { catalog = { token = "x" } } }')
     pf:close()
     os.execute("chmod 644 " .. profiles)
-    p = io.popen("LMSKIT_PROFILES=" .. profiles .. " bin/lmskit catalog call catalogs list 2>&1; echo exit=$?")
-    out = p:read("a")
+    p = io.popen("LMSKIT_PROFILES=" .. profiles .. " " .. runtime.lua ..
+                 " bin/lmskit catalog call catalogs list 2>&1; echo exit=$?")
+    out = p:read("*a")
     p:close()
     assert.matches("readable by other users", out)
     assert.matches("exit=2", out)

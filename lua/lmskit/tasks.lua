@@ -6,11 +6,15 @@
 --
 -- A call made inside a task submits its request to the engine and yields;
 -- the scheduler resumes the task when the response is in.  The yield is a
--- plain coroutine.yield in Lua, never across a C boundary, so the same
--- code runs on Lua 5.1 and LuaJIT.  A host with its own loop calls
--- `lmskit.step(timeout)` instead of `lmskit.run`: it never blocks longer
--- than the timeout.  Scheduler state lives in this module's table: one per
--- lua_State, nothing global in C.
+-- plain coroutine.yield in Lua, never across lmskit's C code, so the same
+-- code runs on Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT.  Lua 5.1 alone cannot
+-- yield through pcall or out of a generic for's iterator (a lazy list's
+-- next page): tasks.pcall passes yields up from a coroutine of its own, and
+-- where no yield can get out the task waits in place, running the
+-- scheduler (other tasks included) nested until its call is in.  A host
+-- with its own loop calls `lmskit.step(timeout)` instead of `lmskit.run`:
+-- it never blocks longer than the timeout.  Scheduler state lives in this
+-- module's table: one per lua_State, nothing global in C.
 -- @module lmskit.tasks
 local core = require "lmskit.core"
 
@@ -20,7 +24,7 @@ local unpack = table.unpack or _G.unpack
 
 -- The scheduler of this lua_State (created on first use).
 local scheduler = {
-  ready = {},       -- { task, value } to resume, FIFO
+  ready = { head = 1, tail = 0 }, -- { task, value } to resume, FIFO (shared by nested loops)
   waiting = {},     -- request -> task
   sleepers = {},    -- tasks with a wake time, unordered (small)
   by_co = setmetatable({}, { __mode = "k" }), -- coroutine -> task
@@ -28,15 +32,22 @@ local scheduler = {
   in_flight = 0,    -- requests submitted by tasks
   slots = nil,      -- semaphore bounding calls in flight (lmskit.run's concurrency)
   failure = nil,    -- the first error a task raised
+  depth = 0,        -- tasks waiting in place (Lua 5.1), one inside the other
 }
 
 local engine_of = {} -- engines the scheduler steps (weak set by engine)
 setmetatable(engine_of, { __mode = "k" })
 
--- Queues a task to be resumed with value.
+-- Queues a task to be resumed with value; a task waiting in place (see
+-- wait_in_place) is woken where it waits instead.
 local function make_ready(task, value)
+  if task.in_place then
+    task.woken, task.wake_value = true, value
+    return
+  end
   local r = scheduler.ready
-  r[#r + 1] = { task, value }
+  r.tail = r.tail + 1
+  r[r.tail] = { task, value }
 end
 
 --- The task running now, or nil outside tasks.
@@ -45,17 +56,51 @@ function tasks.current()
   return co and scheduler.by_co[co]
 end
 
--- Lua 5.1 cannot yield across pcall (LuaJIT and 5.2+ can).
-local PCALL_BLOCKS_YIELD = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
+-- Lua 5.1 (not LuaJIT, nor 5.2+) cannot yield across a C function (pcall,
+-- table.sort...) nor out of a generic for's iterator, which it calls
+-- through C: a lazy list's page fetched inside a task is such a case.
+local PUC51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
+local getinfo = debug.getinfo
+
+-- tasks.pcall's coroutine (Lua 5.1) -> the thread that passes its yields up.
+local parent_of = setmetatable({}, { __mode = "k" })
+
+-- Lua 5.1: true when a yield from here cannot reach the scheduler: a C
+-- frame, or a frame a generic for called as its iterator (5.1 names it
+-- "(for generator)"), in this coroutine or in the tasks.pcall coroutines
+-- its yields go up through.  (A metamethod's call is a boundary 5.1 does
+-- not show; a yield there fails with Lua's own error, registering nothing.)
+-- (A C frame is a function with no current line, -1; a tail call's place
+-- holder has no function.  "S" would name C frames too, but it formats the
+-- source's name for every frame, and this runs on every call.)
+local function cannot_yield()
+  local thread, level = nil, 1
+  while true do
+    local info
+    if thread then info = getinfo(thread, level, "fnl") else info = getinfo(level, "fnl") end
+    if not info then
+      thread = parent_of[thread or coroutine.running()]
+      if not thread then return false end
+      level = 1 -- level 0 is its coroutine.resume of the coroutine above
+    elseif (info.currentline < 0 and info.func) or info.name == "(for generator)" then
+      return true
+    else
+      level = level + 1
+    end
+  end
+end
 
 --- pcall that lets fn yield to the scheduler on every Lua version: on
 -- Lua 5.1, fn runs in a coroutine of the same task whose yields are
 -- passed up (the coxpcall technique); elsewhere it is pcall itself.
 function tasks.pcall(fn, ...)
-  if not PCALL_BLOCKS_YIELD then return pcall(fn, ...) end
+  if not PUC51 then return pcall(fn, ...) end
   local co = coroutine.create(fn)
   local task = tasks.current()
-  if task then scheduler.by_co[co] = task end
+  if task then
+    scheduler.by_co[co] = task
+    parent_of[co] = coroutine.running()
+  end
   local function step(ok, ...)
     if not ok then return false, ... end
     if coroutine.status(co) == "dead" then return true, ... end
@@ -67,7 +112,11 @@ end
 --- Starts fn(...) as a task; it runs at the scheduler's next step.
 function tasks.spawn(fn, ...)
   local args, n = { ... }, select("#", ...)
-  local task = {}
+  -- Lua 5.1: who started the task (see run_ready); a task started by one
+  -- that cannot yield (fetching pages ahead inside a list's iterator) is
+  -- what that one waits for: it takes no unit it might wait for (tasks.await)
+  local parent = PUC51 and tasks.current() or nil
+  local task = { parent = parent, free_only = parent ~= nil and cannot_yield() or nil }
   task.co = coroutine.create(function() return fn(unpack(args, 1, n)) end)
   scheduler.by_co[task.co] = task
   scheduler.count = scheduler.count + 1
@@ -80,15 +129,67 @@ function tasks.semaphore(n)
   return { free = n, queue = {}, head = 1, tail = 0 }
 end
 
---- Inside a task: takes one unit, yielding until one is free.
-function tasks.acquire(sem)
+-- Records what a suspended task waits for.  The scheduler does it when it
+-- receives the task's yield, so a yield that Lua refuses (Lua 5.1, across
+-- a boundary) leaves no wake-up behind for a task that went on or died.
+local function register(task, kind, arg)
+  if kind == "request" then
+    scheduler.waiting[arg] = task
+    scheduler.in_flight = scheduler.in_flight + 1
+  elseif kind == "sleep" then
+    task.wake = arg
+    scheduler.sleepers[#scheduler.sleepers + 1] = task
+  elseif kind == "semaphore" then
+    arg.tail = arg.tail + 1
+    arg.queue[arg.tail] = task
+  end
+end
+
+local advance -- defined below (the body of tasks.step)
+
+-- Tasks waiting in place that may run all others nested; each takes C
+-- stack (Lua 5.1 allows 200 C calls), so one deeper runs only the tasks it
+-- started itself (and theirs), the others waiting meanwhile.
+local MAX_NESTED = 10
+
+-- Waits where the task stands (Lua 5.1, where it cannot yield): runs the
+-- scheduler nested, other tasks included, until this task is woken.
+local function wait_in_place(task, kind, arg)
+  scheduler.depth = scheduler.depth + 1
+  local only = scheduler.depth > MAX_NESTED and task or nil
+  task.in_place, task.woken = true, false
+  register(task, kind, arg)
+  local ok, err = pcall(function() -- nothing yields in here: it is Lua 5.1, in place
+    while not task.woken do advance(1, task, only) end
+  end)
+  scheduler.depth = scheduler.depth - 1
+  local value = task.wake_value
+  task.in_place, task.woken, task.wake_value = nil, nil, nil
+  if not ok then error(err, 0) end
+  return value
+end
+
+-- Suspends the running task until the scheduler wakes it for `kind`
+-- ("request", "sleep", "semaphore" with its argument); returns the value
+-- it is woken with.
+local function suspend(task, kind, arg)
+  if PUC51 and cannot_yield() then return wait_in_place(task, kind, arg) end
+  return coroutine.yield(kind, arg)
+end
+
+-- Takes one unit of sem if one is free; true when taken.
+local function try_acquire(sem)
   if sem.free > 0 then
     sem.free = sem.free - 1
-    return
+    return true
   end
-  sem.tail = sem.tail + 1
-  sem.queue[sem.tail] = tasks.current()
-  coroutine.yield("semaphore") -- the releaser hands its unit over
+  return false
+end
+
+--- Inside a task: takes one unit, yielding until one is free.
+function tasks.acquire(sem)
+  if try_acquire(sem) then return end
+  suspend(tasks.current(), "semaphore", sem) -- the releaser hands its unit over
 end
 
 --- Gives a unit back, to the longest waiting task if any.
@@ -105,17 +206,25 @@ end
 
 --- Inside a task: submits the wire request on a core client and yields
 -- until it finishes; returns the finished Request.  `limit` is the
--- client's own semaphore (its `concurrency` option), if any.
+-- client's own semaphore (its `concurrency` option), if any.  A task that
+-- must wait in place (Lua 5.1) takes a unit only when one is free: it
+-- cannot give one back before the tasks it runs meanwhile, so waiting for
+-- one could wait forever; so does a task such a one started and waits for.
 function tasks.await(core_client, wire, limit)
+  local task = tasks.current()
+  local in_place = PUC51 and cannot_yield()
   local slots = scheduler.slots
-  if slots then tasks.acquire(slots) end
-  if limit then tasks.acquire(limit) end
+  if in_place or task.free_only then
+    slots = slots and try_acquire(slots) and slots
+    limit = limit and try_acquire(limit) and limit
+  else
+    if slots then tasks.acquire(slots) end
+    if limit then tasks.acquire(limit) end
+  end
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
     engine_of[core_client:engine()] = true
-    scheduler.in_flight = scheduler.in_flight + 1
-    scheduler.waiting[request] = tasks.current()
-    coroutine.yield("request")
+    if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
   if limit then tasks.release(limit) end
   if slots then tasks.release(slots) end
@@ -125,30 +234,56 @@ end
 
 --- Inside a task: yields for `seconds` while other tasks go on.
 function tasks.sleep(seconds)
-  local task = tasks.current()
-  task.wake = core.now() + seconds
-  scheduler.sleepers[#scheduler.sleepers + 1] = task
-  coroutine.yield("sleep")
+  suspend(tasks.current(), "sleep", core.now() + seconds)
 end
 
--- Resumes one task; records its end or the first failure.
+-- Resumes one task; registers what it now waits for, or records its end
+-- or the first failure.
 local function resume(task, value)
-  local ok, err = coroutine.resume(task.co, value)
+  local ok, kind, arg = coroutine.resume(task.co, value)
   if not ok then
-    scheduler.failure = scheduler.failure or err
+    scheduler.failure = scheduler.failure or kind
   end
   if coroutine.status(task.co) == "dead" then
     scheduler.count = scheduler.count - 1
     scheduler.by_co[task.co] = nil
+  elseif ok then
+    register(task, kind, arg)
   end
 end
 
--- Runs every task that is ready now (new ones may become ready meanwhile).
-local function run_ready()
-  while #scheduler.ready > 0 do
-    local batch = scheduler.ready
-    scheduler.ready = {}
-    for _, item in ipairs(batch) do resume(item[1], item[2]) end
+-- True when task was started by `ancestor`, or by a task it started...
+local function descends(task, ancestor)
+  repeat task = task.parent until task == nil or task == ancestor
+  return task ~= nil
+end
+
+-- Runs every task that is ready now (new ones may become ready meanwhile),
+-- or, for a task waiting in place, until that task is woken.  With `only`,
+-- just the tasks `only` started (the rest stay queued, in order).
+local function run_ready(waiter, only)
+  local r = scheduler.ready
+  if only then
+    local progressed = true
+    while progressed and not waiter.woken do
+      progressed = false
+      for i = r.head, r.tail do
+        local item = r[i]
+        if item and descends(item[1], only) then
+          r[i] = false -- taken; skipped when the queue reaches it
+          resume(item[1], item[2])
+          progressed = true
+          if waiter.woken then break end
+        end
+      end
+    end
+    return
+  end
+  while r.head <= r.tail and not (waiter and waiter.woken) do
+    local item = r[r.head]
+    r[r.head] = nil
+    r.head = r.head + 1
+    if item then resume(item[1], item[2]) end
   end
 end
 
@@ -166,14 +301,14 @@ local function wake_sleepers()
   return next_wake
 end
 
---- Advances every task as far as it can without waiting longer than
--- `timeout` seconds (0, the default, never blocks).  Returns the number
--- of live tasks.  Raises the first error a task raised.
-function tasks.step(timeout)
-  timeout = timeout or 0
-  run_ready()
+-- One round of the scheduler: ready tasks, sleepers, engines, without
+-- waiting longer than `timeout`.  `waiter` is a task waiting in place: the
+-- round ends early once it is woken; `only` limits the tasks it runs.
+function advance(timeout, waiter, only)
+  run_ready(waiter, only)
   local next_wake = wake_sleepers()
-  run_ready()
+  run_ready(waiter, only)
+  if waiter and waiter.woken then return end
   local wait = math.min(timeout, next_wake)
   local moved = false
   for engine in pairs(engine_of) do
@@ -193,11 +328,20 @@ function tasks.step(timeout)
       end
     end
   end
-  if not moved and scheduler.in_flight == 0 and #scheduler.ready == 0 and wait > 0 and wait < math.huge then
+  local r = scheduler.ready
+  local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
+  if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge then
     core.engine():wait(wait) -- only sleepers: pause without spinning
   end
   wake_sleepers()
-  run_ready()
+  run_ready(waiter, only)
+end
+
+--- Advances every task as far as it can without waiting longer than
+-- `timeout` seconds (0, the default, never blocks).  Returns the number
+-- of live tasks.  Raises the first error a task raised.
+function tasks.step(timeout)
+  advance(timeout or 0)
   local failure = scheduler.failure
   if failure then
     scheduler.failure = nil
@@ -222,7 +366,7 @@ function tasks.run(opts, fn)
   scheduler.slots = previous
   if not ok then
     -- abandon what is left: their requests are collected with them
-    scheduler.ready, scheduler.sleepers, scheduler.waiting = {}, {}, {}
+    scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
     scheduler.count, scheduler.in_flight = 0, 0
     error(err, 0)
   end

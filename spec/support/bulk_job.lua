@@ -1,7 +1,8 @@
 -- A bulk Catalog enrollment job run as its own process, so a spec can
 -- kill it with SIGKILL midway:  lua5.4 spec/support/bulk_job.lua ROWS.csv JOURNAL
+-- (any runtime: it loads build/<runtime>/ or $LMSKIT_CPATH)
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
-package.cpath = (os.getenv("LMSKIT_CPATH") or "build") .. "/?.so;" .. package.cpath
+package.cpath = require("support.runtime").cpath .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 local sandbox = require "sandbox"
 local catalog = sandbox.catalog { retries = 2 }
