@@ -348,7 +348,7 @@ describe("Coursepath invitations and a job that died", function()
     local f = assert(io.open(script, "w"))
     f:write([[
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
-package.cpath = (os.getenv("LMSKIT_CPATH") or "build") .. "/?.so;" .. package.cpath
+package.cpath = require("support.runtime").cpath .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 local sandbox = require "sandbox"
 local answered = 0
@@ -368,7 +368,7 @@ lmskit.workflow("coursepath", "invite", cp, { rows = ]] .. ("{ { member_id = '2'
 os.exit(0)
 ]])
     f:close()
-    local lua = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
+    local lua = require("support.runtime").lua
     local p = assert(io.popen(lua .. " " .. script .. " 2>&1"))
     local out = p:read("*a")
     p:close()

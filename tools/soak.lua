@@ -3,7 +3,8 @@
 -- on fresh and reused keep-alive connections) and random latency, judged
 -- from the simulator's state and from the report:
 --
---   sandbox/with lua5.4 tools/soak.lua VENDOR [ROWS] [--http1] [--rate R] [--action A]
+--   sandbox/with lua5.4 tools/soak.lua VENDOR [ROWS] [--http1] [--rate R]
+--   (any runtime: it loads build/<runtime>/, or $LMSKIT_CPATH) [--action A]
 --
 -- Prints one line: rows, done/failed/unknown, rows misreported (reported
 -- done but absent, or reported failed but present), duplicates at the
@@ -11,7 +12,7 @@
 -- how to read the state) is tools/soak/<vendor>.lua; --action picks
 -- another of its workflows (default enroll) when the part has them.
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;tools/?.lua;" .. package.path
-package.cpath = (os.getenv("LMSKIT_CPATH") or "build") .. "/?.so;" .. package.cpath
+package.cpath = require("support.runtime").cpath .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
