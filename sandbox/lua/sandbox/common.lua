@@ -677,6 +677,8 @@ function C.apply_fault(f, req)
   if kind ~= "random" and not (kind == "drop_after_reused" and not C.connection_reused()) then
     req.fault_applied = kind
     applied[kind] = (applied[kind] or 0) + 1
+    -- logged now: a drop ends the handler (ngx.exit) before the router goes on
+    if req.log_entry then req.log_entry.fault = kind end
   end
   if kind == "delay" then
     if f.delay_ms > 0 then ngx.sleep(f.delay_ms / 1000) end

@@ -115,9 +115,8 @@ local function vendor(req, prefix, mod)
   C.apply_latency(req)
   local fault = C.take_fault(req)
   if fault then
-    local done = C.apply_fault(fault, req)
-    entry.fault = req.fault_applied
-    if done then return end
+    req.log_entry = entry
+    if C.apply_fault(fault, req) then return end
   end
   return mod.handle(req)
 end
