@@ -39,7 +39,7 @@ describe("lmskit.bulk", function()
     os.remove(journal)
     sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "random", rate = 0.1, count = 100000,
                     kinds = { "500", "502", "503", "429", "drop", "drop_after" }, retry_after = 1 }
-    local catalog = sandbox.catalog { retries = 2 }
+    local catalog = sandbox.catalog { retries = 5 }
     local report = lmskit.workflow("catalog", "enroll", catalog,
       { rows = rows, journal = journal, concurrency = 16, progress = false })
     local runs = 1

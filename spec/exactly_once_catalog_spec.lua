@@ -23,14 +23,14 @@ for _, http2 in ipairs { false, true } do
     local catalog
     before_each(function()
       sandbox.reset()
-      catalog = sandbox.catalog { http2 = http2, retries = 3 }
+      catalog = sandbox.catalog { http2 = http2, retries = 5 }
     end)
 
     it("settles an enrollment whose connection died after the server enrolled", function()
       catalog.courses:get(1) -- the POST below reuses this connection
       sandbox.fault { path = PREFIX .. "enrollments", method = "POST", kind = "drop_after_reused" }
       local events = {}
-      catalog = sandbox.catalog { http2 = http2, retries = 3,
+      catalog = sandbox.catalog { http2 = http2, retries = 5,
                                   log = function(e) events[#events + 1] = e.event end }
       catalog.courses:get(1)
       local e = catalog.enrollments:create { listing_id = 1, canvas_user_id = 4242 }

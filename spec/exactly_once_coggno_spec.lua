@@ -77,12 +77,12 @@ for _, http2 in ipairs { false, true } do
     local coggno
     before_each(function()
       sandbox.reset()
-      coggno = sandbox.coggno { http2 = http2, retries = 3 }
+      coggno = sandbox.coggno { http2 = http2, retries = 5 }
     end)
 
     it("settles a user created on a reused connection that died after the server created it", function()
       local events = {}
-      coggno = sandbox.coggno { http2 = false, retries = 3,
+      coggno = sandbox.coggno { http2 = false, retries = 5,
                                 log = function(e) events[#events + 1] = e.event end }
       coggno.groups:list() -- the POST below reuses this keep-alive connection
       sandbox.fault { path = PREFIX .. "users", method = "POST", kind = "drop_after_reused" }
@@ -113,7 +113,7 @@ for _, http2 in ipairs { false, true } do
     end)
 
     it("settles a company by its owner's login", function()
-      coggno = sandbox.coggno { http2 = false, retries = 3 }
+      coggno = sandbox.coggno { http2 = false, retries = 5 }
       coggno.groups:list()
       sandbox.fault { path = PREFIX .. "companies", method = "POST", kind = "drop_after_reused" }
       local c = coggno.companies:create(person(4, { name = "ACME" }))
@@ -210,7 +210,7 @@ for _, http2 in ipairs { false, true } do
       actions.create, users.actions, resources.users, copy.resources = create, actions, users, resources
       local mailing = require("lmskit.client").new(copy, {
         base_url = sandbox.url .. "/coggno-test", api_key = "test_sandbox_key_0001",
-        ca_file = sandbox.ca, http2 = http2, retries = 3 })
+        ca_file = sandbox.ca, http2 = http2, retries = 5 })
       sandbox.fault { path = PREFIX .. "users", method = "POST", kind = "502" }
       local err = sandbox.error_of(mailing.users.create, mailing.users, person(9, { group_id = 1 }))
       assert.equal("unknown", err.sent)

@@ -76,7 +76,7 @@ for _, http2 in ipairs { false, true } do
     local cp
     before_each(function()
       sandbox.reset()
-      cp = sandbox.coursepath { http2 = http2, retries = 3 }
+      cp = sandbox.coursepath { http2 = http2, retries = 5 }
     end)
 
     it("retries a read whose reused connection died after the server answered, with a fresh JWT", function()
@@ -91,7 +91,7 @@ for _, http2 in ipairs { false, true } do
 
     it("settles an enrollment whose reused connection died after the server enrolled", function()
       local events = {}
-      cp = sandbox.coursepath { http2 = http2, retries = 3,
+      cp = sandbox.coursepath { http2 = http2, retries = 5,
                                 log = function(e) events[#events + 1] = e.event end }
       cp.members:me()
       local path = PREFIX .. "courses/3/members/2/coursemember"

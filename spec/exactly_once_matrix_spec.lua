@@ -15,7 +15,7 @@ local PREFIX = "/matrix/api/"
 -- has specs of its own (matrix_spec): these run hundreds of calls.
 local function client(opts)
   sandbox.control("POST", "matrix/config", { limit = 1000000, window = 1, lockout = 0 })
-  local o = { retries = 3, rate = { calls = 1000000, per = 1 } }
+  local o = { retries = 5, rate = { calls = 1000000, per = 1 } }
   for k, v in pairs(opts or {}) do o[k] = v end
   return sandbox.matrix(o)
 end
