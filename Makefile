@@ -30,6 +30,7 @@ DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
+.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run
 .PHONY: all deps build build-asan test test-built test-unit test-lua51 test-asan test-valgrind lint \
         demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
 
@@ -60,6 +61,37 @@ build-asan/lmskit/core.so: $(SOURCES) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
 	  -o $@ $(SOURCES) $(DEP_LIBS)
+
+# clang's ASan+UBSan over the same suite, with the float-cast-overflow
+# check that gcc's UBSan lacks (NaN, an infinity or 1e300 cast to an
+# integer).  clang from Debian (apt-get install clang); its runtime is
+# shared (-shared-libsan) and preloaded, as libasan is for test-asan.
+# test-ubsan-clang starts a sandbox unless one is running already.
+CLANG          ?= clang
+CLANG_SANITIZE := -fsanitize=address,undefined,float-cast-overflow \
+  -fno-sanitize-recover=all -fno-omit-frame-pointer -shared-libsan
+CLANG_LIBASAN   = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so 2>/dev/null)
+
+build-ubsan-clang: build-ubsan-clang/lmskit/core.so
+
+build-ubsan-clang/lmskit/core.so: $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+
+test-ubsan-clang: build-ubsan-clang
+	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-ubsan-clang-run
+
+test-ubsan-clang-run:
+	@mkdir -p build
+	LMSKIT_CPATH=build-ubsan-clang LD_PRELOAD=$(CLANG_LIBASAN) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUSTED) -o TAP > build/ubsan-clang.tap 2>&1 || { tail -60 build/ubsan-clang.tap; exit 1; }
+	@grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" build/ubsan-clang.tap \
+	  && { grep -B2 -A30 "ERROR\|runtime error" build/ubsan-clang.tap; exit 1; } || true
+	@echo "clang sanitizers: $$(grep -c '^ok' build/ubsan-clang.tap) specs clean under ASan+UBSan (float-cast-overflow)"
 
 lint:
 	luacheck -q $(wildcard lua spec examples sandbox/lua bench tools) bin/lmskit
@@ -153,7 +185,7 @@ docs:
 	ldoc .
 
 clean:
-	rm -rf build build-asan build-lua51 doc
+	rm -rf build build-asan build-lua51 build-ubsan-clang doc
 
 # LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
 rock-build: build
