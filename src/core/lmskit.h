@@ -86,8 +86,10 @@ char *lmk_buf_take(lmk_buf *b);
 lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n);
 
 /* Formats a Lua number for a path, query or form: an integral value is
- * written as an integer (17431949894, never 1.7e+10 or 3.0). */
-void lmk_number_text(double value, char out[40]);
+ * written as an integer (17431949894, never 1.7e+10 or 3.0).  LMK_USAGE
+ * (out empty) for NaN, the infinities and integral values outside the
+ * 64-bit range, which no id can be. */
+lmk_kind lmk_number_text(double value, char out[40]);
 
 /* Supplies the value of a ":name" path parameter; returns LMK_OK with
  * *value set, or LMK_USAGE when the parameter is missing. */

@@ -26,15 +26,13 @@ static l_client *check_client(lua_State *L, int idx) {
     return c;
 }
 
-/* Redacts text with the client's secrets and pushes the result. */
-static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
-    if (!s) {
-        lua_pushnil(L);
-        return NULL;
-    }
+/* Redacts len bytes of text with the client's secrets and pushes the
+ * result. */
+static const char *push_redacted_len(lua_State *L, lmk_client *c,
+                                     const char *s, size_t len) {
     lmk_buf out;
     lmk_buf_init(&out);
-    if (lmk_client_redact(c, s, strlen(s), &out) != LMK_OK) {
+    if (lmk_client_redact(c, s, len, &out) != LMK_OK) {
         lmk_buf_free(&out);
         lua_pushliteral(L, "[REDACTED]");
     } else {
@@ -42,6 +40,15 @@ static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
         lmk_buf_free(&out);
     }
     return lua_tostring(L, -1);
+}
+
+/* Redacts a C string (nil for NULL) and pushes the result. */
+static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
+    if (!s) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    return push_redacted_len(L, c, s, strlen(s));
 }
 
 /* Raises an Error whose message and url pass through redaction. */
@@ -53,28 +60,35 @@ static int raise_redacted(lua_State *L, lmk_client *c, lmk_kind kind,
     return lmk_raise(L, kind, status, m, method, u);
 }
 
-/* Reads an optional string field of the table at idx. */
+/* Reads an optional string field of the table at idx.  The value is left
+ * on the stack (the caller's lua_settop drops it): a field made by an
+ * __index metamethod is referenced by nothing else, and its text must
+ * stay alive while C uses it.  A NUL inside is refused (C would cut the
+ * string short there). */
 static const char *opt_string_field(lua_State *L, int idx, const char *name) {
+    luaL_checkstack(L, 2, "options");
     lua_getfield(L, idx, name);
-    const char *s = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "option '%s' must be a string", name);
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays referenced by the options table */
+    if (lua_isnil(L, -1)) return NULL;
+    size_t len;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        lmk_usage(L, "option '%s' must be a string", name);
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len)
+        lmk_usage(L, "option '%s' may not contain a NUL byte", name);
     return s;
 }
 
-/* Reads an optional duration in seconds as milliseconds (0: default). */
+/* Reads an optional duration in seconds as milliseconds (0: default):
+ * a positive finite number no larger than LMK_MAX_SECONDS, checked
+ * before the conversion (casting NaN or 1e300 is undefined). */
 static long opt_ms_field(lua_State *L, int idx, const char *name) {
     lua_getfield(L, idx, name);
     long ms = 0;
     if (!lua_isnil(L, -1)) {
-        if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
-            luaL_error(L, "option '%s' must be a positive number of seconds",
-                       name);
-        ms = (long)(lua_tonumber(L, -1) * 1000);
+        lua_pushfstring(L, "option '%s'", name);
+        lua_Number s = lmk_check_seconds(L, -2, lua_tostring(L, -1), 0, 1);
+        lua_pop(L, 1);
+        ms = (long)(s * 1000);
         if (ms < 1) ms = 1;
     }
     lua_pop(L, 1);
@@ -93,7 +107,7 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
                                         "query", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return (lmk_auth_kind)i;
-    luaL_error(L, "unknown auth strategy '%s'", name);
+    lmk_usage(L, "unknown auth strategy '%s'", name);
     return LMK_AUTH_NONE;
 }
 
@@ -102,8 +116,12 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
  *              allow_http_loopback=, secrets={...}, engine= } */
 static int l_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    luaL_checkstack(L, 24, "options");
     lmk_client_opts o;
     memset(&o, 0, sizeof o);
+    /* each string stays on the stack (opt_string_field) until the core
+     * client has copied it */
     o.base_url = opt_string_field(L, 1, "base_url");
     const char *auth = opt_string_field(L, 1, "auth");
     o.auth = auth ? auth_kind(L, auth) : LMK_AUTH_NONE;
@@ -117,7 +135,6 @@ static int l_client_new(lua_State *L) {
     o.connect_timeout_ms = opt_ms_field(L, 1, "connect_timeout");
     o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
     o.allow_http_loopback = opt_bool_field(L, 1, "allow_http_loopback", 0);
-
     lua_getfield(L, 1, "engine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
@@ -153,7 +170,8 @@ static int l_client_new(lua_State *L) {
                 break;
             }
             if (lua_type(L, -1) == LUA_TSTRING &&
-                lmk_client_add_secret(c->client, lua_tostring(L, -1)) != LMK_OK)
+                lmk_client_add_secret(
+                    c->client, lmk_check_cstring(L, -1, "a secret")) != LMK_OK)
                 return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
             lua_pop(L, 1);
         }
@@ -166,11 +184,12 @@ static int l_client_new(lua_State *L) {
 static void push_target(lua_State *L, int spec) {
     lua_getfield(L, spec, "url");
     if (!lua_isnil(L, -1)) {
-        luaL_checktype(L, -1, LUA_TSTRING);
+        lmk_check_cstring(L, -1, "url");
     } else {
         lua_pop(L, 1);
         const char *route = opt_string_field(L, spec, "path");
-        if (!route) luaL_error(L, "a request needs a path or a url");
+        if (!route) lmk_usage(L, "a request needs a path or a url");
+        int route_idx = lua_gettop(L);
         lua_getfield(L, spec, "params");
         if (lua_isnil(L, -1)) {
             lua_pop(L, 1);
@@ -179,7 +198,7 @@ static void push_target(lua_State *L, int spec) {
         lmk_buf path;
         lmk_buf_init(&path);
         lmk_expand_route(L, route, -1, &path);
-        lua_pop(L, 1);
+        lua_settop(L, route_idx - 1); /* the params table and the route */
         lua_pushlstring(L, path.data ? path.data : "", path.len);
         lmk_buf_free(&path);
     }
@@ -207,8 +226,10 @@ static void push_target(lua_State *L, int spec) {
 static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     l_client *c = check_client(L, client_idx);
     luaL_checktype(L, spec, LUA_TTABLE);
+    luaL_checkstack(L, 12, "request");
     lmk_request_opts o;
     memset(&o, 0, sizeof o);
+    /* strings read here stay on the stack until lua_settop(L, spec) */
     o.method = opt_string_field(L, spec, "method");
     if (!o.method) o.method = "GET";
     o.once = opt_bool_field(L, spec, "once", 0);
@@ -228,8 +249,10 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         lua_pop(L, 1);
         lua_getfield(L, spec, "body");
         if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "request body must be a string");
+            lmk_usage(L, "request body must be a string");
+        int body_idx = lua_gettop(L);
         o.content_type = opt_string_field(L, spec, "content_type");
+        lua_pushvalue(L, body_idx); /* the body back on top */
     }
     if (lua_type(L, -1) == LUA_TSTRING) o.body = lua_tolstring(L, -1, &o.body_len);
 
@@ -241,24 +264,29 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         for (size_t i = 0; i < n; i++) {
             lua_rawgeti(L, -2, (lua_Integer)i + 1);
             if (lua_type(L, -1) != LUA_TSTRING)
-                luaL_error(L, "headers must be 'Name: value' strings");
-            lines[i] = lua_tostring(L, -1);
-            lua_pop(L, 1); /* kept alive by the headers table */
+                lmk_usage(L, "headers must be 'Name: value' strings");
+            lines[i] = lmk_check_cstring(L, -1, "a header");
+            lua_pop(L, 1); /* kept alive by the headers table (a raw get) */
         }
         o.headers = lines;
         o.nheaders = n;
     }
+    /* the Request userdata exists before the core request, so a raise
+     * (out of memory) can never leave the core request unowned */
+    lmk_push_request(L, NULL, client_idx);
+    int req_idx = lua_gettop(L);
+    lua_getuservalue(L, req_idx);
+    lua_pushstring(L, o.method);
+    lua_setfield(L, -2, "method");
+    lua_pop(L, 1);
     lmk_request *req = NULL;
     const char *why = NULL;
     lmk_kind k = lmk_request_new(c->client, &o, &req, &why);
     if (k != LMK_OK)
         raise_redacted(L, c->client, k, 0, why, o.method, o.target);
-    lua_settop(L, spec);
-    lmk_push_request(L, req, client_idx);
-    lua_getuservalue(L, -1);
-    lua_pushstring(L, o.method);
-    lua_setfield(L, -2, "method");
-    lua_pop(L, 1);
+    lmk_set_request(L, req_idx, req);
+    lua_replace(L, spec + 1); /* the strings read above are no longer used */
+    lua_settop(L, spec + 1);
     return req;
 }
 
@@ -354,8 +382,12 @@ static int client_request(lua_State *L) {
 static int client_fail(lua_State *L) {
     l_client *c = check_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    luaL_checkstack(L, 16, "error");
     lua_getfield(L, 2, "status");
-    long status = (long)lua_tointeger(L, -1);
+    long status = 0;
+    if (!lua_isnil(L, -1)) /* checked before any cast */
+        status = (long)lmk_check_integer(L, -1, "status", 0, 999);
     lua_pop(L, 1);
     lmk_kind kind = lmk_kind_from_status(status);
     const char *kind_name = opt_string_field(L, 2, "kind");
@@ -364,13 +396,17 @@ static int client_fail(lua_State *L) {
         for (int i = 1; i < LMK_KIND_COUNT; i++)
             if (strcmp(kind_name, lmk_kind_name((lmk_kind)i)) == 0)
                 kind = (lmk_kind)i;
-        if (kind == LMK_KIND_COUNT) luaL_argerror(L, 2, "unknown error kind");
+        if (kind == LMK_KIND_COUNT) lmk_usage(L, "unknown error kind '%s'", kind_name);
     }
     if (kind == LMK_OK) kind = LMK_SERVER;
-    const char *m = push_redacted(L, c->client, opt_string_field(L, 2, "message"));
-    const char *u = push_redacted(L, c->client, opt_string_field(L, 2, "url"));
-    lmk_push_error(L, kind, status, m, opt_string_field(L, 2, "method"), u);
+    /* every field is read (and kept on the stack) before the error is built */
+    const char *message = opt_string_field(L, 2, "message");
+    const char *url = opt_string_field(L, 2, "url");
+    const char *method = opt_string_field(L, 2, "method");
     const char *code = opt_string_field(L, 2, "code");
+    const char *m = push_redacted(L, c->client, message);
+    const char *u = push_redacted(L, c->client, url);
+    lmk_push_error(L, kind, status, m, method, u);
     if (code) { /* the vendor's machine-readable code, e.g. Coggno's */
         lua_pushstring(L, code);
         lua_setfield(L, -2, "code");
@@ -380,17 +416,28 @@ static int client_fail(lua_State *L) {
     return lua_error(L);
 }
 
-/* client:redact(text) -> text with every secret masked. */
+/* client:redact(text) -> text with every secret masked (all of it: a
+ * NUL inside does not end the text). */
 static int client_redact(lua_State *L) {
     l_client *c = check_client(L, 1);
-    push_redacted(L, c->client, luaL_checkstring(L, 2));
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    push_redacted_len(L, c->client, text, len);
     return 1;
+}
+
+/* 1 when the string at idx hides a NUL (C would see a shorter string). */
+static int has_nul(lua_State *L, int idx) {
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    return strlen(s) != len;
 }
 
 /* client:same_origin(url) -> true when url is on the client's origin. */
 static int client_same_origin(lua_State *L) {
     l_client *c = check_client(L, 1);
-    lua_pushboolean(L, lmk_client_same_origin(c->client, luaL_checkstring(L, 2)));
+    const char *url = luaL_checkstring(L, 2);
+    lua_pushboolean(L, !has_nul(L, 2) && lmk_client_same_origin(c->client, url));
     return 1;
 }
 
@@ -408,7 +455,8 @@ static int client_resolve(lua_State *L) {
     const char *base = luaL_checkstring(L, 3);
     lmk_buf out;
     lmk_buf_init(&out);
-    if (lmk_url_resolve(base, ref, &out) != LMK_OK) {
+    if (has_nul(L, 2) || has_nul(L, 3) ||
+        lmk_url_resolve(base, ref, &out) != LMK_OK) {
         lmk_buf_free(&out);
         lua_pushnil(L);
         return 1;
