@@ -2,9 +2,15 @@
  * strategy and secrets.  It owns copies of every string it keeps. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "internal.h"
 
@@ -169,6 +175,53 @@ static lmk_kind check_auth(const lmk_client_opts *opts, const char **why) {
     return LMK_OK;
 }
 
+/* Checks a CA bundle the way it will be used: a regular file holding at
+ * least one PEM certificate, every certificate in it well formed.  A
+ * mistake shows here, as a usage error, instead of at the first call as
+ * a TLS failure.  OpenSSL's error queue is left empty. */
+static lmk_kind check_ca_file(const char *path, const char **why) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        *why = errno == ENOENT || errno == ENOTDIR
+                   ? "ca_file is missing (no such file)"
+                   : "ca_file cannot be read";
+        return LMK_USAGE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = "ca_file is not a regular file (a directory?)";
+        return LMK_USAGE;
+    }
+    BIO *bio = BIO_new_file(path, "r");
+    if (!bio) {
+        ERR_clear_error();
+        *why = "ca_file cannot be read";
+        return LMK_USAGE;
+    }
+    size_t certs = 0;
+    X509 *x;
+    /* _AUX also reads "TRUSTED CERTIFICATE" blocks, as libcurl does */
+    while ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL))) {
+        certs++;
+        X509_free(x);
+    }
+    /* the loop ends at the end of the file ("no start line") or at a
+     * block that is not a certificate */
+    unsigned long err = ERR_peek_last_error();
+    int clean_end = ERR_GET_LIB(err) == ERR_LIB_PEM &&
+                    ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+    ERR_clear_error();
+    BIO_free(bio);
+    if (!clean_end) {
+        *why = "ca_file has a malformed certificate";
+        return LMK_USAGE;
+    }
+    if (!certs) {
+        *why = "ca_file holds no PEM certificate";
+        return LMK_USAGE;
+    }
+    return LMK_OK;
+}
+
 lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why) {
     *out = NULL;
@@ -186,6 +239,7 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
         *why = "user_agent, ca_file and proxy may not contain control characters";
         k = LMK_USAGE;
     }
+    if (k == LMK_OK && opts->ca_file) k = check_ca_file(opts->ca_file, why);
     if (k != LMK_OK) {
         origin_free(&o);
         return k;

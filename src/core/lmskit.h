@@ -213,7 +213,9 @@ typedef struct lmk_client_opts {
     const char *secret;        /* token, key or password */
     const char *user;          /* Basic user */
     const char *param;         /* query parameter name for LMK_AUTH_QUERY */
-    const char *ca_file;       /* trust only this CA bundle when set */
+    const char *ca_file;       /* trust only this CA bundle when set: a
+                                  regular file with PEM certificates,
+                                  checked by lmk_client_new (LMK_USAGE) */
     const char *user_agent;    /* NULL: LMK_USER_AGENT */
     const char *proxy;         /* e.g. http://proxy:3128; NULL: none */
     long timeout_ms;           /* total per attempt; 0: 60 s */
