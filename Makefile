@@ -30,7 +30,7 @@ DEB_PACKAGES := build-essential pkg-config lua$(LUA_VERSION) liblua$(LUA_VERSION
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
-.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run
+.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe
 .PHONY: all deps build build-asan test test-built test-unit test-lua51 test-asan test-valgrind lint \
         demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
 
@@ -92,6 +92,17 @@ test-ubsan-clang-run:
 	@grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" build/ubsan-clang.tap \
 	  && { grep -B2 -A30 "ERROR\|runtime error" build/ubsan-clang.tap; exit 1; } || true
 	@echo "clang sanitizers: $$(grep -c '^ok' build/ubsan-clang.tap) specs clean under ASan+UBSan (float-cast-overflow)"
+
+# C unit test: the core, built with -DLMK_TEST_HOOKS, shows every wipe
+# to tests/test_wipe.c, which checks that each form of each credential is
+# wiped (zeros) before it is freed.  No network, no sandbox.
+build/tests/test_wipe: $(SRC_CORE) $(wildcard src/core/*.h) tests/test_wipe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -DLMK_TEST_HOOKS $(DEP_CFLAGS) \
+	  -o $@ tests/test_wipe.c $(SRC_CORE) $(DEP_LIBS)
+
+test-wipe: build/tests/test_wipe
+	build/tests/test_wipe
 
 lint:
 	luacheck -q $(wildcard lua spec examples sandbox/lua bench tools) bin/lmskit

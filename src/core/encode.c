@@ -92,14 +92,15 @@ lmk_kind lmk_path_expand(lmk_buf *out, const char *route, lmk_param_fn fn,
     return LMK_OK;
 }
 
-/* Starts an empty builder. */
+/* Starts an empty builder; its buffers are secret (wiped when released):
+ * a form may carry a password. */
 void lmk_query_init(lmk_query *q) {
-    lmk_buf_init(&q->out);
-    lmk_buf_init(&q->key);
+    lmk_buf_init_secret(&q->out);
+    lmk_buf_init_secret(&q->key);
     q->depth = 0;
 }
 
-/* Releases both buffers. */
+/* Releases both buffers, wiped. */
 void lmk_query_free(lmk_query *q) {
     lmk_buf_free(&q->out);
     lmk_buf_free(&q->key);

@@ -7,6 +7,10 @@
 
 #include "lmskit.h"
 
+/* Forms of one secret that are masked: as given, percent-encoded, and
+ * JSON-escaped with and without "\/" (encoders differ). */
+#define LMK_SECRET_FORMS 4
+
 struct lmk_client {
     char *base_url;           /* no trailing slash */
     char *scheme, *host, *port;
@@ -19,8 +23,12 @@ struct lmk_client {
     long timeout_ms, connect_timeout_ms;
     int http_version;
     int allow_http;
-    char **secrets;           /* every string to mask, owned */
+    char **secrets;           /* every form of every lasting secret, owned */
     size_t nsecrets;
+    /* per-attempt secrets (a JWT minted for one attempt): a ring of the
+     * last LMK_ATTEMPT_SECRETS, each with its forms (NULL: none), owned */
+    char *attempt[LMK_ATTEMPT_SECRETS][LMK_SECRET_FORMS];
+    size_t attempt_next;      /* the slot the next one takes (the oldest) */
     const char **params;      /* secret query parameter names */
     size_t nparams;
 };

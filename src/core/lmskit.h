@@ -70,15 +70,29 @@ typedef struct lmk_buf {
     char *data;
     size_t len;
     size_t cap;
+    int secret;   /* 1: every block let go of is wiped first (see below) */
 } lmk_buf;
 
 void lmk_buf_init(lmk_buf *b);
+/* A buffer for credentials: growing, resetting and freeing it wipe the
+ * memory it releases, so no copy of what it held is left in the heap. */
+void lmk_buf_init_secret(lmk_buf *b);
 void lmk_buf_free(lmk_buf *b);
 void lmk_buf_reset(lmk_buf *b);
+/* Makes room for n more bytes at once (no growth until they are added). */
+lmk_kind lmk_buf_reserve(lmk_buf *b, size_t n);
 lmk_kind lmk_buf_add(lmk_buf *b, const void *p, size_t n);
 lmk_kind lmk_buf_adds(lmk_buf *b, const char *s);
-/* Takes the buffer's memory: the caller frees the result; b is emptied. */
+/* Takes the buffer's memory: the caller frees the result (through
+ * lmk_free_secret when the buffer was secret); b is emptied. */
 char *lmk_buf_take(lmk_buf *b);
+
+/* ---- wiping (wipe.c) ---- */
+
+/* Overwrites n bytes with zeros in a way the compiler keeps (OPENSSL_cleanse). */
+void lmk_wipe(void *p, size_t n);
+/* Wipes a NUL-terminated string, then frees it; NULL is ignored. */
+void lmk_free_secret(char *s);
 
 /* ---- encoding (encode.c) ---- */
 
@@ -196,6 +210,9 @@ int lmk_file_mode(const char *path);
 lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
                     const char *const *secrets, size_t nsecrets,
                     const char *const *params, size_t nparams);
+/* Appends s with control characters escaped (\r, \n, \t, \xNN; DEL is
+ * \x7f): text from a server cannot forge a log line or a terminal escape. */
+lmk_kind lmk_escape_controls(lmk_buf *out, const char *s, size_t n);
 
 /* ---- clients (client.c) ---- */
 
@@ -232,8 +249,23 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why);
 void lmk_client_free(lmk_client *c);
 
-/* Adds a string that must never appear in messages (a copy is kept). */
+/* Adds a string that must never appear in messages, for the client's
+ * life: a copy of it and of each form it takes on the wire or in a reply
+ * (percent-encoded, JSON-escaped) is kept and wiped when the client is
+ * freed.  Strings shorter than 3 bytes are ignored.  The client itself
+ * registers its credential this way, and for Basic auth also the user,
+ * base64("user:password") and "Basic <base64>". */
 lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
+
+/* How many per-attempt secrets a client remembers (see below). */
+#define LMK_ATTEMPT_SECRETS 256
+
+/* Adds a secret that lives for one attempt, such as a JWT minted for a
+ * single request: it is masked like lmk_client_add_secret's, but only the
+ * last LMK_ATTEMPT_SECRETS are kept (the oldest is wiped and forgotten),
+ * so a job minting one per call keeps bounded memory.  In Lua:
+ * client:add_secret(s) on a core client. */
+lmk_kind lmk_client_add_attempt_secret(lmk_client *c, const char *secret);
 /* Redacts this client's secrets and secret query parameters from text. */
 lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out);

@@ -166,11 +166,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
 #if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
     if (r->once) SET(CURLOPT_FORBID_RETRY_ON_REUSE, 1L);
 #endif
-    if (c->auth == LMK_AUTH_BASIC) {
-        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        SET(CURLOPT_USERNAME, c->user);
-        SET(CURLOPT_PASSWORD, c->secret);
-    }
+    /* Basic auth travels in the client's own Authorization line (see
+     * make_auth_header), so libcurl keeps no copy of the user or password */
     if (strcmp(method, "GET") == 0) {
         SET(CURLOPT_HTTPGET, 1L);
     } else if (strcmp(method, "HEAD") == 0) {
@@ -202,16 +199,16 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     if (!r) return LMK_NOMEM;
     r->client = c;
     r->once = o->once || transmit_once(o->method);
-    lmk_buf_init(&r->response);
+    lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
     lmk_buf url;
-    lmk_buf_init(&url);
+    lmk_buf_init_secret(&url); /* it may carry the query credential */
     lmk_kind k = build_url(c, o->target, &url, why);
     if (k == LMK_OK) {
         r->url = lmk_buf_take(&url);
         if (!r->url) k = LMK_NOMEM;
     }
     lmk_buf_free(&url);
-    if (k == LMK_OK && o->body) {
+    if (k == LMK_OK && o->body) { /* wiped when freed: it may hold a password */
         r->body = malloc(o->body_len + 1);
         if (!r->body) k = LMK_NOMEM;
         else {
@@ -235,13 +232,26 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     return LMK_OK;
 }
 
+/* Wipes the text of every header line (the Authorization line, a
+ * per-attempt JWT) before the list is freed. */
+static void free_headers(struct curl_slist *headers) {
+    for (struct curl_slist *h = headers; h; h = h->next)
+        if (h->data) lmk_wipe(h->data, strlen(h->data));
+    curl_slist_free_all(headers);
+}
+
+/* Frees the request; what may hold a credential (the URL with a query
+ * credential, the header lines, the body, the response) is wiped first. */
 void lmk_request_free(lmk_request *r) {
     if (!r) return;
     if (r->engine) lmk_engine_forget(r->engine, r);
     if (r->easy) curl_easy_cleanup(r->easy);
-    curl_slist_free_all(r->headers);
-    free(r->url);
-    free(r->body);
+    free_headers(r->headers);
+    lmk_free_secret(r->url);
+    if (r->body) {
+        lmk_wipe(r->body, r->body_len);
+        free(r->body);
+    }
     lmk_buf_free(&r->response);
     free(r);
 }

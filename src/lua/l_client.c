@@ -27,12 +27,23 @@ static l_client *check_client(lua_State *L, int idx) {
 }
 
 /* Redacts len bytes of text with the client's secrets and pushes the
- * result. */
+ * result.  For an error (escape), control characters are escaped first
+ * (\r, \n, \xNN: a server cannot forge a log line), and the escaped text
+ * is what gets redacted, so nothing escaping makes can form a secret. */
 static const char *push_redacted_len(lua_State *L, lmk_client *c,
-                                     const char *s, size_t len) {
-    lmk_buf out;
+                                     const char *s, size_t len, int escape) {
+    lmk_buf escaped, out;
+    lmk_buf_init_secret(&escaped);
     lmk_buf_init(&out);
-    if (lmk_client_redact(c, s, len, &out) != LMK_OK) {
+    lmk_kind k = LMK_OK;
+    if (escape) {
+        k = lmk_escape_controls(&escaped, s, len);
+        s = escaped.data ? escaped.data : "";
+        len = escaped.len;
+    }
+    if (k == LMK_OK) k = lmk_client_redact(c, s, len, &out);
+    lmk_buf_free(&escaped);
+    if (k != LMK_OK) {
         lmk_buf_free(&out);
         lua_pushliteral(L, "[REDACTED]");
     } else {
@@ -42,13 +53,22 @@ static const char *push_redacted_len(lua_State *L, lmk_client *c,
     return lua_tostring(L, -1);
 }
 
-/* Redacts a C string (nil for NULL) and pushes the result. */
+/* Redacts (and escapes) a C string for an error; nil for NULL. */
 static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
     if (!s) {
         lua_pushnil(L);
         return NULL;
     }
-    return push_redacted_len(L, c, s, strlen(s));
+    return push_redacted_len(L, c, s, strlen(s), 1);
+}
+
+static const char *push_redacted_text(lua_State *L, lmk_client *c,
+                                      const char *s, size_t len) {
+    if (!s) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    return push_redacted_len(L, c, s, len, 1);
 }
 
 /* Raises an Error whose message and url pass through redaction. */
@@ -77,6 +97,24 @@ static const char *opt_string_field(lua_State *L, int idx, const char *name) {
         lmk_usage(L, "option '%s' may not contain a NUL byte", name);
     return s;
 }
+
+/* Reads an optional text field (a server's message: a NUL inside is
+ * kept, and escaped later), left on the stack like opt_string_field;
+ * nil pushes nil and returns NULL. */
+static const char *opt_text_field(lua_State *L, int idx, const char *name,
+                                  size_t *len) {
+    luaL_checkstack(L, 2, "options");
+    lua_getfield(L, idx, name);
+    *len = 0;
+    if (lua_isnil(L, -1)) return NULL;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        lmk_usage(L, "field '%s' must be a string", name);
+    return lua_tolstring(L, -1, len);
+}
+
+/* Redacts (and escapes) a text field read by opt_text_field; nil for NULL. */
+static const char *push_redacted_text(lua_State *L, lmk_client *c,
+                                      const char *s, size_t len);
 
 /* Reads an optional duration in seconds as milliseconds (0: default):
  * a positive finite number no larger than LMK_MAX_SECONDS, checked
@@ -158,9 +196,6 @@ static int l_client_new(lua_State *L) {
         /* the message names the problem, never the secret */
         return lmk_raise(L, k, 0, why, NULL, NULL);
     }
-    if (o.user && o.auth == LMK_AUTH_BASIC &&
-        lmk_client_add_secret(c->client, o.user) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     lua_getfield(L, 1, "secrets");
     if (lua_type(L, -1) == LUA_TTABLE) {
         for (int i = 1;; i++) {
@@ -205,7 +240,7 @@ static void push_target(lua_State *L, int spec) {
     lua_getfield(L, spec, "query");
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf q;
-        lmk_buf_init(&q);
+        lmk_buf_init_secret(&q);
         lmk_encode_table(L, -1, &q);
         lua_pop(L, 1);
         if (q.len) {
@@ -239,7 +274,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     lua_getfield(L, spec, "form");
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf form;
-        lmk_buf_init(&form);
+        lmk_buf_init_secret(&form); /* a form may carry a password */
         lmk_encode_table(L, -1, &form);
         lua_pop(L, 1);
         lua_pushlstring(L, form.data ? form.data : "", form.len);
@@ -400,15 +435,21 @@ static int client_fail(lua_State *L) {
     }
     if (kind == LMK_OK) kind = LMK_SERVER;
     /* every field is read (and kept on the stack) before the error is built */
-    const char *message = opt_string_field(L, 2, "message");
-    const char *url = opt_string_field(L, 2, "url");
-    const char *method = opt_string_field(L, 2, "method");
-    const char *code = opt_string_field(L, 2, "code");
-    const char *m = push_redacted(L, c->client, message);
-    const char *u = push_redacted(L, c->client, url);
-    lmk_push_error(L, kind, status, m, method, u);
-    if (code) { /* the vendor's machine-readable code, e.g. Coggno's */
-        lua_pushstring(L, code);
+    size_t message_len, url_len, method_len, code_len;
+    const char *message = opt_text_field(L, 2, "message", &message_len);
+    const char *url = opt_text_field(L, 2, "url", &url_len);
+    const char *method = opt_text_field(L, 2, "method", &method_len);
+    const char *code = opt_text_field(L, 2, "code", &code_len);
+    /* every string field is escaped and redacted: a server that echoes
+     * the request may put the credential in any of them (err.code is
+     * written to bulk results files) */
+    const char *m = push_redacted_text(L, c->client, message, message_len);
+    const char *u = push_redacted_text(L, c->client, url, url_len);
+    const char *me = push_redacted_text(L, c->client, method, method_len);
+    const char *co = push_redacted_text(L, c->client, code, code_len);
+    lmk_push_error(L, kind, status, m, me, u);
+    if (co) { /* the vendor's machine-readable code, e.g. Coggno's */
+        lua_pushstring(L, co);
         lua_setfield(L, -2, "code");
     }
     lua_getfield(L, 2, "sent");
@@ -422,7 +463,7 @@ static int client_redact(lua_State *L) {
     l_client *c = check_client(L, 1);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
-    push_redacted_len(L, c->client, text, len);
+    push_redacted_len(L, c->client, text, len, 0);
     return 1;
 }
 
@@ -431,6 +472,18 @@ static int has_nul(lua_State *L, int idx) {
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     return strlen(s) != len;
+}
+
+/* client:add_secret(s): masks s (and its encoded forms) in everything
+ * this client shows, for a credential that lives one attempt (a JWT
+ * minted per request); only the last LMK_ATTEMPT_SECRETS (256) are kept,
+ * so memory stays bounded however many are added. */
+static int client_add_secret(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    const char *s = lmk_check_cstring(L, 2, "a secret");
+    if (lmk_client_add_attempt_secret(c->client, s) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    return 0;
 }
 
 /* client:same_origin(url) -> true when url is on the client's origin. */
@@ -489,6 +542,7 @@ void lmk_open_client(lua_State *L) {
         {"submit", client_submit},
         {"fail", client_fail},
         {"redact", client_redact},
+        {"add_secret", client_add_secret},
         {"same_origin", client_same_origin},
         {"base_url", client_base_url},
         {"engine", client_engine},

@@ -16,7 +16,7 @@ static int l_jwt_sign(lua_State *L) {
                          "unsupported JWT algorithm (HS256, HS384, HS512, RS256, ES256)",
                          NULL, NULL);
     lmk_buf out;
-    lmk_buf_init(&out);
+    lmk_buf_init_secret(&out); /* the JWT is a credential: wiped when freed */
     const char *why = NULL;
     lmk_kind k = lmk_jwt_sign(alg, key, klen, header, hlen, payload, plen, &out, &why);
     if (k != LMK_OK) {
