@@ -303,6 +303,7 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     c->user_agent = copy_or_null(opts->user_agent ? opts->user_agent
                                                   : LMK_USER_AGENT, &failed);
     c->proxy = copy_or_null(opts->proxy, &failed);
+    c->proxy_from_env = opts->proxy_from_env;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;

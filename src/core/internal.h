@@ -20,6 +20,7 @@ struct lmk_client {
     char *ca_file;
     char *user_agent;
     char *proxy;
+    int proxy_from_env;       /* no proxy given: 1 honours the environment */
     long timeout_ms, connect_timeout_ms;
     int http_version;
     int allow_http;

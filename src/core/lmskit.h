@@ -235,6 +235,9 @@ typedef struct lmk_client_opts {
                                   checked by lmk_client_new (LMK_USAGE) */
     const char *user_agent;    /* NULL: LMK_USER_AGENT */
     const char *proxy;         /* e.g. http://proxy:3128; NULL: none */
+    int proxy_from_env;        /* with no proxy: 1 honours https_proxy,
+                                  ALL_PROXY, no_proxy... (libcurl's rules);
+                                  0 (default) uses no proxy at all */
     long timeout_ms;           /* total per attempt; 0: 60 s */
     long connect_timeout_ms;   /* 0: 10 s */
     int http_version;          /* 0: HTTP/2 when offered; 1: HTTP/1.1 only */

@@ -153,7 +153,10 @@ static lmk_kind configure(lmk_request *r, const char *method) {
                                   : (long)CURL_HTTP_VERSION_2TLS);
     SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
-    if (c->proxy) SET(CURLOPT_PROXY, c->proxy);
+    /* a proxy only when the client names one, or says to honour the
+     * environment (NULL: libcurl reads https_proxy and the like); "" is
+     * libcurl's "no proxy at all", whatever the environment holds */
+    SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
     SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");

@@ -150,8 +150,9 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
 }
 
 /* core.client{ base_url=, auth=, secret=, user=, param=, ca_file=,
- *              user_agent=, proxy=, timeout=, connect_timeout=, http2=,
- *              allow_http_loopback=, secrets={...}, engine= } */
+ *              user_agent=, proxy=, proxy_from_env=, timeout=,
+ *              connect_timeout=, http2=, allow_http_loopback=,
+ *              secrets={...}, engine= } */
 static int l_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
@@ -173,6 +174,7 @@ static int l_client_new(lua_State *L) {
     o.connect_timeout_ms = opt_ms_field(L, 1, "connect_timeout");
     o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
     o.allow_http_loopback = opt_bool_field(L, 1, "allow_http_loopback", 0);
+    o.proxy_from_env = opt_bool_field(L, 1, "proxy_from_env", 0);
     lua_getfield(L, 1, "engine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
