@@ -304,6 +304,8 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                                                   : LMK_USER_AGENT, &failed);
     c->proxy = copy_or_null(opts->proxy, &failed);
     c->proxy_from_env = opts->proxy_from_env;
+    c->max_response = opts->max_response ? opts->max_response
+                                         : LMK_MAX_RESPONSE_DEFAULT;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;

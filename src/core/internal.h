@@ -21,6 +21,7 @@ struct lmk_client {
     char *user_agent;
     char *proxy;
     int proxy_from_env;       /* no proxy given: 1 honours the environment */
+    size_t max_response;      /* most bytes of a decoded body */
     long timeout_ms, connect_timeout_ms;
     int http_version;
     int allow_http;
@@ -57,6 +58,7 @@ struct lmk_request {
     int once;                 /* never let libcurl transmit it a second time */
     unsigned transmissions;   /* times libcurl was about to send it */
     int resend_refused;       /* libcurl wanted to re-send it; refused */
+    int too_large;            /* the body passed the client's max_response */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

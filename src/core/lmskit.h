@@ -238,11 +238,17 @@ typedef struct lmk_client_opts {
     int proxy_from_env;        /* with no proxy: 1 honours https_proxy,
                                   ALL_PROXY, no_proxy... (libcurl's rules);
                                   0 (default) uses no proxy at all */
+    size_t max_response;       /* most bytes a response body may have,
+                                  counted after decompression (a gzip
+                                  bomb stops there); 0: the default */
     long timeout_ms;           /* total per attempt; 0: 60 s */
     long connect_timeout_ms;   /* 0: 10 s */
     int http_version;          /* 0: HTTP/2 when offered; 1: HTTP/1.1 only */
     int allow_http_loopback;   /* tests only: http:// to 127.0.0.0/8, ::1 */
 } lmk_client_opts;
+
+/* The default max_response: 64 MiB. */
+#define LMK_MAX_RESPONSE_DEFAULT ((size_t)64 * 1024 * 1024)
 
 typedef struct lmk_client lmk_client;
 
@@ -308,7 +314,10 @@ void lmk_request_free(lmk_request *r);
 /* 1 once the transfer has finished (well or not). */
 int lmk_request_done(const lmk_request *r);
 /* The outcome: LMK_OK when an HTTP response arrived (whatever its status),
- * otherwise the transport kind with a message in *detail. */
+ * otherwise the transport kind with a message in *detail; LMK_DECODE
+ * ("response larger than N bytes") when the body passed the client's
+ * max_response (declared or counted while receiving, after decoding),
+ * with the status that came before it. */
 lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail);
 long lmk_request_status(const lmk_request *r);
 const char *lmk_request_body(const lmk_request *r, size_t *len);

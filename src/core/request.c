@@ -1,16 +1,37 @@
 /* request.c -- one HTTP request: a curl easy handle configured from its
  * client (TLS policy, auth, timeouts), the body it owns and the response
  * it collects. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "internal.h"
 
-/* curl write callback: appends the body to the request's buffer. */
+/* curl write callback: appends the body (decoded: libcurl inflates gzip
+ * before it calls) to the request's buffer, refusing to pass the client's
+ * max_response; a declared length is reserved at the first call, so the
+ * body takes one allocation.  Returning 0 stops the transfer. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     lmk_request *r = ud;
     size_t n = size * nmemb;
+    size_t max = r->client->max_response;
+    if (n > max - r->response.len) { /* response.len <= max always */
+        r->too_large = 1;
+        return 0;
+    }
+    curl_off_t declared = -1;
+    if (!r->response.cap &&
+        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &declared) == CURLE_OK &&
+        declared > 0 && (curl_off_t)max >= declared)
+        lmk_buf_reserve(&r->response, (size_t)declared); /* a hint only */
+    /* never grow past the cap: past a quarter of it, the next block is
+     * exactly max + 1 bytes, so the old block copied into it is at most
+     * half the cap (plain doubling could allocate and touch twice it) */
+    if (r->response.len + n + 1 > r->response.cap &&
+        r->response.cap > max / 4)
+        lmk_buf_reserve(&r->response, max - r->response.len);
     return lmk_buf_add(&r->response, data, n) == LMK_OK ? n : 0;
 }
 
@@ -157,6 +178,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
      * environment (NULL: libcurl reads https_proxy and the like); "" is
      * libcurl's "no proxy at all", whatever the environment holds */
     SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
+    /* a declared Content-Length over the cap fails before the body */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -281,6 +304,17 @@ lmk_kind lmk_kind_from_curl(CURLcode code) {
 }
 
 void lmk_request_finish(lmk_request *r, CURLcode code) {
+    if (code != CURLE_OK && (r->too_large || code == CURLE_FILESIZE_EXCEEDED)) {
+        r->outcome = LMK_DECODE;
+        r->status = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        snprintf(r->errbuf, sizeof r->errbuf,
+                 "response larger than %zu bytes (the client's max_response_size)",
+                 r->client->max_response);
+        r->detail = r->errbuf;
+        lmk_buf_free(&r->response); /* the part received is of no use */
+        return;
+    }
     r->outcome = lmk_kind_from_curl(code);
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);

@@ -150,8 +150,8 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
 }
 
 /* core.client{ base_url=, auth=, secret=, user=, param=, ca_file=,
- *              user_agent=, proxy=, proxy_from_env=, timeout=,
- *              connect_timeout=, http2=, allow_http_loopback=,
+ *              user_agent=, proxy=, proxy_from_env=, max_response_size=,
+ *              timeout=, connect_timeout=, http2=, allow_http_loopback=,
  *              secrets={...}, engine= } */
 static int l_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -175,6 +175,11 @@ static int l_client_new(lua_State *L) {
     o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
     o.allow_http_loopback = opt_bool_field(L, 1, "allow_http_loopback", 0);
     o.proxy_from_env = opt_bool_field(L, 1, "proxy_from_env", 0);
+    lua_getfield(L, 1, "max_response_size");
+    if (!lua_isnil(L, -1)) /* bytes, checked before the cast */
+        o.max_response = (size_t)lmk_check_integer(
+            L, -1, "option 'max_response_size'", 1, (lua_Integer)1 << 53);
+    lua_pop(L, 1);
     lua_getfield(L, 1, "engine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
@@ -373,7 +378,8 @@ int lmk_request_result(lua_State *L) {
         const char *method = lua_tostring(L, -1);
         const char *m = push_redacted(L, c->client, detail);
         const char *u = push_redacted(L, c->client, lmk_request_url(r));
-        lmk_push_error(L, k, 0, m, method, u);
+        /* a status is known when the body was refused (too large) */
+        lmk_push_error(L, k, lmk_request_status(r), m, method, u);
         /* sent = false: it surely never left (safe to send again);
          * sent = "unknown": it went out and no answer came, so it may
          * have taken effect (a write is settled, never blindly re-sent) */
