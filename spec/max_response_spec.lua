@@ -61,6 +61,18 @@ describe("max_response_size", function()
     assert.is_table(catalog.catalogs:all()) -- ordinary calls are untouched
   end)
 
+  it("holds for a request whose client was closed while it ran (no use of the freed client)", function()
+    local c = client(1000)
+    local engine = c:engine()
+    local req = c:submit { path = "/_sandbox/big?chunked=1&bytes=100000" }
+    c:close()
+    collectgarbage()
+    local deadline = core.now() + 10
+    while not req:done() and core.now() < deadline do engine:step(0.05) end
+    assert.is_true(req:done())
+    assert.is_false((pcall(req.result, req))) -- its client is closed
+  end)
+
   it("must be a positive integer number of bytes", function()
     for _, bad in ipairs { 0, -1, 1.5, 0 / 0, math.huge } do
       assert.equal("usage", sandbox.error_of(core.client, { base_url = sandbox.url,

@@ -43,7 +43,7 @@ typedef enum request_state {
 } request_state;
 
 struct lmk_request {
-    lmk_client *client;       /* borrowed; outlives the request */
+    lmk_client *client;       /* borrowed; read only while the request is built */
     CURL *easy;
     struct curl_slist *headers;
     char *url;
@@ -58,7 +58,9 @@ struct lmk_request {
     int once;                 /* never let libcurl transmit it a second time */
     unsigned transmissions;   /* times libcurl was about to send it */
     int resend_refused;       /* libcurl wanted to re-send it; refused */
-    int too_large;            /* the body passed the client's max_response */
+    size_t max_response;      /* the client's, copied: a client closed
+                                 while the request runs is never read */
+    int too_large;            /* the body passed max_response */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

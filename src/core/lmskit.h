@@ -305,8 +305,9 @@ typedef struct lmk_request_opts {
 } lmk_request_opts;
 
 /* Builds a request (not yet sent).  The request copies what it keeps and
- * borrows nothing from opts; it keeps a pointer to c, which must outlive
- * it.  Header lines with CR/LF and targets on another origin are refused. */
+ * borrows nothing from opts; it reads c only while it is built (c may be
+ * freed while the request runs).  Header lines with CR/LF and targets on
+ * another origin are refused. */
 lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *opts,
                          lmk_request **out, const char **why);
 void lmk_request_free(lmk_request *r);

@@ -15,7 +15,7 @@
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     lmk_request *r = ud;
     size_t n = size * nmemb;
-    size_t max = r->client->max_response;
+    size_t max = r->max_response;
     if (n > max - r->response.len) { /* response.len <= max always */
         r->too_large = 1;
         return 0;
@@ -224,6 +224,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     lmk_request *r = calloc(1, sizeof *r);
     if (!r) return LMK_NOMEM;
     r->client = c;
+    r->max_response = c->max_response;
     r->once = o->once || transmit_once(o->method);
     lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
     lmk_buf url;
@@ -310,7 +311,7 @@ void lmk_request_finish(lmk_request *r, CURLcode code) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
         snprintf(r->errbuf, sizeof r->errbuf,
                  "response larger than %zu bytes (the client's max_response_size)",
-                 r->client->max_response);
+                 r->max_response);
         r->detail = r->errbuf;
         lmk_buf_free(&r->response); /* the part received is of no use */
         return;
