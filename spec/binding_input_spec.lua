@@ -146,3 +146,61 @@ describe("strings with a NUL inside", function()
     assert.is_false(c:same_origin("https://h.example/\0https://evil.example/"))
   end)
 end)
+
+describe("the binding's own use of the Lua API", function()
+  it("keeps option strings made by __index alive while C uses them", function()
+    -- each read makes a fresh long string and collects garbage: a string
+    -- the binding popped before using it would be freed under it
+    local base = "https://h.example/" .. ("p"):rep(60)
+    local values = { base_url = base, user_agent = "agent-" .. ("u"):rep(60), auth = "bearer",
+                     secret = "secret-" .. ("s"):rep(60) }
+    local opts = setmetatable({}, { __index = function(_, k)
+      collectgarbage()
+      local v = values[k]
+      return v and (v .. "!"):sub(1, #v) or nil -- a new string each time
+    end })
+    for _ = 1, 3 do
+      local c = core.client(opts)
+      assert.equal(base, c:base_url())
+      local err = sandbox.error_of(c.fail, c, setmetatable({}, { __index = function(_, k)
+        collectgarbage()
+        if k == "status" then return 404 end
+        if k == "message" or k == "code" then return "long message " .. ("m"):rep(100) .. " " .. values.secret end
+      end }))
+      assert.equal("not_found", err.kind)
+      assert.equal("long message " .. ("m"):rep(100) .. " [REDACTED]", err.message)
+      assert.equal(err.message, err.code)
+      local req = c:submit(setmetatable({}, { __index = function(_, k)
+        collectgarbage()
+        if k == "method" then return ("GET!"):sub(1, 3) end
+        if k == "path" then return "/x/" .. ("y"):rep(60) .. "/:id" end
+        if k == "params" then return { id = "i" .. ("d"):rep(60) } end
+        if k == "content_type" then return "text/plain; " .. ("c"):rep(60) end
+      end }))
+      req:close()
+    end
+  end)
+
+  it("carries long texts whole through every path that builds strings", function()
+    local long = ("L"):rep(70000)
+    local c = core.client { base_url = "https://h.example", auth = "bearer", secret = "tok-123" }
+    local err = sandbox.error_of(c.fail, c, { status = 422, message = long .. "\r\n" .. "tok-123",
+                                              url = "https://h.example/" .. long, code = long,
+                                              method = "GET" })
+    assert.equal(long .. "\\r\\n[REDACTED]", err.message)
+    assert.equal(long, err.code)
+    assert.equal(("lmskit.Error validation (422): %s [GET https://h.example/%s]"):format(err.message, long),
+                 tostring(err))
+    assert.equal(long .. " [REDACTED]", c:redact(long .. " tok-123"))
+    assert.equal("a=" .. long, core.encode_query { a = long })
+    assert.equal("/x/" .. long, core.expand("/x/:id", { id = long }))
+    assert.equal('"' .. long .. '"', core.csv_quote(long))
+    local links = core.links("<https://h.example/" .. long .. ">; rel=\"next\"")
+    assert.equal("https://h.example/" .. long, links.next)
+    -- a transport error whose URL is long: the request never connects
+    local closed = core.client { base_url = "https://127.0.0.1:9", connect_timeout = 2 }
+    err = sandbox.error_of(closed.request, closed, { path = "/" .. long })
+    assert.equal("transport", err.kind)
+    assert.equal("https://127.0.0.1:9/" .. long, err.url)
+  end)
+end)
