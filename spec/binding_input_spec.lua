@@ -204,3 +204,19 @@ describe("the binding's own use of the Lua API", function()
     assert.equal("https://127.0.0.1:9/" .. long, err.url)
   end)
 end)
+
+describe("a wrong engine", function()
+  it("is a usage error, not a plain Lua error", function()
+    for _, engine in ipairs { "x", 42, io.stdout, core.client { base_url = "https://h.example" } } do
+      local err = sandbox.error_of(core.client, { base_url = "https://h.example", engine = engine })
+      assert.equal("usage", err.kind)
+      assert.matches("engine", err.message)
+    end
+    local err = sandbox.error_of(lmskit.catalog, { base_url = "https://h.example", token = "t0ken",
+                                                   engine = io.stdout })
+    assert.equal("usage", err.kind)
+    local closed = core.new_engine()
+    closed:close()
+    assert.equal("usage", sandbox.error_of(core.client, { base_url = "https://h.example", engine = closed }).kind)
+  end)
+end)

@@ -26,9 +26,13 @@ static int engine_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open Engine at idx; anything else (a string, another userdata, a
+ * closed engine) is a usage lmskit.Error. */
 l_engine *lmk_check_engine(lua_State *L, int idx) {
-    l_engine *e = luaL_checkudata(L, idx, LMK_ENGINE_TYPE);
-    if (!e->engine) luaL_argerror(L, idx, "engine is closed");
+    l_engine *e = luaL_testudata(L, idx, LMK_ENGINE_TYPE);
+    if (!e) lmk_usage(L, "an lmskit.Engine expected as engine, got %s",
+                      luaL_typename(L, idx));
+    if (!e->engine) lmk_usage(L, "the engine is closed");
     return e;
 }
 
