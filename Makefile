@@ -56,13 +56,14 @@ DEB_PACKAGES := build-essential pkg-config \
   luajit2 libluajit2-5.1-dev \
   lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
   libcurl4-openssl-dev libssl-dev libcsv-dev nginx-light libnginx-mod-http-lua \
-  openssl curl valgrind
+  openssl curl valgrind clang
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
         test-valgrind lint demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
+.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe
 
 all: build
 
@@ -86,6 +87,48 @@ build-asan/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
 	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
 
+# clang's ASan+UBSan over the same suite, with the float-cast-overflow
+# check that gcc's UBSan lacks (NaN, an infinity or 1e300 cast to an
+# integer).  clang from Debian (apt-get install clang); its runtime is
+# shared (-shared-libsan) and preloaded, as libasan is for test-asan.
+# test-ubsan-clang starts a sandbox unless one is running already.
+CLANG          ?= clang
+CLANG_SANITIZE := -fsanitize=address,undefined,float-cast-overflow \
+  -fno-sanitize-recover=all -fno-omit-frame-pointer -shared-libsan
+CLANG_LIBASAN   = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so 2>/dev/null)
+
+build-ubsan-clang: build-ubsan-clang/lmskit/core.so
+
+build-ubsan-clang/lmskit/core.so: $(SOURCES) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+
+test-ubsan-clang: build-ubsan-clang
+	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-ubsan-clang-run
+
+test-ubsan-clang-run:
+	@mkdir -p build
+	LMSKIT_CPATH=build-ubsan-clang LD_PRELOAD=$(CLANG_LIBASAN) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUSTED) -o TAP > build/ubsan-clang.tap 2>&1 || { tail -60 build/ubsan-clang.tap; exit 1; }
+	@grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" build/ubsan-clang.tap \
+	  && { grep -B2 -A30 "ERROR\|runtime error" build/ubsan-clang.tap; exit 1; } || true
+	@echo "clang sanitizers: $$(grep -c '^ok' build/ubsan-clang.tap) specs clean under ASan+UBSan (float-cast-overflow)"
+
+# C unit test: the core, built with -DLMK_TEST_HOOKS, shows every wipe
+# to tests/test_wipe.c, which checks that each form of each credential is
+# wiped (zeros) before it is freed.  No network, no sandbox.
+build/tests/test_wipe: $(SRC_CORE) $(wildcard src/core/*.h) tests/test_wipe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -DLMK_TEST_HOOKS $(DEP_CFLAGS) \
+	  -o $@ tests/test_wipe.c $(SRC_CORE) $(DEP_LIBS)
+
+test-wipe: build/tests/test_wipe
+	build/tests/test_wipe
+
 lint:
 	luacheck -q $(wildcard lua spec examples sandbox/lua bench tools) bin/lmskit
 
@@ -97,8 +140,8 @@ lint:
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build-runtimes build-asan lint rock-check
-	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-valgrind
+test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe
+	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-ubsan-clang-run test-valgrind
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
 
@@ -186,7 +229,7 @@ docs:
 	ldoc .
 
 clean:
-	rm -rf build build-asan doc
+	rm -rf build build-asan build-ubsan-clang doc
 
 # LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
 rock-build: build

@@ -35,7 +35,9 @@ describe("query encoder", function()
       -- 5.1, 5.2 and LuaJIT have doubles only; the largest of their exact integers
       assert.equal("9007199254740992", core.number_text(2 ^ 53))
     end
-    assert.equal("1e+300", core.number_text(1e300))
+    -- an integral value no 64-bit integer holds has no exact text: refused
+    -- (spec/binding_input_spec.lua), never written as 1e+300
+    assert.has_error(function() core.number_text(1e300) end)
   end)
 
   it("writes cjson.null as an empty value and skips empty tables", function()

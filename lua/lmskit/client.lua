@@ -27,6 +27,7 @@ local common_options = {
   user_agent = "string", log = "function", allow_http_loopback = "boolean",
   engine = "userdata", max_retry_wait = "number", concurrency = "number",
   rate = "table", proxy = "string", prefetch = "number",
+  proxy_from_env = "boolean", max_response_size = "number",
 }
 
 -- Statuses that say "try again later" rather than "this is wrong"
@@ -198,6 +199,7 @@ function client.new(decl, opts)
     auth = settings.auth, secret = settings.secret, param = settings.param,
     user = settings.user, secrets = settings.secrets,
     ca_file = given.ca_file, user_agent = given.user_agent, proxy = given.proxy,
+    proxy_from_env = given.proxy_from_env, max_response_size = given.max_response_size,
     timeout = given.timeout, connect_timeout = given.connect_timeout,
     http2 = given.http2, allow_http_loopback = given.allow_http_loopback,
     engine = given.engine,

@@ -2,9 +2,16 @@
  * strategy and secrets.  It owns copies of every string it keeps. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "internal.h"
 
@@ -116,10 +123,38 @@ static lmk_kind check_base(const lmk_client_opts *opts, origin *o,
     return LMK_USAGE;
 }
 
-/* Builds the Authorization header line for header-based strategies. */
+/* Appends the standard base64 (with padding) of n bytes. */
+static lmk_kind add_base64(lmk_buf *out, const char *data, size_t n) {
+    if (n > (size_t)0x3fffffff) return LMK_NOMEM;
+    size_t need = 4 * ((n + 2) / 3);
+    if (lmk_buf_reserve(out, need) != LMK_OK) return LMK_NOMEM;
+    int written = EVP_EncodeBlock((unsigned char *)out->data + out->len,
+                                  (const unsigned char *)data, (int)n);
+    out->len += (size_t)written;
+    out->data[out->len] = '\0';
+    return LMK_OK;
+}
+
+/* Builds the Basic credential: base64("user:secret") into b64, in secret
+ * buffers (the joined text is wiped on the way). */
+static lmk_kind basic_credential(const lmk_client *c, lmk_buf *b64) {
+    lmk_buf joined;
+    lmk_buf_init_secret(&joined);
+    lmk_kind k = lmk_buf_adds(&joined, c->user);
+    if (k == LMK_OK) k = lmk_buf_adds(&joined, ":");
+    if (k == LMK_OK) k = lmk_buf_adds(&joined, c->secret);
+    if (k == LMK_OK) k = add_base64(b64, joined.data, joined.len);
+    lmk_buf_free(&joined);
+    return k;
+}
+
+/* Builds the Authorization header line for header-based strategies (all
+ * but query auth) and registers the encoded forms it carries: for Basic,
+ * base64("user:password") and "Basic <base64>". */
 static lmk_kind make_auth_header(lmk_client *c, const char **why) {
-    lmk_buf b;
-    lmk_buf_init(&b);
+    lmk_buf b, b64;
+    lmk_buf_init_secret(&b);
+    lmk_buf_init_secret(&b64);
     lmk_kind k = LMK_OK;
     if (c->auth == LMK_AUTH_BEARER) {
         k = lmk_buf_adds(&b, "Authorization: Bearer ");
@@ -132,9 +167,17 @@ static lmk_kind make_auth_header(lmk_client *c, const char **why) {
         k = lmk_buf_adds(&b, "Authorization: Token token=\"");
         if (k == LMK_OK) k = lmk_buf_adds(&b, c->secret);
         if (k == LMK_OK) k = lmk_buf_adds(&b, "\"");
+    } else if (c->auth == LMK_AUTH_BASIC) {
+        k = basic_credential(c, &b64);
+        if (k == LMK_OK) k = lmk_buf_adds(&b, "Authorization: Basic ");
+        if (k == LMK_OK) k = lmk_buf_add(&b, b64.data, b64.len);
+        if (k == LMK_OK) k = lmk_client_add_secret(c, b64.data);
+        /* "Basic <base64>": the whole value, as an echo may show it */
+        if (k == LMK_OK) k = lmk_client_add_secret(c, b.data + strlen("Authorization: "));
     } else {
         return LMK_OK;
     }
+    lmk_buf_free(&b64);
     if (k != LMK_OK) {
         lmk_buf_free(&b);
         return k;
@@ -169,6 +212,53 @@ static lmk_kind check_auth(const lmk_client_opts *opts, const char **why) {
     return LMK_OK;
 }
 
+/* Checks a CA bundle the way it will be used: a regular file holding at
+ * least one PEM certificate, every certificate in it well formed.  A
+ * mistake shows here, as a usage error, instead of at the first call as
+ * a TLS failure.  OpenSSL's error queue is left empty. */
+static lmk_kind check_ca_file(const char *path, const char **why) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        *why = errno == ENOENT || errno == ENOTDIR
+                   ? "ca_file is missing (no such file)"
+                   : "ca_file cannot be read";
+        return LMK_USAGE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = "ca_file is not a regular file (a directory?)";
+        return LMK_USAGE;
+    }
+    BIO *bio = BIO_new_file(path, "r");
+    if (!bio) {
+        ERR_clear_error();
+        *why = "ca_file cannot be read";
+        return LMK_USAGE;
+    }
+    size_t certs = 0;
+    X509 *x;
+    /* _AUX also reads "TRUSTED CERTIFICATE" blocks, as libcurl does */
+    while ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL))) {
+        certs++;
+        X509_free(x);
+    }
+    /* the loop ends at the end of the file ("no start line") or at a
+     * block that is not a certificate */
+    unsigned long err = ERR_peek_last_error();
+    int clean_end = ERR_GET_LIB(err) == ERR_LIB_PEM &&
+                    ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+    ERR_clear_error();
+    BIO_free(bio);
+    if (!clean_end) {
+        *why = "ca_file has a malformed certificate";
+        return LMK_USAGE;
+    }
+    if (!certs) {
+        *why = "ca_file holds no PEM certificate";
+        return LMK_USAGE;
+    }
+    return LMK_OK;
+}
+
 lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why) {
     *out = NULL;
@@ -186,6 +276,7 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
         *why = "user_agent, ca_file and proxy may not contain control characters";
         k = LMK_USAGE;
     }
+    if (k == LMK_OK && opts->ca_file) k = check_ca_file(opts->ca_file, why);
     if (k != LMK_OK) {
         origin_free(&o);
         return k;
@@ -212,6 +303,9 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     c->user_agent = copy_or_null(opts->user_agent ? opts->user_agent
                                                   : LMK_USER_AGENT, &failed);
     c->proxy = copy_or_null(opts->proxy, &failed);
+    c->proxy_from_env = opts->proxy_from_env;
+    c->max_response = opts->max_response ? opts->max_response
+                                         : LMK_MAX_RESPONSE_DEFAULT;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
@@ -224,9 +318,10 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
             c->params[c->nparams++] = secret_params[i];
         if (c->param) c->params[c->nparams++] = c->param;
     }
-    if (!failed) k = make_auth_header(c, why);
-    if (!failed && k == LMK_OK && c->secret)
-        k = lmk_client_add_secret(c, c->secret);
+    if (!failed && c->secret) k = lmk_client_add_secret(c, c->secret);
+    if (!failed && k == LMK_OK && c->auth == LMK_AUTH_BASIC) /* the key, for Coggno */
+        k = lmk_client_add_secret(c, c->user);
+    if (!failed && k == LMK_OK) k = make_auth_header(c, why);
     if (!failed && k == LMK_OK && c->proxy) /* it may carry credentials */
         k = lmk_client_add_secret(c, c->proxy);
     if (failed || k != LMK_OK) {
@@ -237,60 +332,137 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     return LMK_OK;
 }
 
+/* Frees the client; every string that held or may hold a credential is
+ * wiped first (the secret, the user, the Authorization line, the proxy
+ * URL, each registered form). */
 void lmk_client_free(lmk_client *c) {
     if (!c) return;
     free(c->base_url);
     free(c->scheme);
     free(c->host);
     free(c->port);
-    free(c->secret);
-    free(c->user);
+    lmk_free_secret(c->secret);
+    lmk_free_secret(c->user);
     free(c->param);
-    free(c->auth_header);
+    lmk_free_secret(c->auth_header);
     free(c->ca_file);
     free(c->user_agent);
-    free(c->proxy);
-    for (size_t i = 0; i < c->nsecrets; i++) free(c->secrets[i]);
+    lmk_free_secret(c->proxy);
+    for (size_t i = 0; i < c->nsecrets; i++) lmk_free_secret(c->secrets[i]);
     free(c->secrets);
+    for (size_t i = 0; i < LMK_ATTEMPT_SECRETS; i++)
+        for (size_t f = 0; f < LMK_SECRET_FORMS; f++)
+            lmk_free_secret(c->attempt[i][f]);
     free(c->params);
     free(c);
 }
 
-/* Appends one owned string to the secret list. */
-static lmk_kind push_secret(lmk_client *c, char *s) {
-    if (!s) return LMK_NOMEM;
-    char **grown = realloc(c->secrets, (c->nsecrets + 1) * sizeof *grown);
-    if (!grown) {
-        free(s);
-        return LMK_NOMEM;
+/* Appends s JSON-escaped as a string's contents: quote, backslash and
+ * control characters always, "/" as "\/" only when slash_too. */
+static lmk_kind json_escape(lmk_buf *out, const char *s, int slash_too) {
+    static const char hex[] = "0123456789abcdef";
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t n = 2;
+        if (ch == '"' || ch == '\\' || (ch == '/' && slash_too)) esc[1] = (char)ch;
+        else if (ch == '\n') esc[1] = 'n';
+        else if (ch == '\r') esc[1] = 'r';
+        else if (ch == '\t') esc[1] = 't';
+        else if (ch == '\b') esc[1] = 'b';
+        else if (ch == '\f') esc[1] = 'f';
+        else if (ch < 0x20) {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            n = 6;
+        } else {
+            esc[0] = (char)ch;
+            n = 1;
+        }
+        if (lmk_buf_add(out, esc, n) != LMK_OK) return LMK_NOMEM;
     }
-    c->secrets = grown;
-    c->secrets[c->nsecrets++] = s;
     return LMK_OK;
 }
 
-/* Keeps the secret as given and as it looks percent-encoded in a URL. */
-lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret) {
-    if (!secret || strlen(secret) < 3) return LMK_OK;
-    lmk_kind k = push_secret(c, strdup(secret));
-    if (k != LMK_OK) return k;
-    lmk_buf enc;
-    lmk_buf_init(&enc);
-    if (lmk_pct_encode(&enc, secret, strlen(secret)) != LMK_OK) {
-        lmk_buf_free(&enc);
-        return LMK_NOMEM;
+/* Fills forms[] with new copies of the forms of secret: as given,
+ * percent-encoded, JSON-escaped with and without "\/".  A form equal to
+ * an earlier one stays NULL.  On failure nothing is left allocated. */
+static lmk_kind secret_forms(const char *secret, char *forms[LMK_SECRET_FORMS]) {
+    lmk_buf b;
+    lmk_kind k = LMK_OK;
+    for (size_t f = 0; f < LMK_SECRET_FORMS; f++) forms[f] = NULL;
+    for (size_t f = 0; k == LMK_OK && f < LMK_SECRET_FORMS; f++) {
+        lmk_buf_init_secret(&b);
+        if (f == 0) k = lmk_buf_adds(&b, secret);
+        else if (f == 1) k = lmk_pct_encode(&b, secret, strlen(secret));
+        else k = json_escape(&b, secret, f == 2);
+        int seen = 0;
+        for (size_t g = 0; k == LMK_OK && g < f; g++)
+            if (forms[g] && strcmp(forms[g], b.data ? b.data : "") == 0) seen = 1;
+        if (k == LMK_OK && !seen) {
+            forms[f] = lmk_buf_take(&b);
+            if (!forms[f]) k = LMK_NOMEM;
+        }
+        lmk_buf_free(&b);
     }
-    if (strcmp(enc.data, secret) == 0) {
-        lmk_buf_free(&enc);
-        return LMK_OK;
-    }
-    return push_secret(c, lmk_buf_take(&enc));
+    if (k != LMK_OK)
+        for (size_t f = 0; f < LMK_SECRET_FORMS; f++) {
+            lmk_free_secret(forms[f]);
+            forms[f] = NULL;
+        }
+    return k;
 }
 
+/* Keeps the secret's forms for the client's life. */
+lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret) {
+    if (!secret || strlen(secret) < 3) return LMK_OK;
+    char *forms[LMK_SECRET_FORMS];
+    lmk_kind k = secret_forms(secret, forms);
+    if (k != LMK_OK) return k;
+    size_t n = 0;
+    for (size_t f = 0; f < LMK_SECRET_FORMS; f++) n += forms[f] != NULL;
+    char **grown = realloc(c->secrets, (c->nsecrets + n) * sizeof *grown);
+    if (!grown) {
+        for (size_t f = 0; f < LMK_SECRET_FORMS; f++) lmk_free_secret(forms[f]);
+        return LMK_NOMEM;
+    }
+    c->secrets = grown;
+    for (size_t f = 0; f < LMK_SECRET_FORMS; f++)
+        if (forms[f]) c->secrets[c->nsecrets++] = forms[f];
+    return LMK_OK;
+}
+
+/* Keeps the secret's forms in the ring slot of the oldest one, which is
+ * wiped and forgotten. */
+lmk_kind lmk_client_add_attempt_secret(lmk_client *c, const char *secret) {
+    if (!secret || strlen(secret) < 3) return LMK_OK;
+    char *forms[LMK_SECRET_FORMS];
+    lmk_kind k = secret_forms(secret, forms);
+    if (k != LMK_OK) return k;
+    char **slot = c->attempt[c->attempt_next];
+    for (size_t f = 0; f < LMK_SECRET_FORMS; f++) {
+        lmk_free_secret(slot[f]);
+        slot[f] = forms[f];
+    }
+    c->attempt_next = (c->attempt_next + 1) % LMK_ATTEMPT_SECRETS;
+    return LMK_OK;
+}
+
+/* Redacts with the lasting secrets and the per-attempt ring together. */
 lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out) {
-    return lmk_redact(out, text, len, (const char *const *)c->secrets,
-                      c->nsecrets, c->params, c->nparams);
+    size_t most = c->nsecrets + LMK_ATTEMPT_SECRETS * LMK_SECRET_FORMS;
+    const char **all = malloc(most * sizeof *all);
+    if (!all) return LMK_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nsecrets; i++) all[n++] = c->secrets[i];
+    for (size_t i = 0; i < LMK_ATTEMPT_SECRETS; i++)
+        for (size_t f = 0; f < LMK_SECRET_FORMS; f++)
+            if (c->attempt[i][f]) all[n++] = c->attempt[i][f];
+    lmk_kind k = lmk_redact(out, text, len, all, n, c->params, c->nparams);
+    free(all);
+    return k;
 }
 
 int lmk_client_same_origin(const lmk_client *c, const char *url) {

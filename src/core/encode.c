@@ -34,16 +34,24 @@ lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n) {
 }
 
 /* Writes the shortest text that reads back as the same double; integral
- * values in the 64-bit range are written as integers. */
-void lmk_number_text(double value, char out[40]) {
-    if (isfinite(value) && floor(value) == value && fabs(value) < 9.2e18) {
+ * values are written as integers.  NaN, the infinities and integral
+ * values outside the 64-bit range (1e300, 2^63) have no such text: they
+ * are refused (out is left empty) rather than sent as "inf" or "9.2e+18". */
+lmk_kind lmk_number_text(double value, char out[40]) {
+    out[0] = '\0';
+    if (!isfinite(value)) return LMK_USAGE;
+    if (floor(value) == value) {
+        /* -2^63 <= value < 2^63: the cast is defined */
+        if (!(value >= -9223372036854775808.0 && value < 9223372036854775808.0))
+            return LMK_USAGE;
         snprintf(out, 40, "%lld", (long long)value);
-        return;
+        return LMK_OK;
     }
     for (int precision = 15; precision <= 17; precision++) {
         snprintf(out, 40, "%.*g", precision, value);
-        if (strtod(out, NULL) == value) return;
+        if (strtod(out, NULL) == value) break;
     }
+    return LMK_OK;
 }
 
 /* A parameter value may not be empty or a dot segment: either would make
@@ -84,14 +92,15 @@ lmk_kind lmk_path_expand(lmk_buf *out, const char *route, lmk_param_fn fn,
     return LMK_OK;
 }
 
-/* Starts an empty builder. */
+/* Starts an empty builder; its buffers are secret (wiped when released):
+ * a form may carry a password. */
 void lmk_query_init(lmk_query *q) {
-    lmk_buf_init(&q->out);
-    lmk_buf_init(&q->key);
+    lmk_buf_init_secret(&q->out);
+    lmk_buf_init_secret(&q->key);
     q->depth = 0;
 }
 
-/* Releases both buffers. */
+/* Releases both buffers, wiped. */
 void lmk_query_free(lmk_query *q) {
     lmk_buf_free(&q->out);
     lmk_buf_free(&q->key);

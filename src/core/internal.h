@@ -7,6 +7,10 @@
 
 #include "lmskit.h"
 
+/* Forms of one secret that are masked: as given, percent-encoded, and
+ * JSON-escaped with and without "\/" (encoders differ). */
+#define LMK_SECRET_FORMS 4
+
 struct lmk_client {
     char *base_url;           /* no trailing slash */
     char *scheme, *host, *port;
@@ -16,11 +20,17 @@ struct lmk_client {
     char *ca_file;
     char *user_agent;
     char *proxy;
+    int proxy_from_env;       /* no proxy given: 1 honours the environment */
+    size_t max_response;      /* most bytes of a decoded body */
     long timeout_ms, connect_timeout_ms;
     int http_version;
     int allow_http;
-    char **secrets;           /* every string to mask, owned */
+    char **secrets;           /* every form of every lasting secret, owned */
     size_t nsecrets;
+    /* per-attempt secrets (a JWT minted for one attempt): a ring of the
+     * last LMK_ATTEMPT_SECRETS, each with its forms (NULL: none), owned */
+    char *attempt[LMK_ATTEMPT_SECRETS][LMK_SECRET_FORMS];
+    size_t attempt_next;      /* the slot the next one takes (the oldest) */
     const char **params;      /* secret query parameter names */
     size_t nparams;
 };
@@ -33,7 +43,7 @@ typedef enum request_state {
 } request_state;
 
 struct lmk_request {
-    lmk_client *client;       /* borrowed; outlives the request */
+    lmk_client *client;       /* borrowed; read only while the request is built */
     CURL *easy;
     struct curl_slist *headers;
     char *url;
@@ -48,6 +58,9 @@ struct lmk_request {
     int once;                 /* never let libcurl transmit it a second time */
     unsigned transmissions;   /* times libcurl was about to send it */
     int resend_refused;       /* libcurl wanted to re-send it; refused */
+    size_t max_response;      /* the client's, copied: a client closed
+                                 while the request runs is never read */
+    int too_large;            /* the body passed max_response */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

@@ -151,6 +151,7 @@ static lmk_kind sign_pkey(lmk_jwt_alg alg, const char *pem, size_t pem_len,
         }
     }
     if (k != LMK_OK && !*why) *why = "signing failed";
+    OPENSSL_cleanse(der, sizeof der);
     EVP_MD_CTX_free(ctx);
     EVP_PKEY_free(pkey);
     return k;

@@ -70,15 +70,29 @@ typedef struct lmk_buf {
     char *data;
     size_t len;
     size_t cap;
+    int secret;   /* 1: every block let go of is wiped first (see below) */
 } lmk_buf;
 
 void lmk_buf_init(lmk_buf *b);
+/* A buffer for credentials: growing, resetting and freeing it wipe the
+ * memory it releases, so no copy of what it held is left in the heap. */
+void lmk_buf_init_secret(lmk_buf *b);
 void lmk_buf_free(lmk_buf *b);
 void lmk_buf_reset(lmk_buf *b);
+/* Makes room for n more bytes at once (no growth until they are added). */
+lmk_kind lmk_buf_reserve(lmk_buf *b, size_t n);
 lmk_kind lmk_buf_add(lmk_buf *b, const void *p, size_t n);
 lmk_kind lmk_buf_adds(lmk_buf *b, const char *s);
-/* Takes the buffer's memory: the caller frees the result; b is emptied. */
+/* Takes the buffer's memory: the caller frees the result (through
+ * lmk_free_secret when the buffer was secret); b is emptied. */
 char *lmk_buf_take(lmk_buf *b);
+
+/* ---- wiping (wipe.c) ---- */
+
+/* Overwrites n bytes with zeros in a way the compiler keeps (OPENSSL_cleanse). */
+void lmk_wipe(void *p, size_t n);
+/* Wipes a NUL-terminated string, then frees it; NULL is ignored. */
+void lmk_free_secret(char *s);
 
 /* ---- encoding (encode.c) ---- */
 
@@ -86,8 +100,10 @@ char *lmk_buf_take(lmk_buf *b);
 lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n);
 
 /* Formats a Lua number for a path, query or form: an integral value is
- * written as an integer (17431949894, never 1.7e+10 or 3.0). */
-void lmk_number_text(double value, char out[40]);
+ * written as an integer (17431949894, never 1.7e+10 or 3.0).  LMK_USAGE
+ * (out empty) for NaN, the infinities and integral values outside the
+ * 64-bit range, which no id can be. */
+lmk_kind lmk_number_text(double value, char out[40]);
 
 /* Supplies the value of a ":name" path parameter; returns LMK_OK with
  * *value set, or LMK_USAGE when the parameter is missing. */
@@ -194,6 +210,9 @@ int lmk_file_mode(const char *path);
 lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
                     const char *const *secrets, size_t nsecrets,
                     const char *const *params, size_t nparams);
+/* Appends s with control characters escaped (\r, \n, \t, \xNN; DEL is
+ * \x7f): text from a server cannot forge a log line or a terminal escape. */
+lmk_kind lmk_escape_controls(lmk_buf *out, const char *s, size_t n);
 
 /* ---- clients (client.c) ---- */
 
@@ -211,14 +230,25 @@ typedef struct lmk_client_opts {
     const char *secret;        /* token, key or password */
     const char *user;          /* Basic user */
     const char *param;         /* query parameter name for LMK_AUTH_QUERY */
-    const char *ca_file;       /* trust only this CA bundle when set */
+    const char *ca_file;       /* trust only this CA bundle when set: a
+                                  regular file with PEM certificates,
+                                  checked by lmk_client_new (LMK_USAGE) */
     const char *user_agent;    /* NULL: LMK_USER_AGENT */
     const char *proxy;         /* e.g. http://proxy:3128; NULL: none */
+    int proxy_from_env;        /* with no proxy: 1 honours https_proxy,
+                                  ALL_PROXY, no_proxy... (libcurl's rules);
+                                  0 (default) uses no proxy at all */
+    size_t max_response;       /* most bytes a response body may have,
+                                  counted after decompression (a gzip
+                                  bomb stops there); 0: the default */
     long timeout_ms;           /* total per attempt; 0: 60 s */
     long connect_timeout_ms;   /* 0: 10 s */
     int http_version;          /* 0: HTTP/2 when offered; 1: HTTP/1.1 only */
     int allow_http_loopback;   /* tests only: http:// to 127.0.0.0/8, ::1 */
 } lmk_client_opts;
+
+/* The default max_response: 64 MiB. */
+#define LMK_MAX_RESPONSE_DEFAULT ((size_t)64 * 1024 * 1024)
 
 typedef struct lmk_client lmk_client;
 
@@ -228,8 +258,23 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why);
 void lmk_client_free(lmk_client *c);
 
-/* Adds a string that must never appear in messages (a copy is kept). */
+/* Adds a string that must never appear in messages, for the client's
+ * life: a copy of it and of each form it takes on the wire or in a reply
+ * (percent-encoded, JSON-escaped) is kept and wiped when the client is
+ * freed.  Strings shorter than 3 bytes are ignored.  The client itself
+ * registers its credential this way, and for Basic auth also the user,
+ * base64("user:password") and "Basic <base64>". */
 lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
+
+/* How many per-attempt secrets a client remembers (see below). */
+#define LMK_ATTEMPT_SECRETS 256
+
+/* Adds a secret that lives for one attempt, such as a JWT minted for a
+ * single request: it is masked like lmk_client_add_secret's, but only the
+ * last LMK_ATTEMPT_SECRETS are kept (the oldest is wiped and forgotten),
+ * so a job minting one per call keeps bounded memory.  In Lua:
+ * client:add_secret(s) on a core client. */
+lmk_kind lmk_client_add_attempt_secret(lmk_client *c, const char *secret);
 /* Redacts this client's secrets and secret query parameters from text. */
 lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out);
@@ -260,8 +305,9 @@ typedef struct lmk_request_opts {
 } lmk_request_opts;
 
 /* Builds a request (not yet sent).  The request copies what it keeps and
- * borrows nothing from opts; it keeps a pointer to c, which must outlive
- * it.  Header lines with CR/LF and targets on another origin are refused. */
+ * borrows nothing from opts; it reads c only while it is built (c may be
+ * freed while the request runs).  Header lines with CR/LF and targets on
+ * another origin are refused. */
 lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *opts,
                          lmk_request **out, const char **why);
 void lmk_request_free(lmk_request *r);
@@ -269,7 +315,10 @@ void lmk_request_free(lmk_request *r);
 /* 1 once the transfer has finished (well or not). */
 int lmk_request_done(const lmk_request *r);
 /* The outcome: LMK_OK when an HTTP response arrived (whatever its status),
- * otherwise the transport kind with a message in *detail. */
+ * otherwise the transport kind with a message in *detail; LMK_DECODE
+ * ("response larger than N bytes") when the body passed the client's
+ * max_response (declared or counted while receiving, after decoding),
+ * with the status that came before it. */
 lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail);
 long lmk_request_status(const lmk_request *r);
 const char *lmk_request_body(const lmk_request *r, size_t *len);

@@ -1,16 +1,37 @@
 /* request.c -- one HTTP request: a curl easy handle configured from its
  * client (TLS policy, auth, timeouts), the body it owns and the response
  * it collects. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "internal.h"
 
-/* curl write callback: appends the body to the request's buffer. */
+/* curl write callback: appends the body (decoded: libcurl inflates gzip
+ * before it calls) to the request's buffer, refusing to pass the client's
+ * max_response; a declared length is reserved at the first call, so the
+ * body takes one allocation.  Returning 0 stops the transfer. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     lmk_request *r = ud;
     size_t n = size * nmemb;
+    size_t max = r->max_response;
+    if (n > max - r->response.len) { /* response.len <= max always */
+        r->too_large = 1;
+        return 0;
+    }
+    curl_off_t declared = -1;
+    if (!r->response.cap &&
+        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &declared) == CURLE_OK &&
+        declared > 0 && (curl_off_t)max >= declared)
+        lmk_buf_reserve(&r->response, (size_t)declared); /* a hint only */
+    /* never grow past the cap: past a quarter of it, the next block is
+     * exactly max + 1 bytes, so the old block copied into it is at most
+     * half the cap (plain doubling could allocate and touch twice it) */
+    if (r->response.len + n + 1 > r->response.cap &&
+        r->response.cap > max / 4)
+        lmk_buf_reserve(&r->response, max - r->response.len);
     return lmk_buf_add(&r->response, data, n) == LMK_OK ? n : 0;
 }
 
@@ -153,7 +174,12 @@ static lmk_kind configure(lmk_request *r, const char *method) {
                                   : (long)CURL_HTTP_VERSION_2TLS);
     SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
-    if (c->proxy) SET(CURLOPT_PROXY, c->proxy);
+    /* a proxy only when the client names one, or says to honour the
+     * environment (NULL: libcurl reads https_proxy and the like); "" is
+     * libcurl's "no proxy at all", whatever the environment holds */
+    SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
+    /* a declared Content-Length over the cap fails before the body */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -166,11 +192,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
 #if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
     if (r->once) SET(CURLOPT_FORBID_RETRY_ON_REUSE, 1L);
 #endif
-    if (c->auth == LMK_AUTH_BASIC) {
-        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        SET(CURLOPT_USERNAME, c->user);
-        SET(CURLOPT_PASSWORD, c->secret);
-    }
+    /* Basic auth travels in the client's own Authorization line (see
+     * make_auth_header), so libcurl keeps no copy of the user or password */
     if (strcmp(method, "GET") == 0) {
         SET(CURLOPT_HTTPGET, 1L);
     } else if (strcmp(method, "HEAD") == 0) {
@@ -201,17 +224,18 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     lmk_request *r = calloc(1, sizeof *r);
     if (!r) return LMK_NOMEM;
     r->client = c;
+    r->max_response = c->max_response;
     r->once = o->once || transmit_once(o->method);
-    lmk_buf_init(&r->response);
+    lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
     lmk_buf url;
-    lmk_buf_init(&url);
+    lmk_buf_init_secret(&url); /* it may carry the query credential */
     lmk_kind k = build_url(c, o->target, &url, why);
     if (k == LMK_OK) {
         r->url = lmk_buf_take(&url);
         if (!r->url) k = LMK_NOMEM;
     }
     lmk_buf_free(&url);
-    if (k == LMK_OK && o->body) {
+    if (k == LMK_OK && o->body) { /* wiped when freed: it may hold a password */
         r->body = malloc(o->body_len + 1);
         if (!r->body) k = LMK_NOMEM;
         else {
@@ -235,13 +259,26 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     return LMK_OK;
 }
 
+/* Wipes the text of every header line (the Authorization line, a
+ * per-attempt JWT) before the list is freed. */
+static void free_headers(struct curl_slist *headers) {
+    for (struct curl_slist *h = headers; h; h = h->next)
+        if (h->data) lmk_wipe(h->data, strlen(h->data));
+    curl_slist_free_all(headers);
+}
+
+/* Frees the request; what may hold a credential (the URL with a query
+ * credential, the header lines, the body, the response) is wiped first. */
 void lmk_request_free(lmk_request *r) {
     if (!r) return;
     if (r->engine) lmk_engine_forget(r->engine, r);
     if (r->easy) curl_easy_cleanup(r->easy);
-    curl_slist_free_all(r->headers);
-    free(r->url);
-    free(r->body);
+    free_headers(r->headers);
+    lmk_free_secret(r->url);
+    if (r->body) {
+        lmk_wipe(r->body, r->body_len);
+        free(r->body);
+    }
     lmk_buf_free(&r->response);
     free(r);
 }
@@ -268,6 +305,17 @@ lmk_kind lmk_kind_from_curl(CURLcode code) {
 }
 
 void lmk_request_finish(lmk_request *r, CURLcode code) {
+    if (code != CURLE_OK && (r->too_large || code == CURLE_FILESIZE_EXCEEDED)) {
+        r->outcome = LMK_DECODE;
+        r->status = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        snprintf(r->errbuf, sizeof r->errbuf,
+                 "response larger than %zu bytes (the client's max_response_size)",
+                 r->max_response);
+        r->detail = r->errbuf;
+        lmk_buf_free(&r->response); /* the part received is of no use */
+        return;
+    }
     r->outcome = lmk_kind_from_curl(code);
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);

@@ -27,15 +27,35 @@ void lmk_push_error(lua_State *L, lmk_kind kind, long status,
 int lmk_raise(lua_State *L, lmk_kind kind, long status, const char *message,
               const char *method, const char *url);
 
+/* l_args.c: argument checks; each raises a usage lmskit.Error. */
+/* The longest timeout or wait, in seconds: its milliseconds fit an int. */
+#define LMK_MAX_SECONDS 2147483.0
+/* Raises a usage lmskit.Error with a lua_pushfstring message. */
+int lmk_usage(lua_State *L, const char *fmt, ...);
+/* 1 and *out set when n is an integer lua_Integer holds exactly. */
+int lmk_number_to_integer(lua_Number n, lua_Integer *out);
+/* 1 and *out set when the value at idx has an exact integer value. */
+int lmk_to_integer(lua_State *L, int idx, lua_Integer *out);
+/* The integer at idx within [lo, hi]. */
+lua_Integer lmk_check_integer(lua_State *L, int idx, const char *what,
+                              lua_Integer lo, lua_Integer hi);
+/* Finite seconds at idx, > lo (lo_open) or >= lo, at most LMK_MAX_SECONDS. */
+lua_Number lmk_check_seconds(lua_State *L, int idx, const char *what,
+                             lua_Number lo, int lo_open);
+/* The string at idx, refused when it is not a string or hides a NUL. */
+const char *lmk_check_cstring(lua_State *L, int idx, const char *what);
+
 /* l_encode.c */
 void lmk_open_encode(lua_State *L);
 /* Encodes the table at idx as form/query text into out; raises on misuse. */
 void lmk_encode_table(lua_State *L, int idx, lmk_buf *out);
 /* Expands a route with the parameters in the table at idx into out. */
 void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out);
-/* Writes the value at idx (string, number, boolean) as text. */
+/* Writes the value at idx (string, number, boolean) as text; NULL with
+ * *why set when it cannot be written (a table, NaN, an infinity, an
+ * integral float beyond the 64-bit range). */
 const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
-                            size_t *len);
+                            size_t *len, const char **why);
 
 /* l_engine.c */
 void lmk_open_engine(lua_State *L);
@@ -47,6 +67,7 @@ l_engine *lmk_default_engine(lua_State *L);
 l_engine *lmk_check_engine(lua_State *L, int idx);
 
 void lmk_push_request(lua_State *L, lmk_request *req, int client_idx);
+void lmk_set_request(lua_State *L, int idx, lmk_request *req);
 lmk_request *lmk_to_request(lua_State *L, int idx);
 void lmk_submit(lua_State *L, int engine_idx, int req_idx);
 void lmk_forget(lua_State *L, int engine_idx, lmk_request *req);

@@ -26,15 +26,24 @@ static l_client *check_client(lua_State *L, int idx) {
     return c;
 }
 
-/* Redacts text with the client's secrets and pushes the result. */
-static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
-    if (!s) {
-        lua_pushnil(L);
-        return NULL;
-    }
-    lmk_buf out;
+/* Redacts len bytes of text with the client's secrets and pushes the
+ * result.  For an error (escape), control characters are escaped first
+ * (\r, \n, \xNN: a server cannot forge a log line), and the escaped text
+ * is what gets redacted, so nothing escaping makes can form a secret. */
+static const char *push_redacted_len(lua_State *L, lmk_client *c,
+                                     const char *s, size_t len, int escape) {
+    lmk_buf escaped, out;
+    lmk_buf_init_secret(&escaped);
     lmk_buf_init(&out);
-    if (lmk_client_redact(c, s, strlen(s), &out) != LMK_OK) {
+    lmk_kind k = LMK_OK;
+    if (escape) {
+        k = lmk_escape_controls(&escaped, s, len);
+        s = escaped.data ? escaped.data : "";
+        len = escaped.len;
+    }
+    if (k == LMK_OK) k = lmk_client_redact(c, s, len, &out);
+    lmk_buf_free(&escaped);
+    if (k != LMK_OK) {
         lmk_buf_free(&out);
         lua_pushliteral(L, "[REDACTED]");
     } else {
@@ -42,6 +51,24 @@ static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
         lmk_buf_free(&out);
     }
     return lua_tostring(L, -1);
+}
+
+/* Redacts (and escapes) a C string for an error; nil for NULL. */
+static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
+    if (!s) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    return push_redacted_len(L, c, s, strlen(s), 1);
+}
+
+static const char *push_redacted_text(lua_State *L, lmk_client *c,
+                                      const char *s, size_t len) {
+    if (!s) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    return push_redacted_len(L, c, s, len, 1);
 }
 
 /* Raises an Error whose message and url pass through redaction. */
@@ -53,28 +80,53 @@ static int raise_redacted(lua_State *L, lmk_client *c, lmk_kind kind,
     return lmk_raise(L, kind, status, m, method, u);
 }
 
-/* Reads an optional string field of the table at idx. */
+/* Reads an optional string field of the table at idx.  The value is left
+ * on the stack (the caller's lua_settop drops it): a field made by an
+ * __index metamethod is referenced by nothing else, and its text must
+ * stay alive while C uses it.  A NUL inside is refused (C would cut the
+ * string short there). */
 static const char *opt_string_field(lua_State *L, int idx, const char *name) {
+    luaL_checkstack(L, 2, "options");
     lua_getfield(L, idx, name);
-    const char *s = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "option '%s' must be a string", name);
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays referenced by the options table */
+    if (lua_isnil(L, -1)) return NULL;
+    size_t len;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        lmk_usage(L, "option '%s' must be a string", name);
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len)
+        lmk_usage(L, "option '%s' may not contain a NUL byte", name);
     return s;
 }
 
-/* Reads an optional duration in seconds as milliseconds (0: default). */
+/* Reads an optional text field (a server's message: a NUL inside is
+ * kept, and escaped later), left on the stack like opt_string_field;
+ * nil pushes nil and returns NULL. */
+static const char *opt_text_field(lua_State *L, int idx, const char *name,
+                                  size_t *len) {
+    luaL_checkstack(L, 2, "options");
+    lua_getfield(L, idx, name);
+    *len = 0;
+    if (lua_isnil(L, -1)) return NULL;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        lmk_usage(L, "field '%s' must be a string", name);
+    return lua_tolstring(L, -1, len);
+}
+
+/* Redacts (and escapes) a text field read by opt_text_field; nil for NULL. */
+static const char *push_redacted_text(lua_State *L, lmk_client *c,
+                                      const char *s, size_t len);
+
+/* Reads an optional duration in seconds as milliseconds (0: default):
+ * a positive finite number no larger than LMK_MAX_SECONDS, checked
+ * before the conversion (casting NaN or 1e300 is undefined). */
 static long opt_ms_field(lua_State *L, int idx, const char *name) {
     lua_getfield(L, idx, name);
     long ms = 0;
     if (!lua_isnil(L, -1)) {
-        if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) <= 0)
-            luaL_error(L, "option '%s' must be a positive number of seconds",
-                       name);
-        ms = (long)(lua_tonumber(L, -1) * 1000);
+        lua_pushfstring(L, "option '%s'", name);
+        lua_Number s = lmk_check_seconds(L, -2, lua_tostring(L, -1), 0, 1);
+        lua_pop(L, 1);
+        ms = (long)(s * 1000);
         if (ms < 1) ms = 1;
     }
     lua_pop(L, 1);
@@ -93,17 +145,22 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
                                         "query", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return (lmk_auth_kind)i;
-    luaL_error(L, "unknown auth strategy '%s'", name);
+    lmk_usage(L, "unknown auth strategy '%s'", name);
     return LMK_AUTH_NONE;
 }
 
 /* core.client{ base_url=, auth=, secret=, user=, param=, ca_file=,
- *              user_agent=, proxy=, timeout=, connect_timeout=, http2=,
- *              allow_http_loopback=, secrets={...}, engine= } */
+ *              user_agent=, proxy=, proxy_from_env=, max_response_size=,
+ *              timeout=, connect_timeout=, http2=, allow_http_loopback=,
+ *              secrets={...}, engine= } */
 static int l_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    luaL_checkstack(L, 24, "options");
     lmk_client_opts o;
     memset(&o, 0, sizeof o);
+    /* each string stays on the stack (opt_string_field) until the core
+     * client has copied it */
     o.base_url = opt_string_field(L, 1, "base_url");
     const char *auth = opt_string_field(L, 1, "auth");
     o.auth = auth ? auth_kind(L, auth) : LMK_AUTH_NONE;
@@ -117,7 +174,12 @@ static int l_client_new(lua_State *L) {
     o.connect_timeout_ms = opt_ms_field(L, 1, "connect_timeout");
     o.http_version = opt_bool_field(L, 1, "http2", 1) ? 0 : 1;
     o.allow_http_loopback = opt_bool_field(L, 1, "allow_http_loopback", 0);
-
+    o.proxy_from_env = opt_bool_field(L, 1, "proxy_from_env", 0);
+    lua_getfield(L, 1, "max_response_size");
+    if (!lua_isnil(L, -1)) /* bytes, checked before the cast */
+        o.max_response = (size_t)lmk_check_integer(
+            L, -1, "option 'max_response_size'", 1, (lua_Integer)1 << 53);
+    lua_pop(L, 1);
     lua_getfield(L, 1, "engine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
@@ -141,9 +203,6 @@ static int l_client_new(lua_State *L) {
         /* the message names the problem, never the secret */
         return lmk_raise(L, k, 0, why, NULL, NULL);
     }
-    if (o.user && o.auth == LMK_AUTH_BASIC &&
-        lmk_client_add_secret(c->client, o.user) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     lua_getfield(L, 1, "secrets");
     if (lua_type(L, -1) == LUA_TTABLE) {
         for (int i = 1;; i++) {
@@ -153,7 +212,8 @@ static int l_client_new(lua_State *L) {
                 break;
             }
             if (lua_type(L, -1) == LUA_TSTRING &&
-                lmk_client_add_secret(c->client, lua_tostring(L, -1)) != LMK_OK)
+                lmk_client_add_secret(
+                    c->client, lmk_check_cstring(L, -1, "a secret")) != LMK_OK)
                 return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
             lua_pop(L, 1);
         }
@@ -166,11 +226,12 @@ static int l_client_new(lua_State *L) {
 static void push_target(lua_State *L, int spec) {
     lua_getfield(L, spec, "url");
     if (!lua_isnil(L, -1)) {
-        luaL_checktype(L, -1, LUA_TSTRING);
+        lmk_check_cstring(L, -1, "url");
     } else {
         lua_pop(L, 1);
         const char *route = opt_string_field(L, spec, "path");
-        if (!route) luaL_error(L, "a request needs a path or a url");
+        if (!route) lmk_usage(L, "a request needs a path or a url");
+        int route_idx = lua_gettop(L);
         lua_getfield(L, spec, "params");
         if (lua_isnil(L, -1)) {
             lua_pop(L, 1);
@@ -179,14 +240,14 @@ static void push_target(lua_State *L, int spec) {
         lmk_buf path;
         lmk_buf_init(&path);
         lmk_expand_route(L, route, -1, &path);
-        lua_pop(L, 1);
+        lua_settop(L, route_idx - 1); /* the params table and the route */
         lua_pushlstring(L, path.data ? path.data : "", path.len);
         lmk_buf_free(&path);
     }
     lua_getfield(L, spec, "query");
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf q;
-        lmk_buf_init(&q);
+        lmk_buf_init_secret(&q);
         lmk_encode_table(L, -1, &q);
         lua_pop(L, 1);
         if (q.len) {
@@ -207,8 +268,10 @@ static void push_target(lua_State *L, int spec) {
 static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     l_client *c = check_client(L, client_idx);
     luaL_checktype(L, spec, LUA_TTABLE);
+    luaL_checkstack(L, 12, "request");
     lmk_request_opts o;
     memset(&o, 0, sizeof o);
+    /* strings read here stay on the stack until lua_settop(L, spec) */
     o.method = opt_string_field(L, spec, "method");
     if (!o.method) o.method = "GET";
     o.once = opt_bool_field(L, spec, "once", 0);
@@ -218,7 +281,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     lua_getfield(L, spec, "form");
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf form;
-        lmk_buf_init(&form);
+        lmk_buf_init_secret(&form); /* a form may carry a password */
         lmk_encode_table(L, -1, &form);
         lua_pop(L, 1);
         lua_pushlstring(L, form.data ? form.data : "", form.len);
@@ -228,8 +291,10 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         lua_pop(L, 1);
         lua_getfield(L, spec, "body");
         if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "request body must be a string");
+            lmk_usage(L, "request body must be a string");
+        int body_idx = lua_gettop(L);
         o.content_type = opt_string_field(L, spec, "content_type");
+        lua_pushvalue(L, body_idx); /* the body back on top */
     }
     if (lua_type(L, -1) == LUA_TSTRING) o.body = lua_tolstring(L, -1, &o.body_len);
 
@@ -241,24 +306,29 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         for (size_t i = 0; i < n; i++) {
             lua_rawgeti(L, -2, (lua_Integer)i + 1);
             if (lua_type(L, -1) != LUA_TSTRING)
-                luaL_error(L, "headers must be 'Name: value' strings");
-            lines[i] = lua_tostring(L, -1);
-            lua_pop(L, 1); /* kept alive by the headers table */
+                lmk_usage(L, "headers must be 'Name: value' strings");
+            lines[i] = lmk_check_cstring(L, -1, "a header");
+            lua_pop(L, 1); /* kept alive by the headers table (a raw get) */
         }
         o.headers = lines;
         o.nheaders = n;
     }
+    /* the Request userdata exists before the core request, so a raise
+     * (out of memory) can never leave the core request unowned */
+    lmk_push_request(L, NULL, client_idx);
+    int req_idx = lua_gettop(L);
+    lua_getuservalue(L, req_idx);
+    lua_pushstring(L, o.method);
+    lua_setfield(L, -2, "method");
+    lua_pop(L, 1);
     lmk_request *req = NULL;
     const char *why = NULL;
     lmk_kind k = lmk_request_new(c->client, &o, &req, &why);
     if (k != LMK_OK)
         raise_redacted(L, c->client, k, 0, why, o.method, o.target);
-    lua_settop(L, spec);
-    lmk_push_request(L, req, client_idx);
-    lua_getuservalue(L, -1);
-    lua_pushstring(L, o.method);
-    lua_setfield(L, -2, "method");
-    lua_pop(L, 1);
+    lmk_set_request(L, req_idx, req);
+    lua_replace(L, spec + 1); /* the strings read above are no longer used */
+    lua_settop(L, spec + 1);
     return req;
 }
 
@@ -308,7 +378,8 @@ int lmk_request_result(lua_State *L) {
         const char *method = lua_tostring(L, -1);
         const char *m = push_redacted(L, c->client, detail);
         const char *u = push_redacted(L, c->client, lmk_request_url(r));
-        lmk_push_error(L, k, 0, m, method, u);
+        /* a status is known when the body was refused (too large) */
+        lmk_push_error(L, k, lmk_request_status(r), m, method, u);
         /* sent = false: it surely never left (safe to send again);
          * sent = "unknown": it went out and no answer came, so it may
          * have taken effect (a write is settled, never blindly re-sent) */
@@ -354,8 +425,12 @@ static int client_request(lua_State *L) {
 static int client_fail(lua_State *L) {
     l_client *c = check_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    luaL_checkstack(L, 16, "error");
     lua_getfield(L, 2, "status");
-    long status = (long)lua_tointeger(L, -1);
+    long status = 0;
+    if (!lua_isnil(L, -1)) /* checked before any cast */
+        status = (long)lmk_check_integer(L, -1, "status", 0, 999);
     lua_pop(L, 1);
     lmk_kind kind = lmk_kind_from_status(status);
     const char *kind_name = opt_string_field(L, 2, "kind");
@@ -364,15 +439,25 @@ static int client_fail(lua_State *L) {
         for (int i = 1; i < LMK_KIND_COUNT; i++)
             if (strcmp(kind_name, lmk_kind_name((lmk_kind)i)) == 0)
                 kind = (lmk_kind)i;
-        if (kind == LMK_KIND_COUNT) luaL_argerror(L, 2, "unknown error kind");
+        if (kind == LMK_KIND_COUNT) lmk_usage(L, "unknown error kind '%s'", kind_name);
     }
     if (kind == LMK_OK) kind = LMK_SERVER;
-    const char *m = push_redacted(L, c->client, opt_string_field(L, 2, "message"));
-    const char *u = push_redacted(L, c->client, opt_string_field(L, 2, "url"));
-    lmk_push_error(L, kind, status, m, opt_string_field(L, 2, "method"), u);
-    const char *code = opt_string_field(L, 2, "code");
-    if (code) { /* the vendor's machine-readable code, e.g. Coggno's */
-        lua_pushstring(L, code);
+    /* every field is read (and kept on the stack) before the error is built */
+    size_t message_len, url_len, method_len, code_len;
+    const char *message = opt_text_field(L, 2, "message", &message_len);
+    const char *url = opt_text_field(L, 2, "url", &url_len);
+    const char *method = opt_text_field(L, 2, "method", &method_len);
+    const char *code = opt_text_field(L, 2, "code", &code_len);
+    /* every string field is escaped and redacted: a server that echoes
+     * the request may put the credential in any of them (err.code is
+     * written to bulk results files) */
+    const char *m = push_redacted_text(L, c->client, message, message_len);
+    const char *u = push_redacted_text(L, c->client, url, url_len);
+    const char *me = push_redacted_text(L, c->client, method, method_len);
+    const char *co = push_redacted_text(L, c->client, code, code_len);
+    lmk_push_error(L, kind, status, m, me, u);
+    if (co) { /* the vendor's machine-readable code, e.g. Coggno's */
+        lua_pushstring(L, co);
         lua_setfield(L, -2, "code");
     }
     lua_getfield(L, 2, "sent");
@@ -380,17 +465,40 @@ static int client_fail(lua_State *L) {
     return lua_error(L);
 }
 
-/* client:redact(text) -> text with every secret masked. */
+/* client:redact(text) -> text with every secret masked (all of it: a
+ * NUL inside does not end the text). */
 static int client_redact(lua_State *L) {
     l_client *c = check_client(L, 1);
-    push_redacted(L, c->client, luaL_checkstring(L, 2));
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    push_redacted_len(L, c->client, text, len, 0);
     return 1;
+}
+
+/* 1 when the string at idx hides a NUL (C would see a shorter string). */
+static int has_nul(lua_State *L, int idx) {
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    return strlen(s) != len;
+}
+
+/* client:add_secret(s): masks s (and its encoded forms) in everything
+ * this client shows, for a credential that lives one attempt (a JWT
+ * minted per request); only the last LMK_ATTEMPT_SECRETS (256) are kept,
+ * so memory stays bounded however many are added. */
+static int client_add_secret(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    const char *s = lmk_check_cstring(L, 2, "a secret");
+    if (lmk_client_add_attempt_secret(c->client, s) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    return 0;
 }
 
 /* client:same_origin(url) -> true when url is on the client's origin. */
 static int client_same_origin(lua_State *L) {
     l_client *c = check_client(L, 1);
-    lua_pushboolean(L, lmk_client_same_origin(c->client, luaL_checkstring(L, 2)));
+    const char *url = luaL_checkstring(L, 2);
+    lua_pushboolean(L, !has_nul(L, 2) && lmk_client_same_origin(c->client, url));
     return 1;
 }
 
@@ -408,7 +516,8 @@ static int client_resolve(lua_State *L) {
     const char *base = luaL_checkstring(L, 3);
     lmk_buf out;
     lmk_buf_init(&out);
-    if (lmk_url_resolve(base, ref, &out) != LMK_OK) {
+    if (has_nul(L, 2) || has_nul(L, 3) ||
+        lmk_url_resolve(base, ref, &out) != LMK_OK) {
         lmk_buf_free(&out);
         lua_pushnil(L);
         return 1;
@@ -441,6 +550,7 @@ void lmk_open_client(lua_State *L) {
         {"submit", client_submit},
         {"fail", client_fail},
         {"redact", client_redact},
+        {"add_secret", client_add_secret},
         {"same_origin", client_same_origin},
         {"base_url", client_base_url},
         {"engine", client_engine},

@@ -22,7 +22,7 @@ static int csv_destroy(lua_State *L) {
 }
 
 static int l_csv_open(lua_State *L) {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = lmk_check_cstring(L, 1, "CSV path");
     l_csv *c = lua_newuserdata(L, sizeof *c);
     c->csv = NULL;
     luaL_setmetatable(L, LMK_CSV_TYPE);

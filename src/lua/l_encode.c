@@ -7,15 +7,25 @@
 #include "binding.h"
 
 const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
-                            size_t *len) {
+                            size_t *len, const char **why) {
+    *why = NULL;
     switch (lua_type(L, idx)) {
     case LUA_TSTRING:
         return lua_tolstring(L, idx, len);
     case LUA_TNUMBER:
-        if (lua_isinteger(L, idx))
+#if LUA_VERSION_NUM >= 503
+        if (lua_isinteger(L, idx)) {
             snprintf(scratch, 40, "%lld", (long long)lua_tointeger(L, idx));
-        else
-            lmk_number_text((double)lua_tonumber(L, idx), scratch);
+            *len = strlen(scratch);
+            return scratch;
+        }
+#endif
+        /* a float (every number before 5.3): NaN, an infinity or an
+         * integral value beyond 64 bits is refused, never cast */
+        if (lmk_number_text((double)lua_tonumber(L, idx), scratch) != LMK_OK) {
+            *why = "is not a finite number an integer can hold";
+            return NULL;
+        }
         *len = strlen(scratch);
         return scratch;
     case LUA_TBOOLEAN:
@@ -28,8 +38,10 @@ const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
             *len = 0;
             return scratch;
         }
+        *why = "cannot be encoded (a light userdata)";
         return NULL;
     default:
+        *why = "cannot be encoded";
         return NULL;
     }
 }
@@ -47,17 +59,19 @@ static int walk_gc(lua_State *L) {
     return 0;
 }
 
-/* 1 when the table at idx is a non-empty sequence 1..n and nothing else. */
+/* 1 when the table at idx is a non-empty sequence 1..n and nothing else.
+ * Keys are read without a float-to-integer cast (1e300 is no index). */
 static int is_array(lua_State *L, int idx, lua_Integer *n) {
-    lua_Integer count = 0, max = 0;
+    lua_Integer count = 0, max = 0, key = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1) {
+        if (lua_type(L, -1) != LUA_TNUMBER || !lmk_to_integer(L, -1, &key) ||
+            key < 1) {
             lua_pop(L, 1);
             return 0;
         }
-        if (lua_tointeger(L, -1) > max) max = lua_tointeger(L, -1);
+        if (key > max) max = key;
         count++;
     }
     *n = count;
@@ -73,13 +87,14 @@ static void sorted_keys(lua_State *L, int idx) {
     int keys = lua_gettop(L);
     lua_Integer n = 0;
     char scratch[40];
+    const char *why;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
         size_t len;
-        const char *k = lmk_scalar_text(L, -1, scratch, &len);
+        const char *k = lmk_scalar_text(L, -1, scratch, &len, &why);
         if (!k || lua_type(L, -1) == LUA_TBOOLEAN)
-            luaL_error(L, "query keys must be strings or numbers");
+            lmk_usage(L, "query keys must be strings or finite numbers");
         lua_pushlstring(L, k, len);
         lua_rawseti(L, keys, ++n);
     }
@@ -93,11 +108,11 @@ static void sorted_keys(lua_State *L, int idx) {
 /* Emits one table level: arrays as name[]=, maps as name[key]=. */
 static void walk_table(lua_State *L, walk *w, int idx, int depth) {
     lua_Integer n;
-    if (depth >= LMK_QUERY_MAX_DEPTH) luaL_error(L, "query nested too deep");
+    if (depth >= LMK_QUERY_MAX_DEPTH) lmk_usage(L, "query nested too deep");
     luaL_checkstack(L, 6, "query nested too deep");
     if (is_array(L, idx, &n)) {
-        if (w->q.depth == 0) luaL_error(L, "a query cannot be a bare array");
-        if (lmk_query_push_array(&w->q) != LMK_OK) luaL_error(L, "out of memory");
+        if (w->q.depth == 0) lmk_usage(L, "a query cannot be a bare array");
+        if (lmk_query_push_array(&w->q) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             walk_value(L, w, lua_gettop(L), depth + 1);
@@ -121,7 +136,7 @@ static void walk_table(lua_State *L, walk *w, int idx, int depth) {
             lua_gettable(L, idx);
         }
         if (lmk_query_push_key(&w->q, k, klen) != LMK_OK)
-            luaL_error(L, "out of memory");
+            lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         walk_value(L, w, lua_gettop(L), depth + 1);
         lmk_query_pop(&w->q);
         lua_pop(L, 2);
@@ -137,9 +152,11 @@ static void walk_value(lua_State *L, walk *w, int idx, int depth) {
     }
     char scratch[40];
     size_t len;
-    const char *v = lmk_scalar_text(L, idx, scratch, &len);
-    if (!v) luaL_error(L, "cannot encode a %s in a query", luaL_typename(L, idx));
-    if (lmk_query_value(&w->q, v, len) != LMK_OK) luaL_error(L, "out of memory");
+    const char *why;
+    const char *v = lmk_scalar_text(L, idx, scratch, &len, &why);
+    if (!v)
+        lmk_usage(L, "query value %s (%s)", why, luaL_typename(L, idx));
+    if (lmk_query_value(&w->q, v, len) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
 }
 
 void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
@@ -149,7 +166,7 @@ void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
     luaL_setmetatable(L, LMK_WALK_TYPE); /* made once, in lmk_open_encode */
     walk_table(L, w, idx, 0);
     if (w->q.out.len && lmk_buf_add(out, w->q.out.data, w->q.out.len) != LMK_OK)
-        luaL_error(L, "out of memory");
+        lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     lmk_query_free(&w->q);
     lua_pop(L, 1);
 }
@@ -170,21 +187,29 @@ typedef struct route_params {
     lua_State *L;
     int idx;
     char scratch[40];
+    const char *why;          /* why the last parameter was refused */
+    const char *name;         /* and its name (inside the route) */
+    size_t name_len;
 } route_params;
 
-/* lmk_param_fn reading params[name] from the Lua table. */
+/* lmk_param_fn reading params[name] from the Lua table.  Never raises
+ * (lmk_path_expand's caller owns a buffer): a refusal is noted in p.
+ * The value stays on the stack (an __index may have made it) until
+ * lmk_expand_route is done, so the text handed out stays alive. */
 static lmk_kind route_param(void *ud, const char *name, size_t name_len,
                             const char **value, size_t *value_len) {
     route_params *p = ud;
+    p->name = name;
+    p->name_len = name_len;
+    p->why = "is missing";
     lua_pushlstring(p->L, name, name_len);
     lua_gettable(p->L, p->idx);
     int t = lua_type(p->L, -1);
     const char *v = NULL;
     if (t == LUA_TSTRING || t == LUA_TNUMBER)
-        v = lmk_scalar_text(p->L, -1, p->scratch, value_len);
-    /* strings stay referenced by the params table after the pop */
-    lua_pop(p->L, 1);
+        v = lmk_scalar_text(p->L, -1, p->scratch, value_len, &p->why);
     if (!v) return LMK_USAGE;
+    p->why = NULL;
     *value = v;
     return LMK_OK;
 }
@@ -193,17 +218,32 @@ void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
     route_params p;
     p.L = L;
     p.idx = lua_absindex(L, idx);
+    p.why = NULL;
+    p.name = NULL;
+    p.name_len = 0;
     const char *why = NULL;
+    int params = 0;
+    for (const char *c = route; *c; c++) params += *c == ':';
+    /* one slot per parameter's value, grown before the expander runs */
+    luaL_checkstack(L, params + 4, "route has too many parameters");
+    int top = lua_gettop(L);
     lmk_kind k = lmk_path_expand(out, route, route_param, &p, &why);
     if (k != LMK_OK) {
         lmk_buf_free(out);
+        if (p.why) { /* the parameter's own reason, with its name */
+            lua_pushlstring(L, p.name, p.name_len);
+            lua_pushfstring(L, "path parameter :%s %s", lua_tostring(L, -1),
+                            p.why);
+            why = lua_tostring(L, -1);
+        }
         lmk_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
     }
+    lua_settop(L, top);
 }
 
 /* core.expand(route, params): "/courses/:id" -> "/courses/4". */
 static int l_expand(lua_State *L) {
-    const char *route = luaL_checkstring(L, 1);
+    const char *route = lmk_check_cstring(L, 1, "route");
     luaL_checktype(L, 2, LUA_TTABLE);
     lmk_buf out;
     lmk_buf_init(&out);
@@ -252,8 +292,10 @@ static int l_links(lua_State *L) {
 static int l_number_text(lua_State *L) {
     char scratch[40];
     size_t len;
-    luaL_checknumber(L, 1);
-    const char *s = lmk_scalar_text(L, 1, scratch, &len);
+    const char *why;
+    if (lua_type(L, 1) != LUA_TNUMBER) return lmk_usage(L, "a number expected");
+    const char *s = lmk_scalar_text(L, 1, scratch, &len, &why);
+    if (!s) return lmk_usage(L, "the number %s", why);
     lua_pushlstring(L, s, len);
     return 1;
 }
@@ -263,7 +305,7 @@ static int l_number_text(lua_State *L) {
  * below 2^53 are touched: they are exact either way. */
 static void integerize(lua_State *L, int idx, int depth) {
 #if LUA_VERSION_NUM >= 503
-    if (depth > 1000) luaL_error(L, "JSON nested too deep");
+    if (depth > 1000) lmk_usage(L, "JSON nested too deep");
     luaL_checkstack(L, 4, "JSON nested too deep");
     lua_pushnil(L);
     while (lua_next(L, idx)) {

@@ -26,9 +26,13 @@ static int engine_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open Engine at idx; anything else (a string, another userdata, a
+ * closed engine) is a usage lmskit.Error. */
 l_engine *lmk_check_engine(lua_State *L, int idx) {
-    l_engine *e = luaL_checkudata(L, idx, LMK_ENGINE_TYPE);
-    if (!e->engine) luaL_argerror(L, idx, "engine is closed");
+    l_engine *e = luaL_testudata(L, idx, LMK_ENGINE_TYPE);
+    if (!e) lmk_usage(L, "an lmskit.Engine expected as engine, got %s",
+                      luaL_typename(L, idx));
+    if (!e->engine) lmk_usage(L, "the engine is closed");
     return e;
 }
 
@@ -81,8 +85,8 @@ static l_request *check_request(lua_State *L, int idx) {
     return r;
 }
 
-/* Pushes a Request userdata taking ownership of req; the value at
- * client_idx is kept alive by it. */
+/* Pushes a Request userdata taking ownership of req (NULL: given later
+ * by lmk_set_request); the value at client_idx is kept alive by it. */
 void lmk_push_request(lua_State *L, lmk_request *req, int client_idx) {
     client_idx = lua_absindex(L, client_idx);
     l_request *r = lua_newuserdata(L, sizeof *r);
@@ -92,6 +96,13 @@ void lmk_push_request(lua_State *L, lmk_request *req, int client_idx) {
     lua_pushvalue(L, client_idx);
     lua_setfield(L, -2, "client");
     lua_setuservalue(L, -2);
+}
+
+/* Gives the Request userdata at idx (made with a NULL request) its core
+ * request, which it owns from then on. */
+void lmk_set_request(lua_State *L, int idx, lmk_request *req) {
+    l_request *r = luaL_checkudata(L, idx, LMK_REQUEST_TYPE);
+    r->request = req;
 }
 
 lmk_request *lmk_to_request(lua_State *L, int idx) {
@@ -124,8 +135,9 @@ void lmk_forget(lua_State *L, int engine_idx, lmk_request *req) {
  * blocks longer than the timeout (default 0: does not block). */
 static int engine_step(lua_State *L) {
     l_engine *e = lmk_check_engine(L, 1);
-    lua_Number timeout = luaL_optnumber(L, 2, 0);
-    if (timeout < 0) luaL_argerror(L, 2, "timeout must be >= 0");
+    lua_Number timeout = 0;
+    if (!lua_isnoneornil(L, 2)) /* checked before the cast */
+        timeout = lmk_check_seconds(L, 2, "engine:step timeout", 0, 0);
     if (lmk_engine_step(e->engine, (long)(timeout * 1000)) != LMK_OK)
         lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     lua_newtable(L);
@@ -150,8 +162,7 @@ static int engine_step(lua_State *L) {
  * moving; returns early when one finishes.  Callers loop on core.now(). */
 static int engine_wait(lua_State *L) {
     l_engine *e = lmk_check_engine(L, 1);
-    lua_Number seconds = luaL_checknumber(L, 2);
-    if (seconds < 0) luaL_argerror(L, 2, "seconds must be >= 0");
+    lua_Number seconds = lmk_check_seconds(L, 2, "engine:wait", 0, 0);
     if (lmk_engine_wait(e->engine, (long)(seconds * 1000)) != LMK_OK)
         lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     return 0;

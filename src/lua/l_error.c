@@ -14,9 +14,16 @@ static int error_tostring(lua_State *L) {
         lua_pushliteral(L, "?");
     }
     lua_getfield(L, 1, "status");
-    if (lua_isnumber(L, -1)) {
-        lua_pushfstring(L, " (%d)", (int)lua_tointeger(L, -1));
+    lua_Integer status;
+    if (lua_isnumber(L, -1) && lmk_to_integer(L, -1, &status) &&
+        status > -1000000 && status < 1000000) { /* no cast of NaN or 1e300 */
+        lua_pushfstring(L, " (%d)", (int)status);
         lua_remove(L, -2);
+    } else if (lua_isnumber(L, -1)) { /* shown as Lua writes it */
+        lua_pushliteral(L, " (");
+        lua_insert(L, -2);
+        lua_pushliteral(L, ")");
+        lua_concat(L, 3);
     } else {
         lua_pop(L, 1);
     }
@@ -90,7 +97,7 @@ static int error_is(lua_State *L) {
 
 /* core.kind_of_status(status): the kind name an HTTP status maps to. */
 static int error_kind_of_status(lua_State *L) {
-    lmk_kind k = lmk_kind_from_status((long)luaL_checkinteger(L, 1));
+    lmk_kind k = lmk_kind_from_status((long)lmk_check_integer(L, 1, "status", 0, 999));
     if (k == LMK_OK) lua_pushnil(L);
     else lua_pushstring(L, lmk_kind_name(k));
     return 1;

@@ -24,7 +24,7 @@ static lmk_journal *check_journal(lua_State *L) {
 }
 
 static int l_journal_open(lua_State *L) {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = lmk_check_cstring(L, 1, "journal path");
     l_journal *j = lua_newuserdata(L, sizeof *j);
     j->journal = NULL;
     luaL_setmetatable(L, LMK_JOURNAL_TYPE);
@@ -62,13 +62,13 @@ static int journal_tostring(lua_State *L) {
 
 /* core.isatty(fd) -> true when fd is a terminal. */
 static int l_isatty(lua_State *L) {
-    lua_pushboolean(L, lmk_isatty((int)luaL_checkinteger(L, 1)));
+    lua_pushboolean(L, lmk_isatty((int)lmk_check_integer(L, 1, "fd", 0, 65535)));
     return 1;
 }
 
 /* core.file_mode(path) -> permission bits (e.g. 384 for 0600), or nil. */
 static int l_file_mode(lua_State *L) {
-    int mode = lmk_file_mode(luaL_checkstring(L, 1));
+    int mode = lmk_file_mode(lmk_check_cstring(L, 1, "path"));
     if (mode < 0) lua_pushnil(L);
     else lua_pushinteger(L, mode);
     return 1;

@@ -25,10 +25,8 @@ static lmk_limiter *check_limiter(lua_State *L) {
 }
 
 static int l_limiter_new(lua_State *L) {
-    lua_Integer calls = luaL_checkinteger(L, 1);
-    lua_Number per = luaL_checknumber(L, 2);
-    if (calls < 1) luaL_argerror(L, 1, "calls must be >= 1");
-    if (!(per > 0)) luaL_argerror(L, 2, "per must be > 0 seconds");
+    lua_Integer calls = lmk_check_integer(L, 1, "calls", 1, 1000000);
+    lua_Number per = lmk_check_seconds(L, 2, "per", 0, 1);
     l_limiter *l = lua_newuserdata(L, sizeof *l);
     l->limiter = NULL;
     luaL_setmetatable(L, LMK_LIMITER_TYPE);
@@ -51,7 +49,8 @@ static int limiter_take(lua_State *L) {
 /* limiter:block(seconds): nothing starts for that long (a lock-out). */
 static int limiter_block(lua_State *L) {
     lmk_limiter *l = check_limiter(L);
-    lmk_limiter_block(l, lmk_monotonic() + (double)luaL_checknumber(L, 2));
+    lua_Number seconds = lmk_check_seconds(L, 2, "limiter:block", 0, 0);
+    lmk_limiter_block(l, lmk_monotonic() + (double)seconds);
     return 0;
 }
 

@@ -99,6 +99,8 @@ local function control(req)
       return ok()
     end
     return C.method_not_allowed({ "GET", "DELETE" })
+  elseif (what == "big" or what == "gzip_bomb") and #segs == 2 then
+    return require("sandbox.hostile").control(req, what)
   elseif what and VENDORS[what] and VENDORS[what].control then
     return VENDORS[what].control(req, slice(segs, 3))
   end
