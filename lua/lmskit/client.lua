@@ -73,8 +73,14 @@ local function flatten_errors(errors)
   if #parts > 0 then return table.concat(parts, "; ") end
 end
 
---- The vendor's own message from an error body (decoded or raw).
-function client.vendor_message(decoded, raw, status)
+-- Longest raw (non-JSON) error body shown in a message, in bytes.
+local RAW_MESSAGE_MAX = 300
+
+--- The vendor's own message from an error body (decoded or raw).  A raw
+-- body is cut to 300 bytes, after `redact` (a function of the text, the
+-- client's redaction) has masked its secrets: cut first, a secret
+-- straddling the cut would show in part.
+function client.vendor_message(decoded, raw, status, redact)
   if type(decoded) == "table" then
     local m = decoded.message
     if type(m) == "string" then return m end
@@ -85,7 +91,8 @@ function client.vendor_message(decoded, raw, status)
     if m then return m end
   end
   raw = raw and raw:gsub("^%s+", ""):gsub("%s+$", "") or ""
-  if raw ~= "" then return #raw > 300 and raw:sub(1, 300) .. "..." or raw end
+  if redact and raw ~= "" then raw = redact(raw) end
+  if raw ~= "" then return #raw > RAW_MESSAGE_MAX and raw:sub(1, RAW_MESSAGE_MAX) .. "..." or raw end
   return "HTTP " .. tostring(status)
 end
 
@@ -460,9 +467,11 @@ end
 -- `unknown` marks a write the server may have done (sent = "unknown").
 function Client:_fail(method, spec, status, body, limited, unknown)
   local decoded = json.decode(body)
+  local core_client = self._core
   self._core:fail { status = status, method = method, url = self:_url_of(spec),
                     kind = limited and "rate_limited" or nil,
-                    message = client.vendor_message(decoded, body, status),
+                    message = client.vendor_message(decoded, body, status,
+                                                    function(text) return core_client:redact(text) end),
                     code = vendor_code(decoded), sent = unknown and "unknown" or nil }
 end
 
