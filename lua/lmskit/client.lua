@@ -259,7 +259,11 @@ function Client:_auth_headers(spec)
     claims.jti = jwt.id()
     claims.iat = os.time()
     claims[auth.subject_claim] = spec.as or self._opts[auth.subject]
-    headers[#headers + 1] = "Authorization: Bearer " .. jwt.sign(claims, self._secret, auth.alg)
+    local token = jwt.sign(claims, self._secret, auth.alg)
+    -- a server that echoes the request must not show it: the core masks
+    -- it from every message from now on (it keeps a bounded set of them)
+    self._core:add_secret(token)
+    headers[#headers + 1] = "Authorization: Bearer " .. token
   end
   local header = self._decl.account_header
   if header then

@@ -387,6 +387,23 @@ static int client_redact(lua_State *L) {
     return 1;
 }
 
+/* client:add_secret(text): text is masked from now on wherever this
+ * client's messages, URLs and logs show it (a credential minted per
+ * attempt, such as Coursepath's JWT).  The core keeps its own copy. */
+static int client_add_secret(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return lmk_raise(L, LMK_USAGE, 0, "add_secret: a string expected", NULL, NULL);
+    size_t len;
+    const char *s = lua_tolstring(L, 2, &len);
+    if (strlen(s) != len)
+        return lmk_raise(L, LMK_USAGE, 0, "add_secret: a secret may not contain a NUL byte",
+                         NULL, NULL);
+    if (lmk_client_add_secret(c->client, s) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    return 0;
+}
+
 /* client:same_origin(url) -> true when url is on the client's origin. */
 static int client_same_origin(lua_State *L) {
     l_client *c = check_client(L, 1);
@@ -441,6 +458,7 @@ void lmk_open_client(lua_State *L) {
         {"submit", client_submit},
         {"fail", client_fail},
         {"redact", client_redact},
+        {"add_secret", client_add_secret},
         {"same_origin", client_same_origin},
         {"base_url", client_base_url},
         {"engine", client_engine},
