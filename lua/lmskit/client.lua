@@ -400,7 +400,7 @@ function Client:send(spec)
         error(err, 0)
       end
       maybe_done = maybe_done or err.sent == "unknown"
-      local wait = backoff(attempt)
+      local wait = math.min(backoff(attempt), self._max_retry_wait)
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
       self:_pause(wait)
@@ -413,17 +413,24 @@ function Client:send(spec)
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
       if status == 404 and method == "DELETE" and maybe_done then return true, headers, status end
       local limited = status == 429 or self:_is_rate_signal(status, body)
-      local wait = backoff(attempt, headers)
+      local max_wait = self._max_retry_wait
+      -- the wait the server asks: its Retry-After, else the vendor's lock-out
+      local asked = headers and headers["retry-after"] and core.retry_after(headers["retry-after"])
+      if not asked and limited and self._lockout and self._lockout > 0 then asked = self._lockout end
+      local wait = asked or math.min(backoff(attempt), max_wait)
       if limited and self._lockout then
-        -- the vendor locks the key out: hold every call of this client
-        wait = math.max(wait, core.retry_after(headers["retry-after"] or "") or self._lockout)
-        self._limiter:block(wait)
+        -- the vendor locks the key out: hold every call of this client,
+        -- but never longer than max_retry_wait (a far Retry-After would
+        -- hold it forever: this call fails instead, later calls try again)
+        self._limiter:block(math.min(wait, max_wait))
       end
-      local retry = attempt < self._retries and wait <= self._max_retry_wait and
-                    (limited or (retry_status[status] and idempotent))
-      if not retry then
-        self:_fail(method, spec, status, body, limited, (not idempotent and unknown_status[status])
-                   or (status == 404 and maybe_done and method ~= "GET" and method ~= "HEAD"))
+      local wanted = limited or (retry_status[status] and idempotent)
+      local too_far = wait > max_wait
+      if not (attempt < self._retries and wanted and not too_far) then
+        self:_fail(method, spec, status, body, limited or (wanted and too_far) or false,
+                   (not idempotent and unknown_status[status])
+                   or (status == 404 and maybe_done and method ~= "GET" and method ~= "HEAD"),
+                   asked, too_far)
       end
       maybe_done = maybe_done or unknown_status[status] or false
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
@@ -469,14 +476,24 @@ end
 
 -- Raises the lmskit.Error for an HTTP failure with the vendor's message;
 -- `unknown` marks a write the server may have done (sent = "unknown").
-function Client:_fail(method, spec, status, body, limited, unknown)
+-- `asked`: the seconds the server asked to wait (Retry-After or the
+-- vendor's lock-out), kept as err.retry_after; `too_far` when that is
+-- beyond max_retry_wait, which the message says.
+function Client:_fail(method, spec, status, body, limited, unknown, asked, too_far)
   local decoded = json.decode(body)
   local core_client = self._core
-  self._core:fail { status = status, method = method, url = self:_url_of(spec),
-                    kind = limited and "rate_limited" or nil,
-                    message = client.vendor_message(decoded, body, status,
-                                                    function(text) return core_client:redact(text) end),
-                    code = vendor_code(decoded), sent = unknown and "unknown" or nil }
+  local message = client.vendor_message(decoded, body, status,
+                                        function(text) return core_client:redact(text) end)
+  if too_far and asked then
+    message = ("%s (the server asks to wait %.0f s, more than max_retry_wait %g s)")
+      :format(message, asked, self._max_retry_wait)
+  end
+  local _, err = pcall(core_client.fail, core_client, {
+    status = status, method = method, url = self:_url_of(spec),
+    kind = limited and "rate_limited" or nil, message = message,
+    code = vendor_code(decoded), sent = unknown and "unknown" or nil })
+  if core.is_error(err) then err.retry_after = asked end
+  error(err, 0)
 end
 
 -- Unwraps a vendor's response envelope (JSON:API `data`); returns the
