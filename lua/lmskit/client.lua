@@ -7,6 +7,7 @@ local core = require "lmskit.core"
 local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
+local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
 local backoff = require("lmskit.retry").backoff
 local resource = require "lmskit.resource"
@@ -26,7 +27,16 @@ local common_options = {
   retries = "number", ca_file = "string", http2 = "boolean",
   user_agent = "string", log = "function", allow_http_loopback = "boolean",
   engine = "userdata", max_retry_wait = "number", concurrency = "number",
-  rate = "table", proxy = "string", prefetch = "number",
+  rate = "table", proxy = "string", prefetch = "number", max_pages = "number",
+  deadline = "number",
+}
+
+-- Numeric options and the rule each must fit (lmskit.params.number):
+-- NaN, infinities, 0 or negative calls in flight would hang or misbehave.
+local number_rules = {
+  timeout = "seconds", connect_timeout = "seconds", deadline = "seconds",
+  max_retry_wait = "seconds0", retries = "count0", concurrency = "count",
+  prefetch = "count", max_pages = "count",
 }
 
 -- Statuses that say "try again later" rather than "this is wrong"
@@ -178,6 +188,8 @@ function client.new(decl, opts)
     if type(v) ~= want then
       usage(("%s: option '%s' must be a %s"):format(decl.name, k, want))
     end
+    local why = number_rules[k] and params.number(v, number_rules[k])
+    if why then usage(("%s: option '%s' %s"):format(decl.name, k, why)) end
     given[k] = v
   end
   local auth = decl.auth
@@ -218,7 +230,9 @@ function client.new(decl, opts)
     _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
     _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
-    _prefetch = math.max(1, given.prefetch or 4),
+    _prefetch = given.prefetch or 4,
+    _max_pages = given.max_pages,
+    _deadline = given.deadline,
     _retries = given.retries or 2,
     _max_retry_wait = given.max_retry_wait or 60,
     _log = given.log,
