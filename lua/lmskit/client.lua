@@ -325,12 +325,27 @@ function Client:_perform(wire)
   return self._core:request(wire)
 end
 
--- Waits until the rate limiter lets one more call start (and counts it).
-function Client:_take_rate()
+-- Raises the timeout error of a call whose deadline has passed, or would
+-- pass during the wait it is about to start; `last` says what the last
+-- attempt met, `sent` is the error's sent field (a write that may have
+-- taken effect is "unknown").
+function Client:_past_deadline(method, spec, last, sent)
+  local message = ("deadline of %g s exceeded"):format(self._deadline)
+  if last then message = message .. " (" .. last .. ")" end
+  error(core.error { kind = "timeout", method = method, message = self._core:redact(message),
+                     url = self._core:redact(self:_url_of(spec)), sent = sent }, 0)
+end
+
+-- Waits until the rate limiter lets one more call start (and counts it);
+-- a wait that would end past the call's deadline fails the call instead.
+function Client:_take_rate(deadline, method, spec)
   local limiter = self._limiter
   if not limiter then return end
   local wait = limiter:take()
   while wait > 0 do
+    if deadline and core.now() + wait > deadline then
+      self:_past_deadline(method, spec, ("the rate limit asks to wait %.1f s"):format(wait), false)
+    end
     self:_emit { event = "throttle", wait = wait }
     self:_pause(wait)
     wait = limiter:take()
@@ -381,6 +396,10 @@ end
 -- answers 404 is done (after a 429 it is not: the server refused it);
 -- another write answering 404 then stays unknown (the first may have
 -- moved what it addressed: a PUT that renamed the slug in its path).
+-- With the client's `deadline`, the whole call (attempts, Retry-After,
+-- backoff and rate waits) ends within it: an attempt in flight is cut
+-- when it comes, and a wait that would pass it is not started; the call
+-- fails as `timeout`, its message saying "deadline".
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
@@ -401,13 +420,24 @@ function Client:send(spec)
   end
   local attempt = 0
   local maybe_done = false -- an earlier attempt of this write may have taken effect
+  local deadline = self._deadline and core.now() + self._deadline
   while true do
-    self:_take_rate()
+    self:_take_rate(deadline, method, spec)
+    if deadline then -- this attempt gets what is left of the call's time
+      local left = deadline - core.now()
+      if left <= 0 then self:_past_deadline(method, spec, nil, maybe_done and "unknown" or nil) end
+      wire.timeout = left
+    end
     wire.headers = self:_auth_headers(spec)
     local started = core.now()
     local ok, status, body, headers = tasks.pcall(self._perform, self, wire)
     if not ok then
       local err = status
+      if deadline and core.is_error(err) and err.kind == "timeout" and core.now() >= deadline - 0.05 then
+        err.message = ("deadline of %g s exceeded: %s"):format(self._deadline, tostring(err.message))
+        if maybe_done and err.sent ~= "unknown" then err.sent = "unknown" end
+        error(err, 0)
+      end
       local safe = idempotent or (core.is_error(err) and err.sent == false)
       if not (core.is_error(err) and safe and attempt < self._retries
               and (err.kind == "transport" or err.kind == "timeout")) then
@@ -415,6 +445,10 @@ function Client:send(spec)
       end
       maybe_done = maybe_done or err.sent == "unknown"
       local wait = math.min(backoff(attempt), self._max_retry_wait)
+      if deadline and core.now() + wait >= deadline then
+        self:_past_deadline(method, spec, "last attempt: " .. err.kind .. ": " .. tostring(err.message),
+                            maybe_done and "unknown" or err.sent)
+      end
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
       self:_pause(wait)
@@ -447,6 +481,13 @@ function Client:send(spec)
                    asked, too_far)
       end
       maybe_done = maybe_done or unknown_status[status] or false
+      if deadline and core.now() + wait >= deadline then
+        local core_client = self._core
+        self:_past_deadline(method, spec, ("last answer: HTTP %d %s"):format(status,
+          client.vendor_message(json.decode(body), body, status,
+                                function(text) return core_client:redact(text) end)),
+          maybe_done and "unknown" or nil)
+      end
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)

@@ -48,6 +48,7 @@ struct lmk_request {
     int once;                 /* never let libcurl transmit it a second time */
     unsigned transmissions;   /* times libcurl was about to send it */
     int resend_refused;       /* libcurl wanted to re-send it; refused */
+    long timeout_ms;          /* > 0: this attempt's own, shorter timeout */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

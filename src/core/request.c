@@ -154,7 +154,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
     if (c->proxy) SET(CURLOPT_PROXY, c->proxy);
-    SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
+                                ? r->timeout_ms : c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
@@ -202,6 +203,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     if (!r) return LMK_NOMEM;
     r->client = c;
     r->once = o->once || transmit_once(o->method);
+    r->timeout_ms = o->timeout_ms;
     lmk_buf_init(&r->response);
     lmk_buf url;
     lmk_buf_init(&url);
