@@ -25,6 +25,7 @@
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
 local json = require "lmskit.json"
+local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
 local backoff = require("lmskit.retry").backoff
 local tasks = require "lmskit.tasks"
@@ -83,8 +84,14 @@ end
 -- process died while writing it) is ignored: that row simply runs again.
 local function read_journal(path)
   local done = {}
+  if type(path) ~= "string" then usage("bulk: journal must be a file path") end
   local f = io.open(path, "rb")
   if not f then return done end
+  local probe, why = f:read(0) -- a directory opens, then fails to read
+  if probe == nil and why then
+    f:close()
+    usage("bulk: journal " .. path .. ": " .. tostring(why))
+  end
   for line in f:lines() do
     local record = json.decode(line)
     if type(record) == "table" and type(record.k) == "string" then done[record.k] = record end
@@ -184,6 +191,11 @@ end
 function bulk.run(opts)
   if type(opts) ~= "table" then usage("bulk: options table expected") end
   if type(opts.run) ~= "function" then usage("bulk: run = function(row) ... end is required") end
+  if opts.concurrency ~= nil then tasks.check_concurrency("bulk", opts.concurrency) end
+  for name, rule in pairs { retries = "count0", sync_every = "count" } do
+    local why = opts[name] ~= nil and params.number(opts[name], rule)
+    if why then usage("bulk: " .. name .. " " .. why) end
+  end
   local key_of = key_function(opts.key)
   local done = opts.journal and read_journal(opts.journal) or {}
   local journal = opts.journal and not opts.dry_run and core.journal_open(opts.journal)
@@ -238,6 +250,8 @@ function bulk.run(opts)
     local attempt, ok, value = 0
     while true do
       ok, value = tasks.pcall(opts.run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
+      -- Lua out of memory is no row's fault: the job stops (journal kept)
+      if not ok and value == "not enough memory" then error(tasks.nomem(value), 0) end
       -- a write that may have happened was already looked up by the client
       -- (lmskit.reconcile): running the row again would send it blindly
       if ok or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)

@@ -192,6 +192,9 @@ function client.new(decl, opts)
     if why then usage(("%s: option '%s' %s"):format(decl.name, k, why)) end
     given[k] = v
   end
+  if given.engine ~= nil and getmetatable(given.engine) ~= getmetatable(core.engine()) then
+    usage(decl.name .. ": option 'engine' must be an engine from require('lmskit.core').new_engine()")
+  end
   local auth = decl.auth
   local secret = given[auth.secret]
   if auth.strategy ~= "none" and (secret == nil or secret == "") then
