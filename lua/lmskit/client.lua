@@ -8,6 +8,7 @@ local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
 local params = require "lmskit.params"
+local secret_names = require "lmskit.secret_names"
 local reconcile = require "lmskit.reconcile"
 local backoff = require("lmskit.retry").backoff
 local resource = require "lmskit.resource"
@@ -355,16 +356,10 @@ function Client:_take_rate(deadline, method, spec)
   end
 end
 
--- Values of these keys never appear in a dry run's printed calls.
-local SECRET_KEYS = { password = true, secret = true, token = true, api_key = true }
-
--- Copies a body for printing with secret fields masked.
-local function masked(value)
-  if type(value) ~= "table" then return value end
-  local copy = {}
-  for k, v in pairs(value) do copy[k] = SECRET_KEYS[k] and "[REDACTED]" or masked(v) end
-  return setmetatable(copy, getmetatable(value))
-end
+-- Values of secret-named fields (lmskit.secret_names) never appear in a
+-- dry run's printed calls: bodies and queries are printed masked.
+local masked = secret_names.masked
+local MASK = "lmskitMASKEDvalue" -- survives URL encoding (no magic characters), then reads [REDACTED]
 
 -- What a call returns in a dry run: any field reads as 0, so a job's
 -- next call (which needs an id) can still be checked and printed.
@@ -378,13 +373,19 @@ end
 
 -- Prints (or hands to the sink) the call instead of sending it.
 function Client:_print_call(sink, method, spec)
-  local line = method .. " " .. self:_url_of(spec)
+  local shown = spec
+  if spec.query ~= nil then
+    shown = {}
+    for k, v in pairs(spec) do shown[k] = v end
+    shown.query = masked(spec.query, MASK)
+  end
+  local line = method .. " " .. self:_url_of(shown)
   if spec.json ~= nil then
     line = line .. " " .. json.encode(masked(spec.json))
   elseif spec.form ~= nil then
-    line = line .. " " .. core.encode_query(spec.form) -- password= is a secret parameter
+    line = line .. " " .. core.encode_query(masked(spec.form, MASK))
   end
-  line = self._core:redact(line)
+  line = self._core:redact((line:gsub(MASK, "[REDACTED]")))
   if type(sink) == "function" then sink(line) else io.stdout:write(line, "\n") end
   return DRY_RESULT, {}, 0
 end

@@ -114,6 +114,7 @@ workflows.catalog = {
   },
   unenroll = {
     summary = "not available: Canvas Catalog's API has no call that drops an enrollment",
+    key = { "listing_id", "canvas_user_id" },
     run = function() usage("Canvas Catalog's API (v1) documents no way to drop an enrollment") end,
   },
 }
@@ -227,6 +228,13 @@ workflows.coursepath = {
     -- again (the invite calls declare notifies): not by a retry, not by a
     -- rerun of the journal
     notifies = true,
+    -- who is invited where (a journal of an earlier version, keyed by
+    -- every column, is still honoured: lmskit.bulk looks its keys up too)
+    key = function(row)
+      local who = present(row.member_id) and row.member_id or row.email
+      if not present(who) then return nil end
+      return (row.course_id or "") .. "\31" .. (row.program_id or "") .. "\31" .. who
+    end,
     run = function(client, row)
       local member = coursepath_member(client, row)
       local mail = {}
