@@ -9,7 +9,7 @@ local sandbox = require "sandbox"
 
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end

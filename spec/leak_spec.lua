@@ -97,7 +97,7 @@ end
 local function slurp(path)
   local f = io.open(path, "rb")
   if not f then return "" end
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end

@@ -55,7 +55,7 @@ describe("concurrency", function()
     for _, n in ipairs { "0", "-1", "1.5", "nan" } do
       local p = io.popen("bin/lmskit catalog enroll --sandbox -q --dry-run --csv " .. rows ..
                          " --concurrency=" .. n .. " 2>&1; echo \"exit=$?\"")
-      local out = p:read("a")
+      local out = p:read("*a")
       p:close()
       assert.matches("exit=2", out, 1, true)
       assert.matches("concurrency", out)
@@ -122,7 +122,7 @@ describe("misuse raises lmskit.Error usage, never a plain Lua error", function()
     assert.matches("memory", err.message)
     assert.is_true(n <= 2, n .. " rows ran")
     local f = assert(io.open(journal))
-    local text = f:read("a")
+    local text = f:read("*a")
     f:close()
     assert.matches('"s":"ok"', text) -- row 1 is journaled: a rerun skips it
     os.remove(journal)
