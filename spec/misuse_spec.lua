@@ -79,6 +79,12 @@ describe("misuse raises lmskit.Error usage, never a plain Lua error", function()
     assert.equal(0, lmskit.step()) -- no argument: 0
   end)
 
+  it("lmskit.workflow without options or a client", function()
+    refused("usage", lmskit.workflow, "catalog", "enroll", sandbox.catalog(), nil)
+    refused("usage", lmskit.workflow, "catalog", "enroll", nil, { rows = {} })
+    refused("usage", lmskit.workflow, "catalog", "nope", sandbox.catalog(), { rows = {} })
+  end)
+
   it("lmskit.spawn without a function", function()
     refused("usage", lmskit.spawn, nil)
     refused("usage", lmskit.spawn, "x")

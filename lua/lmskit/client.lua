@@ -37,7 +37,7 @@ local common_options = {
 local number_rules = {
   timeout = "seconds", connect_timeout = "seconds", deadline = "seconds",
   max_retry_wait = "seconds0", retries = "count0", concurrency = "count",
-  prefetch = "count", max_pages = "count",
+  prefetch = "count0", max_pages = "count", -- prefetch 0 reads one page at a time, as 1 does
 }
 
 -- Statuses that say "try again later" rather than "this is wrong"
@@ -234,7 +234,7 @@ function client.new(decl, opts)
     _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
     _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
-    _prefetch = given.prefetch or 4,
+    _prefetch = math.max(1, given.prefetch or 4),
     _max_pages = given.max_pages,
     _deadline = given.deadline,
     _retries = given.retries or 2,

@@ -392,6 +392,10 @@ workflows.matrix = {
 function workflows.run(vendor, action, client, opts)
   local w = workflows[vendor] and workflows[vendor][action]
   if not w then usage(("no workflow '%s' for %s"):format(tostring(action), tostring(vendor))) end
+  if type(opts) ~= "table" then usage("lmskit.workflow(vendor, action, client, opts): opts must be a table") end
+  if type(client) ~= "table" or type(client.send) ~= "function" then
+    usage("lmskit.workflow(vendor, action, client, opts): client must be an lmskit client")
+  end
   local o = {}
   for k, v in pairs(opts) do o[k] = v end
   o.key = o.key or w.key
