@@ -25,7 +25,9 @@
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
 local json = require "lmskit.json"
+local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
+local secret_names = require "lmskit.secret_names"
 local backoff = require("lmskit.retry").backoff
 local tasks = require "lmskit.tasks"
 
@@ -53,12 +55,41 @@ local function row_source(rows)
   usage("bulk: rows must be a CSV path, an array of tables or an iterator")
 end
 
+-- Every column of a row as "name=value" parts joined, sorted by name,
+-- leaving out the columns `skip` says no to.
+local function all_columns(row, skip)
+  local names = {}
+  for k in pairs(row) do
+    if type(k) == "string" and not (skip and skip(k)) then names[#names + 1] = k end
+  end
+  table.sort(names)
+  local parts = {}
+  for i, k in ipairs(names) do parts[i] = k .. "=" .. tostring(row[k]) end
+  return table.concat(parts, "\31")
+end
+
+-- The key earlier versions gave a row when the job named none (every
+-- column, secrets included): looked up in a journal written by them, so
+-- a rerun after an upgrade still skips what they did (an invitation is
+-- never sent twice).  Never written anywhere.
+local function legacy_key(row)
+  return all_columns(row)
+end
+
 -- A function computing a row's identity from the `key` option: a column
--- name, several, or a function.  Default: every column, sorted by name.
+-- name, several, or a function.  Default: every column but the secret
+-- ones (lmskit.secret_names), sorted by name.  A key naming a secret
+-- column is refused: the key goes to the journal and the results.
 local function key_function(key)
   if type(key) == "function" then return key end
   if type(key) == "string" then key = { key } end
   if type(key) == "table" then
+    for _, column in ipairs(key) do
+      if secret_names.is_secret(column) then
+        usage(("bulk: key column '%s' holds a secret; it would be written to the journal and the results")
+          :format(tostring(column)))
+      end
+    end
     return function(row)
       local parts = {}
       for i, column in ipairs(key) do
@@ -69,22 +100,33 @@ local function key_function(key)
       return table.concat(parts, "\31")
     end
   end
-  return function(row)
-    local names = {}
-    for k in pairs(row) do if type(k) == "string" then names[#names + 1] = k end end
-    table.sort(names)
-    local parts = {}
-    for i, k in ipairs(names) do parts[i] = k .. "=" .. tostring(row[k]) end
-    return table.concat(parts, "\31")
-  end
+  if key ~= nil then usage("bulk: key must be a column name, a list of them or a function") end
+  return function(row) return all_columns(row, secret_names.is_secret) end
+end
+
+-- True when a file's permission bits let group or others in (mode & 077).
+local function shared_mode(path)
+  local mode = core.file_mode(path)
+  return mode and mode >= 0 and mode % 64 ~= 0
 end
 
 -- Reads a journal: key -> the last record for it.  A torn last line (the
 -- process died while writing it) is ignored: that row simply runs again.
+-- A journal others may read is refused (it names rows and their errors).
 local function read_journal(path)
   local done = {}
+  if type(path) ~= "string" then usage("bulk: journal must be a file path") end
   local f = io.open(path, "rb")
   if not f then return done end
+  if shared_mode(path) then
+    f:close()
+    usage(("bulk: journal %s is readable by other users; run: chmod 600 %s"):format(path, path))
+  end
+  local probe, why = f:read(0) -- a directory opens, then fails to read
+  if probe == nil and why then
+    f:close()
+    usage("bulk: journal " .. path .. ": " .. tostring(why))
+  end
   for line in f:lines() do
     local record = json.decode(line)
     if type(record) == "table" and type(record.k) == "string" then done[record.k] = record end
@@ -96,10 +138,22 @@ end
 -- Result file writers: CSV (through libcsv's quoting) or JSON lines.
 local RESULT_COLUMNS = { "row", "key", "outcome", "kind", "status", "code", "message" }
 
+-- The results file is made anew, readable by its owner only (0600): the
+-- old file is removed, created through the core (open(2) with mode 0600,
+-- which io.open cannot ask), then opened for writing; a file that still
+-- lets others read it (it could not be removed) is refused.
 local function open_results(path)
   if not path then return nil end
+  if type(path) ~= "string" then usage("bulk: results must be a file path") end
+  os.remove(path)
+  local created = pcall(function() core.journal_open(path):close() end)
   local f, err = io.open(path, "wb")
   if not f then usage("bulk: results file: " .. tostring(err)) end
+  if not created or shared_mode(path) then
+    f:close()
+    usage(("bulk: results file %s is readable by other users; remove it or run: chmod 600 %s")
+      :format(path, path))
+  end
   local jsonl = path:match("%.jsonl?$") ~= nil
   if not jsonl then
     local head = {}
@@ -184,9 +238,19 @@ end
 function bulk.run(opts)
   if type(opts) ~= "table" then usage("bulk: options table expected") end
   if type(opts.run) ~= "function" then usage("bulk: run = function(row) ... end is required") end
+  if opts.concurrency ~= nil then tasks.check_concurrency("bulk", opts.concurrency) end
+  for name, rule in pairs { retries = "count0", sync_every = "count" } do
+    local why = opts[name] ~= nil and params.number(opts[name], rule)
+    if why then usage("bulk: " .. name .. " " .. why) end
+  end
   local key_of = key_function(opts.key)
   local done = opts.journal and read_journal(opts.journal) or {}
+  local check_legacy = next(done) ~= nil -- a journal written before keys left secrets out
   local journal = opts.journal and not opts.dry_run and core.journal_open(opts.journal)
+  if journal and shared_mode(opts.journal) then
+    journal:close()
+    usage(("bulk: journal %s is readable by other users; run: chmod 600 %s"):format(opts.journal, opts.journal))
+  end
   local results = open_results(opts.results)
   local total = (opts.progress ~= false) and count_rows(opts.rows) or nil
   local progress = progress_reporter(opts.progress, total)
@@ -224,7 +288,7 @@ function bulk.run(opts)
       stats.failures[#stats.failures + 1] = failure
       return finish(failure)
     end
-    local previous = done[key]
+    local previous = done[key] or (check_legacy and done[legacy_key(row)])
     if seen[key] or (previous and (previous.s == "ok" or not previous.r)) then
       stats.skipped = stats.skipped + 1
       return finish { row = n, key = key, outcome = seen[key] and "duplicate" or "skipped",
@@ -238,6 +302,8 @@ function bulk.run(opts)
     local attempt, ok, value = 0
     while true do
       ok, value = tasks.pcall(opts.run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
+      -- Lua out of memory is no row's fault: the job stops (journal kept)
+      if not ok and value == "not enough memory" then error(tasks.nomem(value), 0) end
       -- a write that may have happened was already looked up by the client
       -- (lmskit.reconcile): running the row again would send it blindly
       if ok or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)
@@ -255,10 +321,14 @@ function bulk.run(opts)
     -- established; never redone blindly (not even on a rerun)
     local outcome = reconcile.unknown(err) and "unknown" or "failed"
     stats[outcome] = stats[outcome] + 1
+    -- a server (or a run function) may repeat the row's password: the
+    -- values of its secret columns never reach the journal or a report
+    local hidden = secret_names.values_of(row)
+    local message = secret_names.hide(err.message, hidden)
     record { k = key, s = outcome, r = outcome == "failed" and RETRYABLE[err.kind] or false,
-             e = err.kind, m = err.message }
+             e = err.kind, m = message }
     local failure = { row = n, key = key, outcome = outcome, kind = err.kind, status = err.status,
-                      code = err.code, message = err.message }
+                      code = secret_names.hide(err.code, hidden), message = message }
     stats.failures[#stats.failures + 1] = failure
     return finish(failure)
   end

@@ -7,6 +7,8 @@ local core = require "lmskit.core"
 local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
+local params = require "lmskit.params"
+local secret_names = require "lmskit.secret_names"
 local reconcile = require "lmskit.reconcile"
 local backoff = require("lmskit.retry").backoff
 local resource = require "lmskit.resource"
@@ -26,8 +28,17 @@ local common_options = {
   retries = "number", ca_file = "string", http2 = "boolean",
   user_agent = "string", log = "function", allow_http_loopback = "boolean",
   engine = "userdata", max_retry_wait = "number", concurrency = "number",
-  rate = "table", proxy = "string", prefetch = "number",
-  proxy_from_env = "boolean", max_response_size = "number",
+  rate = "table", proxy = "string", prefetch = "number", max_pages = "number",
+  deadline = "number", proxy_from_env = "boolean", max_response_size = "number",
+}
+
+-- Numeric options and the rule each must fit (lmskit.params.number):
+-- NaN, infinities, 0 or negative calls in flight would hang or misbehave.
+local number_rules = {
+  timeout = "seconds", connect_timeout = "seconds", deadline = "seconds",
+  max_retry_wait = "seconds0", retries = "count0", concurrency = "count",
+  prefetch = "count0", max_pages = "count", -- prefetch 0 reads one page at a time, as 1 does
+  max_response_size = "count",
 }
 
 -- Statuses that say "try again later" rather than "this is wrong"
@@ -74,8 +85,14 @@ local function flatten_errors(errors)
   if #parts > 0 then return table.concat(parts, "; ") end
 end
 
---- The vendor's own message from an error body (decoded or raw).
-function client.vendor_message(decoded, raw, status)
+-- Longest raw (non-JSON) error body shown in a message, in bytes.
+local RAW_MESSAGE_MAX = 300
+
+--- The vendor's own message from an error body (decoded or raw).  A raw
+-- body is cut to 300 bytes, after `redact` (a function of the text, the
+-- client's redaction) has masked its secrets: cut first, a secret
+-- straddling the cut would show in part.
+function client.vendor_message(decoded, raw, status, redact)
   if type(decoded) == "table" then
     local m = decoded.message
     if type(m) == "string" then return m end
@@ -86,7 +103,8 @@ function client.vendor_message(decoded, raw, status)
     if m then return m end
   end
   raw = raw and raw:gsub("^%s+", ""):gsub("%s+$", "") or ""
-  if raw ~= "" then return #raw > 300 and raw:sub(1, 300) .. "..." or raw end
+  if redact and raw ~= "" then raw = redact(raw) end
+  if raw ~= "" then return #raw > RAW_MESSAGE_MAX and raw:sub(1, RAW_MESSAGE_MAX) .. "..." or raw end
   return "HTTP " .. tostring(status)
 end
 
@@ -172,7 +190,12 @@ function client.new(decl, opts)
     if type(v) ~= want then
       usage(("%s: option '%s' must be a %s"):format(decl.name, k, want))
     end
+    local why = number_rules[k] and params.number(v, number_rules[k])
+    if why then usage(("%s: option '%s' %s"):format(decl.name, k, why)) end
     given[k] = v
+  end
+  if given.engine ~= nil and getmetatable(given.engine) ~= getmetatable(core.engine()) then
+    usage(decl.name .. ": option 'engine' must be an engine from require('lmskit.core').new_engine()")
   end
   local auth = decl.auth
   local secret = given[auth.secret]
@@ -214,6 +237,8 @@ function client.new(decl, opts)
     _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
     _prefetch = math.max(1, given.prefetch or 4),
+    _max_pages = given.max_pages,
+    _deadline = given.deadline,
     _retries = given.retries or 2,
     _max_retry_wait = given.max_retry_wait or 60,
     _log = given.log,
@@ -254,7 +279,11 @@ function Client:_auth_headers(spec)
     claims.jti = jwt.id()
     claims.iat = os.time()
     claims[auth.subject_claim] = spec.as or self._opts[auth.subject]
-    headers[#headers + 1] = "Authorization: Bearer " .. jwt.sign(claims, self._secret, auth.alg)
+    local token = jwt.sign(claims, self._secret, auth.alg)
+    -- a server that echoes the request must not show it: the core masks
+    -- it from every message from now on (it keeps a bounded set of them)
+    self._core:add_secret(token)
+    headers[#headers + 1] = "Authorization: Bearer " .. token
   end
   local header = self._decl.account_header
   if header then
@@ -302,28 +331,37 @@ function Client:_perform(wire)
   return self._core:request(wire)
 end
 
--- Waits until the rate limiter lets one more call start (and counts it).
-function Client:_take_rate()
+-- Raises the timeout error of a call whose deadline has passed, or would
+-- pass during the wait it is about to start; `last` says what the last
+-- attempt met, `sent` is the error's sent field (a write that may have
+-- taken effect is "unknown").
+function Client:_past_deadline(method, spec, last, sent)
+  local message = ("deadline of %g s exceeded"):format(self._deadline)
+  if last then message = message .. " (" .. last .. ")" end
+  error(core.error { kind = "timeout", method = method, message = self._core:redact(message),
+                     url = self._core:redact(self:_url_of(spec)), sent = sent }, 0)
+end
+
+-- Waits until the rate limiter lets one more call start (and counts it);
+-- a wait that would end past the call's deadline fails the call instead.
+function Client:_take_rate(deadline, method, spec)
   local limiter = self._limiter
   if not limiter then return end
   local wait = limiter:take()
   while wait > 0 do
+    if deadline and core.now() + wait > deadline then
+      self:_past_deadline(method, spec, ("the rate limit asks to wait %.1f s"):format(wait), false)
+    end
     self:_emit { event = "throttle", wait = wait }
     self:_pause(wait)
     wait = limiter:take()
   end
 end
 
--- Values of these keys never appear in a dry run's printed calls.
-local SECRET_KEYS = { password = true, secret = true, token = true, api_key = true }
-
--- Copies a body for printing with secret fields masked.
-local function masked(value)
-  if type(value) ~= "table" then return value end
-  local copy = {}
-  for k, v in pairs(value) do copy[k] = SECRET_KEYS[k] and "[REDACTED]" or masked(v) end
-  return setmetatable(copy, getmetatable(value))
-end
+-- Values of secret-named fields (lmskit.secret_names) never appear in a
+-- dry run's printed calls: bodies and queries are printed masked.
+local masked = secret_names.masked
+local MASK = "lmskitMASKEDvalue" -- survives URL encoding (no magic characters), then reads [REDACTED]
 
 -- What a call returns in a dry run: any field reads as 0, so a job's
 -- next call (which needs an id) can still be checked and printed.
@@ -337,13 +375,19 @@ end
 
 -- Prints (or hands to the sink) the call instead of sending it.
 function Client:_print_call(sink, method, spec)
-  local line = method .. " " .. self:_url_of(spec)
+  local shown = spec
+  if spec.query ~= nil then
+    shown = {}
+    for k, v in pairs(spec) do shown[k] = v end
+    shown.query = masked(spec.query, MASK)
+  end
+  local line = method .. " " .. self:_url_of(shown)
   if spec.json ~= nil then
     line = line .. " " .. json.encode(masked(spec.json))
   elseif spec.form ~= nil then
-    line = line .. " " .. core.encode_query(spec.form) -- password= is a secret parameter
+    line = line .. " " .. core.encode_query(masked(spec.form, MASK))
   end
-  line = self._core:redact(line)
+  line = self._core:redact((line:gsub(MASK, "[REDACTED]")))
   if type(sink) == "function" then sink(line) else io.stdout:write(line, "\n") end
   return DRY_RESULT, {}, 0
 end
@@ -358,6 +402,10 @@ end
 -- answers 404 is done (after a 429 it is not: the server refused it);
 -- another write answering 404 then stays unknown (the first may have
 -- moved what it addressed: a PUT that renamed the slug in its path).
+-- With the client's `deadline`, the whole call (attempts, Retry-After,
+-- backoff and rate waits) ends within it: an attempt in flight is cut
+-- when it comes, and a wait that would pass it is not started; the call
+-- fails as `timeout`, its message saying "deadline".
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
   local method = spec.method or "GET"
@@ -378,13 +426,24 @@ function Client:send(spec)
   end
   local attempt = 0
   local maybe_done = false -- an earlier attempt of this write may have taken effect
+  local deadline = self._deadline and core.now() + self._deadline
   while true do
-    self:_take_rate()
+    self:_take_rate(deadline, method, spec)
+    if deadline then -- this attempt gets what is left of the call's time
+      local left = deadline - core.now()
+      if left <= 0 then self:_past_deadline(method, spec, nil, maybe_done and "unknown" or nil) end
+      wire.timeout = left
+    end
     wire.headers = self:_auth_headers(spec)
     local started = core.now()
     local ok, status, body, headers = tasks.pcall(self._perform, self, wire)
     if not ok then
       local err = status
+      if deadline and core.is_error(err) and err.kind == "timeout" and core.now() >= deadline - 0.05 then
+        err.message = ("deadline of %g s exceeded: %s"):format(self._deadline, tostring(err.message))
+        if maybe_done and err.sent ~= "unknown" then err.sent = "unknown" end
+        error(err, 0)
+      end
       local safe = idempotent or (core.is_error(err) and err.sent == false)
       if not (core.is_error(err) and safe and attempt < self._retries
               and (err.kind == "transport" or err.kind == "timeout")) then
@@ -393,7 +452,11 @@ function Client:send(spec)
         error(err, 0)
       end
       maybe_done = maybe_done or err.sent == "unknown"
-      local wait = backoff(attempt)
+      local wait = math.min(backoff(attempt), self._max_retry_wait)
+      if deadline and core.now() + wait >= deadline then
+        self:_past_deadline(method, spec, "last attempt: " .. err.kind .. ": " .. tostring(err.message),
+                            maybe_done and "unknown" or err.sent)
+      end
       self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                    attempt = attempt + 1, wait = wait }
       self:_pause(wait)
@@ -406,22 +469,34 @@ function Client:send(spec)
       if status < 300 then return self:_decode(method, spec, status, body, headers) end
       if status == 404 and method == "DELETE" and maybe_done then return true, headers, status end
       local limited = status == 429 or self:_is_rate_signal(status, body)
-      local wait = backoff(attempt, headers)
+      local max_wait = self._max_retry_wait
+      -- the wait the server asks: its Retry-After, else the vendor's lock-out
+      local asked = headers and headers["retry-after"] and core.retry_after(headers["retry-after"])
+      if not asked and limited and self._lockout and self._lockout > 0 then asked = self._lockout end
+      local wait = asked or math.min(backoff(attempt), max_wait)
       if limited and self._lockout then
-        -- the vendor locks the key out: hold every call of this client
-        wait = math.max(wait, core.retry_after(headers["retry-after"] or "") or self._lockout)
-        self._limiter:block(wait)
+        -- the vendor locks the key out: hold every call of this client,
+        -- but never longer than max_retry_wait (a far Retry-After would
+        -- hold it forever: this call fails instead, later calls try again)
+        self._limiter:block(math.min(wait, max_wait))
       end
-      local retry = attempt < self._retries and wait <= self._max_retry_wait and
-                    (limited or (retry_status[status] and idempotent))
-      if not retry then
+      local wanted = limited or (retry_status[status] and idempotent)
+      local too_far = wait > max_wait
+      if not (attempt < self._retries and wanted and not too_far) then
         -- a write (idempotent or not) failing after an attempt that may
         -- have taken effect, or with a 5xx now, has an unknown outcome
         local write = method ~= "GET" and method ~= "HEAD"
-        self:_fail(method, spec, status, body, limited,
-                   write and (unknown_status[status] or maybe_done))
+        self:_fail(method, spec, status, body, limited or (wanted and too_far) or false,
+                   write and (unknown_status[status] or maybe_done), asked, too_far)
       end
       maybe_done = maybe_done or unknown_status[status] or false
+      if deadline and core.now() + wait >= deadline then
+        local core_client = self._core
+        self:_past_deadline(method, spec, ("last answer: HTTP %d %s"):format(status,
+          client.vendor_message(json.decode(body), body, status,
+                                function(text) return core_client:redact(text) end)),
+          maybe_done and "unknown" or nil)
+      end
       self:_emit { event = "retry", method = method, status = status, attempt = attempt + 1,
                    wait = wait }
       self:_pause(wait)
@@ -465,12 +540,24 @@ end
 
 -- Raises the lmskit.Error for an HTTP failure with the vendor's message;
 -- `unknown` marks a write the server may have done (sent = "unknown").
-function Client:_fail(method, spec, status, body, limited, unknown)
+-- `asked`: the seconds the server asked to wait (Retry-After or the
+-- vendor's lock-out), kept as err.retry_after; `too_far` when that is
+-- beyond max_retry_wait, which the message says.
+function Client:_fail(method, spec, status, body, limited, unknown, asked, too_far)
   local decoded = json.decode(body)
-  self._core:fail { status = status, method = method, url = self:_url_of(spec),
-                    kind = limited and "rate_limited" or nil,
-                    message = client.vendor_message(decoded, body, status),
-                    code = vendor_code(decoded), sent = unknown and "unknown" or nil }
+  local core_client = self._core
+  local message = client.vendor_message(decoded, body, status,
+                                        function(text) return core_client:redact(text) end)
+  if too_far and asked then
+    message = ("%s (the server asks to wait %.0f s, more than max_retry_wait %g s)")
+      :format(message, asked, self._max_retry_wait)
+  end
+  local _, err = pcall(core_client.fail, core_client, {
+    status = status, method = method, url = self:_url_of(spec),
+    kind = limited and "rate_limited" or nil, message = message,
+    code = vendor_code(decoded), sent = unknown and "unknown" or nil })
+  if core.is_error(err) then err.retry_after = asked end
+  error(err, 0)
 end
 
 -- Unwraps a vendor's response envelope (JSON:API `data`); returns the

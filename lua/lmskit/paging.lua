@@ -10,6 +10,72 @@ local core = require "lmskit.core"
 
 local paging = {}
 
+--- Most pages one list reads when the server declares no end (Link
+-- without rel="last", Cerego without meta.total-pages, MATRIX pages,
+-- Coursepath offsets): a server that never ends cannot hold a walk
+-- forever.  The client option `max_pages` changes it.
+paging.MAX_PAGES = 10000
+
+-- A short mark of a page's items (first id, last id, count), nil when an
+-- item has no id: a server that ignores the page asked answers the same
+-- items again, and the same mark shows it.  Kept short (not every id) so
+-- a long walk holds little.
+local function page_mark(items)
+  local n = #items
+  if n == 0 then return nil end
+  local first, last = items[1], items[n]
+  if type(first) ~= "table" or type(last) ~= "table" then return nil end
+  local a, b = rawget(first, "id"), rawget(last, "id")
+  if a == nil or b == nil then return nil end
+  return tostring(a) .. "\31" .. tostring(b) .. "\31" .. n
+end
+
+-- Watches one walk whose end the server has not declared: refuses a page
+-- already read (`visit(key)`, key nil when pages are numbered by us), a
+-- page whose items repeat an earlier page's (`check(items)`), and more
+-- than max_pages pages.  Failures are decode errors naming the list.
+local function guard(api, spec)
+  local keys, marks, count = {}, {}, 0
+  local limit = api._max_pages or paging.MAX_PAGES
+  local function fail(message)
+    api._core:fail { kind = "decode", method = "GET", url = api:_url_of(spec), message = message }
+  end
+  local g = {}
+  function g.visit(key)
+    if key ~= nil then
+      if keys[key] then fail("paging leads to a page already read; not followed (a loop)") end
+      keys[key] = true
+    end
+    count = count + 1
+    if count > limit then
+      fail(("more than %d pages and the server declares no end; stopped (max_pages)"):format(limit))
+    end
+  end
+  function g.check(items)
+    local mark = page_mark(items)
+    if not mark then return end
+    if marks[mark] then
+      fail(("page %d repeats page %d: the server does not move on; stopped"):format(count, marks[mark]))
+    end
+    marks[mark] = count
+  end
+  return g
+end
+
+-- The identity of a page URL: its path and sorted query, the page
+-- parameter (1 when absent) kept apart, so "?per_page=1" and
+-- "?page=1&per_page=1" are the same page.
+local function page_key(url, param)
+  local base, query = url:match("^([^?#]*)%??([^#]*)")
+  local n, rest = "1", {}
+  for piece in (query or ""):gmatch("[^&]+") do
+    local name, value = piece:match("^([^=]*)=?(.*)$")
+    if param and name == param then n = tostring(tonumber(value) or value) else rest[#rest + 1] = piece end
+  end
+  table.sort(rest)
+  return (base or url) .. "?" .. table.concat(rest, "&") .. "#" .. n
+end
+
 -- Reads the item array of a decoded page, or raises a decode error.
 local function page_items(api, spec, body, root)
   local items = body
@@ -90,13 +156,17 @@ end
 
 --- RFC 8288 Link paging (Canvas Catalog): follow rel="next" until absent.
 -- The next link must stay on the client's origin (credentials never leave
--- it) and must change from page to page (a server loop cannot spin us).
+-- it) and must lead to a page not read yet (A -> B -> A is refused), and
+-- at most max_pages pages are followed: a server loop cannot spin us.
 -- When the first page's rel="last" names the last page number (and
 -- rel="next" is page+1), the rest is fetched ahead by page number,
 -- `prefetch` pages at a time, still handed out in order.
 function paging.link(api, spec, root)
   local pending = spec
   local rest
+  local param = api._decl.paging.page_param
+  local watch = guard(api, spec)
+  watch.visit(page_key(api:_url_of(spec), param))
   return iterate(function()
     if rest then return rest() end
     if not pending then return nil end
@@ -104,10 +174,10 @@ function paging.link(api, spec, root)
     pending = nil
     local body, headers = api:send(current)
     local items = page_items(api, current, body, root)
+    watch.check(items)
     local link = headers and headers.link
     local rels = link and #items > 0 and core.links(link) or {}
     local next_ref = rels.next
-    local param = api._decl.paging.page_param
     local last = param and rels.last and tonumber(rels.last:match("[?&]" .. param .. "=(%d+)"))
     local page = param and current_page(current, param)
     if last and page and next_ref and next_ref:match("[?&]" .. param .. "=" .. (page + 1) .. "%f[^%d]")
@@ -125,10 +195,7 @@ function paging.link(api, spec, root)
         api._core:fail { kind = "decode", method = "GET", url = here,
                          message = "paging link leads to another origin; not followed" }
       end
-      if url == here then
-        api._core:fail { kind = "decode", method = "GET", url = here,
-                         message = "paging link points back to the same page" }
-      end
+      watch.visit(page_key(url, param))
       pending = { method = "GET", url = url, headers = spec.headers, as = spec.as,
                   account = spec.account }
     end
@@ -147,7 +214,10 @@ end
 --- JSON:API page numbers (Cerego): page[number] = 1, 2, ... while the
 -- page is not empty and below meta["total-pages"].  links.next is only a
 -- signal that more exists: it names another host in Cerego's docs, so it
--- is never followed and the token never goes there.
+-- is never followed and the token never goes there.  Without a
+-- total-pages the walk ends at the first empty page or the first page
+-- without links.next, refuses a page that repeats an earlier one, and
+-- reads at most max_pages pages.
 function paging.page_number(api, spec, _, adecl)
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
@@ -166,10 +236,13 @@ function paging.page_number(api, spec, _, adecl)
   end
   local number, rest = first.number or 1, nil
   local more = true
+  local watch = guard(api, spec)
   return iterate(function()
     if rest then return rest() end
     if not more then return nil end
+    watch.visit(nil)
     local items, meta, links = extract((api:send(spec_for(number))))
+    watch.check(items)
     local total = type(meta) == "table" and tonumber(meta["total-pages"])
     number = number + 1
     if total then -- the rest is known: fetch it ahead, in order
@@ -193,12 +266,15 @@ function paging.page(api, spec, root, adecl)
   local by = adecl and adecl.offset
   local offset = by and spec.query and tonumber(spec.query[by])
   local page = 1
+  local watch = guard(api, spec)
   return iterate(function()
     local query = {}
     for k, v in pairs(spec.query or {}) do query[k] = v end
     if offset then query[by] = offset else query.page = page end
     page = page + 1
+    watch.visit(nil)
     local items = page_items(api, spec, (api:send(with_query(spec, query))), root)
+    watch.check(items)
     if offset then offset = offset + #items end
     return items
   end, api)
@@ -224,9 +300,12 @@ function paging.offset(api, spec, root, adecl)
   local capped = {}
   for _, n in ipairs(p.caps or {}) do capped[n] = true end
   local more = true
+  local watch = guard(api, spec)
   return iterate(function()
     if not more then return nil end
+    watch.visit(nil)
     local items = page_items(api, spec, api:send(with_query(spec, query)), root)
+    watch.check(items)
     local n = #items
     more = n >= limit or (n > 0 and capped[n] == true)
     local nextq = {}

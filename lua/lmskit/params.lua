@@ -112,4 +112,28 @@ function params.check(declared, args, what, partial)
   return out
 end
 
+-- What each rule of params.number asks for.
+local NUMBER_RULES = {
+  count = "a whole number of at least 1",
+  count0 = "a whole number of at least 0",
+  seconds = "a finite number of seconds above 0",
+  seconds0 = "a finite number of seconds of at least 0",
+}
+
+--- Checks a numeric option (concurrency, retries, timeouts...) against a
+-- rule: "count" (an integer >= 1), "count0" (an integer >= 0), "seconds"
+-- (finite, > 0) or "seconds0" (finite, >= 0).  NaN and infinities never
+-- fit.  Returns nil when value fits, else why not.
+function params.number(value, rule)
+  local ok = type(value) == "number" and value == value and value > -math.huge and value < math.huge
+  if ok and (rule == "count" or rule == "count0") then ok = value == math.floor(value) end
+  if ok then
+    if rule == "count" then ok = value >= 1
+    elseif rule == "seconds" then ok = value > 0
+    else ok = value >= 0 end
+  end
+  if ok then return nil end
+  return ("must be %s, not %s"):format(NUMBER_RULES[rule], tostring(value))
+end
+
 return params

@@ -463,7 +463,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
           tostring(core.is_error(found) and found.message or found)
         break
       end
-      api:_pause(backoff(looks))
+      api:_pause(math.min(backoff(looks), api._max_retry_wait))
       looks = looks + 1
     end
   end

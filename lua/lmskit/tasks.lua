@@ -17,8 +17,31 @@
 -- module's table: one per lua_State, nothing global in C.
 -- @module lmskit.tasks
 local core = require "lmskit.core"
+local params = require "lmskit.params"
 
 local tasks = {}
+
+-- Raises a usage error for the caller of the public function.
+local function usage(message)
+  error(core.error { kind = "usage", message = message }, 3)
+end
+
+--- Lua's out-of-memory error (the value "not enough memory": what Lua
+-- code sees of LUA_ERRMEM) as an lmskit.Error of kind nomem; any other
+-- error value as it is.
+function tasks.nomem(err)
+  if err == "not enough memory" then
+    return core.error { kind = "nomem", message = "not enough memory (Lua could not allocate)" }
+  end
+  return err
+end
+
+--- Raises a usage error unless n is a valid number of calls in flight
+-- (a whole number of at least 1: 0 or less would hang, NaN never ends).
+function tasks.check_concurrency(what, n)
+  local why = params.number(n, "count")
+  if why then error(core.error { kind = "usage", message = what .. ": concurrency " .. why }, 3) end
+end
 
 local unpack = table.unpack or _G.unpack
 
@@ -109,8 +132,16 @@ function tasks.pcall(fn, ...)
   return step(coroutine.resume(co, ...))
 end
 
+-- True when fn can be called (a function, or a table or userdata with __call).
+local function callable(fn)
+  if type(fn) == "function" then return true end
+  local mt = (type(fn) == "table" or type(fn) == "userdata") and getmetatable(fn)
+  return type(mt) == "table" and mt.__call ~= nil
+end
+
 --- Starts fn(...) as a task; it runs at the scheduler's next step.
 function tasks.spawn(fn, ...)
+  if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
   local args, n = { ... }, select("#", ...)
   -- Lua 5.1: who started the task (see run_ready); a task started by one
   -- that cannot yield (fetching pages ahead inside a list's iterator) is
@@ -242,7 +273,7 @@ end
 local function resume(task, value)
   local ok, kind, arg = coroutine.resume(task.co, value)
   if not ok then
-    scheduler.failure = scheduler.failure or kind
+    scheduler.failure = scheduler.failure or tasks.nomem(kind)
   end
   if coroutine.status(task.co) == "dead" then
     scheduler.count = scheduler.count - 1
@@ -341,7 +372,10 @@ end
 -- `timeout` seconds (0, the default, never blocks).  Returns the number
 -- of live tasks.  Raises the first error a task raised.
 function tasks.step(timeout)
-  advance(timeout or 0)
+  timeout = timeout or 0
+  local why = params.number(timeout, "seconds0")
+  if why then usage("lmskit.step(timeout): timeout " .. why) end
+  advance(timeout)
   local failure = scheduler.failure
   if failure then
     scheduler.failure = nil
@@ -351,9 +385,14 @@ function tasks.step(timeout)
 end
 
 --- Runs fn(spawn) as a task and steps until every task has finished.
--- opts.concurrency bounds the calls in flight (default 16).
+-- opts.concurrency bounds the calls in flight (default 16; a whole number
+-- of at least 1).  Misuse is an lmskit.Error of kind usage; Lua running
+-- out of memory in a task, one of kind nomem.
 function tasks.run(opts, fn)
-  if type(opts) == "function" then opts, fn = {}, opts end
+  if fn == nil and callable(opts) then opts, fn = {}, opts end
+  if type(opts) ~= "table" then usage("lmskit.run(opts, fn): opts must be a table (or left out)") end
+  if not callable(fn) then usage("lmskit.run(opts, fn): fn must be a function") end
+  if opts.concurrency ~= nil then tasks.check_concurrency("lmskit.run", opts.concurrency) end
   if tasks.current() then -- the outer task would wait on itself
     error(core.error { kind = "usage", message = "lmskit.run inside a task: spawn tasks instead" }, 2)
   end
@@ -368,7 +407,7 @@ function tasks.run(opts, fn)
     -- abandon what is left: their requests are collected with them
     scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
     scheduler.count, scheduler.in_flight = 0, 0
-    error(err, 0)
+    error(tasks.nomem(err), 0)
   end
 end
 

@@ -114,6 +114,7 @@ workflows.catalog = {
   },
   unenroll = {
     summary = "not available: Canvas Catalog's API has no call that drops an enrollment",
+    key = { "listing_id", "canvas_user_id" },
     run = function() usage("Canvas Catalog's API (v1) documents no way to drop an enrollment") end,
   },
 }
@@ -227,6 +228,13 @@ workflows.coursepath = {
     -- again (the invite calls declare notifies): not by a retry, not by a
     -- rerun of the journal
     notifies = true,
+    -- who is invited where (a journal of an earlier version, keyed by
+    -- every column, is still honoured: lmskit.bulk looks its keys up too)
+    key = function(row)
+      local who = present(row.member_id) and row.member_id or row.email
+      if not present(who) then return nil end
+      return (row.course_id or "") .. "\31" .. (row.program_id or "") .. "\31" .. who
+    end,
     run = function(client, row)
       local member = coursepath_member(client, row)
       local mail = {}
@@ -384,6 +392,10 @@ workflows.matrix = {
 function workflows.run(vendor, action, client, opts)
   local w = workflows[vendor] and workflows[vendor][action]
   if not w then usage(("no workflow '%s' for %s"):format(tostring(action), tostring(vendor))) end
+  if type(opts) ~= "table" then usage("lmskit.workflow(vendor, action, client, opts): opts must be a table") end
+  if type(client) ~= "table" or type(client.send) ~= "function" then
+    usage("lmskit.workflow(vendor, action, client, opts): client must be an lmskit client")
+  end
   local o = {}
   for k, v in pairs(opts) do o[k] = v end
   o.key = o.key or w.key

@@ -61,6 +61,7 @@ struct lmk_request {
     size_t max_response;      /* the client's, copied: a client closed
                                  while the request runs is never read */
     int too_large;            /* the body passed max_response */
+    long timeout_ms;          /* > 0: this attempt's own, shorter timeout */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };

@@ -302,6 +302,8 @@ typedef struct lmk_request_opts {
     int once;                 /* 1: transmit at most once, reads too (the
                                  request carries a single-use credential,
                                  such as a JWT with a jti); writes always are */
+    long timeout_ms;          /* this attempt at most, when shorter than the
+                                 client's timeout (a call's deadline); 0: none */
 } lmk_request_opts;
 
 /* Builds a request (not yet sent).  The request copies what it keeps and

@@ -180,7 +180,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
     /* a declared Content-Length over the cap fails before the body */
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
+                                ? r->timeout_ms : c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
@@ -227,6 +228,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     r->max_response = c->max_response;
     r->once = o->once || transmit_once(o->method);
     lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
+    r->timeout_ms = o->timeout_ms;
     lmk_buf url;
     lmk_buf_init_secret(&url); /* it may carry the query credential */
     lmk_kind k = build_url(c, o->target, &url, why);

@@ -261,9 +261,27 @@ static void push_target(lua_State *L, int spec) {
     }
 }
 
+/* Reads the spec's optional `timeout` (seconds, this attempt only: what
+ * is left of a call's deadline) as milliseconds, 0 when absent; anything
+ * but a finite number above 0 is a usage error. */
+static long attempt_timeout_ms(lua_State *L, int spec) {
+    lua_getfield(L, spec, "timeout");
+    long ms = 0;
+    if (!lua_isnil(L, -1)) {
+        lua_Number s = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
+        if (!(s > 0 && s < 1e9))
+            lmk_raise(L, LMK_USAGE, 0, "a request's timeout must be a positive number of seconds",
+                      NULL, NULL);
+        ms = (long)(s * 1000);
+        if (ms < 1) ms = 1;
+    }
+    lua_pop(L, 1);
+    return ms;
+}
+
 /* Builds a core request from a spec table:
  *   { method=, path=, params=, url=, query=, body=, content_type=,
- *     form=, headers={ "Name: value", ... }, once= }
+ *     form=, headers={ "Name: value", ... }, once=, timeout= }
  * and pushes it as a Request userdata (not yet submitted). */
 static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     l_client *c = check_client(L, client_idx);
@@ -275,6 +293,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     o.method = opt_string_field(L, spec, "method");
     if (!o.method) o.method = "GET";
     o.once = opt_bool_field(L, spec, "once", 0);
+    o.timeout_ms = attempt_timeout_ms(L, spec);
     push_target(L, spec);
     o.target = lua_tostring(L, -1);
 

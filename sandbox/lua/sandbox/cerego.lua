@@ -49,7 +49,10 @@
 --   Keys: "self" always; "first" and "prev" when page > 1 ("prev" clamped
 --   to the last page, omitted when there are no pages); "next" when
 --   page < total-pages; "last" when total-pages >= 1 and page is not the
---   last page.  The foreign_link fault changes nothing here.
+--   last page.  The foreign_link fault changes nothing here.  The
+--   cerego_next_forever fault (a server that never ends) drops "meta" and
+--   "last", always names "next", and answers a page past the end with the
+--   last page again.
 -- * Paging: page[number] default 1 (invalid or < 1 -> 1); page[size]
 --   default 15 (invalid or < 1 -> 15), at most 100 (the doc states no
 --   maximum).  A page past the end -> "data": [] with the right meta.
@@ -650,8 +653,11 @@ local function list_courses(req)
   local total = #items
   local pages = ceil(total / size)
 
-  local slice = {}
   local first = (number - 1) * size + 1
+  if req.next_forever and first > total and pages > 0 then
+    first = (pages - 1) * size + 1 -- a server that never ends: the last page again
+  end
+  local slice = {}
   for i = first, math.min(total, first + size - 1) do slice[#slice + 1] = items[i] end
   local data = C.array()
   for i, c in ipairs(slice) do data[i] = course_json(c) end
@@ -665,13 +671,13 @@ local function list_courses(req)
     add("first", 1)
     if pages >= 1 then add("prev", math.min(number - 1, pages)) end
   end
-  if number < pages then add("next", number + 1) end
-  if pages >= 1 and number ~= pages then add("last", pages) end
+  if number < pages or req.next_forever then add("next", number + 1) end
+  if pages >= 1 and number ~= pages and not req.next_forever then add("last", pages) end
 
-  return C.reply(200, document(data, included_for(slice), C.ordered(lkeys, links),
-    C.ordered({ "total-pages", "total-count" }, {
-      ["total-pages"] = pages, ["total-count"] = total,
-    })))
+  local meta = not req.next_forever and C.ordered({ "total-pages", "total-count" }, {
+    ["total-pages"] = pages, ["total-count"] = total,
+  }) or nil
+  return C.reply(200, document(data, included_for(slice), C.ordered(lkeys, links), meta))
 end
 
 ---------------------------------------------------------------------------

@@ -526,7 +526,9 @@ function C.paginate(req, items)
     end
     -- like api-pagination (kaminari): a page past the end gets only
     -- first/prev (prev clamped to the last page), no next/last
-    if page < pages then
+    if req.link_loop then -- A -> B -> A: page 2 and after lead back to page 1
+      add(page == 1 and 2 or 1, "next")
+    elseif page < pages then
       add(page + 1, "next")
       if not req.next_only then add(pages, "last") end
     end
@@ -562,16 +564,26 @@ local FAULT_KINDS = {
   -- stream): the case where libcurl would silently send the request again
   drop_after_reused = true,
   random = true,       -- with probability `rate`, one of `kinds` (per matching request)
+  -- a hostile server: answers `status` with the request itself (its
+  -- credential first, then the request line, every header and the body)
+  -- in the error body, as `format` json, text, jsonraw or broken
+  echo = true,
+  link_loop = true,    -- paging Link rel="next" from page 2 on leads back to page 1, no rel="last"
+  cerego_next_forever = true, -- Cerego lists: no meta, links.next always, past the end the last page again
 }
+
+local ECHO_FORMATS = { json = true, text = true, jsonraw = true, broken = true }
 
 local faults = {}
 local fault_seq = 0
 local applied = {} -- kind -> requests it took effect on, since reset
 
 local function fault_json(f)
-  return C.ordered({ "id", "path", "method", "kind", "count", "retry_after", "delay_ms" }, {
+  return C.ordered({ "id", "path", "method", "kind", "count", "retry_after", "delay_ms",
+                     "status", "format", "pad" }, {
     id = f.id, path = f.path, method = f.method, kind = f.kind, count = f.count,
     retry_after = f.retry_after, delay_ms = f.delay_ms,
+    status = f.status, format = f.format, pad = f.pad,
   })
 end
 
@@ -625,12 +637,22 @@ function C.add_fault(spec)
     delay_ms = C.to_decimal(spec.delay_ms)
     if not delay_ms or delay_ms < 0 then errs.add("delay_ms", "must be a non-negative number") end
   end
+  local status, echo_format, pad
+  if kind == "echo" then
+    status = C.is_null(spec.status) and 400 or C.to_int(spec.status)
+    if not status or status < 200 or status > 599 then errs.add("status", "must be an integer from 200 to 599") end
+    echo_format = C.is_null(spec.format) and "json" or spec.format
+    if not ECHO_FORMATS[echo_format] then errs.add("format", "is not included in the list") end
+    pad = C.is_null(spec.pad) and 0 or C.to_int(spec.pad)
+    if not pad or pad < 0 or pad > 100000 then errs.add("pad", "must be an integer from 0 to 100000") end
+  end
   if errs.any() then return nil, errs end
   if not C.is_null(spec.seed) and C.to_int(spec.seed) then math.randomseed(C.to_int(spec.seed)) end
   fault_seq = fault_seq + 1
   local f = {
     id = fault_seq, path = path, method = method, kind = kind, count = count,
     retry_after = retry_after, delay_ms = delay_ms, rate = rate, kinds = kinds,
+    status = status, format = echo_format, pad = pad,
   }
   faults[#faults + 1] = f
   return f
@@ -667,6 +689,54 @@ function C.take_fault(req)
   return nil
 end
 
+-- The request as an echoing server shows it: `pad` bytes of "x", the
+-- credential (the Authorization header, or else the request URI, which
+-- carries a query credential), then the request line, every header
+-- (sorted, as received) and the body.
+local function echo_text(req, pad)
+  local headers = ngx.req.get_headers(0)
+  local names = {}
+  for name in pairs(headers) do names[#names + 1] = name end
+  sort(names)
+  local auth = headers["authorization"]
+  if type(auth) == "table" then auth = concat(auth, ", ") end
+  local out = { string.rep("x", pad), auth or req.uri, "\n", req.method, " ", req.uri, "\n" }
+  for _, name in ipairs(names) do
+    local v = headers[name]
+    if type(v) == "table" then v = concat(v, ", ") end
+    out[#out + 1] = name .. ": " .. tostring(v) .. "\n"
+  end
+  out[#out + 1] = "\n"
+  out[#out + 1] = C.raw_body(req) or ""
+  return concat(out), auth or req.uri
+end
+
+-- Answers a request with itself (the `echo` fault): format json is
+-- {"error": <echo>, "code": <credential>}; text is text/plain; jsonraw is
+-- {"request": <echo>} (no message field: a client shows the raw JSON
+-- text, secrets JSON-escaped); broken is a JSON content type with a body
+-- cut inside a string.
+local function echo(f, req)
+  local text, credential = echo_text(req, f.pad or 0)
+  local status = f.status or 400
+  local headers
+  if f.retry_after then headers = { ["Retry-After"] = tostring(f.retry_after) } end
+  if f.format == "text" then
+    if ngx.ctx.drop_after then return ngx.exit(444) end
+    ngx.status = status
+    set_headers(headers)
+    ngx.header["Content-Type"] = "text/plain; charset=utf-8"
+    ngx.header["Content-Length"] = #text
+    ngx.print(text)
+    return ngx.eof()
+  elseif f.format == "jsonraw" then
+    return C.reply(status, C.ordered({ "request" }, { request = text }), headers)
+  elseif f.format == "broken" then
+    return C.reply_raw(status, C.encode({ error = text }):sub(1, -3), headers)
+  end
+  return C.reply(status, C.ordered({ "error", "code" }, { error = text, code = credential }), headers)
+end
+
 -- Applies a fault.  Returns true when the fault produced the response
 -- (or dropped the connection); false when normal handling must go on.
 -- The kind that took effect is left in req.fault_applied (nil when a
@@ -700,6 +770,15 @@ function C.apply_fault(f, req)
   elseif kind == "next_only" then
     req.next_only = true
     return false
+  elseif kind == "link_loop" then
+    req.link_loop = true
+    return false
+  elseif kind == "cerego_next_forever" then
+    req.next_forever = true
+    return false
+  elseif kind == "echo" then
+    echo(f, req)
+    return true
   elseif kind == "drop" then
     ngx.exit(444)
     return true
