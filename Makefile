@@ -167,7 +167,8 @@ rock-install: build
 # ---- fuzzing and the pure-core unit tests (fuzz/README.md) ----
 # `make fuzz` builds one libFuzzer target per core parser with clang
 # (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
-# over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs.
+# over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
+# `make test-core` builds and runs tests/core_test.c under ASan + UBSan.
 # FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
 # corpus under build/fuzz/, never into the committed seeds.
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
@@ -183,7 +184,7 @@ FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_RUNS     ?= 20000
 FUZZ_TIME     ?= 20
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke test-core
 
 fuzz: $(FUZZ_BINS)
 
@@ -205,3 +206,10 @@ fuzz-smoke: fuzz
 	    || { tail -40 $(FUZZ_DIR)/smoke-$$t.log; echo "fuzz-smoke: $$t FAILED"; exit 1; }; \
 	  echo "fuzz-smoke: $$t $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/smoke-$$t.log | grep -o '[0-9]*$$') runs clean"; \
 	done
+
+$(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test
