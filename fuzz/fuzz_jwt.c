@@ -28,6 +28,7 @@
 
 static char *rsa_pem, *ec_pem;
 static size_t rsa_len, ec_len;
+static EVP_PKEY *rsa_key, *ec_key; /* the same keys, read once */
 
 /* PEM text of a fresh key (the caller frees it). */
 static char *pem_of(EVP_PKEY *k, size_t *len) {
@@ -49,8 +50,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     FZ_CHECK(rsa && ec, "keys");
     rsa_pem = pem_of(rsa, &rsa_len);
     ec_pem = pem_of(ec, &ec_len);
-    EVP_PKEY_free(rsa);
-    EVP_PKEY_free(ec);
+    rsa_key = rsa;
+    ec_key = ec;
     return 0;
 }
 
@@ -82,19 +83,29 @@ static size_t b64url_decode(const char *s, size_t n, unsigned char *out) {
 static int verify_pkey(int es, const char *pem, size_t pem_len,
                        const char *input, size_t input_len,
                        const unsigned char *sig, size_t sig_len) {
-    BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
-    BIO_free(b);
-    if (!k) return 0;
-    /* a damaged key file may hold a public half that does not match the
-     * private one (OpenSSL does not check on reading, nor does lmskit:
-     * the server refuses such tokens); the check needs a consistent pair */
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
-    int consistent = pc && EVP_PKEY_pairwise_check(pc) == 1;
-    EVP_PKEY_CTX_free(pc);
-    if (!consistent) {
-        EVP_PKEY_free(k);
-        return 1;
+    EVP_PKEY *k = NULL;
+    if (pem_len == rsa_len && memcmp(pem, rsa_pem, rsa_len) == 0) {
+        k = rsa_key;
+        EVP_PKEY_up_ref(k);
+    } else if (pem_len == ec_len && memcmp(pem, ec_pem, ec_len) == 0) {
+        k = ec_key;
+        EVP_PKEY_up_ref(k);
+    } else {
+        BIO *b = BIO_new_mem_buf(pem, (int)pem_len);
+        k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
+        BIO_free(b);
+        if (!k) return 0;
+        /* a damaged key file may hold a public half that does not match
+         * the private one (OpenSSL does not check on reading, nor does
+         * lmskit: the server refuses such tokens); the check needs a
+         * consistent pair */
+        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
+        int consistent = pc && EVP_PKEY_pairwise_check(pc) == 1;
+        EVP_PKEY_CTX_free(pc);
+        if (!consistent) {
+            EVP_PKEY_free(k);
+            return 1;
+        }
     }
     unsigned char der[200];
     const unsigned char *to_check = sig;
