@@ -140,7 +140,7 @@ lint:
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe
+test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core fuzz-smoke
 	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-ubsan-clang-run test-valgrind
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
@@ -239,3 +239,53 @@ rock-install: build
 	install -m 0755 build/$(LUA_VERSION)/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
 	install -m 0644 lua/lmskit/*.lua $(INST_LUADIR)/lmskit/
 	install -m 0644 lua/lmskit/vendor/*.lua $(INST_LUADIR)/lmskit/vendor/
+
+# ---- fuzzing and the pure-core unit tests (fuzz/README.md) ----
+# `make fuzz` builds one libFuzzer target per core parser with clang
+# (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
+# over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
+# `make test-core` builds and runs tests/core_test.c under ASan + UBSan.
+# FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
+# corpus under build/fuzz/, never into the committed seeds.
+FUZZ_DEB_PACKAGES := clang libclang-rt-dev
+DEB_PACKAGES      += $(FUZZ_DEB_PACKAGES)
+FUZZ_CC       ?= clang
+FUZZ_DIR      := build/fuzz
+FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv
+FUZZ_SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(DEP_CFLAGS)
+FUZZ_CORE_SRC := $(wildcard src/core/*.c)
+FUZZ_CORE_OBJ := $(patsubst src/core/%.c,$(FUZZ_DIR)/core/%.o,$(FUZZ_CORE_SRC))
+FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_RUNS     ?= 20000
+FUZZ_TIME     ?= 20
+
+.PHONY: fuzz fuzz-smoke test-core
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_CORE_OBJ): $(FUZZ_DIR)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.c fuzz/*.h) $(FUZZ_CORE_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(DEP_LIBS)
+
+# Each target over its seeds, then fresh inputs up to FUZZ_RUNS or
+# FUZZ_TIME seconds; any crash or broken invariant fails the run.
+fuzz-smoke: fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/scratch/$$t $(FUZZ_DIR)/artifacts; \
+	  $(FUZZ_DIR)/fuzz_$$t -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- -print_final_stats=1 \
+	    $(FUZZ_DIR)/scratch/$$t fuzz/corpus/$$t > $(FUZZ_DIR)/smoke-$$t.log 2>&1 \
+	    || { tail -40 $(FUZZ_DIR)/smoke-$$t.log; echo "fuzz-smoke: $$t FAILED"; exit 1; }; \
+	  echo "fuzz-smoke: $$t $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/smoke-$$t.log | grep -o '[0-9]*$$') runs clean"; \
+	done
+
+$(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test

@@ -107,7 +107,8 @@ static lmk_kind check_base(const lmk_client_opts *opts, origin *o,
         *why = "base_url is not a valid URL";
         return LMK_USAGE;
     }
-    if (o->query || o->fragment || o->user) {
+    if (o->query || o->fragment || o->user || strchr(opts->base_url, '#')) {
+        /* (an empty fragment, "https://host#", reads as none) */
         *why = "base_url may not carry credentials, a query or a fragment";
     } else if (strcmp(o->scheme, "https") == 0 ||
                (strcmp(o->scheme, "http") == 0 && opts->allow_http_loopback &&

@@ -109,8 +109,8 @@ static lmk_kind read_link(link_cursor *c, lmk_buf *scratch, lmk_link_fn fn,
         if (*c->p != ';') return LMK_DECODE;
         c->p++;
         skip_space(c);
-        if (c->p < c->end && (*c->p == ',' || *c->p == ';'))
-            continue; /* empty parameter, tolerated */
+        if (c->p >= c->end || *c->p == ',' || *c->p == ';')
+            continue; /* empty parameter (a trailing ';' too), tolerated */
         lmk_kind k = read_param(c, uri, uri_len, scratch, fn, ud, stop);
         if (k != LMK_OK || *stop) return k;
     }

@@ -37,10 +37,36 @@ static size_t param_at(const char *text, size_t len, size_t i,
     return 0;
 }
 
+/* End of what must be masked from text[i]: the furthest of a secret
+ * starting there and a secret parameter's value (i when neither).
+ * *secret receives the secret's length, *keep the length of the
+ * parameter's "name=" (0 when a secret starts there too: its bytes are
+ * the secret's).  Only the secrets found in the text are passed. */
+static size_t mask_end(const char *text, size_t len, size_t i,
+                       const char *const *secrets, const size_t *lens,
+                       size_t nsecrets, const char *const *params,
+                       size_t nparams, size_t *secret, size_t *keep) {
+    *secret = secret_at(text, len, i, secrets, lens, nsecrets);
+    size_t end = i + *secret;
+    size_t name = param_at(text, len, i, params, nparams);
+    *keep = *secret ? 0 : name;
+    if (name) {
+        size_t e = i + name;
+        while (e < len && text[e] != '&' && text[e] != '#' && text[e] != ' ' &&
+               text[e] != '"' && text[e] != '\'')
+            e++;
+        if (e > end) end = e;
+    }
+    return end;
+}
+
 /* Copies text to out, masking secrets and secret parameter values.  The
  * secrets that occur in the text at all are picked out first (one memmem
  * each), so a client with hundreds of per-attempt secrets still redacts
- * in one pass over the text. */
+ * in one pass over the text.  Occurrences that overlap (a secret whose
+ * end begins it again, two secrets sharing bytes, a secret running into a
+ * parameter) are masked as one run, so no byte of any of them comes
+ * through. */
 lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
                     const char *const *secrets, size_t nsecrets,
                     const char *const *params, size_t nparams) {
@@ -65,30 +91,27 @@ lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
     lmk_kind k = LMK_OK;
     size_t i = 0, copied = 0;
     while (i < len) {
-        size_t n = secret_at(text, len, i, found, lens, nfound);
-        size_t skip = n;
-        size_t keep = 0;
-        if (!n) {
-            keep = param_at(text, len, i, params, nparams);
-            if (keep) {
-                skip = keep;
-                while (i + skip < len && text[i + skip] != '&' &&
-                       text[i + skip] != '#' && text[i + skip] != ' ' &&
-                       text[i + skip] != '"' && text[i + skip] != '\'')
-                    skip++;
-            }
-        }
-        if (!skip) {
+        size_t secret, keep, inner_secret, inner_keep;
+        size_t end = mask_end(text, len, i, found, lens, nfound, params,
+                              nparams, &secret, &keep);
+        if (end == i) { /* (a parameter ends past its "name=") */
             i++;
             continue;
+        }
+        /* grow the run while another occurrence starts inside it; a
+         * secret starting inside the kept "name=" cuts it short */
+        for (size_t j = i + 1; j < end; j++) {
+            size_t e = mask_end(text, len, j, found, lens, nfound, params,
+                                nparams, &inner_secret, &inner_keep);
+            if (inner_secret && j < i + keep) keep = j - i;
+            if (e > end) end = e;
         }
         if (lmk_buf_add(out, text + copied, i + keep - copied) != LMK_OK ||
             lmk_buf_adds(out, REDACTED) != LMK_OK) {
             k = LMK_NOMEM;
             break;
         }
-        i += skip;
-        copied = i;
+        i = copied = end;
     }
     if (k == LMK_OK && lmk_buf_add(out, text + copied, len - copied) != LMK_OK)
         k = LMK_NOMEM;

@@ -78,26 +78,29 @@ static int has_unsafe_byte(const char *s, int allow_space) {
     return 0;
 }
 
-/* Builds the absolute URL for target, adding the query credential. */
+/* Builds the absolute URL for target, adding the query credential.  A
+ * fragment is left out: it is never sent, and a query credential after
+ * it would not be either. */
 static lmk_kind build_url(lmk_client *c, const char *target, lmk_buf *url,
                           const char **why) {
     if (has_unsafe_byte(target, 0)) {
         *why = "the URL contains spaces or control characters";
         return LMK_USAGE;
     }
+    size_t len = strcspn(target, "#");
     if (strstr(target, "://")) {
         if (!lmk_client_same_origin(c, target)) {
             *why = "refusing to send credentials to another origin";
             return LMK_USAGE;
         }
-        if (lmk_buf_adds(url, target) != LMK_OK) return LMK_NOMEM;
+        if (lmk_buf_add(url, target, len) != LMK_OK) return LMK_NOMEM;
     } else {
         if (target[0] != '/') {
             *why = "a request path must start with '/'";
             return LMK_USAGE;
         }
         if (lmk_buf_adds(url, c->base_url) != LMK_OK ||
-            lmk_buf_adds(url, target) != LMK_OK)
+            lmk_buf_add(url, target, len) != LMK_OK)
             return LMK_NOMEM;
     }
     if (c->auth == LMK_AUTH_QUERY) {

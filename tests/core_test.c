@@ -1,0 +1,519 @@
+/* core_test.c -- unit tests of the pure C core (no Lua): the Link parser,
+ * the encoders, redaction, Retry-After, the rate limiter, URL origins and
+ * the CSV reader, with the cases the fuzzers (fuzz/) found interesting.
+ * `make test-core` builds it under ASan + UBSan and runs it; the exit
+ * status is the number of failed checks (capped at 100). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/core/lmskit.h"
+
+static int checks, failures;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        checks++;                                                          \
+        if (!(cond)) {                                                     \
+            failures++;                                                    \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
+                    #cond);                                                \
+        }                                                                  \
+    } while (0)
+
+/* Compares a buffer with a string, printing both when they differ. */
+#define CHECK_STR(buf, want)                                               \
+    do {                                                                   \
+        checks++;                                                          \
+        const char *got_ = (buf)->data ? (buf)->data : "";                 \
+        if (strcmp(got_, want) != 0) {                                     \
+            failures++;                                                    \
+            fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
+                    __FILE__, __LINE__, got_, want);                       \
+        }                                                                  \
+    } while (0)
+
+/* ------------------------------------------------------------ Link */
+
+typedef struct links {
+    char rel[8][16];
+    char uri[8][128];
+    int n;
+    int stop_after; /* 0: never */
+} links;
+
+/* Collects (rel, uri) pairs; stops after stop_after when set. */
+static int collect(void *ud, const char *uri, size_t uri_len, const char *rel,
+                   size_t rel_len) {
+    links *l = ud;
+    if (l->n < 8 && rel_len < 16 && uri_len < 128) {
+        memcpy(l->rel[l->n], rel, rel_len);
+        l->rel[l->n][rel_len] = '\0';
+        memcpy(l->uri[l->n], uri, uri_len);
+        l->uri[l->n][uri_len] = '\0';
+    }
+    l->n++;
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+/* Parses h into a fresh links table; returns the kind. */
+static lmk_kind parse_links(const char *h, links *l) {
+    memset(l, 0, sizeof *l);
+    return lmk_link_parse(h, strlen(h), collect, l);
+}
+
+/* The first target lmk_link_find gives for rel ("" when none). */
+static void find(const char *h, size_t n, const char *rel, char out[128]) {
+    lmk_buf b;
+    lmk_buf_init(&b);
+    out[0] = '\0';
+    if (lmk_link_find(h, n, rel, &b) && b.len < 128) memcpy(out, b.data, b.len + 1);
+    lmk_buf_free(&b);
+}
+
+/* RFC 8288 headers: the Catalog doc's, quoting, folding, refusals. */
+static void test_link(void) {
+    /* verbatim from canvas-catalog-v1.txt, trailing spaces included */
+    const char *doc =
+        "<https://www.my-catalog.edu/api/v1/courses?page=4>; rel=\"next\",  \n"
+        "      <https://www.my-catalog.edu/api/v1/courses?page=15>; rel=\"last\",\n"
+        "      <https://www.my-catalog.edu/api/v1/courses?page=1>; rel=\"first\",\n"
+        "      <https://www.my-catalog.edu/api/v1/courses?page=2>; rel=\"prev\"";
+    links l;
+    CHECK(parse_links(doc, &l) == LMK_OK);
+    CHECK(l.n == 4);
+    CHECK(strcmp(l.rel[0], "next") == 0 &&
+          strcmp(l.uri[0], "https://www.my-catalog.edu/api/v1/courses?page=4") == 0);
+    CHECK(strcmp(l.rel[3], "prev") == 0 &&
+          strcmp(l.uri[3], "https://www.my-catalog.edu/api/v1/courses?page=2") == 0);
+    char got[128];
+    find(doc, strlen(doc), "last", got);
+    CHECK(strcmp(got, "https://www.my-catalog.edu/api/v1/courses?page=15") == 0);
+    find(doc, strlen(doc), "NEXT", got); /* relation types ignore case */
+    CHECK(strcmp(got, "https://www.my-catalog.edu/api/v1/courses?page=4") == 0);
+
+    /* commas and semicolons inside quotes and <...>; several relations */
+    CHECK(parse_links("<https://h/a?x=1,2>; title=\"a, b; c\"; rel=next, "
+                      "<https://h/b>;rel=\"last  first\";anchor=\"#x\"", &l) == LMK_OK);
+    CHECK(l.n == 3 && strcmp(l.uri[0], "https://h/a?x=1,2") == 0 &&
+          strcmp(l.rel[1], "last") == 0 && strcmp(l.rel[2], "first") == 0 &&
+          strcmp(l.uri[2], "https://h/b") == 0);
+    /* a quoted-pair is unescaped; a '>' inside quotes is text */
+    CHECK(parse_links("<https://h/1>; title=\"a>b\"; rel=\"ne\\xt\"", &l) == LMK_OK);
+    CHECK(l.n == 1 && strcmp(l.rel[0], "next") == 0);
+    /* empty and comma-only headers; empty parameters; bare parameters */
+    CHECK(parse_links("", &l) == LMK_OK && l.n == 0);
+    CHECK(parse_links(" , ,\r\n ,", &l) == LMK_OK && l.n == 0);
+    CHECK(parse_links("<https://h/1>;; rel=next;", &l) == LMK_OK && l.n == 1);
+    CHECK(parse_links("<https://h/1>; crossorigin; rel=next", &l) == LMK_OK && l.n == 1);
+    /* an empty relation value reports nothing; an empty target is reported
+     * (the paging layer must not take "" for a new page) */
+    CHECK(parse_links("<https://h/1>; rel=\"\"", &l) == LMK_OK && l.n == 0);
+    CHECK(parse_links("<>; rel=next", &l) == LMK_OK && l.n == 1 && l.uri[0][0] == '\0');
+    /* what is not a link list */
+    const char *bad[] = {"https://h/1; rel=next", "<https://h/1", "<https://h/1>; rel=\"next",
+                         "<https://h/1> garbage", "<https://h/1>; =next", "<https://h/1>; rel=next x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(parse_links(bad[i], &l) == LMK_DECODE);
+    /* links before an error were reported, and find keeps them */
+    CHECK(parse_links("<https://h/1>; rel=next, junk", &l) == LMK_DECODE && l.n == 1);
+    find("<https://h/1>; rel=next, junk", 29, "next", got);
+    CHECK(strcmp(got, "https://h/1") == 0);
+    find("junk, <https://h/1>; rel=next", 29, "next", got);
+    CHECK(got[0] == '\0');
+    /* the length is the header's end: nothing past it is read, NULs are text */
+    const char with_nul[] = "<https://h/\0x>; rel=next";
+    lmk_buf b;
+    lmk_buf_init(&b);
+    CHECK(lmk_link_find(with_nul, sizeof with_nul - 1, "next", &b) == 1 && b.len == 12);
+    lmk_buf_free(&b);
+    CHECK(lmk_link_parse("<https://h/1>; rel=next", 10, collect, &l) == LMK_DECODE);
+    /* a non-zero return stops the walk */
+    memset(&l, 0, sizeof l);
+    l.stop_after = 1;
+    CHECK(lmk_link_parse(doc, strlen(doc), collect, &l) == LMK_OK && l.n == 1);
+}
+
+/* ------------------------------------------------------------ encoders */
+
+/* Supplies path parameters from a NULL-terminated name/value list. */
+static lmk_kind param(void *ud, const char *name, size_t n, const char **value,
+                      size_t *value_len) {
+    const char *const *kv = ud;
+    for (; kv[0]; kv += 2) {
+        if (strlen(kv[0]) == n && memcmp(kv[0], name, n) == 0) {
+            *value = kv[1];
+            *value_len = strlen(kv[1]);
+            return LMK_OK;
+        }
+    }
+    return LMK_USAGE;
+}
+
+/* Expands route with kv; the result, or "!" + the kind name on failure. */
+static void expand(const char *route, const char *const *kv, lmk_buf *out) {
+    const char *why = NULL;
+    lmk_buf_reset(out);
+    lmk_kind k = lmk_path_expand(out, route, param, (void *)kv, &why);
+    if (k != LMK_OK) {
+        lmk_buf_reset(out);
+        lmk_buf_adds(out, "!");
+        lmk_buf_adds(out, lmk_kind_name(k));
+    }
+}
+
+/* Percent-encoding, number text, path expansion, the query builder. */
+static void test_encode(void) {
+    lmk_buf b;
+    lmk_buf_init(&b);
+    CHECK(lmk_pct_encode(&b, "a b&c=d/e?#\r\n\xc3\xa9~._-", 19) == LMK_OK);
+    CHECK_STR(&b, "a%20b%26c%3Dd%2Fe%3F%23%0D%0A%C3%A9~._-");
+    lmk_buf_reset(&b);
+    CHECK(lmk_pct_encode(&b, "\0\xff", 2) == LMK_OK);
+    CHECK_STR(&b, "%00%FF");
+    lmk_buf_reset(&b);
+    CHECK(lmk_pct_encode(&b, "", 0) == LMK_OK && b.len == 0);
+
+    char t[40];
+    struct { double v; const char *want; } nums[] = {
+        {3.0, "3"}, {17431949894.0, "17431949894"}, {-2.0, "-2"}, {0.1, "0.1"},
+        {49.99, "49.99"}, {-0.0, "0"}, {9007199254740993.0, "9007199254740992"},
+        {9.2e18, "9200000000000000000"},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        CHECK(lmk_number_text(nums[i].v, t) == LMK_OK);
+        CHECK(strcmp(t, nums[i].want) == 0);
+        if (strcmp(t, nums[i].want) != 0) fprintf(stderr, "  number %.17g: got %s\n", nums[i].v, t);
+    }
+    /* no exact integer text: refused, never "1e+300", "inf" or "nan" */
+    const double refused[] = {1e300, 9223372036854775808.0, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        CHECK(lmk_number_text(refused[i], t) == LMK_USAGE);
+        CHECK(t[0] == '\0');
+    }
+
+    const char *kv[] = {"id", "4", "member", "17431949894", "slash", "1/../../catalogs",
+                        "crlf", "1\r\nX-Evil: 1?a=b#f", "empty", "", "dot", ".", "dots", "..",
+                        "dotted", "...", NULL};
+    expand("/courses/:id/members/:member", kv, &b);
+    CHECK_STR(&b, "/courses/4/members/17431949894");
+    expand("/courses/:slash", kv, &b);
+    CHECK_STR(&b, "/courses/1%2F..%2F..%2Fcatalogs");
+    expand("/courses/:crlf", kv, &b);
+    CHECK_STR(&b, "/courses/1%0D%0AX-Evil%3A%201%3Fa%3Db%23f");
+    expand("/courses/:empty", kv, &b);
+    CHECK_STR(&b, "!usage");
+    expand("/courses/:dot", kv, &b);
+    CHECK_STR(&b, "!usage");
+    expand("/courses/:dots/x", kv, &b);
+    CHECK_STR(&b, "!usage");
+    expand("/courses/:dotted", kv, &b); /* "..." is an ordinary segment */
+    CHECK_STR(&b, "/courses/...");
+    expand("/courses/:missing", kv, &b);
+    CHECK_STR(&b, "!usage");
+    expand(":id/x?y=:id", kv, &b); /* a ':' only after '/' or first */
+    CHECK_STR(&b, "4/x?y=:id");
+    expand("/a:id/:id?q", kv, &b);
+    CHECK_STR(&b, "/a:id/4?q");
+    lmk_buf_free(&b);
+
+    lmk_query q;
+    lmk_query_init(&q);
+    CHECK(lmk_query_value(&q, "x", 1) == LMK_USAGE);      /* a value needs a key */
+    CHECK(lmk_query_push_array(&q) == LMK_USAGE);         /* an array needs a name */
+    CHECK(lmk_query_push_key(&q, "grades", 6) == LMK_OK);
+    CHECK(lmk_query_push_array(&q) == LMK_OK);
+    CHECK(lmk_query_push_key(&q, "grade", 5) == LMK_OK);
+    CHECK(lmk_query_value(&q, "B+", 2) == LMK_OK);
+    lmk_query_pop(&q);
+    CHECK(lmk_query_push_key(&q, "we&ird=", 7) == LMK_OK);
+    CHECK(lmk_query_value(&q, "15%", 3) == LMK_OK);
+    lmk_query_pop(&q);
+    lmk_query_pop(&q);
+    lmk_query_pop(&q);
+    lmk_query_pop(&q); /* one too many: nothing happens */
+    CHECK(q.depth == 0 && q.key.len == 0);
+    CHECK_STR(&q.out, "grades[][grade]=B%2B&grades[][we%26ird%3D]=15%25");
+    for (int i = 0; i < LMK_QUERY_MAX_DEPTH; i++) CHECK(lmk_query_push_key(&q, "k", 1) == LMK_OK);
+    CHECK(lmk_query_push_key(&q, "k", 1) == LMK_USAGE);   /* depth is bounded */
+    CHECK(lmk_query_push_array(&q) == LMK_USAGE);
+    lmk_query_free(&q);
+}
+
+/* ------------------------------------------------------------ redaction */
+
+/* Redacts text with the given secrets and the client's parameter names. */
+static void redact(const char *text, const char *const *secrets, size_t n, lmk_buf *out) {
+    static const char *const params[] = {"api_key", "token", "password"};
+    lmk_buf_reset(out);
+    CHECK(lmk_redact(out, text, strlen(text), secrets, n, params, 3) == LMK_OK);
+}
+
+/* Secrets and secret parameters; overlapping occurrences (fuzz_redact). */
+static void test_redact(void) {
+    lmk_buf b;
+    lmk_buf_init(&b);
+    const char *key[] = {"23-34-d315a3421"};
+    redact("GET https://yourbusiness.matrixlms.com/api/get_version?api_key=23-34-d315a3421&x=1",
+           key, 1, &b);
+    CHECK_STR(&b, "GET https://yourbusiness.matrixlms.com/api/get_version?api_key=[REDACTED]&x=1");
+    redact("key 23-34-d315a3421 echoed", key, 1, &b);
+    CHECK_STR(&b, "key [REDACTED] echoed");
+    /* a parameter's value is masked even when it is no known secret */
+    redact("/x?token=abc123#frag and password=hunter2 'x'", NULL, 0, &b);
+    CHECK_STR(&b, "/x?token=[REDACTED]#frag and password=[REDACTED] 'x'");
+    redact("?api_key=&a=1", NULL, 0, &b); /* an empty value is marked too */
+    CHECK_STR(&b, "?api_key=[REDACTED]&a=1");
+    redact("my_api_key=1 xapi_key=2", NULL, 0, &b); /* only whole names */
+    CHECK_STR(&b, "my_api_key=1 xapi_key=2");
+    const char *tiny[] = {"ab", "", NULL};
+    redact("ab cd", tiny, 3, &b); /* secrets under 3 bytes are ignored */
+    CHECK_STR(&b, "ab cd");
+    const char *two[] = {"abc", "xyz"};
+    redact("abcxyz", two, 2, &b); /* adjacent, not overlapping: two marks */
+    CHECK_STR(&b, "[REDACTED][REDACTED]");
+
+    /* found by fuzz_redact: occurrences that overlap must leave nothing.
+     * A secret whose end begins it again: */
+    const char *periodic[] = {"abcXab"};
+    redact("<abcXabcXab>", periodic, 1, &b);
+    CHECK_STR(&b, "<[REDACTED]>");
+    /* two secrets sharing bytes (the longer starts later) */
+    const char *shared[] = {"xab", "abcdef"};
+    redact("id=xabcdefgh", shared, 2, &b);
+    CHECK_STR(&b, "id=[REDACTED]gh");
+    /* a secret running into a secret parameter */
+    const char *into[] = {"zz&tok"};
+    redact("?a=zz&token=s3cr3t&b=1", into, 1, &b);
+    CHECK_STR(&b, "?a=[REDACTED]&b=1");
+    /* a secret that starts where a parameter name does */
+    const char *same_start[] = {"api_key=12"};
+    redact("?api_key=12345&b", same_start, 1, &b);
+    CHECK_STR(&b, "?[REDACTED]&b");
+    /* a secret starting inside the kept "name=" cuts it short */
+    const char *in_name[] = {"key=12345"};
+    redact("?api_key=12345&b", in_name, 1, &b);
+    CHECK_STR(&b, "?api_[REDACTED]&b");
+    lmk_buf_free(&b);
+}
+
+/* ------------------------------------------------------------ Retry-After */
+
+/* Delta-seconds, HTTP-dates (libcurl), and what is neither. */
+static void test_retry_after(void) {
+    CHECK(lmk_retry_after("120") == 120);
+    CHECK(lmk_retry_after(" \t30 ") == 30);
+    CHECK(lmk_retry_after("+7") == 7);
+    CHECK(lmk_retry_after("-5") == 0);
+    CHECK(lmk_retry_after("0") == 0);
+    CHECK(lmk_retry_after("99999999") == 99999999); /* capping is the caller's */
+    CHECK(lmk_retry_after("99999999999999999999999") > 9e18);
+    CHECK(lmk_retry_after("") == -1);
+    CHECK(lmk_retry_after("soon") == -1);
+    CHECK(lmk_retry_after(NULL) == -1);
+    CHECK(lmk_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0); /* past */
+    char date[64];
+    time_t later = time(NULL) + 100;
+    struct tm tm;
+    gmtime_r(&later, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    double d = lmk_retry_after(date);
+    CHECK(d >= 97 && d <= 100);
+    strftime(date, sizeof date, "%A, %d-%b-%y %H:%M:%S GMT", &tm); /* RFC 850 */
+    d = lmk_retry_after(date);
+    CHECK(d >= 97 && d <= 100);
+}
+
+/* ------------------------------------------------------------ limiter */
+
+/* The sliding window, lock-outs, and refused shapes. */
+static void test_limiter(void) {
+    lmk_limiter *l = NULL;
+    CHECK(lmk_limiter_new(0, 60, &l) == LMK_USAGE && l == NULL);
+    CHECK(lmk_limiter_new(3, 0, &l) == LMK_USAGE && l == NULL);
+    CHECK(lmk_limiter_new(3, -1, &l) == LMK_USAGE && l == NULL);
+    CHECK(lmk_limiter_new(3, NAN, &l) == LMK_USAGE && l == NULL);
+    CHECK(lmk_limiter_new(3, 10, &l) == LMK_OK && l != NULL);
+    for (int i = 0; i < 3; i++) {
+        CHECK(lmk_limiter_delay(l, 100 + i) == 0);
+        lmk_limiter_record(l, 100 + i);
+    }
+    CHECK(lmk_limiter_delay(l, 102.5) == 7.5); /* the oldest leaves at 110 */
+    CHECK(lmk_limiter_delay(l, 110) == 0);
+    lmk_limiter_record(l, 110);
+    CHECK(lmk_limiter_delay(l, 110.5) == 0.5); /* now 101 is the oldest */
+    lmk_limiter_block(l, 200);
+    CHECK(lmk_limiter_delay(l, 150) == 50);
+    lmk_limiter_block(l, 160); /* an earlier end does not shorten it */
+    CHECK(lmk_limiter_delay(l, 150) == 50);
+    CHECK(lmk_limiter_delay(l, 250) == 0);
+    lmk_limiter_free(l);
+    lmk_limiter_free(NULL);
+    /* MATRIX: 120 calls a minute, started as fast as allowed */
+    CHECK(lmk_limiter_new(120, 60, &l) == LMK_OK);
+    double now = 0;
+    int started = 0;
+    while (now < 120) {
+        double wait = lmk_limiter_delay(l, now);
+        CHECK(wait >= 0);
+        if (wait > 0) {
+            now += wait;
+            continue;
+        }
+        lmk_limiter_record(l, now);
+        started++;
+        now += 0.01;
+    }
+    CHECK(started == 240 || started == 241);
+    lmk_limiter_free(l);
+}
+
+/* ------------------------------------------------------------ URLs */
+
+/* A client for base with the given strategy (NULL when refused). */
+static lmk_client *client(const char *base, lmk_auth_kind auth, int loopback) {
+    lmk_client_opts o;
+    memset(&o, 0, sizeof o);
+    o.base_url = base;
+    o.auth = auth;
+    o.secret = "sandbox-matrix-key";
+    o.param = "api_key";
+    o.allow_http_loopback = loopback;
+    lmk_client *c = NULL;
+    const char *why = NULL;
+    lmk_client_new(&o, &c, &why);
+    return c;
+}
+
+/* The URL a GET of target would use ("!" when refused). */
+static void request_url(lmk_client *c, const char *target, lmk_buf *out) {
+    lmk_request_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.method = "GET";
+    ro.target = target;
+    lmk_request *r = NULL;
+    const char *why = NULL;
+    lmk_buf_reset(out);
+    if (lmk_request_new(c, &ro, &r, &why) != LMK_OK) {
+        lmk_buf_adds(out, "!");
+        return;
+    }
+    lmk_buf_adds(out, lmk_request_url(r));
+    lmk_request_free(r);
+}
+
+/* Base URLs, origins, resolution, and where requests go (fuzz_url). */
+static void test_url(void) {
+    lmk_client *c = client("https://www.my-catalog.edu", LMK_AUTH_BEARER, 0);
+    CHECK(c != NULL);
+    CHECK(lmk_client_same_origin(c, "https://www.my-catalog.edu/api/v1/courses?page=4"));
+    CHECK(lmk_client_same_origin(c, "https://WWW.My-Catalog.edu:443/x"));
+    CHECK(!lmk_client_same_origin(c, "https://www.my-catalog.edu:8443/x"));
+    CHECK(!lmk_client_same_origin(c, "http://www.my-catalog.edu/x"));
+    CHECK(!lmk_client_same_origin(c, "https://user@www.my-catalog.edu/x"));
+    CHECK(!lmk_client_same_origin(c, "https://www.my-catalog.edu@evil.example/x"));
+    CHECK(!lmk_client_same_origin(c, "https://www.my-catalog.edu.evil.example/x"));
+    CHECK(!lmk_client_same_origin(c, "https://evil.example/https://www.my-catalog.edu/"));
+    CHECK(!lmk_client_same_origin(c, "https://www.my-catalog.edu/\r\nX: y"));
+    lmk_buf b;
+    lmk_buf_init(&b);
+    CHECK(lmk_url_resolve("https://www.my-catalog.edu/api/v1/courses?page=3", "?page=4", &b) == LMK_OK);
+    CHECK_STR(&b, "https://www.my-catalog.edu/api/v1/courses?page=4");
+    lmk_buf_reset(&b);
+    CHECK(lmk_url_resolve("https://h.example/a/b", "../c", &b) == LMK_OK);
+    CHECK_STR(&b, "https://h.example/c");
+    lmk_buf_reset(&b);
+    CHECK(lmk_url_resolve("https://h.example/a", "//evil.example/x", &b) == LMK_OK);
+    CHECK_STR(&b, "https://evil.example/x"); /* same_origin then refuses it */
+    CHECK(lmk_url_resolve("https://h.example/a", "/x\ny", &b) == LMK_USAGE);
+    request_url(c, "/api/v1/courses", &b);
+    CHECK_STR(&b, "https://www.my-catalog.edu/api/v1/courses");
+    request_url(c, "https://evil.example/api/v1/courses", &b);
+    CHECK_STR(&b, "!");
+    request_url(c, "api/v1/courses", &b);
+    CHECK_STR(&b, "!");
+    request_url(c, "/api/v1/courses x", &b);
+    CHECK_STR(&b, "!");
+    lmk_client_free(c);
+
+    /* found by fuzz_url: a fragment in a target hid the query credential
+     * (it went after the '#', and a fragment is never sent) */
+    c = client("https://yourbusiness.matrixlms.com", LMK_AUTH_QUERY, 0);
+    CHECK(c != NULL);
+    request_url(c, "/api/get_version", &b);
+    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
+    request_url(c, "/api/get_users_with_ids?user_ids[]=1#top", &b);
+    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_users_with_ids?user_ids[]=1&api_key=sandbox-matrix-key");
+    request_url(c, "https://yourbusiness.matrixlms.com/api/get_version#x?y", &b);
+    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
+    lmk_client_free(c);
+
+    /* base URLs: https only; no credentials, query or fragment -- found by
+     * fuzz_url: an empty fragment ("https://host#") passed, and every
+     * path then went into the fragment */
+    const char *refused[] = {"http://www.my-catalog.edu", "ftp://h.example", "https://u:p@h.example",
+                             "https://h.example?x=1", "https://h.example?", "https://h.example#x",
+                             "https://h.example#", "https://h.example/api#", "https://h.example/\n",
+                             "not a url", ""};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        c = client(refused[i], LMK_AUTH_BEARER, 0);
+        CHECK(c == NULL);
+        if (c) fprintf(stderr, "  accepted base_url \"%s\"\n", refused[i]);
+        lmk_client_free(c);
+    }
+    c = client("http://127.0.0.1:18444/matrix", LMK_AUTH_QUERY, 0);
+    CHECK(c == NULL);
+    c = client("http://127.0.0.1:18444/matrix", LMK_AUTH_QUERY, 1);
+    CHECK(c != NULL);
+    lmk_client_free(c);
+    c = client("http://10.0.0.1/matrix", LMK_AUTH_QUERY, 1);
+    CHECK(c == NULL);
+    lmk_buf_free(&b);
+}
+
+/* ------------------------------------------------------------ CSV */
+
+/* Records of a small file: BOM, quotes, CRLF, blank lines. */
+static void test_csv(void) {
+    char path[] = "/tmp/lmskit-core-test-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    const char text[] = "\xEF\xBB\xBF" "email,name\r\n\r\n"
+                        "\"bob@school.example\",\"Smith, Bob\"\r\n"
+                        "x,\"said \"\"hi\"\"\nthen left\"\n"
+                        "nul,a\0b\n";
+    CHECK(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1));
+    close(fd);
+    lmk_csv *c = NULL;
+    const char *why = NULL;
+    CHECK(lmk_csv_open(path, &c, &why) == LMK_OK);
+    size_t n;
+    const char *const *f;
+    const size_t *len;
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && n == 2 && strcmp(f[0], "email") == 0);
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && n == 2 && strcmp(f[1], "Smith, Bob") == 0);
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && strcmp(f[1], "said \"hi\"\nthen left") == 0);
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && len[1] == 3 && memcmp(f[1], "a\0b", 4) == 0);
+    CHECK(lmk_csv_record_number(c) == 4);
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 0);
+    CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 0);
+    lmk_csv_close(c);
+    unlink(path);
+    CHECK(lmk_csv_open("/nonexistent/lmskit.csv", &c, &why) == LMK_USAGE && c == NULL && why);
+}
+
+int main(void) {
+    test_link();
+    test_encode();
+    test_redact();
+    test_retry_after();
+    test_limiter();
+    test_url();
+    test_csv();
+    printf("core tests: %d checks, %d failed\n", checks, failures);
+    return failures > 100 ? 100 : failures;
+}
