@@ -92,6 +92,22 @@ describe("Coggno", function()
     assert.equal("forbidden", sandbox.error_of(coggno.groups.list, coggno.groups, { lms = 999 }).kind)
   end)
 
+  it("refuses a per-call or per-client lms that is not a whole number, before any call", function()
+    sandbox.clear_log()
+    for _, bad in ipairs { {}, "7; x", 1.5, 0 / 0, math.huge } do
+      local err = sandbox.error_of(coggno.groups.list, coggno.groups, { lms = bad })
+      assert.equal("usage", err.kind)
+      assert.matches("lms", err.message)
+    end
+    assert.equal("usage", sandbox.error_of(sandbox.coggno, { lms = 2.5 }).kind)
+    assert.equal(0, #sandbox.requests())
+    local c = coggno.companies:create { email = "float@acme.example", first_name = "F", last_name = "L",
+                                        password = "secret1" }
+    coggno.groups:list { lms = c.id + 0.0 } -- a whole number written as a float is sent without ".0"
+    local log = sandbox.requests()
+    assert.equal(("%d"):format(c.id), log[#log].headers["coggno-lms"])
+  end)
+
   it("creates, lists, gets and deletes groups", function()
     local g = coggno.groups:create { name = "Sales" }
     assert.equal("Sales", coggno.groups:get(g.id).name)

@@ -178,6 +178,17 @@ local function core_auth(decl, secret)
   return { auth = auth.strategy, secret = secret, param = auth.param }
 end
 
+-- The text of a connected account id (Coggno's `lms`, per client or per
+-- call) for its header: a whole number, written without ".0"; anything
+-- else is a usage error before any call.
+local function account_text(header, account)
+  if type(account) ~= "number" or account ~= account or account == math.huge or account == -math.huge
+     or account ~= math.floor(account) or math.abs(account) >= 2 ^ 53 then
+    usage(("%s: %s must be a whole number, not %s"):format(header.name, header.option, tostring(account)))
+  end
+  return ("%d"):format(account)
+end
+
 --- Creates a vendor client from a declaration and the user's options.
 -- @param decl the vendor declaration (lua/lmskit/vendor/*.lua)
 -- @param opts user options: the vendor's credentials plus common options
@@ -206,6 +217,9 @@ function client.new(decl, opts)
     if given[name] == nil then usage(("%s: option '%s' is required"):format(decl.name, name)) end
   end
   check_key_prefix(decl, given, secret)
+  if decl.account_header and given[decl.account_header.option] ~= nil then
+    account_text(decl.account_header, given[decl.account_header.option])
+  end
   local base_url = base_url_of(decl, given)
   local settings = core_auth(decl, secret)
   local rate = decl.rate or given.rate
@@ -288,7 +302,7 @@ function Client:_auth_headers(spec)
   local header = self._decl.account_header
   if header then
     local account = spec.account or self._opts[header.option]
-    if account ~= nil then headers[#headers + 1] = header.name .. ": " .. tostring(account) end
+    if account ~= nil then headers[#headers + 1] = header.name .. ": " .. account_text(header, account) end
   end
   return headers
 end
