@@ -20,7 +20,8 @@ for round = 1, tonumber(arg[2] or 2) do
     local client = part.client { http2 = http2, retries = 5 }
     local rows = part.rows(client, 1000)
     once.storm(part.prefix, 0.1)
-    local report = lmskit.workflow(vendor, part.action or "enroll", client, { rows = rows, concurrency = 16, progress = false })
+    local report = lmskit.workflow(vendor, part.action or "enroll", client,
+      { rows = rows, concurrency = 16, progress = false })
     once.calm()
     local outcome = {}
     for _, f in ipairs(report.failures) do outcome[f.row] = f.outcome end
@@ -32,6 +33,7 @@ for round = 1, tonumber(arg[2] or 2) do
       local rep = outcome[r] or "done"
       if (rep == "done" and c == 0) or (rep == "failed" and c > 0) then mis = mis + 1 end
     end
-    print(("round %d http2=%s: ok=%d failed=%d unknown=%d dup=%d misreported=%d"):format(round, tostring(http2), report.ok, report.failed, report.unknown, dup, mis))
+    print(("round %d http2=%s: ok=%d failed=%d unknown=%d dup=%d misreported=%d"):format(
+      round, tostring(http2), report.ok, report.failed, report.unknown, dup, mis))
   end
 end
