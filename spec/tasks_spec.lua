@@ -319,3 +319,41 @@ describe("lmskit.run misuse", function()
     assert.equal("usage", inner)
   end)
 end)
+
+describe("tasks: an engine closed by its owner", function()
+  before_each(function() sandbox.reset() end)
+
+  it("does not stop later runs on other engines", function()
+    local engine = core.new_engine()
+    local c = sandbox.cerego { engine = engine }
+    lmskit.run(function(spawn)
+      spawn(function() c:request { method = "POST", path = "/echo", json = { a = 1 } } end)
+    end)
+    engine:close()
+    assert.is_true(engine:closed())
+    local d = sandbox.cerego {}
+    local got
+    lmskit.run(function(spawn)
+      spawn(function() got = d:request { method = "POST", path = "/echo", json = { b = 2 } } end)
+    end)
+    assert.equal(2, got.b)
+  end)
+
+  it("ends the calls still waiting on it with a transport error", function()
+    local engine = core.new_engine()
+    local c = sandbox.cerego { engine = engine }
+    sandbox.latency { path = "/cerego/api/echo", min_ms = 300, max_ms = 300, rate = 1 }
+    local err
+    lmskit.run(function(spawn)
+      spawn(function()
+        local ok, e = pcall(c.request, c, { method = "POST", path = "/echo", json = { a = 1 } })
+        assert.is_false(ok)
+        err = e
+      end)
+      spawn(function() tasks.sleep(0.05); engine:close() end)
+    end)
+    sandbox.control("DELETE", "latency")
+    assert.equal("transport", err.kind)
+    assert.matches("engine was closed", err.message)
+  end)
+end)

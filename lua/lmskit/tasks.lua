@@ -344,7 +344,14 @@ function advance(timeout, waiter, only)
   local moved = false
   for engine in pairs(engine_of) do
     local finished
-    if engine:running() > 0 then
+    if engine:closed() then
+      -- closed by its owner: its requests ended with a transport error
+      engine_of[engine] = nil
+      finished = {}
+      for request in pairs(scheduler.waiting) do
+        if request:done() then finished[#finished + 1] = request end
+      end
+    elseif engine:running() > 0 then
       finished = engine:step(moved and 0 or wait)
     else
       finished = engine:step(0)

@@ -189,6 +189,13 @@ static int engine_running(lua_State *L) {
     return 1;
 }
 
+/* engine:closed() -> true once close() (or __close) freed it. */
+static int engine_closed(lua_State *L) {
+    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    lua_pushboolean(L, e->engine == NULL);
+    return 1;
+}
+
 static int engine_tostring(lua_State *L) {
     l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
     if (e->engine)
@@ -234,6 +241,7 @@ void lmk_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},
         {"running", engine_running},
+        {"closed", engine_closed},
         {"wait", engine_wait},
         {NULL, NULL},
     };
