@@ -42,22 +42,11 @@ local report = lmskit.workflow(vendor, action, client,
 local wall = core.now() - started
 local faults, applied = once.applied()
 once.calm()
-local outcome = {}
-for _, f in ipairs(report.failures) do outcome[f.row] = f.outcome end
 -- present[i]: how many times row i's effect is at the server (for a
 -- removal, part.inverse[action]: 1 while what it removes is still there)
 local present = part.state(client, rows, action)
-local inverse = part.inverse and part.inverse[action]
-local duplicates, misreported = 0, 0
-for r = 1, #rows do
-  local count = present[r] or 0
-  if count > 1 then duplicates = duplicates + count - 1 end
-  local reported = outcome[r] or "done"
-  local done_there = (count > 0) ~= (inverse == true)
-  if (reported == "done" and not done_there) or (reported == "failed" and done_there) then
-    misreported = misreported + 1
-  end
-end
+local duplicates, misreported = require("soak.judge")(report, present, #rows,
+  part.inverse and part.inverse[action])
 print(("%s %s %s: %d rows, %d done, %d failed, %d unknown, %d misreported, %d duplicates at the server, " ..
        "%d faults (%s), %.1f s"):format(
   vendor, action, http1 and "HTTP/1.1" or "HTTP/2", #rows, report.ok + report.skipped, report.failed,

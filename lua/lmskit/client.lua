@@ -189,17 +189,6 @@ local function account_text(header, account)
   return ("%d"):format(account)
 end
 
--- The engine of clients that gave none: HTTP/2 clients share the
--- state's default engine, HTTP/1.1 clients one of their own, so that a
--- connection is never pooled for both (libcurl 7.88 then handed a
--- response to another request under faults).
-local http1_engine
-local function engine_for(http2)
-  if http2 ~= false then return nil end
-  http1_engine = http1_engine or core.new_engine()
-  return http1_engine
-end
-
 --- Creates a vendor client from a declaration and the user's options.
 -- @param decl the vendor declaration (lua/lmskit/vendor/*.lua)
 -- @param opts user options: the vendor's credentials plus common options
@@ -250,7 +239,7 @@ function client.new(decl, opts)
     proxy_from_env = given.proxy_from_env, max_response_size = given.max_response_size,
     timeout = given.timeout, connect_timeout = given.connect_timeout,
     http2 = given.http2, allow_http_loopback = given.allow_http_loopback,
-    engine = given.engine or engine_for(given.http2),
+    engine = given.engine,
   }
   local self = setmetatable({
     _decl = decl,

@@ -1,5 +1,5 @@
 /* engine.c -- one curl multi handle plus a share handle (connections, TLS
- * sessions, DNS).  The engine links the requests it runs but owns none of
+ * sessions, DNS) per HTTP version.  The engine links the requests it runs but owns none of
  * them: a request and the engine may be freed in either order. */
 #include <stdlib.h>
 
@@ -44,16 +44,20 @@ lmk_kind lmk_engine_new(lmk_engine **out) {
     lmk_engine *e = calloc(1, sizeof *e);
     if (!e) return LMK_NOMEM;
     e->multi = curl_multi_init();
-    e->share = curl_share_init();
-    if (!e->multi || !e->share ||
-        curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
-        curl_share_setopt(e->share, CURLSHOPT_SHARE,
-                          CURL_LOCK_DATA_SSL_SESSION) ||
-        curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
-        curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
-                          (long)CURLPIPE_MULTIPLEX)) {
+    if (!e->multi || curl_multi_setopt(e->multi, CURLMOPT_PIPELINING,
+                                       (long)CURLPIPE_MULTIPLEX)) {
         lmk_engine_free(e);
         return LMK_NOMEM;
+    }
+    for (int v = 0; v < 2; v++) {
+        CURLSH *s = e->share[v] = curl_share_init();
+        if (!s ||
+            curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+            curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ||
+            curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT)) {
+            lmk_engine_free(e);
+            return LMK_NOMEM;
+        }
     }
     *out = e;
     return LMK_OK;
@@ -74,13 +78,15 @@ void lmk_engine_free(lmk_engine *e) {
         r->state = REQUEST_FINISHED;
     }
     if (e->multi) curl_multi_cleanup(e->multi);
-    if (e->share) curl_share_cleanup(e->share);
+    for (int v = 0; v < 2; v++)
+        if (e->share[v]) curl_share_cleanup(e->share[v]);
     free(e);
 }
 
 lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r) {
     if (r->state != REQUEST_IDLE) return LMK_USAGE;
-    if (curl_easy_setopt(r->easy, CURLOPT_SHARE, e->share) != CURLE_OK)
+    if (curl_easy_setopt(r->easy, CURLOPT_SHARE, e->share[!r->http1]) !=
+        CURLE_OK)
         return LMK_NOMEM;
     if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
         curl_easy_setopt(r->easy, CURLOPT_SHARE, NULL);

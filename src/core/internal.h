@@ -62,6 +62,7 @@ struct lmk_request {
                                  while the request runs is never read */
     int too_large;            /* the body passed max_response */
     long timeout_ms;          /* > 0: this attempt's own, shorter timeout */
+    int http1;                /* asks for HTTP/1.1 only (picks the pool) */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };
@@ -71,9 +72,14 @@ typedef struct request_list {
     size_t count;
 } request_list;
 
+/* Connections are pooled in the share handles, one per HTTP version:
+ * libcurl 7.88 keeps one "can multiplex" mark per host in a pool, and once
+ * an HTTP/2 connection sets it, a transfer asking for HTTP/2 may be put on
+ * a pooled HTTP/1.1 connection beside another and get that one's response
+ * (a row reported with another row's outcome, a write sent twice). */
 struct lmk_engine {
     CURLM *multi;
-    CURLSH *share;
+    CURLSH *share[2];         /* [0] HTTP/1.1 requests, [1] HTTP/2 */
     request_list running;
     request_list done;
 };

@@ -172,6 +172,7 @@ static lmk_kind configure(lmk_request *r, const char *method) {
         SET(CURLOPT_CAINFO, c->ca_file);
         SET(CURLOPT_CAPATH, NULL);
     }
+    r->http1 = c->http_version == 1;
     SET(CURLOPT_HTTP_VERSION, c->http_version == 1
                                   ? (long)CURL_HTTP_VERSION_1_1
                                   : (long)CURL_HTTP_VERSION_2TLS);
