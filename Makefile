@@ -63,7 +63,7 @@ LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
         test-valgrind lint demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
-.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe
+.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe check-fresh dist rock install
 
 all: build
 
@@ -145,17 +145,39 @@ test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wip
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
 
-# Installs the rock into a scratch tree (offline; lua-cjson comes from
-# Debian) and loads it from there.
+# The version, one place: src/core/lmskit.h (lmskit.version, the
+# User-Agent, `lmskit --version`); the rockspec's name and version match it.
+VERSION  := $(shell sed -n 's/^\#define LMK_VERSION "\(.*\)"/\1/p' src/core/lmskit.h)
+ROCKSPEC := rockspec/lmskit-$(VERSION)-1.rockspec
+ROCK_LUAS := 5.1 5.2 5.3 5.4
+
+# Every Lua LuaRocks builds for: install offline, load, run the command
+# (tools/rock-check.sh).
 rock-check:
-	rm -rf build/rocktree
-	luarocks --lua-version=$(LUA_VERSION) make --tree build/rocktree --deps-mode=none \
-	  rockspec/lmskit-scm-1.rockspec >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
-	cd /tmp && LUA_PATH="$(CURDIR)/build/rocktree/share/lua/$(LUA_VERSION)/?.lua;$(CURDIR)/build/rocktree/share/lua/$(LUA_VERSION)/?/init.lua;;" \
-	  LUA_CPATH="$(CURDIR)/build/rocktree/lib/lua/$(LUA_VERSION)/?.so;;" \
-	  $(LUA) -e 'local l = require "lmskit"; assert(package.searchpath("lmskit.core", package.cpath):find("rocktree")); print("rock: lmskit " .. l.version .. " installs and loads")'
-	eval "$$(luarocks --lua-version=$(LUA_VERSION) --tree build/rocktree path)" && cd /tmp && \
-	  $(CURDIR)/build/rocktree/bin/lmskit --help >/dev/null && echo "rock: bin/lmskit installs and runs"
+	@sh tools/rock-check.sh $(VERSION) $(ROCKSPEC) $(ROCK_LUAS)
+
+# A source tarball of HEAD (build/dist/lmskit-VERSION.tar.gz), and the
+# source rock packed from it with the rockspec (build/dist/*.src.rock).
+dist:
+	@mkdir -p build/dist
+	git archive --format=tar.gz --prefix=lmskit-$(VERSION)/ -o build/dist/lmskit-$(VERSION).tar.gz HEAD
+
+rock: dist
+	sed 's|file://build/|file://$(CURDIR)/build/|' $(ROCKSPEC) > build/dist/lmskit-$(VERSION)-1.rockspec
+	cd build/dist && luarocks pack lmskit-$(VERSION)-1.rockspec
+	@echo "rock: build/dist/lmskit-$(VERSION)-1.src.rock"
+
+# Installs the module, its C core (built for LUA_VERSION) and the command
+# under PREFIX (default /usr/local), staged under DESTDIR for packagers.
+PREFIX     ?= /usr/local
+LUA_ABI     = $(if $(filter luajit,$(LUA_VERSION)),5.1,$(LUA_VERSION))
+INSTALL_LMOD = $(DESTDIR)$(PREFIX)/share/lua/$(LUA_ABI)
+INSTALL_CMOD = $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_ABI)
+install: build
+	$(MAKE) --no-print-directory rock-install INST_LIBDIR=$(INSTALL_CMOD) INST_LUADIR=$(INSTALL_LMOD)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/lmskit > $(DESTDIR)$(PREFIX)/bin/lmskit
+	chmod 0755 $(DESTDIR)$(PREFIX)/bin/lmskit
 
 # The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
 test-unit: build
@@ -195,6 +217,11 @@ bench:
 bench-quick:
 	bench/run --quick
 
+# The README's two commands, each on a fresh Debian 12 root made with
+# debootstrap (tools/check-fresh.sh; needs root and the Debian mirror).
+check-fresh:
+	sh tools/check-fresh.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory build
 	sandbox/with $(MAKE) --no-print-directory demo-run
@@ -231,7 +258,7 @@ docs:
 clean:
 	rm -rf build build-asan build-ubsan-clang doc
 
-# LuaRocks (build type "make"): rockspec/lmskit-scm-1.rockspec
+# LuaRocks (build type "make"): rockspec/lmskit-$(VERSION)-1.rockspec
 rock-build: build
 
 rock-install: build

@@ -1,8 +1,13 @@
 rockspec_format = "3.0"
 package = "lmskit"
-version = "scm-1"
+version = "0.1.0-1"
+-- lmskit has no public host yet: the source is the tarball `make dist`
+-- writes (git archive of HEAD).  `luarocks pack` needs its absolute path:
+-- `make rock` writes this rockspec with it to build/dist/ and packs the
+-- source rock there.  A release points url at its published tarball.
 source = {
-  url = "git+https://example.invalid/lmskit.git",
+  url = "file://build/dist/lmskit-0.1.0.tar.gz",
+  dir = "lmskit-0.1.0",
 }
 description = {
   summary = "Script the APIs of learning management systems from Lua, safely and fast",
@@ -40,6 +45,7 @@ build = {
   -- the command line: LuaRocks wraps it so it finds this tree's modules
   install = { bin = { lmskit = "bin/lmskit" } },
   install_variables = {
+    LUA = "$(LUA)", -- the runtime whose build/<runtime>/ core.so is installed
     INST_LIBDIR = "$(LIBDIR)",
     INST_LUADIR = "$(LUADIR)",
     INST_BINDIR = "$(BINDIR)",
