@@ -16,12 +16,26 @@ WORK=$(pwd)/build/fresh
 SHARED=${FRESH_SHARED:-../shared}
 COMMANDS=${FRESH_COMMANDS:-demo test}
 
+# Fails unless nothing is mounted under directory $1 (a root about to be
+# archived or removed must hold only its own files).
+nothing_mounted_under() {
+  if awk -v d="$1/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    echo "check-fresh: something is still mounted under $1; not touching it" >&2
+    exit 1
+  fi
+}
+
 if [ ! -f "$BASE" ]; then
   sh tools/deps.sh debootstrap
-  rm -rf "$WORK/base" && mkdir -p "$WORK/base"
+  mkdir -p "$WORK"
+  [ -d "$WORK/base" ] && nothing_mounted_under "$WORK/base" && rm -rf "$WORK/base"
+  mkdir -p "$WORK/base"
   debootstrap --variant=minbase --include=make bookworm "$WORK/base" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 ||
     { tail -20 "$WORK/debootstrap.log"; exit 1; }
-  tar -C "$WORK/base" -czf "$BASE" .
+  # debootstrap may leave the root's /proc mounted
+  for m in dev/pts dev sys proc; do umount -l "$WORK/base/$m" 2>/dev/null || true; done
+  nothing_mounted_under "$WORK/base"
+  tar -C "$WORK/base" --one-file-system -czf "$BASE.part" . && mv "$BASE.part" "$BASE"
   rm -rf "$WORK/base"
 fi
 
@@ -36,7 +50,8 @@ trap unmount_all EXIT INT TERM
 status=0
 for cmd in $COMMANDS; do
   root="$WORK/$cmd"
-  rm -rf "$root" && mkdir -p "$root"
+  [ -d "$root" ] && nothing_mounted_under "$root" && rm -rf "$root"
+  mkdir -p "$root"
   tar -C "$root" -xzf "$BASE"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   mkdir -p "$root/work"
