@@ -88,6 +88,9 @@ void lmk_open_csv(lua_State *L);
 /* l_jwt.c */
 void lmk_open_jwt(lua_State *L);
 
+/* l_interrupt.c */
+void lmk_open_interrupt(lua_State *L);
+
 /* l_client.c */
 void lmk_open_client(lua_State *L);
 /* request:result() -> status, body, headers; raises lmskit.Error. */

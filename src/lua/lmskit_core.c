@@ -22,5 +22,6 @@ LMK_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmk_open_csv(L);
     lmk_open_limiter(L);
     lmk_open_journal(L);
+    lmk_open_interrupt(L);
     return 1;
 }
