@@ -61,7 +61,8 @@ describe("interrupts", function()
   end)
 
   it("go back to the earlier handler when released", function()
-    local how, code, text = lua_child("local c = require 'lmskit.core'; c.catch_interrupts(); c.release_interrupts(); " ..
+    local how, code, text = lua_child("local c = require 'lmskit.core'; " ..
+      "c.catch_interrupts(); c.release_interrupts(); " ..
       "io.popen('kill -INT $PPID'):close(); for _ = 1, 1e7 do end; print('survived')")
     assert.equal("exit", how) -- the interpreter's handler again: its error
     assert.equal(1, code)
