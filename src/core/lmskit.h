@@ -162,11 +162,18 @@ typedef struct lmk_csv lmk_csv;
 /* Opens a CSV file for streaming; *why holds the system's reason. */
 lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why);
 /* Next record: 1 with fields (valid until the next call), 0 at the end,
- * -1 on a malformed file (*why says why).  Blank lines are skipped. */
+ * -1 on a malformed file (*why says why; lmk_csv_line where).  Blank
+ * lines are skipped.  Strict: a stray quote is malformed. */
 int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
                  const size_t **lengths, const char **why);
 /* How many records lmk_csv_next has returned. */
 size_t lmk_csv_record_number(const lmk_csv *c);
+/* The physical line (1-based) the record last returned starts on; after
+ * lmk_csv_next returned -1, the line the error was found on. */
+size_t lmk_csv_line(const lmk_csv *c);
+/* 0 when s is valid UTF-8 (no overlong forms, surrogates or code points
+ * beyond U+10FFFF); else 1 + the offset of the first byte that is not. */
+size_t lmk_utf8_invalid(const char *s, size_t len);
 void lmk_csv_close(lmk_csv *c);
 
 /* ---- journals (journal.c) ---- */
