@@ -145,6 +145,7 @@ describe("bin/lmskit", function()
     out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
     -- the failed row is tried again (and fails again): exit 0 only when every row is done
     assert.matches("3 rows, 0 ok, 1 failed, 0 unknown, 2 skipped", out)
+    assert.matches("rerun: 2 skipped done, 0 redone changed, 1 retried failed", out)
     assert.equal(1, code)
     os.remove(rows)
     os.remove(journal)

@@ -157,14 +157,16 @@ local function check_schema(data, lines, required, one_of, problem)
 end
 
 -- Computes every row's key; lists rows without one and keys given twice
--- (`unit`: "line" or "row", how the rows are numbered).
+-- (`unit`: "line" or "row", how the rows are numbered).  When no row has
+-- a key, that is one problem, naming the columns the CSV has.
 local function check_keys(data, lines, key_of, bad_rows, unit, problem)
-  local keys, first = {}, {}
+  local keys, first, keyless = {}, {}, {}
+  local has = data.columns and (" (the CSV's columns: " .. quoted(data.columns) .. ")") or ""
   for i, row in ipairs(data) do
     if not bad_rows[i] then
       local key, why = key_of(row)
       if key == nil then
-        problem(lines[i], why or "the row has no key (its key columns are empty)")
+        keyless[#keyless + 1] = { lines[i], why or "the row has no key: its key columns are empty or missing" .. has }
       elseif first[key] then
         problem(lines[i], ("the same key (%s) as %s %s: each row must be a different one"):format(
           (key:gsub("\31", ", ")), unit, tostring(lines[first[key]])))
@@ -173,6 +175,11 @@ local function check_keys(data, lines, key_of, bad_rows, unit, problem)
       end
       keys[i] = key
     end
+  end
+  if #keyless > 1 and #keyless == #data then
+    problem(1, "no row has a key: its key columns are missing or empty" .. has)
+  else
+    for _, k in ipairs(keyless) do problem(k[1], k[2]) end
   end
   return keys
 end
