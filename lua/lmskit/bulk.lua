@@ -261,10 +261,10 @@ function bulk.run(opts)
     return finish(result)
   end
 
-  -- Runs row i (journaled as started first) and journals its outcome.
-  local function run_row(i, n)
+  -- Runs row i (journaled as started first) and journals its outcome;
+  -- `hash`: its content hash.
+  local function run_row(i, n, hash)
     local row, key = rows[i], keys[i]
-    local hash = journals.content_hash(row)
     record { k = key, s = "started", h = hash }
     local ok, value = attempts(opts.run, row, retries, brk)
     if ok then
@@ -283,7 +283,7 @@ function bulk.run(opts)
 
   -- Settles a row whose earlier outcome is unknown: verified done, run
   -- again, or (notifying, nothing to tell) kept unknown.
-  local function settle_row(i, n, previous)
+  local function settle_row(i, n, hash, previous)
     local row, key = rows[i], keys[i]
     local answer, err
     if opts.verify and not opts.dry_run then answer, err = verify(opts.verify, row) end
@@ -297,7 +297,7 @@ function bulk.run(opts)
       brk.success()
       rerun.retried_unknown, rerun.verified_done = rerun.retried_unknown + 1, rerun.verified_done + 1
       stats.ok = stats.ok + 1
-      record { k = key, s = "ok", h = journals.content_hash(row) }
+      record { k = key, s = "ok", h = hash }
       return finish { row = n, key = key, outcome = "verified" }
     end
     if answer == nil and hold then
@@ -308,7 +308,7 @@ function bulk.run(opts)
                       "not sent again: check by hand, or pass resend = true (--resend) to send it" }
     end
     rerun.retried_unknown = rerun.retried_unknown + 1
-    return run_row(i, n)
+    return run_row(i, n, hash)
   end
 
   -- Does row i as its last journal record says.
@@ -316,7 +316,8 @@ function bulk.run(opts)
     local row, key = rows[i], keys[i]
     local n = row[0] or data.lines[i]
     local previous = j and j.records[key]
-    local action = plan(previous, journals.content_hash(row))
+    local hash = journals.content_hash(row)
+    local action = plan(previous, hash)
     if action == "skip" then
       rerun.skipped_done = rerun.skipped_done + 1
       stats.skipped = stats.skipped + 1
@@ -328,11 +329,11 @@ function bulk.run(opts)
                       message = "changed since it was done; it notifies people, so it is not done again " ..
                                 "(resend = true, --resend, to do it)" }
     elseif action == "settle" then
-      return settle_row(i, n, previous)
+      return settle_row(i, n, hash, previous)
     end
     if action == "redo" then rerun.redone_changed = rerun.redone_changed + 1
     elseif action == "retry" then rerun.retried_failed = rerun.retried_failed + 1 end
-    return run_row(i, n)
+    return run_row(i, n, hash)
   end
 
   local taken = 0
@@ -353,7 +354,7 @@ function bulk.run(opts)
     stats.untouched = stats.untouched + 1
     if results then
       results.write { row = rows[i][0] or data.lines[i], key = keys[i], outcome = "untouched",
-                      message = "not run: the job stopped: " .. tostring(brk.reason) }
+                      message = "not run: the job stopped: " .. tostring(brk.reason or run_err) }
     end
   end
   if j then j.close() end
