@@ -140,7 +140,7 @@ describe("lmskit.bulk", function()
                                          progress = false, run = function() ran = ran + 1 end })
     assert.is_false(ok)
     assert.equal("usage", err.kind)
-    assert.matches("row 3: the same key (a) as row 1", err.message, 1, true)
+    assert.matches("row 3: the same key as row 1", err.message, 1, true)
     assert.equal(0, ran)
   end)
 

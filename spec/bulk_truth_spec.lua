@@ -430,6 +430,13 @@ describe("bulk: the input is checked before the first write", function()
     local user = coggno.users:get("jose@school.example")
     assert.equal("Jos\195\169", user.first_name)
     assert.equal("Garc\195\173a", user.last_name)
+    -- a secret column's value is named, never shown
+    err = usage_error(function()
+      lmskit.workflow("coggno", "enroll", coggno, { progress = false, rows = {
+        { group_id = "1", email = "x@school.example", first_name = "X", last_name = "Y", password = "s\233cret9" } } })
+    end)
+    assert.matches("row 1: column 'password' is not UTF-8", err.message, 1, true)
+    assert.not_matches("cret9", err.message, 1, true)
     os.remove(rows); os.remove(out)
   end)
 

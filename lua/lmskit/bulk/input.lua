@@ -12,6 +12,7 @@
 -- @module lmskit.bulk.input
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
+local secret_column = require("lmskit.bulk.journal").secret_column
 
 local input = {}
 
@@ -97,7 +98,10 @@ local function check_text(data, lines, encoding, problem)
     end
     table.sort(bad)
     for _, k in ipairs(bad) do
-      problem(lines[i], ("column '%s' is not UTF-8: %q%s"):format(k, row[k], hint))
+      local shown = secret_column(k) and "" or (": \"" .. row[k]:gsub("[\128-\255]", function(c)
+        return ("\\x%02X"):format(c:byte())
+      end) .. "\"")
+      problem(lines[i], ("column '%s' is not UTF-8%s%s"):format(k, shown, hint))
     end
   end
 end
@@ -168,8 +172,8 @@ local function check_keys(data, lines, key_of, bad_rows, unit, problem)
       if key == nil then
         keyless[#keyless + 1] = { lines[i], why or "the row has no key: its key columns are empty or missing" .. has }
       elseif first[key] then
-        problem(lines[i], ("the same key (%s) as %s %s: each row must be a different one"):format(
-          (key:gsub("\31", ", ")), unit, tostring(lines[first[key]])))
+        problem(lines[i], ("the same key as %s %s: each row must be a different one"):format(
+          unit, tostring(lines[first[key]])))
       else
         first[key] = i
       end

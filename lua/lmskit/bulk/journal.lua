@@ -32,13 +32,16 @@ end
 -- Columns whose values are secrets: never part of what is journaled.
 local SECRET_NAMES = { "password", "passwd", "secret", "token", "api_key", "apikey" }
 
-local function secret_column(name)
+--- True when a column's name says it holds a secret (password, token,
+-- api_key, ...): its values are never journaled nor shown.
+function journal.secret_column(name)
   name = name:lower()
   for _, s in ipairs(SECRET_NAMES) do
     if name:find(s, 1, true) then return true end
   end
   return false
 end
+local secret_column = journal.secret_column
 
 --- The content hash of a row: SHA-256 (first 16 hex digits) of its
 -- non-secret columns, names sorted.  An empty value and an absent one
