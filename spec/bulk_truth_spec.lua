@@ -372,6 +372,27 @@ describe("bulk: the journal cannot be fooled", function()
   end)
 end)
 
+describe("bulk: journals of earlier versions (no header)", function()
+  it("are used: done rows skipped, a started row (it notified) not run again, a header added", function()
+    local journal = tmp()
+    local j = core.journal_open(journal)
+    j:append('{"k":"ann","s":"ok"}')
+    j:append('{"k":"bob","s":"started","m":"started"}') -- earlier versions: notifying rows only
+    j:append('{"k":"cy","s":"failed","r":false,"e":"validation","m":"refused"}')
+    j:close()
+    local ran = {}
+    local report = lmskit.bulk { rows = { { id = "ann" }, { id = "bob" }, { id = "cy" }, { id = "dee" } },
+      key = "id", journal = journal, progress = false, run = function(row) ran[#ran + 1] = row.id end }
+    table.sort(ran)
+    assert.same({ "cy", "dee" }, ran) -- a failed row is tried again
+    assert.same({ skipped = 1, unknown = 1, ok = 2, kept_unknown = 1 },
+                { skipped = report.skipped, unknown = report.unknown, ok = report.ok,
+                  kept_unknown = report.rerun.kept_unknown })
+    assert.matches('^{[^\n]*"journal":1', read(journal):match("[^\n]*\n[^\n]*\n[^\n]*\n([^\n]*)"))
+    os.remove(journal)
+  end)
+end)
+
 describe("bulk: the input is checked before the first write", function()
   before_each(function() sandbox.reset() end)
 

@@ -300,7 +300,8 @@ function bulk.run(opts)
       record { k = key, s = "ok", h = hash }
       return finish { row = n, key = key, outcome = "verified" }
     end
-    if answer == nil and hold then
+    -- an earlier version journaled "started" only for rows that notify
+    if answer == nil and (hold or (previous.legacy and previous.s == "started" and not opts.resend)) then
       rerun.kept_unknown = rerun.kept_unknown + 1
       return fail { row = n, key = key, outcome = "unknown", kind = previous.e,
                     message = "unknown since an earlier run (" .. tostring(previous.m or "it stopped before " ..

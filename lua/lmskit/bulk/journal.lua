@@ -8,7 +8,8 @@
 -- The first line (a header) ties the journal to the job it was made for:
 -- vendor, workflow, CSV file (absolute path) and its columns.  Another
 -- job on it is refused unless `journal_mismatch = "ignore"`; the header
--- of the job that then uses it is appended, and counts from then on.
+-- of the job that then uses it is appended, and counts from then on.  A
+-- journal an earlier version wrote (no header) is used as it is.
 -- A row's records: "started" (written before its first call goes out),
 -- then "ok", "failed" or "unknown"; `h` is a hash of the row's content
 -- (its non-secret columns), so a rerun can tell a row edited since.  The
@@ -85,17 +86,21 @@ local function same_job(a, b)
 end
 
 -- Parses the journal's lines: the last header, and key -> last record.
+-- Records before any header were written by an earlier version (marked
+-- `legacy`): it journaled "started" only for rows that notify people.
 local function parse(content)
-  local records, header, lines = {}, nil, 0
+  local records, header = {}, nil
   for line in content:gmatch("[^\n]+") do
-    lines = lines + 1
     local record = json.decode(line)
     if type(record) == "table" then
       if record.journal ~= nil then header = record
-      elseif type(record.k) == "string" then records[record.k] = record end
+      elseif type(record.k) == "string" then
+        record.legacy = header == nil or nil
+        records[record.k] = record
+      end
     end
   end
-  return records, header, lines
+  return records, header
 end
 
 --- Opens the journal of a job.  Returns an object with `records` (key ->
@@ -115,14 +120,13 @@ function journal.open(path, identity, opts)
   else
     file, content, torn = core.journal_open(path)
   end
-  local records, header, lines = parse(content)
+  local records, header = parse(content)
   local mine = header_of(identity)
   local mismatch
+  -- (a journal without a header, from an earlier version, cannot be
+  -- checked: it is used, and gets this job's header)
   if header and not same_job(header, mine) then
     mismatch = ("journal %s was made for %s; this job is %s"):format(path, describe(header), describe(mine))
-  elseif not header and lines > 0 then
-    mismatch = ("journal %s has no header naming its job (not a journal, or made by an older lmskit); " ..
-                "this job is %s"):format(path, describe(mine))
   end
   if mismatch and opts.mismatch ~= "ignore" then
     if file then file:close() end
