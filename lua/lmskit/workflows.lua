@@ -389,6 +389,17 @@ workflows.matrix = {
 --- Runs workflow `action` of `vendor` with `client` over opts.rows (the
 -- other opts go to lmskit.bulk); each row runs as w.run(client, row, job),
 -- `job` a table of this run's own.  Returns the bulk report.
+--
+-- What a workflow may declare besides `run` and `key`, for lmskit.bulk:
+--   required = { "listing_id" }: columns every row must give (the input
+--     is refused, naming them, before anything is sent);
+--   one_of = { { "canvas_user_id", "email" } }: at least one of each group;
+--   verify = function(client, row, job) -> "done" | "absent" | nil: looks
+--     up whether a row's effect is at the server; a rerun calls it for the
+--     rows whose outcome was unknown before running them again (nil:
+--     cannot tell);
+--   notifies = true: its rows mail people (never sent twice).
+-- The caller's opts win over the declarations.
 function workflows.run(vendor, action, client, opts)
   local w = workflows[vendor] and workflows[vendor][action]
   if not w then usage(("no workflow '%s' for %s"):format(tostring(action), tostring(vendor))) end
@@ -402,6 +413,9 @@ function workflows.run(vendor, action, client, opts)
   if o.notifies == nil then o.notifies = w.notifies end
   local job = {} -- what one run of the workflow remembers (Cerego: names read once)
   o.run = function(row) return w.run(client, row, job) end
+  o.required, o.one_of = o.required or w.required, o.one_of or w.one_of
+  if o.verify == nil and w.verify then o.verify = function(row) return w.verify(client, row, job) end end
+  o.vendor, o.workflow = vendor, action -- the journal's header ties it to this workflow
   return require("lmskit.bulk").run(o)
 end
 
