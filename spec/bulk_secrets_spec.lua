@@ -112,7 +112,12 @@ describe("journals of earlier versions (keyed by every column)", function()
                                           { email = "cy@school.edu", password = "pw-cy-0001" } },
       journal = journal, progress = false, run = function(row) ran[#ran + 1] = row.email end }
     assert.same({ "cy@school.edu" }, ran)
-    assert.equal(2, report.skipped)
+    -- ann done: skipped; bob started and never finished (an earlier
+    -- version journaled "started" only for rows that notify): its outcome
+    -- stays unknown, and it is not sent again
+    assert.equal(1, report.skipped)
+    assert.equal(1, report.unknown)
+    assert.equal(1, report.rerun.kept_unknown)
     local text = slurp(journal)
     assert.is_nil(text:find("pw-cy", 1, true))
     os.remove(journal)
