@@ -12,7 +12,7 @@
 -- @module lmskit.bulk.input
 local core = require "lmskit.core"
 local csv = require "lmskit.csv"
-local secret_column = require("lmskit.bulk.journal").secret_column
+local secret_column = require("lmskit.secret_names").is_secret
 
 local input = {}
 

@@ -19,10 +19,12 @@
 -- a second job is refused naming the pid holding it), and a torn last
 -- line is cut off when it is opened.  A dry run reads it without lock.
 -- It names rows and their errors: one that group or others may read is
--- refused (created, it is 0600).
+-- refused (created, it is 0600), and it never holds a secret column's
+-- value (lmskit.secret_names).
 -- @module lmskit.bulk.journal
 local core = require "lmskit.core"
 local json = require "lmskit.json"
+local secret_names = require "lmskit.secret_names"
 
 local journal = {}
 
@@ -32,19 +34,10 @@ local function usage(message)
   error(core.error { kind = "usage", message = message }, 0)
 end
 
--- Columns whose values are secrets: never part of what is journaled.
-local SECRET_NAMES = { "password", "passwd", "secret", "token", "api_key", "apikey" }
-
 --- True when a column's name says it holds a secret (password, token,
--- api_key, ...): its values are never journaled nor shown.
-function journal.secret_column(name)
-  name = name:lower()
-  for _, s in ipairs(SECRET_NAMES) do
-    if name:find(s, 1, true) then return true end
-  end
-  return false
-end
-local secret_column = journal.secret_column
+-- api_key, ...: lmskit.secret_names, the one list): its values are never
+-- journaled nor shown.
+local secret_column = secret_names.is_secret
 
 --- True when a file's permission bits let group or others in (mode & 077).
 function journal.shared_mode(path)
