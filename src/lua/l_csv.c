@@ -1,7 +1,8 @@
 /* l_csv.c -- lmskit.CsvReader: core.csv_open(path) -> reader whose
  * :next() returns the next record as an array of strings (nil at the
- * end) and :line() the line it starts on; core.utf8_invalid(s).  Errors raise lmskit.Error with kind "decode" (or "usage" when
- * the file cannot be opened). */
+ * end) and :line() the line it starts on; core.utf8_invalid(s).  Errors
+ * raise lmskit.Error with kind "decode" (or "usage" when the file cannot
+ * be opened). */
 #include <csv.h>
 
 #include "binding.h"

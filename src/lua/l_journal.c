@@ -109,7 +109,7 @@ static int l_sha256(lua_State *L) {
 /* core.realpath(path) -> the absolute path, symlinks resolved; nil when
  * the file does not exist. */
 static int l_realpath(lua_State *L) {
-    char *abs = lmk_realpath(luaL_checkstring(L, 1));
+    char *abs = lmk_realpath(lmk_check_cstring(L, 1, "path"));
     if (!abs) return 0;
     lua_pushstring(L, abs);
     free(abs);
