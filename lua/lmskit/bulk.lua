@@ -94,7 +94,33 @@ local function read_journal(path)
 end
 
 -- Result file writers: CSV (through libcsv's quoting) or JSON lines.
-local RESULT_COLUMNS = { "row", "key", "outcome", "kind", "status", "code", "message" }
+local RESULT_COLUMNS = { "row", "key", "outcome", "how", "fix", "kind", "status", "code", "message" }
+
+-- What can help a failed row, by the kind of its error (an error may say
+-- it itself: err.fix): fixing the input, the credentials, or trying again.
+local FIX = {
+  validation = "input", not_found = "input", usage = "input",
+  auth = "credentials", forbidden = "credentials",
+  transport = "retry", timeout = "retry", server = "retry", rate_limited = "retry",
+}
+
+local function fix_of(err)
+  return err.fix or FIX[err.kind]
+end
+
+-- A done row: counted by how it was done (what `run` returned: created,
+-- exists, updated, ...), and its result.
+local function done_result(stats, n, key, value)
+  local how = type(value) == "string" and value or nil
+  if how then stats.how[how] = (stats.how[how] or 0) + 1 end
+  return { row = n, key = key, outcome = "done", how = how }
+end
+
+-- Rows run at once: opts.workers (a batching workflow's rows wait for
+-- their batch holding no call slot), else the concurrency.
+local function worker_count(opts)
+  return math.max(1, opts.workers or opts.concurrency or 16)
+end
 
 local function open_results(path)
   if not path then return nil end
@@ -176,11 +202,15 @@ local function count_rows(rows)
 end
 
 --- Runs a bulk job; returns its report:
--- { total, ok, failed, unknown, skipped, seconds, results = path, failures = { ... } }
--- (failures lists the failed and the unknown rows).
+-- { total, ok, failed, unknown, skipped, seconds, results = path, failures = { ... },
+--   how = { created = n, exists = n, ... } }
+-- (ok counts the rows done, how the done rows by what `run` returned;
+-- failures lists the failed and the unknown rows, a failed one with `fix`:
+-- "input", "credentials" or "retry", what can help).
 -- @param opts rows, run, key, journal, results, concurrency (16), retries
 --   per row (3), dry_run, progress (nil: on for a terminal), sync_every (100),
---   notifies (rows mail people: journaled as started first)
+--   notifies (rows mail people: journaled as started first), workers (rows
+--   at once; default the concurrency: a batching workflow runs more)
 function bulk.run(opts)
   if type(opts) ~= "table" then usage("bulk: options table expected") end
   if type(opts.run) ~= "function" then usage("bulk: run = function(row) ... end is required") end
@@ -194,7 +224,7 @@ function bulk.run(opts)
   local retries = opts.retries or 3
   local sync_every = opts.sync_every or 100
   local seen = {}
-  local stats = { done = 0, ok = 0, failed = 0, unknown = 0, skipped = 0, total = 0, failures = {} }
+  local stats = { done = 0, ok = 0, failed = 0, unknown = 0, skipped = 0, total = 0, failures = {}, how = {} }
   local unsynced, last_sync = 0, core.now()
   local number = 0
   local started = core.now()
@@ -220,7 +250,8 @@ function bulk.run(opts)
     local key, why = key_of(row)
     if not key then
       stats.failed = stats.failed + 1
-      local failure = { row = n, outcome = "failed", kind = "usage", message = why or "the row has no key" }
+      local failure = { row = n, outcome = "failed", kind = "usage", message = why or "the row has no key",
+                        fix = "input" }
       stats.failures[#stats.failures + 1] = failure
       return finish(failure)
     end
@@ -248,7 +279,7 @@ function bulk.run(opts)
     if ok then
       stats.ok = stats.ok + 1
       record { k = key, s = "ok" }
-      return finish { row = n, key = key, outcome = type(value) == "string" and value or "ok" }
+      return finish(done_result(stats, n, key, value))
     end
     local err = core.is_error(value) and value or { kind = "error", message = tostring(value) }
     -- unknown: the row's write went out and its effect could not be
@@ -258,13 +289,13 @@ function bulk.run(opts)
     record { k = key, s = outcome, r = outcome == "failed" and RETRYABLE[err.kind] or false,
              e = err.kind, m = err.message }
     local failure = { row = n, key = key, outcome = outcome, kind = err.kind, status = err.status,
-                      code = err.code, message = err.message }
+                      code = err.code, message = err.message, fix = outcome == "failed" and fix_of(err) or nil }
     stats.failures[#stats.failures + 1] = failure
     return finish(failure)
   end
 
   local run_ok, run_err = pcall(tasks.run, { concurrency = opts.concurrency or 16 }, function(spawn)
-    local workers = math.max(1, opts.concurrency or 16)
+    local workers = worker_count(opts)
     for _ = 1, workers do
       spawn(function()
         if opts.dry_run then tasks.current().dry_run = opts.dry_run end

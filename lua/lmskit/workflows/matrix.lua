@@ -1,0 +1,160 @@
+--- MATRIX LMS's workflows (see lmskit.workflows): enroll, grades,
+-- unenroll, 100 rows a call whatever the job's concurrency (the functions
+-- take arrays and "succeed completely or fail completely"); invite
+-- (login instructions).
+--
+-- Exactly once under faults through the declarations (vendor/matrix.lua):
+-- add_user by userid and add_students_to_class with
+-- ignore_already_enrolled are idempotent, set_grades_for_assignment too;
+-- remove_students_from_class is settled through the class roster, one
+-- read for a whole batch.  Login instructions are never sent twice: a
+-- lost answer leaves the row unknown.
+-- @module lmskit.workflows.matrix
+local tasks = require "lmskit.tasks"
+local wf = require "lmskit.workflows.engine"
+
+local M = {}
+
+local SIZE = 100 -- users a call: the doc's functions take arrays; 100 keeps a form body small
+
+-- The job's batcher for `name` (one per job and purpose).
+local function batcher(job, name, send)
+  job.batchers = job.batchers or {}
+  local b = job.batchers[name]
+  if not b then
+    b = wf.batcher { size = SIZE, send = send }
+    job.batchers[name] = b
+  end
+  return b
+end
+
+-- The same result for each of n items.
+local function each(n, v)
+  local out = {}
+  for i = 1, n do out[i] = v end
+  return out
+end
+
+-- add_user's attributes from a row (userid is its natural key).
+local function user_attributes(row)
+  local attributes = { userid = row.userid }
+  for _, c in ipairs { "first_name", "last_name", "email", "password", "student_id" } do
+    if wf.present(row[c]) then attributes[c] = row[c] end
+  end
+  return { fn = "add_user", args = { attributes = attributes } }
+end
+
+-- The user id of a row: user_id, or added/matched by userid (add_user
+-- updates an account with the same userid instead of creating one).
+local function user_of(client, row)
+  if wf.present(row.user_id) then return wf.int(row.user_id) end
+  wf.need(row, "userid")
+  local _, user = wf.write(client, user_attributes(row))
+  return type(user) == "table" and user.id or user
+end
+
+local function enrollment(class, ids)
+  return { fn = "add_students_to_class",
+           args = { class_id = wf.int(class), user_ids = ids, options = { ignore_already_enrolled = true } } }
+end
+
+local function removal(class, ids)
+  return { fn = "remove_students_from_class", args = { class_id = wf.int(class), user_ids = ids } }
+end
+
+-- A batch call whose answer is the number of users it changed: all of
+-- them (`done`), none (`found`: they were there already), or some (which
+-- ones no answer says: `done`).
+local function by_count(client, w, ids, how)
+  local ok, count = tasks.pcall(wf.call, client, w)
+  if not ok then return wf.settle_each(client, w, count, ids, how) end
+  return each(#ids, count == 0 and how.found or how.done)
+end
+
+-- Verifies rows of one class together: one roster read for a batch.
+local function check_batch(client, job, name, class, id, call)
+  return batcher(job, name, function(class_id, ids)
+    return wf.check_each(client, call(class_id, ids), ids)
+  end):add(class, function() return id end)
+end
+
+local ENROLL = { done = "created", found = "exists" }
+local REMOVAL = { done = "removed", found = "absent" }
+
+M.enroll = {
+  summary = "enroll users into classes, 100 a call: class_id, and user_id or userid (+first_name, last_name, email)",
+  required = { "class_id" },
+  one_of = { { "user_id", "userid" } },
+  batch = { size = SIZE, group = "class_id" },
+  key = function(row) return row.class_id and (row.class_id .. "\31" .. (row.user_id or row.userid or "")) end,
+  run = function(client, row, job)
+    local class = wf.need(row, "class_id")
+    wf.either(row, { "user_id", "userid" })
+    return batcher(job, "enroll", function(class_id, ids)
+      return by_count(client, enrollment(class_id, ids), ids, ENROLL)
+    end):add(class, function() return user_of(client, row) end)
+  end,
+  verify = function(client, row, job)
+    local id = wf.int(row.user_id)
+    if not wf.present(row.user_id) then
+      local user = wf.lookup(client, user_attributes(row))
+      if user == nil then return nil end
+      if not user then return "absent" end
+      id = user.id
+    end
+    return check_batch(client, job, "verify enroll", row.class_id, id, enrollment)
+  end,
+}
+
+M.grades = {
+  summary = "set grades, 100 a call: assignment_id, user_id, grade (B+, 3.1, 15%, blank, X/M/I/AB)",
+  required = { "assignment_id", "user_id" },
+  batch = { size = SIZE, group = "assignment_id" },
+  key = { "assignment_id", "user_id" },
+  run = function(client, row, job)
+    local assignment = wf.need(row, "assignment_id")
+    local grade = { user_id = wf.int(wf.need(row, "user_id")), grade = row.grade or "" }
+    return batcher(job, "grades", function(assignment_id, grades)
+      local w = { fn = "set_grades_for_assignment", args = { assignment_id = wf.int(assignment_id), grades = grades } }
+      local ok, err = tasks.pcall(wf.call, client, w)
+      if ok then return each(#grades, "updated") end
+      return each(#grades, { err = err }) -- no read finds grades by assignment
+    end):add(assignment, function() return grade end)
+  end,
+  -- no read finds a grade by assignment; setting it again is harmless
+  -- (idempotent): a row whose outcome is unknown is run again
+  verify = function() return "absent" end,
+}
+
+M.invite = {
+  summary = "send login instructions: userid (+from_name); a lost answer is an unknown row, never mailed twice",
+  required = { "userid" },
+  key = { "userid" },
+  notifies = true,
+  run = function(client, row)
+    local attributes = { userid = wf.need(row, "userid"), send_login_instructions = true }
+    if wf.present(row.from_name) then attributes.from_name = row.from_name end
+    return (wf.write(client, { fn = "update_user", args = { attributes = attributes } }, { done = "sent" }))
+  end,
+  -- no read shows a mail: an unknown one stays unknown
+  verify = function() return nil end,
+}
+
+M.unenroll = {
+  summary = "remove users from classes, 100 a call: class_id, user_id",
+  required = { "class_id", "user_id" },
+  batch = { size = SIZE, group = "class_id" },
+  key = { "class_id", "user_id" },
+  run = function(client, row, job)
+    local class = wf.need(row, "class_id")
+    local id = wf.int(wf.need(row, "user_id"))
+    return batcher(job, "unenroll", function(class_id, ids)
+      return by_count(client, removal(class_id, ids), ids, REMOVAL)
+    end):add(class, function() return id end)
+  end,
+  verify = function(client, row, job)
+    return check_batch(client, job, "verify unenroll", row.class_id, wf.int(row.user_id), removal)
+  end,
+}
+
+return M
