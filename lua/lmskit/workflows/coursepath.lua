@@ -60,6 +60,7 @@ M.invite = {
   -- is unknown, and bulk journals such a row as started before it runs
   notifies = true,
   run = function(client, row)
+    wf.either(row, { "member_id", "email" })
     local member = member_of(client, row)
     local mail = {}
     for _, part in ipairs { "subject", "body", "action" } do
@@ -88,6 +89,7 @@ M.unenroll = {
   key = key,
   run = function(client, row)
     wf.need(row, "course_id")
+    wf.either(row, { "member_id", "email" })
     return (wf.write(client, removal(row, member_of(client, row)), REMOVAL))
   end,
   verify = function(client, row)

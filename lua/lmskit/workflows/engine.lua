@@ -140,6 +140,17 @@ local function not_known(err, why)
   return err
 end
 
+-- A write no read can settle: an unknown outcome says so.
+local function unread(client, w, err)
+  if reconcile.unknown(err) and not err.message:find("no read can show", 1, true) then
+    local _, adecl = declared(client, w)
+    err.message = err.message .. "; no read can show whether it took effect" ..
+      (reconcile.notifies(adecl, values_of(client, w)) and
+       " (it notifies people: it is not sent again unless asked to resend)" or "")
+  end
+  return err
+end
+
 --- Makes a described write and settles a failure through its declared
 -- look-up (see the module header).  `how`: { done = "created", found =
 -- "exists" }, what the row reports when the write went through, and when
@@ -157,7 +168,7 @@ function engine.write(client, w, how)
     return reconcile.unknown(err) and done or (how and how.found or "exists"), found
   end
   if found == false then error(not_done(client, w, err), 0) end
-  error(err, 0) -- no look-up declared for it
+  error(unread(client, w, err), 0) -- no look-up declared for it
 end
 
 --- A batch write's failure settled per item: `keys` are the values of the
@@ -169,7 +180,7 @@ function engine.settle_each(client, w, err, keys, how)
   if not worth_looking(err) then return all { err = err } end
   local looked, found, which = look(client, w)
   if not looked then return all { err = not_known(err, found) } end
-  if found == nil then return all { err = err } end
+  if found == nil then return all { err = unread(client, w, err) } end
   local done = how and how.done or "created"
   local there = reconcile.unknown(err) and done or (how and how.found or "exists")
   local absent = not_done(client, w, err)

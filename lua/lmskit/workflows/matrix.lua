@@ -10,6 +10,7 @@
 -- read for a whole batch.  Login instructions are never sent twice: a
 -- lost answer leaves the row unknown.
 -- @module lmskit.workflows.matrix
+local core = require "lmskit.core"
 local tasks = require "lmskit.tasks"
 local wf = require "lmskit.workflows.engine"
 
@@ -62,13 +63,44 @@ local function removal(class, ids)
   return { fn = "remove_students_from_class", args = { class_id = wf.int(class), user_ids = ids } }
 end
 
--- A batch call whose answer is the number of users it changed: all of
--- them (`done`), none (`found`: they were there already), or some (which
--- ones no answer says: `done`).
-local function by_count(client, w, ids, how)
-  local ok, count = tasks.pcall(wf.call, client, w)
-  if not ok then return wf.settle_each(client, w, count, ids, how) end
-  return each(#ids, count == 0 and how.found or how.done)
+-- A refusal that did nothing (the vendor checks the whole array first).
+local function refused(err)
+  return core.is_error(err) and (err.kind == "validation" or err.kind == "not_found") and err.sent == nil
+end
+
+-- Sends one batch: make(items) describes the call, keys are the items'
+-- user ids (what its look-up finds).  An answer that is a number counts
+-- the users it changed: all of them (`done`), none (`found`: they were
+-- there already), or some (which ones no answer says: `done`); any other
+-- answer is `done` for all.  A failure is settled per item through one
+-- look-up; a refusal of the whole batch (the functions "succeed
+-- completely or fail completely": one unknown user id refuses all) is
+-- sent again in halves, so that only the items it was about fail, each
+-- with the vendor's message about it.
+local function send_batch(client, make, items, keys, how)
+  local w = make(items)
+  local ok, answer = tasks.pcall(wf.call, client, w)
+  if ok then
+    return each(#items, (type(answer) == "number" and answer == 0) and how.found or how.done)
+  end
+  local err = answer
+  local split = refused(err) and #items > 1
+  local out = wf.settle_each(client, w, err, keys, how)
+  if not (split and err.sent == nil) then return out end
+  local rest = {} -- the items not done, by their place in the batch
+  for i, r in ipairs(out) do if type(r) == "table" then rest[#rest + 1] = i end end
+  local half = math.ceil(#rest / 2)
+  for _, part in ipairs { { 1, half }, { half + 1, #rest } } do
+    local sub_items, sub_keys, at = {}, {}, {}
+    for k = part[1], part[2] do
+      local i = rest[k]
+      sub_items[#sub_items + 1], sub_keys[#sub_keys + 1], at[#at + 1] = items[i], keys[i], i
+    end
+    if #sub_items > 0 then
+      for k, r in ipairs(send_batch(client, make, sub_items, sub_keys, how)) do out[at[k]] = r end
+    end
+  end
+  return out
 end
 
 -- Verifies rows of one class together: one roster read for a batch.
@@ -91,7 +123,7 @@ M.enroll = {
     local class = wf.need(row, "class_id")
     wf.either(row, { "user_id", "userid" })
     return batcher(job, "enroll", function(class_id, ids)
-      return by_count(client, enrollment(class_id, ids), ids, ENROLL)
+      return send_batch(client, function(some) return enrollment(class_id, some) end, ids, ids, ENROLL)
     end):add(class, function() return user_of(client, row) end)
   end,
   verify = function(client, row, job)
@@ -115,10 +147,12 @@ M.grades = {
     local assignment = wf.need(row, "assignment_id")
     local grade = { user_id = wf.int(wf.need(row, "user_id")), grade = row.grade or "" }
     return batcher(job, "grades", function(assignment_id, grades)
-      local w = { fn = "set_grades_for_assignment", args = { assignment_id = wf.int(assignment_id), grades = grades } }
-      local ok, err = tasks.pcall(wf.call, client, w)
-      if ok then return each(#grades, "updated") end
-      return each(#grades, { err = err }) -- no read finds grades by assignment
+      local users = {}
+      for i, g in ipairs(grades) do users[i] = g.user_id end
+      -- no read finds grades by assignment: a failure stands as it is
+      return send_batch(client, function(some)
+        return { fn = "set_grades_for_assignment", args = { assignment_id = wf.int(assignment_id), grades = some } }
+      end, grades, users, { done = "updated" })
     end):add(assignment, function() return grade end)
   end,
   -- no read finds a grade by assignment; setting it again is harmless
@@ -149,7 +183,7 @@ M.unenroll = {
     local class = wf.need(row, "class_id")
     local id = wf.int(wf.need(row, "user_id"))
     return batcher(job, "unenroll", function(class_id, ids)
-      return by_count(client, removal(class_id, ids), ids, REMOVAL)
+      return send_batch(client, function(some) return removal(class_id, some) end, ids, ids, REMOVAL)
     end):add(class, function() return id end)
   end,
   verify = function(client, row, job)
