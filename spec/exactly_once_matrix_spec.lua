@@ -518,8 +518,8 @@ for _, http2 in ipairs { false, true } do
       for k, section in ipairs(sections) do enroll_all(matrix, section.class_id, members[k]) end
       sandbox.clear_log()
       once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("matrix", "grades", matrix, { rows = rows, concurrency = 16, progress = false,
-                                                                    workers = 16, key = { "assignment_id", "user_id" } })
+      local report = lmskit.workflow("matrix", "grades", matrix,
+        { rows = rows, concurrency = 16, workers = 16, progress = false, key = { "assignment_id", "user_id" } })
       local faulted = once.faults_seen("POST", PREFIX .. "set_grades_for_assignment")
       once.calm()
       assert.is_true(faulted >= 5, "only " .. faulted .. " faults on set_grades_for_assignment")
