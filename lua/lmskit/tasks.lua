@@ -330,7 +330,9 @@ function advance(timeout, waiter, only)
   end
   local r = scheduler.ready
   local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
-  if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge then
+  -- (with no task left there is nothing to wait for: lmskit.run returns at once)
+  if not moved and scheduler.in_flight == 0 and idle and scheduler.count > 0 and wait > 0
+     and wait < math.huge then
     core.engine():wait(wait) -- only sleepers: pause without spinning
   end
   wake_sleepers()
