@@ -317,6 +317,18 @@ describe("input: every workflow declares its columns", function()
   end)
 end)
 
+describe("a job that makes no call", function()
+  it("ends at once (lmskit.run waited a second for nothing after its last task)", function()
+    local core = require "lmskit.core"
+    local started = core.now()
+    local report = job("catalog", "enroll", sandbox.catalog(), { { unrelated = "x" }, { listing_id = "1" } },
+                       { key = function(row) return tostring(row.listing_id) end })
+    assert.equal(2, report.failed)
+    local wall = core.now() - started
+    assert.is_true(wall < 0.5, ("%.2f s"):format(wall))
+  end)
+end)
+
 describe("MATRIX batches by the vendor's size, not by concurrency", function()
   before_each(function() sandbox.reset() end)
 
@@ -380,15 +392,15 @@ end)
 -- state): no row misreported, nothing twice at the server.
 describe("every vendor workflow under once.storm(prefix, 0.1), HTTP/1.1", function()
   -- MATRIX's unenroll and grades rows of one class go 100 a call: 300 rows
-  -- would make 3 calls.  They run 3,000 rows 16 at a time (workers), so
-  -- that the faults meet a good many batch calls (the 100-a-call path
-  -- under faults: enroll, and the specs above).
+  -- would make 3 calls.  They run 1,500 rows 8 at a time (workers), so
+  -- that the faults meet a good many batch calls (~190; the 100-a-call
+  -- path under faults: enroll, and the specs above).
   local cases = {
     { "catalog", "enroll" }, { "cerego", "courses" },
     { "coursepath", "enroll" }, { "coursepath", "invite" }, { "coursepath", "unenroll" },
     { "coggno", "enroll" }, { "coggno", "unenroll" },
     { "matrix", "enroll" }, { "matrix", "invite" },
-    { "matrix", "unenroll", 3000, 16 }, { "matrix", "grades", 3000, 16 },
+    { "matrix", "unenroll", 1500, 8 }, { "matrix", "grades", 1500, 8 },
   }
   for _, case in ipairs(cases) do
     local vendor, action, n, workers = case[1], case[2], case[3] or 300, case[4]
@@ -402,7 +414,7 @@ describe("every vendor workflow under once.storm(prefix, 0.1), HTTP/1.1", functi
       local report, results = job(vendor, action, client, rows, { concurrency = 16, workers = workers })
       local faults = once.applied()
       once.calm()
-      assert.is_true(faults >= 10, "only " .. faults .. " faults")
+      assert.is_true(faults >= 5, "only " .. faults .. " faults")
       local present = part.state(client, rows, action)
       local inverse = part.inverse and part.inverse[action]
       local misreported, duplicates = {}, 0

@@ -89,6 +89,7 @@ function workflows.options(vendor, action, client, opts)
   if w.batch then
     o.batch = w.batch
     o.workers = o.workers or math.max(1, o.concurrency or 16) * w.batch.size
+    job.workers = o.workers
   end
   return o
 end

@@ -232,12 +232,21 @@ Batcher.__index = Batcher
 -- batching workflow, see lmskit.workflows).  A batch goes when it is full,
 -- or when no row of its group is still being prepared (its preparing
 -- call, an add_user, may yet bring it) `linger` seconds after its first
--- row joined, or after `max_wait` seconds at most.
+-- row joined, or after `max_wait` seconds at most; and at once when every
+-- row the job runs at a time (`workers`) waits in the batcher: no other
+-- row can come before one of them goes.
 -- opts: size, send(group, items) -> { how or { err = e }, ... } (one per
--- item; raising fails every item), linger (0.05 s), max_wait (10 s).
+-- item; raising fails every item), linger (0.05 s), max_wait (10 s),
+-- workers (the job's rows at a time, if known).
 function engine.batcher(opts)
   return setmetatable({ size = opts.size, send = opts.send, linger = opts.linger or 0.05,
-                        max_wait = opts.max_wait or 10, groups = {}, calls = 0 }, Batcher)
+                        max_wait = opts.max_wait or 10, workers = opts.workers, groups = {},
+                        waiting = 0, calls = 0 }, Batcher)
+end
+
+-- True when every row the job runs at a time waits in this batcher.
+local function all_waiting(b)
+  return b.workers ~= nil and b.waiting >= b.workers
 end
 
 -- Sends a batch (once); the rows waiting for it are released.  True when
@@ -247,6 +256,7 @@ local function flush(b, g, batch)
   batch.sent = true
   if g.open == batch then g.open = nil end
   b.calls = b.calls + 1
+  b.waiting = b.waiting - #batch.items
   local ok, results = tasks.pcall(b.send, g.value, batch.items)
   batch.ok, batch.results = ok, results
   for _ = 2, #batch.items do tasks.release(batch.waiting) end
@@ -280,14 +290,16 @@ function Batcher:add(group, prepare)
   end
   local items = batch.items
   items[#items + 1] = item
+  self.waiting = self.waiting + 1
   local index = #items
   local sent_here = false
-  if index >= self.size then
+  if index >= self.size or (all_waiting(self) and g.coming == 0) then
     sent_here = flush(self, g, batch)
   elseif index == 1 then -- the first row watches over the batch
     while not batch.sent do
       tasks.sleep(self.linger)
-      if not batch.sent and (g.coming == 0 or core.now() - batch.since >= self.max_wait) then
+      if not batch.sent and (g.coming == 0 or all_waiting(self) or
+                             core.now() - batch.since >= self.max_wait) then
         sent_here = flush(self, g, batch)
       end
     end

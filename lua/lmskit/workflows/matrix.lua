@@ -23,7 +23,7 @@ local function batcher(job, name, send)
   job.batchers = job.batchers or {}
   local b = job.batchers[name]
   if not b then
-    b = wf.batcher { size = SIZE, send = send }
+    b = wf.batcher { size = SIZE, send = send, workers = job.workers }
     job.batchers[name] = b
   end
   return b
