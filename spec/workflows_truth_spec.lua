@@ -199,6 +199,28 @@ describe("the report is the truth", function()
     assert.is_true(calls_to("add_students_to_class") <= 10, calls_to("add_students_to_class") .. " calls")
   end)
 
+  it("matrix: rows already enrolled are 'exists', rows a call sent twice enrolled are 'created'", function()
+    local matrix = fast_matrix { retries = 3 }
+    local there = {}
+    for id = 3, 5 do there[#there + 1] = { class_id = "2", user_id = tostring(id) } end
+    job("matrix", "enroll", matrix, there)
+    local _, results = job("matrix", "enroll", matrix, there) -- MATRIX answers: 0 users added
+    for i = 1, #there do assert.equal("done exists", said(results[i])) end
+    -- the first try enrolls and its answer is lost; the client sends it again
+    -- (ignore_already_enrolled: idempotent), which answers 0 users added
+    local seeded = sandbox.control("POST", "matrix/seed", { users = 2 })
+    local new = { { class_id = "2", user_id = tostring(seeded.first_id) },
+                  { class_id = "2", user_id = tostring(seeded.last_id) } }
+    sandbox.clear_log()
+    sandbox.fault { path = "/matrix/api/add_students_to_class", method = "POST", kind = "drop_after" }
+    _, results = job("matrix", "enroll", matrix, new)
+    assert.equal(1, (once.applied()))
+    assert.equal(2, calls_to("add_students_to_class"))
+    assert.same({ "done created", "done created" }, { said(results[1]), said(results[2]) })
+    local active = roster(matrix, 2)
+    assert.is_true(active[seeded.first_id] and active[seeded.last_id])
+  end)
+
   it("unknown rows say what was tried: an invitation no read can show", function()
     local cp = sandbox.coursepath()
     sandbox.fault { path = "/coursepath/api/v1/members/2/invite", method = "POST", kind = "drop_after" }

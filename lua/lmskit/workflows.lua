@@ -97,7 +97,14 @@ end
 --- Runs workflow `action` of `vendor` with `client` over opts.rows (see
 -- workflows.options); returns the bulk report.
 function workflows.run(vendor, action, client, opts)
-  return require("lmskit.bulk").run(workflows.options(vendor, action, client, opts))
+  local o = workflows.options(vendor, action, client, opts)
+  -- a batch answer that counts the users it changed tells "already there"
+  -- only when the call went out once: the client's retries are watched
+  local stop = o.batch and require("lmskit.workflows.engine").watch_retries(client)
+  local ok, report = pcall(require("lmskit.bulk").run, o)
+  if stop then stop() end
+  if not ok then error(report, 0) end
+  return report
 end
 
 return workflows

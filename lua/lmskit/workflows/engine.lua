@@ -104,6 +104,47 @@ function engine.call(client, w)
   return resource[w.action](resource, unpack(args, 1, #args))
 end
 
+-- Tasks whose call the client tried more than once (a "retry" event
+-- came from the task), and the clients whose retries are watched
+-- (engine.watch_retries).
+local retried = setmetatable({}, { __mode = "k" })
+local watching = setmetatable({}, { __mode = "k" })
+
+--- Watches the client's retries for engine.call_watched, for the length
+-- of a job: the client's log function gets every event as before.
+-- Returns a function that stops watching.
+function engine.watch_retries(client)
+  local log = client._log
+  client._log = function(event)
+    if event.event == "retry" then
+      local task = tasks.current()
+      if task then retried[task] = true end
+    end
+    if log then return log(event) end
+  end
+  watching[client] = (watching[client] or 0) + 1
+  return function()
+    client._log = log
+    watching[client] = watching[client] - 1
+    if watching[client] == 0 then watching[client] = nil end
+  end
+end
+
+--- Makes the described write like engine.call, inside tasks.pcall;
+-- returns ok, the result, and whether the client tried it more than once
+-- (only known while engine.watch_retries watches; nil otherwise): an
+-- answer that counts what the call changed then may not count what an
+-- earlier try of it changed.
+function engine.call_watched(client, w)
+  local task = tasks.current()
+  if task then retried[task] = nil end
+  local ok, result = tasks.pcall(engine.call, client, w)
+  local again
+  if task and watching[client] then again = retried[task] == true end
+  if task then retried[task] = nil end
+  return ok, result, again
+end
+
 -- Failures after which a look-up can tell nothing: the credentials were
 -- refused (a read would be too), the rate limit, a misuse.
 local NO_LOOKUP = { auth = true, rate_limited = true, usage = true }

@@ -11,7 +11,6 @@
 -- lost answer leaves the row unknown.
 -- @module lmskit.workflows.matrix
 local core = require "lmskit.core"
-local tasks = require "lmskit.tasks"
 local wf = require "lmskit.workflows.engine"
 
 local M = {}
@@ -70,18 +69,19 @@ end
 
 -- Sends one batch: make(items) describes the call, keys are the items'
 -- user ids (what its look-up finds).  An answer that is a number counts
--- the users it changed: all of them (`done`), none (`found`: they were
--- there already), or some (which ones no answer says: `done`); any other
--- answer is `done` for all.  A failure is settled per item through one
+-- the users it changed: none means they were there already (`found`),
+-- unless the client sent the call more than once (then an earlier try
+-- may have changed them: `done`); all or some (which ones no answer
+-- says): `done`.  Any other answer is `done` for all.  A failure is settled per item through one
 -- look-up; a refusal of the whole batch (the functions "succeed
 -- completely or fail completely": one unknown user id refuses all) is
 -- sent again in halves, so that only the items it was about fail, each
 -- with the vendor's message about it.
 local function send_batch(client, make, items, keys, how)
   local w = make(items)
-  local ok, answer = tasks.pcall(wf.call, client, w)
+  local ok, answer, again = wf.call_watched(client, w)
   if ok then
-    return each(#items, (type(answer) == "number" and answer == 0) and how.found or how.done)
+    return each(#items, (type(answer) == "number" and answer == 0 and again == false) and how.found or how.done)
   end
   local err = answer
   local split = refused(err) and #items > 1
