@@ -271,11 +271,12 @@ Batcher.__index = Batcher
 -- concurrency: the rows wait in the batcher as tasks, holding no call
 -- slot (bulk runs `size` times as many rows as calls in flight for a
 -- batching workflow, see lmskit.workflows).  A batch goes when it is full,
--- or when no row of its group is still being prepared (its preparing
--- call, an add_user, may yet bring it) `linger` seconds after its first
--- row joined, or after `max_wait` seconds at most; and at once when every
--- row the job runs at a time (`workers`) waits in the batcher: no other
--- row can come before one of them goes.
+-- or, once the rows ready to run have joined, when no row of its group is
+-- still being prepared (its preparing call, an add_user, may yet bring it;
+-- the first row looks again every `linger` seconds), or after `max_wait`
+-- seconds at most; and at once when every row the job runs at a time
+-- (`workers`) waits in the batcher: no other row can come before one of
+-- them goes.
 -- opts: size, send(group, items) -> { how or { err = e }, ... } (one per
 -- item; raising fails every item), linger (0.05 s), max_wait (10 s),
 -- workers (the job's rows at a time, if known).
@@ -337,11 +338,12 @@ function Batcher:add(group, prepare)
   if index >= self.size or (all_waiting(self) and g.coming == 0) then
     sent_here = flush(self, g, batch)
   elseif index == 1 then -- the first row watches over the batch
+    tasks.sleep(0) -- the rows ready to run now join it first
     while not batch.sent do
-      tasks.sleep(self.linger)
-      if not batch.sent and (g.coming == 0 or all_waiting(self) or
-                             core.now() - batch.since >= self.max_wait) then
+      if g.coming == 0 or all_waiting(self) or core.now() - batch.since >= self.max_wait then
         sent_here = flush(self, g, batch)
+      else
+        tasks.sleep(self.linger) -- rows of its group are being prepared: they will join
       end
     end
   end
