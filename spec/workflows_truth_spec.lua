@@ -150,6 +150,11 @@ describe("the report is the truth", function()
     _, results = job("catalog", "enroll", sandbox.catalog { token = "wrong" },
                      { { listing_id = "1", canvas_user_id = "1" } })
     assert.equal("failed credentials", said(results[1]))
+    -- a key that may read but not write: refused (403), looked up, absent
+    _, results = job("coggno", "enroll", sandbox.coggno { api_key = "test_sandbox_readonly" },
+                     { { group_id = "1", email = "ro@school.example", first_name = "R", last_name = "O",
+                         password = "secret1" } })
+    assert.equal("failed credentials", said(results[1]))
     local closed = sandbox.url:gsub(":%d+$", ":1") .. "/catalog" -- nothing listens on port 1
     _, results = job("catalog", "enroll", sandbox.catalog { base_url = closed },
                      { { listing_id = "1", canvas_user_id = "1" } })

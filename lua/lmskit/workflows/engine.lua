@@ -173,8 +173,13 @@ local function not_done(client, w, err)
 end
 
 -- A write whose look-up failed: its effect may be there, so the row is
--- unknown, whatever the write's own failure was.
+-- unknown, whatever the write's own failure was; but when the look-up too
+-- was refused the credentials (a key that may neither write nor read),
+-- the write's own failure stands: nothing can be known before they are
+-- fixed.
+local REFUSED = { auth = true, forbidden = true }
 local function not_known(err, why)
+  if core.is_error(why) and REFUSED[why.kind] and REFUSED[err.kind] then return err end
   err.sent = "unknown"
   err.message = ("%s; looking its effect up failed: %s"):format(err.message,
     core.is_error(why) and why.message or tostring(why))
