@@ -163,7 +163,11 @@ describe("lmskit.bulk", function()
     os.remove(out)
     local jsonl = os.tmpname() .. ".jsonl"
     lmskit.workflow("catalog", "enroll", sandbox.catalog(), { rows = rows, results = jsonl, progress = false })
-    local last = json.decode(read_lines(jsonl)[3])
+    local last -- results come in the order rows finish
+    for _, line in ipairs(read_lines(jsonl)) do
+      local r = json.decode(line)
+      if r.row == 3 then last = r end
+    end
     assert.equal("failed", last.outcome)
     assert.equal(422, last.status)
     os.remove(jsonl)
