@@ -176,14 +176,18 @@ describe("lmskit.bulk", function()
     assert.equal(2, report.ok)
     assert.equal(1, report.failed)
     local lines = read_lines(out)
-    assert.equal('"row","key","outcome","kind","status","code","message"', lines[1])
+    assert.equal('"row","key","outcome","how","fix","kind","status","code","message"', lines[1])
     local all = table.concat(lines, "\n")
-    assert.matches('"exists"', all)
-    assert.matches('"validation","422","","listing_id does not exist"', all)
+    assert.matches('"done","exists"', all)
+    assert.matches('"failed","","input","validation","422","","listing_id does not exist"', all)
     os.remove(out)
     local jsonl = os.tmpname() .. ".jsonl"
     lmskit.workflow("catalog", "enroll", sandbox.catalog(), { rows = rows, results = jsonl, progress = false })
-    local last = json.decode(read_lines(jsonl)[3])
+    local last -- results come in the order rows finish
+    for _, line in ipairs(read_lines(jsonl)) do
+      local r = json.decode(line)
+      if r.row == 3 then last = r end
+    end
     assert.equal("failed", last.outcome)
     assert.equal(422, last.status)
     os.remove(jsonl)

@@ -7,8 +7,10 @@
 --   (any runtime: it loads build/<runtime>/, or $LMSKIT_CPATH) [--action A]
 --   [--rerun]
 --
--- Prints one line: rows, done/failed/unknown, rows misreported (reported
--- done but absent, or reported failed but present), duplicates at the
+-- Prints one line: rows, done (by how: created, exists, ...), failed (by
+-- what can help: input, credentials, retry), unknown, rows misreported
+-- (reported done but absent, or reported failed but present: judged from
+-- the results file, which must agree with the report), duplicates at the
 -- server, faults injected, wall time.  Each vendor's part (rows, setup,
 -- how to read the state) is tools/soak/<vendor>.lua; --action picks
 -- another of its workflows (default enroll) when the part has them.
@@ -25,6 +27,7 @@ local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local once = require "support.exactly_once"
+local judge = require "soak.judge"
 
 local vendor = assert(arg[1], "usage: tools/soak.lua VENDOR [ROWS] [--http1] [--rate R] [--action A] [--rerun]")
 local n, http1, rate, action, rerun = 10000, false, 0.1, nil, false
@@ -39,27 +42,51 @@ while arg[i] do
 end
 
 local part = require("soak." .. vendor)
+local json = require "lmskit.json"
 sandbox.reset()
 local client = part.client { http2 = not http1, retries = 3 }
 action = action or part.action or "enroll"
 local rows = part.rows(client, n, action)
+local protocol = http1 and "HTTP/1.1" or "HTTP/2"
 local journal
 if rerun then
   journal = os.tmpname()
   os.remove(journal)
 end
 
--- Judges a report against the server (soak.judge, shared with
--- tools/soak/mixed.lua and spec/exactly_once_mixed_spec.lua): rows
--- misreported (reported done but absent, or reported failed but present),
--- duplicates at the server.
-local judge_report = require "soak.judge"
-local function judge(report)
+-- Runs the workflow with `with` (the journal, a results file of JSON
+-- lines); returns its report, its wall time and the results file.
+local function run(with)
+  local results = os.tmpname() .. ".jsonl"
+  local started = core.now()
+  local report = lmskit.workflow(vendor, action, with,
+    { rows = rows, journal = journal, concurrency = 16, progress = false, results = results })
+  return report, core.now() - started, results
+end
+
+-- "(created 9000, exists 1000)": counts by name, sorted.
+local function breakdown(t)
+  local keys, parts = {}, {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. " " .. t[k] end
+  return #parts > 0 and " (" .. table.concat(parts, ", ") .. ")" or ""
+end
+
+-- Judges a run against the server, each row's outcome from the results
+-- file (the report's failures must agree; soak.judge): returns rows
+-- misreported (reported done but absent, or failed but present),
+-- duplicates at the server, and "N done (by how), N failed (by fix)".
+local function judged(report, results)
+  local outcome, how, fix = judge.results(results, report, #rows)
+  os.remove(results)
   -- present[i]: how many times row i's effect is at the server (for a
   -- removal, part.inverse[action]: 1 while what it removes is still there)
   local present = part.state(client, rows, action)
-  local duplicates, misreported = judge_report(report, present, #rows, part.inverse and part.inverse[action])
-  return misreported, duplicates
+  local duplicates, misreported, by = judge.count(outcome, present, #rows,
+    part.inverse and part.inverse[action], how, fix)
+  return misreported, duplicates, ("%d done%s, %d failed%s"):format(report.ok + report.skipped,
+    breakdown(by.done), report.failed, breakdown(by.failed))
 end
 
 local function show_failures(report)
@@ -69,9 +96,6 @@ local function show_failures(report)
   end
 end
 
-local json = require "lmskit.json"
-local protocol = http1 and "HTTP/1.1" or "HTTP/2"
-
 -- Wrong credentials of each vendor (the sandbox refuses them with 401).
 local WRONG = { catalog = { token = "wrong-token" }, cerego = { token = "wrong-token" },
                 coursepath = { secret = "wrong-secret-0123456789abcdef0123456789" },
@@ -79,41 +103,35 @@ local WRONG = { catalog = { token = "wrong-token" }, cerego = { token = "wrong-t
 
 sandbox.clear_log()
 if rerun then
-  local started = core.now()
   local wrong = { http2 = not http1, retries = 3 }
   for k, v in pairs(WRONG[vendor]) do wrong[k] = v end
-  local report = lmskit.workflow(vendor, action, part.client(wrong),
-    { rows = rows, journal = journal, concurrency = 16, progress = false })
+  local report, wall, results = run(part.client(wrong))
+  os.remove(results)
   print(("%s %s %s, wrong credentials: %d rows tried, %d untouched, %d requests, %.1f s; stopped: %s"):format(
     vendor, action, protocol, report.failed + report.unknown, report.untouched, #sandbox.requests(),
-    core.now() - started, tostring(report.stopped)))
+    wall, tostring(report.stopped)))
 end
 once.storm(part.prefix, rate)
-local started = core.now()
-local report = lmskit.workflow(vendor, action, client,
-  { rows = rows, journal = journal, concurrency = 16, progress = false })
-local wall = core.now() - started
+local report, wall, results = run(client)
 local faults, applied = once.applied()
 once.calm()
-local misreported, duplicates = judge(report)
-print(("%s %s %s: %d rows, %d done, %d failed, %d unknown, %d misreported, %d duplicates at the server, " ..
+local misreported, duplicates, counts = judged(report, results)
+print(("%s %s %s: %d rows, %s, %d unknown, %d misreported, %d duplicates at the server, " ..
        "%d faults (%s), %.1f s"):format(
-  vendor, action, protocol, #rows, report.ok + report.skipped, report.failed,
-  report.unknown, misreported, duplicates, faults, json.encode(applied), wall))
+  vendor, action, protocol, #rows, counts, report.unknown, misreported, duplicates, faults,
+  json.encode(applied), wall))
 show_failures(report)
 if not rerun then os.exit((duplicates == 0 and misreported == 0) and 0 or 1) end
 
-started = core.now() -- a rerun is a new process: a new client, nothing cached
-report = lmskit.workflow(vendor, action, part.client { http2 = not http1, retries = 3 },
-  { rows = rows, journal = journal, concurrency = 16, progress = false })
-wall = core.now() - started
-local again_misreported, again_duplicates = judge(report)
+-- a rerun is a new process: a new client, nothing cached
+report, wall, results = run(part.client { http2 = not http1, retries = 3 })
+local again_misreported, again_duplicates, again_counts = judged(report, results)
 local r = report.rerun
-print(("%s %s %s, rerun without faults: complete %s; %d done (%d skipped done, %d retried failed, " ..
-       "%d retried unknown of which %d verified done, %d kept unknown), %d failed, %d unknown, %d misreported, " ..
+print(("%s %s %s, rerun without faults: complete %s; %s (%d skipped done, %d retried failed, " ..
+       "%d retried unknown of which %d verified done, %d kept unknown), %d unknown, %d misreported, " ..
        "%d duplicates at the server, %.1f s"):format(
-  vendor, action, protocol, tostring(report.complete), report.ok + report.skipped, r.skipped_done,
-  r.retried_failed, r.retried_unknown, r.verified_done, r.kept_unknown, report.failed, report.unknown,
+  vendor, action, protocol, tostring(report.complete), again_counts, r.skipped_done,
+  r.retried_failed, r.retried_unknown, r.verified_done, r.kept_unknown, report.unknown,
   again_misreported, again_duplicates, wall))
 show_failures(report)
 os.remove(journal)

@@ -13,11 +13,12 @@
 -- `required` or `one_of` column missing or empty, a row without a key,
 -- a key given twice -- each listed with its line, and nothing is sent.
 --
--- Every row ends in one outcome: done ("ok", or what `run` returned:
--- "exists", "absent", ...; "verified" when a look-up found it done;
--- "skipped" when an earlier run did it), "failed" (with the vendor's
--- reason), "unknown" (a write went out and its effect could not be
--- established) or "untouched" (the job stopped before it).
+-- Every row ends in one outcome: "done", with `how` (what `run`
+-- returned: "created", "exists", "absent", ...; "verified" when a
+-- look-up found it done), "skipped" (an earlier run did it), "failed"
+-- (with the vendor's reason and `fix`, what can help: "input",
+-- "credentials" or "retry"), "unknown" (a write went out and its effect
+-- could not be established) or "untouched" (the job stopped before it).
 --
 -- The journal (lmskit.bulk.journal) is locked by one job at a time and
 -- tied to its job (vendor, workflow, CSV).  Each row is journaled as
@@ -110,7 +111,33 @@ local function key_function(key)
 end
 
 -- Result file writers: CSV (through libcsv's quoting) or JSON lines.
-local RESULT_COLUMNS = { "row", "key", "outcome", "kind", "status", "code", "message" }
+local RESULT_COLUMNS = { "row", "key", "outcome", "how", "fix", "kind", "status", "code", "message" }
+
+-- What can help a failed row, by the kind of its error (an error may say
+-- it itself: err.fix): fixing the input, the credentials, or trying again.
+local FIX = {
+  validation = "input", not_found = "input", usage = "input",
+  auth = "credentials", forbidden = "credentials",
+  transport = "retry", timeout = "retry", server = "retry", rate_limited = "retry",
+}
+
+local function fix_of(err)
+  return err.fix or FIX[err.kind]
+end
+
+-- A done row: counted by how it was done (what `run` returned: created,
+-- exists, updated, ...), and its result.
+local function done_result(stats, n, key, value)
+  local how = type(value) == "string" and value or nil
+  if how then stats.how[how] = (stats.how[how] or 0) + 1 end
+  return { row = n, key = key, outcome = "done", how = how }
+end
+
+-- Rows run at once: opts.workers (a batching workflow's rows wait for
+-- their batch holding no call slot), else the concurrency.
+local function worker_count(opts)
+  return math.max(1, opts.workers or opts.concurrency or 16)
+end
 
 -- The results file is made anew, readable by its owner only (0600): the
 -- old file is removed, created through the core (open(2) with mode 0600,
@@ -257,12 +284,17 @@ end
 -- { total, ok, failed, unknown, skipped, untouched, complete, stopped,
 --   torn, rerun = { skipped_done, redone_changed, retried_failed,
 --   retried_unknown, verified_done, kept_unknown, changed_kept }, seconds,
---   results = path, failures = { ... } } (failures lists the failed and
--- the unknown rows).  `complete` is true when every row is done with its
--- current content: then and only then may a caller report success.
+--   results = path, failures = { ... }, how = { created = n, exists = n, ... } }
+-- (ok counts the rows done in this run, how the done rows by what `run`
+-- returned -- "verified" for those a look-up found done; failures lists
+-- the failed and the unknown rows, a failed one with `fix`: "input",
+-- "credentials" or "retry", what can help).  `complete` is true when
+-- every row is done with its current content: then and only then may a
+-- caller report success.
 -- @param opts rows (CSV path, array of tables or iterator), run, key,
 --   journal, results, concurrency (16), retries per row (3), dry_run,
---   progress (nil: on for a terminal), sync_every (100);
+--   progress (nil: on for a terminal), sync_every (100), workers (rows at
+--   once; default the concurrency: a batching workflow runs more);
 --   required, one_of, encoding ("utf8"; "latin1" converts): the input's
 --   checks; verify(row) -> "done" | "absent" | nil: looks an unknown row
 --   up before a rerun runs it; notifies (rows mail people: never sent
@@ -279,7 +311,7 @@ function bulk.run(opts)
     usage("bulk: breaker must be a number of failures in a row (0: never stop)")
   end
   if opts.concurrency ~= nil then tasks.check_concurrency("bulk", opts.concurrency) end
-  for name, rule in pairs { retries = "count0", sync_every = "count" } do
+  for name, rule in pairs { retries = "count0", sync_every = "count", workers = "count" } do
     local why = opts[name] ~= nil and params.number(opts[name], rule)
     if why then usage("bulk: " .. name .. " " .. why) end
   end
@@ -302,7 +334,7 @@ function bulk.run(opts)
   -- secrets out: a row is looked up by that legacy key too
   local check_legacy = j and next(j.records) ~= nil
   local stats = { done = 0, ok = 0, failed = 0, unknown = 0, skipped = 0, untouched = 0, total = #rows,
-                  torn = j and j.torn or 0, rerun = rerun_counts(), failures = {} }
+                  torn = j and j.torn or 0, rerun = rerun_counts(), failures = {}, how = {} }
   local rerun = stats.rerun
   local started = core.now()
   local record = j and j.append or function() end
@@ -328,7 +360,7 @@ function bulk.run(opts)
     if ok then
       stats.ok = stats.ok + 1
       record { k = key, s = "ok", h = hash }
-      return finish { row = n, key = key, outcome = type(value) == "string" and value or "ok" }
+      return finish(done_result(stats, n, key, value))
     end
     local err = core.is_error(value) and value or { kind = "error", message = tostring(value) }
     -- unknown: the row's write went out and its effect could not be
@@ -338,7 +370,7 @@ function bulk.run(opts)
     local shown = hide_error(err, secret_names.values_of(row))
     record { k = key, s = outcome, h = hash, e = err.kind, m = shown.message }
     return fail { row = n, key = key, outcome = outcome, kind = err.kind, status = err.status,
-                  code = shown.code, message = shown.message }
+                  code = shown.code, message = shown.message, fix = outcome == "failed" and fix_of(err) or nil }
   end
 
   -- Settles a row whose earlier outcome is unknown: verified done, run
@@ -359,7 +391,7 @@ function bulk.run(opts)
       rerun.retried_unknown, rerun.verified_done = rerun.retried_unknown + 1, rerun.verified_done + 1
       stats.ok = stats.ok + 1
       record { k = key, s = "ok", h = hash }
-      return finish { row = n, key = key, outcome = "verified" }
+      return finish(done_result(stats, n, key, "verified"))
     end
     -- an earlier version journaled "started" only for rows that notify
     if answer == nil and (hold or (previous.legacy and previous.s == "started" and not opts.resend)) then
@@ -400,7 +432,7 @@ function bulk.run(opts)
 
   local taken = 0
   local run_ok, run_err = pcall(tasks.run, { concurrency = opts.concurrency or 16 }, function(spawn)
-    local workers = math.max(1, opts.concurrency or 16)
+    local workers = worker_count(opts)
     for _ = 1, workers do
       spawn(function()
         if opts.dry_run then tasks.current().dry_run = opts.dry_run end
