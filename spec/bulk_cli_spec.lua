@@ -83,12 +83,13 @@ describe("bin/lmskit bulk jobs in a terminal", function()
     assert.is_true(#sandbox.requests() <= 5 + 16, #sandbox.requests() .. " requests")
     shown, code = lmskit_tty(args, catalog_env("sandbox-catalog-token"))
     assert.equal(0, code, shown)
-    assert.matches("200 rows, 200 ok, 0 failed, 0 unknown, 0 skipped", shown, 1, true)
+    assert.matches("200 rows: 200 done (200 created, 0 exists, 0 updated), 0 failed, 0 unknown, 0 skipped",
+                   shown, 1, true)
     assert.matches("retried failed", shown, 1, true)
     local counts, total = enrollments()
     assert.equal(200, total)
     for i = 1, 200 do assert.equal(1, counts[i]) end
-    for line in io.lines(out) do assert.equal("ok", json.decode(line).outcome) end
+    for line in io.lines(out) do assert.equal("done", json.decode(line).outcome) end
     os.remove(rows); os.remove(journal); os.remove(out)
   end)
 
@@ -143,11 +144,17 @@ describe("bin/lmskit bulk jobs in a terminal", function()
 
   it("refuses bad input before sending anything (exit 2), listing the problems with their lines", function()
     sandbox.clear_log()
+    -- enroll declares listing_id required: the header lacks it
     local shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " ..
                                    write("canvas_user_id\n1\n2\n"), {})
     assert.equal(2, code, shown)
-    assert.matches("no row has a key", shown, 1, true)
+    assert.matches("column 'listing_id' is required and the header has no such column", shown, 1, true)
     assert.matches("'canvas_user_id'", shown, 1, true)
+    -- unenroll declares no column, only its key (listing_id, canvas_user_id)
+    shown, code = lmskit_tty("catalog unenroll --sandbox -q --csv " .. write("listing_id\n1\n2\n"), {})
+    assert.equal(2, code, shown)
+    assert.matches("no row has a key", shown, 1, true)
+    assert.matches("'listing_id'", shown, 1, true)
     shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " ..
                              write("listing_id,canvas_user_id\n1,1\n1,2,3\n1,\"4\n"), {})
     assert.equal(2, code, shown)

@@ -133,7 +133,8 @@ describe("workflow keys", function()
     password = "pw-secret-123", api_key = "key-secret-123", token = "tok-secret-123",
   }
 
-  for vendor, actions in pairs(workflows) do
+  for _, vendor in ipairs(workflows.vendors) do -- (each vendor's file loads on first use)
+    local actions = workflows[vendor]
     if type(actions) == "table" then
       for action, w in pairs(actions) do
         it(vendor .. " " .. action .. " declares a key made of no secret column", function()

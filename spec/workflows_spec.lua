@@ -24,7 +24,10 @@ describe("workflows", function()
     local again = job("catalog", "enroll", catalog, rows, { results = os.tmpname() .. ".jsonl" })
     assert.equal(3, again.ok) -- no journal: each row runs, and the vendor says "already enrolled"
     assert.equal(3, #catalog.enrollments:all())
-    assert.equal(1, job("catalog", "unenroll", catalog, { { listing_id = "1" } }).failed)
+    -- (a row without canvas_user_id, its key, is refused with the input)
+    local refused = job("catalog", "unenroll", catalog, { { listing_id = "1", canvas_user_id = "1" } })
+    assert.equal(1, refused.failed)
+    assert.matches("no way to drop an enrollment", refused.failures[1].message)
   end)
 
   it("coursepath enroll, invite (with mail overrides) and unenroll", function()

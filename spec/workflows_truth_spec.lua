@@ -322,7 +322,9 @@ describe("verify: whether a row's effect is in place, for a rerun", function()
 end)
 
 describe("input: every workflow declares its columns", function()
-  it("required and one_of name columns a row must give; a row without them fails naming them", function()
+  -- (lmskit.bulk checks the whole input before the first write: a row
+  -- without them is refused with the job, naming them, and nothing is sent)
+  it("required and one_of name columns a row must give; a job with a row without them is refused", function()
     sandbox.reset()
     local clients = { catalog = sandbox.catalog, cerego = sandbox.cerego, coursepath = sandbox.coursepath,
                       coggno = sandbox.coggno, matrix = fast_matrix }
@@ -333,19 +335,22 @@ describe("input: every workflow declares its columns", function()
           assert.is_table(w.required or w.one_of, vendor .. " " .. action)
           assert.is_function(w.verify, vendor .. " " .. action)
           local first = (w.required or {})[1]
-          if first then -- the first required column is the first a run checks
-            local _, results = job(vendor, action, clients[vendor](), { { unrelated = "x" } },
-                                   { key = function() return "k" end })
-            assert.equal("failed input", said(results[1]), vendor .. " " .. action)
-            assert.matches(first, results[1].message, 1, true)
+          if first then
+            local ok, err = pcall(job, vendor, action, clients[vendor](), { { unrelated = "x" } },
+                                  { key = function() return "k" end })
+            assert.is_false(ok, vendor .. " " .. action)
+            assert.equal("usage", err.kind, vendor .. " " .. action)
+            assert.matches("column '" .. first .. "' is empty", err.message, 1, true)
             checked = checked + 1
           end
           for _, alternatives in ipairs(w.one_of or {}) do
             local row = {}
             for _, c in ipairs(w.required or {}) do row[c] = "1" end
-            local _, results = job(vendor, action, clients[vendor](), { row }, { key = function() return "k" end })
-            assert.equal("failed input", said(results[1]), vendor .. " " .. action)
-            assert.matches(table.concat(alternatives, ", "), results[1].message, 1, true)
+            local ok, err = pcall(job, vendor, action, clients[vendor](), { row },
+                                  { key = function() return "k" end })
+            assert.is_false(ok, vendor .. " " .. action)
+            assert.equal("usage", err.kind, vendor .. " " .. action)
+            for _, c in ipairs(alternatives) do assert.matches("'" .. c .. "'", err.message, 1, true) end
             checked = checked + 1
           end
         end
@@ -360,8 +365,9 @@ describe("a job that makes no call", function()
   it("ends at once (lmskit.run waited a second for nothing after its last task)", function()
     local core = require "lmskit.core"
     local started = core.now()
-    local report = job("catalog", "enroll", sandbox.catalog(), { { unrelated = "x" }, { listing_id = "1" } },
-                       { key = function(row) return tostring(row.listing_id) end })
+    -- (Catalog has no unenroll: each row fails without a call)
+    local report = job("catalog", "unenroll", sandbox.catalog(), { { listing_id = "1", canvas_user_id = "1" },
+                                                                   { listing_id = "1", canvas_user_id = "2" } })
     assert.equal(2, report.failed)
     local wall = core.now() - started
     assert.is_true(wall < 0.5, ("%.2f s"):format(wall))
