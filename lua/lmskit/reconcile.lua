@@ -506,7 +506,7 @@ function reconcile.find(api, resource, adecl, values, options)
     if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
       error(found, 0)
     end
-    api:_pause(backoff(looks))
+    api:_pause(math.min(backoff(looks), api._max_retry_wait)) -- (every wait is capped)
     looks = looks + 1
   end
 end
