@@ -127,12 +127,12 @@ if not rerun then os.exit((duplicates == 0 and misreported == 0) and 0 or 1) end
 report, wall, results = run(part.client { http2 = not http1, retries = 3 })
 local again_misreported, again_duplicates, again_counts = judged(report, results)
 local r = report.rerun
-print(("%s %s %s, rerun without faults: complete %s; %s (%d skipped done, %d retried failed, " ..
-       "%d retried unknown of which %d verified done, %d kept unknown), %d unknown, %d misreported, " ..
-       "%d duplicates at the server, %.1f s"):format(
-  vendor, action, protocol, tostring(report.complete), again_counts, r.skipped_done,
-  r.retried_failed, r.retried_unknown, r.verified_done, r.kept_unknown, report.unknown,
-  again_misreported, again_duplicates, wall))
+print(("%s %s %s, rerun without faults: complete %s; %s, %d unknown, %d misreported, " ..
+       "%d duplicates at the server, %.1f s; rerun: %d skipped done, %d retried failed, " ..
+       "%d retried unknown of which %d verified done, %d kept unknown"):format(
+  vendor, action, protocol, tostring(report.complete), again_counts, report.unknown,
+  again_misreported, again_duplicates, wall, r.skipped_done, r.retried_failed, r.retried_unknown,
+  r.verified_done, r.kept_unknown))
 show_failures(report)
 os.remove(journal)
 os.exit((report.complete and duplicates + misreported + again_duplicates + again_misreported == 0) and 0 or 1)
