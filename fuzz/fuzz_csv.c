@@ -11,6 +11,10 @@
  *     records together are no longer than the file;
  *   - records are counted (lmk_csv_record_number) and the end stays the
  *     end;
+ *   - each record starts on a line of the file (lmk_csv_line), none
+ *     before the record ahead of it (a lone CR ends a record inside a
+ *     line); an error names a line of the file too;
+ *   - lmk_utf8_invalid points inside the field it refuses;
  *   - round trip: the records written back as CSV (every field quoted,
  *     quotes doubled) read back as exactly the same records. */
 #include <sys/mman.h>
@@ -49,6 +53,8 @@ static int read_all(int which, const void *data, size_t n, table *t) {
     lmk_csv *c = NULL;
     const char *why = NULL;
     FZ_CHECK(lmk_csv_open(path, &c, &why) == LMK_OK, "opens");
+    size_t lines = 1, last_line = 0; /* the file's lines: 1 + its newlines */
+    for (const char *p = data, *end = p + n; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
     int ok = 1;
     for (;;) {
         size_t nf = 0;
@@ -57,6 +63,7 @@ static int read_all(int which, const void *data, size_t n, table *t) {
         int r = lmk_csv_next(c, &nf, &fields, &lens, &why);
         if (r < 0) {
             FZ_CHECK(why != NULL, "an error says why");
+            FZ_CHECK(lmk_csv_line(c) >= 1 && lmk_csv_line(c) <= lines, "an error names a line of the file");
             ok = 0;
             break;
         }
@@ -67,9 +74,15 @@ static int read_all(int which, const void *data, size_t n, table *t) {
         FZ_CHECK(nf > 0, "no empty records");
         t->records++;
         FZ_CHECK(lmk_csv_record_number(c) == t->records, "records are counted");
+        size_t line = lmk_csv_line(c);
+        FZ_CHECK(line >= last_line && line >= 1 && line <= lines, "records start in order, on a line of the file");
+        last_line = line;
         lmk_buf_add(&t->counts, &nf, sizeof nf);
         for (size_t i = 0; i < nf; i++) {
             FZ_CHECK(fields[i][lens[i]] == '\0', "NUL-terminated at its length");
+            size_t bad = lmk_utf8_invalid(fields[i], lens[i]);
+            FZ_CHECK(bad <= lens[i] && (bad == 0 || (unsigned char)fields[i][bad - 1] >= 0x80),
+                     "a byte refused as UTF-8 is in the field and not ASCII");
             lmk_buf_add(&t->text, fields[i], lens[i]);
             lmk_buf_add(&t->lengths, &lens[i], sizeof lens[i]);
         }

@@ -112,7 +112,12 @@ describe("journals of earlier versions (keyed by every column)", function()
                                           { email = "cy@school.edu", password = "pw-cy-0001" } },
       journal = journal, progress = false, run = function(row) ran[#ran + 1] = row.email end }
     assert.same({ "cy@school.edu" }, ran)
-    assert.equal(2, report.skipped)
+    -- ann done: skipped; bob started and never finished (an earlier
+    -- version journaled "started" only for rows that notify): its outcome
+    -- stays unknown, and it is not sent again
+    assert.equal(1, report.skipped)
+    assert.equal(1, report.unknown)
+    assert.equal(1, report.rerun.kept_unknown)
     local text = slurp(journal)
     assert.is_nil(text:find("pw-cy", 1, true))
     os.remove(journal)
@@ -128,7 +133,8 @@ describe("workflow keys", function()
     password = "pw-secret-123", api_key = "key-secret-123", token = "tok-secret-123",
   }
 
-  for vendor, actions in pairs(workflows) do
+  for _, vendor in ipairs(workflows.vendors) do -- (each vendor's file loads on first use)
+    local actions = workflows[vendor]
     if type(actions) == "table" then
       for action, w in pairs(actions) do
         it(vendor .. " " .. action .. " declares a key made of no secret column", function()

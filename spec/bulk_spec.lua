@@ -69,13 +69,20 @@ describe("lmskit.bulk", function()
     local pid = pipe:read("*l")
     pipe:close()
     local deadline = core.now() + 20
-    repeat core.engine():wait(0.1) until (io.open(journal) and #read_lines(journal) >= 150) or core.now() > deadline
+    local function done_records() -- a row's "started" record, then its outcome's
+      local n = 0
+      for _, line in ipairs(io.open(journal) and read_lines(journal) or {}) do
+        if line:find('"s":"ok"', 1, true) then n = n + 1 end
+      end
+      return n
+    end
+    repeat core.engine():wait(0.1) until done_records() >= 150 or core.now() > deadline
     os.execute("kill -9 " .. pid)
     os.execute("sleep 0.2")
-    local first_run = {}
+    local first_run = {} -- the rows the first run journaled as done
     for _, line in ipairs(read_lines(journal)) do
       local r = json.decode(line)
-      if r then first_run[r.k] = true end
+      if r and r.s == "ok" then first_run[r.k] = true end
     end
     local journaled = 0
     for _ in pairs(first_run) do journaled = journaled + 1 end
@@ -100,12 +107,12 @@ describe("lmskit.bulk", function()
     os.remove(journal)
   end)
 
-  it("skips done rows, retries retryable failures, keeps final ones, on a rerun", function()
+  it("skips done rows and runs every failed row again, on a rerun", function()
     local journal = os.tmpname()
     os.remove(journal)
     local calls = {}
     local function job(fail_with)
-      return lmskit.bulk { rows = { { id = "a" }, { id = "b" }, { id = "c" }, { id = "a" } }, key = "id",
+      return lmskit.bulk { rows = { { id = "a" }, { id = "b" }, { id = "c" } }, key = "id",
                            journal = journal, progress = false, retries = 0,
                            run = function(row)
                              calls[#calls + 1] = row.id
@@ -114,14 +121,27 @@ describe("lmskit.bulk", function()
                            end }
     end
     local first = job { b = "server", c = "validation" }
-    assert.same({ ok = 1, failed = 2, skipped = 1 },
-                { ok = first.ok, failed = first.failed, skipped = first.skipped })
+    assert.same({ ok = 1, failed = 2, skipped = 0, complete = false },
+                { ok = first.ok, failed = first.failed, skipped = first.skipped, complete = first.complete })
     calls = {}
     local second = job {}
-    assert.same({ "b" }, calls) -- a: done; c: failed for good; the duplicate a: once only
-    assert.equal(1, second.ok)
-    assert.equal(3, second.skipped)
+    table.sort(calls)
+    assert.same({ "b", "c" }, calls) -- a: done; b and c failed: tried again, whatever the kind
+    assert.same({ ok = 2, skipped = 1, complete = true },
+                { ok = second.ok, skipped = second.skipped, complete = second.complete })
+    assert.same({ skipped_done = 1, retried_failed = 2 },
+                { skipped_done = second.rerun.skipped_done, retried_failed = second.rerun.retried_failed })
     os.remove(journal)
+  end)
+
+  it("refuses rows whose key appears twice, naming both, and runs none", function()
+    local ran = 0
+    local ok, err = pcall(lmskit.bulk, { rows = { { id = "a" }, { id = "b" }, { id = "a" } }, key = "id",
+                                         progress = false, run = function() ran = ran + 1 end })
+    assert.is_false(ok)
+    assert.equal("usage", err.kind)
+    assert.matches("row 3: the same key as row 1", err.message, 1, true)
+    assert.equal(0, ran)
   end)
 
   it("prints every call in a dry run and sends nothing", function()
@@ -156,14 +176,18 @@ describe("lmskit.bulk", function()
     assert.equal(2, report.ok)
     assert.equal(1, report.failed)
     local lines = read_lines(out)
-    assert.equal('"row","key","outcome","kind","status","code","message"', lines[1])
+    assert.equal('"row","key","outcome","how","fix","kind","status","code","message"', lines[1])
     local all = table.concat(lines, "\n")
-    assert.matches('"exists"', all)
-    assert.matches('"validation","422","","listing_id does not exist"', all)
+    assert.matches('"done","exists"', all)
+    assert.matches('"failed","","input","validation","422","","listing_id does not exist"', all)
     os.remove(out)
     local jsonl = os.tmpname() .. ".jsonl"
     lmskit.workflow("catalog", "enroll", sandbox.catalog(), { rows = rows, results = jsonl, progress = false })
-    local last = json.decode(read_lines(jsonl)[3])
+    local last -- results come in the order rows finish
+    for _, line in ipairs(read_lines(jsonl)) do
+      local r = json.decode(line)
+      if r.row == 3 then last = r end
+    end
     assert.equal("failed", last.outcome)
     assert.equal(422, last.status)
     os.remove(jsonl)

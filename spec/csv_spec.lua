@@ -59,6 +59,32 @@ describe("lmskit.csv", function()
     assert.matches("No such file", err.message)
   end)
 
+  it("names the line of a malformed record, counting lines, not records", function()
+    -- record 3 spans lines 3 and 4, a blank line 5: record 4 starts on line 6
+    local head = 'a,b\n1,2\n3,"x\ny"\n\n'
+    local cases = {
+      { head .. '4,5,6\n', "line 6: 3 fields, the header names 2" },
+      { head .. '4,5"6\n', "line 6: malformed quotes" },
+      { head .. '4,"5"6\n', "line 6: malformed quotes" },
+      { head .. '4,5\n7,"8\n9,10\n', "line 7: a quoted field is never closed" },
+    }
+    for _, case in ipairs(cases) do
+      local path = write(case[1])
+      local ok, err = pcall(csv.read, path)
+      os.remove(path)
+      assert.is_false(ok, case[1])
+      assert.equal("decode", err.kind)
+      assert.matches(case[2], err.message, 1, true)
+    end
+    local path = write(head .. "4,5\r\n")
+    local header, rows = csv.open(path)
+    assert.same({ "a", "b" }, header)
+    local lines = {}
+    for row, line in rows do lines[#lines + 1] = row[0] .. "@" .. line end
+    os.remove(path)
+    assert.same({ "2@2", "3@3", "4@6" }, lines)
+  end)
+
   it("returns nothing for an empty file", function()
     local path = write("")
     assert.same({}, csv.read(path))

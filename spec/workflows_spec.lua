@@ -24,7 +24,10 @@ describe("workflows", function()
     local again = job("catalog", "enroll", catalog, rows, { results = os.tmpname() .. ".jsonl" })
     assert.equal(3, again.ok) -- no journal: each row runs, and the vendor says "already enrolled"
     assert.equal(3, #catalog.enrollments:all())
-    assert.equal(1, job("catalog", "unenroll", catalog, { { listing_id = "1" } }).failed)
+    -- (a row without canvas_user_id, its key, is refused with the input)
+    local refused = job("catalog", "unenroll", catalog, { { listing_id = "1", canvas_user_id = "1" } })
+    assert.equal(1, refused.failed)
+    assert.matches("no way to drop an enrollment", refused.failures[1].message)
   end)
 
   it("coursepath enroll, invite (with mail overrides) and unenroll", function()
@@ -53,14 +56,17 @@ describe("workflows", function()
     local rows = {
       { group_id = "1", email = "n1@school.example", first_name = "N", last_name = "One", password = "secret1" },
       { group_id = "1", email = "testuser@example.com", login = "testuser", first_name = "John",
-        last_name = "Johnson", password = "secret1" }, -- registered already: added, outcome "exists"
+        last_name = "Johnson", password = "secret1" }, -- registered already, and in group 1
     }
     local out = os.tmpname() .. ".jsonl"
     assert.equal(2, job("coggno", "enroll", coggno, rows, { results = out }).ok)
     local outcomes = {}
-    for line in io.lines(out) do outcomes[#outcomes + 1] = json.decode(line).outcome end
-    table.sort(outcomes)
-    assert.same({ "exists", "ok" }, outcomes)
+    for line in io.lines(out) do
+      local r = json.decode(line)
+      outcomes[r.row] = r.outcome .. " " .. r.how
+    end
+    -- the new user created into the group; the registered one is in it already (the seed)
+    assert.same({ "done created", "done exists" }, outcomes)
     assert.equal(2, #coggno.group_users:list(1))
     assert.equal(2, job("coggno", "unenroll", coggno, { { group_id = "1", login = "n1@school.example" },
                                                         { group_id = "1", login = "testuser" } }).ok)
@@ -140,11 +146,14 @@ describe("bin/lmskit", function()
     f:close()
     local out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
     assert.equal(1, code)
-    assert.matches("3 rows, 2 ok, 1 failed, 0 unknown, 0 skipped", out)
+    assert.matches("3 rows: 2 done (2 created, 0 exists, 0 updated), 1 failed, 0 unknown, 0 skipped", out, 1, true)
+    assert.not_matches("rows/s", out) -- -q: no progress
     assert.matches("listing_id does not exist", out)
     out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
-    assert.matches("3 rows, 0 ok, 0 failed, 0 unknown, 3 skipped", out)
-    assert.equal(0, code)
+    -- the failed row is tried again (and fails again): exit 0 only when every row is done
+    assert.matches("3 rows: 0 done (0 created, 0 exists, 0 updated), 1 failed, 0 unknown, 2 skipped", out, 1, true)
+    assert.matches("rerun: 2 skipped done, 0 redone changed, 1 retried failed", out, 1, true)
+    assert.equal(1, code)
     os.remove(rows)
     os.remove(journal)
   end)

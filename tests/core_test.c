@@ -1,13 +1,17 @@
 /* core_test.c -- unit tests of the pure C core (no Lua): the Link parser,
- * the encoders, redaction, Retry-After, the rate limiter, URL origins and
- * the CSV reader, with the cases the fuzzers (fuzz/) found interesting.
+ * the encoders, redaction, Retry-After, the rate limiter, URL origins,
+ * the CSV reader (strict, with line numbers), UTF-8 checks and journals
+ * (lock, torn last line), with the cases the fuzzers (fuzz/) found
+ * interesting.
  * `make test-core` builds it under ASan + UBSan and runs it; the exit
  * status is the number of failed checks (capped at 100). */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -495,15 +499,123 @@ static void test_csv(void) {
     const char *const *f;
     const size_t *len;
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && n == 2 && strcmp(f[0], "email") == 0);
+    CHECK(lmk_csv_line(c) == 1);
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && n == 2 && strcmp(f[1], "Smith, Bob") == 0);
+    CHECK(lmk_csv_line(c) == 3); /* after the blank line 2 */
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && strcmp(f[1], "said \"hi\"\nthen left") == 0);
+    CHECK(lmk_csv_line(c) == 4); /* where it starts: it spans lines 4 and 5 */
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 1 && len[1] == 3 && memcmp(f[1], "a\0b", 4) == 0);
+    CHECK(lmk_csv_line(c) == 6);
     CHECK(lmk_csv_record_number(c) == 4);
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 0);
     CHECK(lmk_csv_next(c, &n, &f, &len, &why) == 0);
     lmk_csv_close(c);
     unlink(path);
     CHECK(lmk_csv_open("/nonexistent/lmskit.csv", &c, &why) == LMK_USAGE && c == NULL && why);
+}
+
+/* Writes text to a fresh temporary file; path receives its name. */
+static int temp_file(char path[64], const char *text, size_t n) {
+    strcpy(path, "/tmp/lmskit-core-test-XXXXXX");
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return 0;
+    CHECK(write(fd, text, n) == (ssize_t)n);
+    close(fd);
+    return 1;
+}
+
+/* The line the first malformed record is found on, or 0 when none is. */
+static size_t csv_error_line(const char *text) {
+    char path[64];
+    if (!temp_file(path, text, strlen(text))) return 0;
+    lmk_csv *c = NULL;
+    const char *why = NULL;
+    size_t line = 0, n;
+    const char *const *f;
+    const size_t *len;
+    CHECK(lmk_csv_open(path, &c, &why) == LMK_OK);
+    int r;
+    while ((r = lmk_csv_next(c, &n, &f, &len, &why)) == 1) {}
+    if (r < 0) {
+        CHECK(why != NULL);
+        line = lmk_csv_line(c);
+    }
+    lmk_csv_close(c);
+    unlink(path);
+    return line;
+}
+
+/* Strict parsing: a stray quote, text after a closing quote and a quoted
+ * field never closed are errors naming their line. */
+static void test_csv_strict(void) {
+    CHECK(csv_error_line("a,b\n1,2\n\"3\",\"4\"\n") == 0);
+    CHECK(csv_error_line("a,b\n1,x\"y\n") == 2);
+    CHECK(csv_error_line("a,b\n1,2\n\n3,\"4\"x\n") == 4);
+    CHECK(csv_error_line("a,b\n1,2\n3,\"never\nclosed\n") == 3); /* where the record starts */
+}
+
+/* lmk_utf8_invalid: 0 for UTF-8, else 1 + the offset of the first bad byte. */
+static void test_utf8(void) {
+    CHECK(lmk_utf8_invalid("", 0) == 0);
+    CHECK(lmk_utf8_invalid("Jos\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", 14) == 0);
+    CHECK(lmk_utf8_invalid("Jos\xE9", 4) == 4);             /* Latin-1 */
+    CHECK(lmk_utf8_invalid("ab\xC3", 3) == 3);              /* cut short */
+    CHECK(lmk_utf8_invalid("\xC0\x80", 2) == 1);            /* overlong NUL */
+    CHECK(lmk_utf8_invalid("\xED\xA0\x80", 3) == 1);        /* a surrogate */
+    CHECK(lmk_utf8_invalid("\xF4\x90\x80\x80", 4) == 1);    /* beyond U+10FFFF */
+    CHECK(lmk_utf8_invalid("a\xC3\x28", 3) == 2);           /* bad continuation */
+}
+
+/* Journals: created 0600, locked by one job at a time (the holder's pid
+ * told), a torn last line cut off on open and counted; SHA-256; realpath. */
+static void test_journal(void) {
+    char path[64];
+    if (!temp_file(path, "", 0)) return;
+    unlink(path);
+    lmk_buf content;
+    lmk_buf_init(&content);
+    size_t torn = 99;
+    long holder = -1;
+    lmk_journal *j = NULL, *k = NULL;
+    const char *why = NULL;
+    CHECK(lmk_journal_open(path, &content, &torn, &holder, &j, &why) == LMK_OK && j);
+    CHECK(content.len == 0 && torn == 0);
+    CHECK(lmk_file_mode(path) == 0600);
+    CHECK(lmk_journal_append(j, "{\"k\":\"1\"}", 9) == LMK_OK);
+    /* a second job, even in this process, is refused and told who holds it */
+    CHECK(lmk_journal_open(path, &content, &torn, &holder, &k, &why) == LMK_USAGE && !k);
+    CHECK(why != NULL && holder == (long)getpid());
+    lmk_journal_close(j);
+    /* a record cut short by a crash */
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK(write(fd, "{\"k\":\"2", 7) == 7);
+        close(fd);
+    }
+    j = NULL;
+    CHECK(lmk_journal_open(path, &content, &torn, &holder, &j, &why) == LMK_OK && j);
+    CHECK(torn == 7);
+    CHECK_STR(&content, "{\"k\":\"1\"}\n");
+    CHECK(lmk_journal_append(j, "{\"k\":\"3\"}", 9) == LMK_OK);
+    lmk_journal_close(j);
+    j = NULL;
+    CHECK(lmk_journal_open(path, &content, &torn, &holder, &j, &why) == LMK_OK && j);
+    CHECK(torn == 0);
+    CHECK_STR(&content, "{\"k\":\"1\"}\n{\"k\":\"3\"}\n"); /* the next record on a line of its own */
+    char *abs = lmk_realpath(path);
+    CHECK(abs && strcmp(abs, path) == 0);
+    free(abs);
+    lmk_journal_close(j);
+    unlink(path);
+    CHECK(lmk_realpath(path) == NULL);
+    CHECK(lmk_journal_open("/nonexistent/lmskit.journal", &content, &torn, &holder, &j, &why) ==
+              LMK_USAGE && why);
+    lmk_buf_free(&content);
+    char hex[65];
+    CHECK(lmk_sha256_hex("abc", 3, hex) == LMK_OK);
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
 }
 
 int main(void) {
@@ -514,6 +626,9 @@ int main(void) {
     test_limiter();
     test_url();
     test_csv();
+    test_csv_strict();
+    test_utf8();
+    test_journal();
     printf("core tests: %d checks, %d failed\n", checks, failures);
     return failures > 100 ? 100 : failures;
 }

@@ -5,7 +5,9 @@
 --
 -- The first record names the columns; each row is a table keyed by those
 -- names (surrounding spaces trimmed), with `row[0]` holding its record
--- number in the file (the header is record 1).
+-- number in the file (the header is record 1).  Errors name the line a
+-- record starts on (a quoted field may span lines): a stray quote, a
+-- quoted field never closed, more fields than the header names.
 -- @module lmskit.csv
 local core = require "lmskit.core"
 
@@ -15,13 +17,18 @@ local function fail(message)
   error(core.error { kind = "decode", message = message }, 0)
 end
 
---- Iterates the rows of a CSV file as tables keyed by the header.
-function csv.rows(path)
+--- Opens a CSV file: returns its column names (trimmed, checked: none
+-- empty, none twice) and an iterator over its rows.  The iterator
+-- returns each row and the line it starts on; a record with more fields
+-- than the header names raises a decode error, or, when `on_problem` is
+-- given, is reported as on_problem(line, message) and left out.
+-- Malformed quotes raise a decode error naming their line.
+function csv.open(path, on_problem)
   local reader = core.csv_open(path)
   local header = reader:next()
   if not header then
     reader:close()
-    return function() return nil end
+    return {}, function() return nil end
   end
   local seen = {}
   for i, name in ipairs(header) do
@@ -32,21 +39,38 @@ function csv.rows(path)
     header[i] = name
   end
   local finished = false
-  return function()
+  local function next_row()
     if finished then return nil end -- several workers may ask after the end
-    local record = reader:next()
+    local ok, record = pcall(reader.next, reader)
+    if not ok then
+      finished = true
+      reader:close()
+      if core.is_error(record) then record.message = path .. ": " .. record.message end
+      error(record, 0)
+    end
     if not record then
       finished = true
       reader:close()
       return nil
     end
+    local line = reader:line()
     if #record > #header then
-      fail(("%s: record %d has %d fields, the header names %d"):format(path, reader:number(), #record, #header))
+      local message = ("line %d: %d fields, the header names %d"):format(line, #record, #header)
+      if not on_problem then fail(path .. ": " .. message) end
+      on_problem(line, message)
+      return next_row()
     end
     local row = { [0] = reader:number() }
     for i, name in ipairs(header) do row[name] = record[i] end
-    return row
+    return row, line
   end
+  return header, next_row
+end
+
+--- Iterates the rows of a CSV file as tables keyed by the header.
+function csv.rows(path)
+  local _, rows = csv.open(path)
+  return rows
 end
 
 --- Reads every row into an array.

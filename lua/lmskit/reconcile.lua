@@ -163,6 +163,10 @@ local function text(v, exact)
   return exact and tostring(v) or tostring(v):lower()
 end
 
+--- A natural key's value as the text look-ups compare (the keys of the
+-- set reconcile.find returns for contains/lacks rules).
+function reconcile.text(v) return text(v) end
+
 -- The set of texts of a value or array of values.
 local function text_set(v, exact)
   local set = {}
@@ -404,10 +408,21 @@ local function find(api, resource, effect, values, options, before)
     return false
   end)
   if effect.lacks and effect.lacks.all and given == nil then return not any end -- removed from all
+  -- which: the values given that satisfy the rule (listed for contains,
+  -- not listed for lacks), so that one read settles every value of a batch
+  local all, which = true, {}
   for v in pairs(wanted) do
-    if (seen[v] ~= nil) ~= (effect.contains ~= nil) then return false end
+    if (seen[v] ~= nil) == (effect.contains ~= nil) then which[v] = true else all = false end
   end
-  return true
+  return all, which
+end
+
+-- The effect a call of adecl with these values is looked up by, or nil:
+-- an upsert found proves its fields, never that its mail went out.
+local function effect_for(adecl, values)
+  local effect = choose(adecl and adecl.effect, values)
+  if effect and effect.upsert and reconcile.notifies(adecl, values) then return nil end
+  return effect
 end
 
 --- Sends a write through `send()` and settles an unknown outcome through
@@ -419,9 +434,7 @@ end
 function reconcile.send(api, resource, adecl, values, options, send)
   values = values or {}
   local notifies = reconcile.notifies(adecl, values)
-  local effect = choose(adecl.effect, values)
-  -- an upsert found proves its fields, never that its mail went out
-  if effect and effect.upsert and notifies then effect = nil end
+  local effect = effect_for(adecl, values)
   local before
   if effect and effect.fresh and not api:_dry() then
     local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
@@ -468,6 +481,34 @@ function reconcile.send(api, resource, adecl, values, options, send)
     end
   end
   error(result, 0)
+end
+
+--- Looks up the effect of a call of the declared action `adecl` with
+-- `values` (its arguments by name, as reconcile.send gets them) without
+-- sending anything: for a caller that must know whether a write it made
+-- earlier (or one refused, or lost) is in place, such as a bulk workflow
+-- before it reports a row.  `resource` is the resource object the action
+-- belongs to (nil for an RPC function), `options` the per-call options.
+-- Returns the item found (or true), and for contains/lacks rules the set
+-- of the given values (as text) that satisfy it; false (and that set)
+-- when the effect is absent; nil when no look-up is declared for these
+-- values (or the call notifies and its look-up could not prove the mail).
+-- A look-up that fails is tried again like reconcile.send's (the client's
+-- retries plus a few); the last failure is raised.
+function reconcile.find(api, resource, adecl, values, options)
+  values = values or {}
+  local effect = effect_for(adecl, values)
+  if not effect then return nil end
+  local looks = 0
+  while true do
+    local ok, found, which = tasks.pcall(find, api, resource, effect, values, options)
+    if ok then return found, which end
+    if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
+      error(found, 0)
+    end
+    api:_pause(math.min(backoff(looks), api._max_retry_wait)) -- (every wait is capped)
+    looks = looks + 1
+  end
 end
 
 return reconcile

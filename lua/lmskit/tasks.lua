@@ -368,7 +368,8 @@ function advance(timeout, waiter, only)
   end
   local r = scheduler.ready
   local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
-  if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge then
+  if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge
+     and scheduler.count > 0 then -- (no task left: nothing to wait for)
     core.engine():wait(wait) -- only sleepers: pause without spinning
   end
   wake_sleepers()

@@ -178,24 +178,42 @@ typedef struct lmk_csv lmk_csv;
 /* Opens a CSV file for streaming; *why holds the system's reason. */
 lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why);
 /* Next record: 1 with fields (valid until the next call), 0 at the end,
- * -1 on a malformed file (*why says why).  Blank lines are skipped. */
+ * -1 on a malformed file (*why says why; lmk_csv_line where).  Blank
+ * lines are skipped.  Strict: a stray quote is malformed. */
 int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
                  const size_t **lengths, const char **why);
 /* How many records lmk_csv_next has returned. */
 size_t lmk_csv_record_number(const lmk_csv *c);
+/* The physical line (1-based) the record last returned starts on; after
+ * lmk_csv_next returned -1, the line the error was found on. */
+size_t lmk_csv_line(const lmk_csv *c);
+/* 0 when s is valid UTF-8 (no overlong forms, surrogates or code points
+ * beyond U+10FFFF); else 1 + the offset of the first byte that is not. */
+size_t lmk_utf8_invalid(const char *s, size_t len);
 void lmk_csv_close(lmk_csv *c);
 
 /* ---- journals (journal.c) ---- */
 
 typedef struct lmk_journal lmk_journal;
-/* Opens (creating, mode 0600) a journal for appending. */
-lmk_kind lmk_journal_open(const char *path, lmk_journal **out, const char **why);
+/* Opens (creating, mode 0600) a journal for appending and takes its
+ * exclusive lock.  content receives what the file holds, every line
+ * whole: a last line without its newline (a torn record) is cut off the
+ * file, and *torn says how many bytes it had.  A journal locked by
+ * another job (any process, this one too): LMK_USAGE, *why saying so and
+ * *holder the pid holding it (0 when it cannot be told). */
+lmk_kind lmk_journal_open(const char *path, lmk_buf *content, size_t *torn, long *holder,
+                          lmk_journal **out, const char **why);
 /* Appends one record (no newline inside) as one line, in one write(2). */
 lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
 /* fdatasync: the records so far survive a power loss. */
 lmk_kind lmk_journal_sync(lmk_journal *j);
 /* Syncs and closes. */
 void lmk_journal_close(lmk_journal *j);
+/* SHA-256 of data as 64 hex digits (+NUL): content hashes of rows. */
+lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]);
+/* The absolute path with symlinks resolved (malloc'd), NULL when it
+ * does not exist. */
+char *lmk_realpath(const char *path);
 /* 1 when fd is a terminal (progress bars go only there). */
 int lmk_isatty(int fd);
 /* The permission bits of a file, or -1 when it cannot be read. */

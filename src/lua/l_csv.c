@@ -1,7 +1,8 @@
 /* l_csv.c -- lmskit.CsvReader: core.csv_open(path) -> reader whose
  * :next() returns the next record as an array of strings (nil at the
- * end).  Errors raise lmskit.Error with kind "decode" (or "usage" when
- * the file cannot be opened). */
+ * end) and :line() the line it starts on; core.utf8_invalid(s).  Errors
+ * raise lmskit.Error with kind "decode" (or "usage" when the file cannot
+ * be opened). */
 #include <csv.h>
 
 #include "binding.h"
@@ -45,8 +46,7 @@ static int csv_next(lua_State *L) {
     const char *why = NULL;
     int r = lmk_csv_next(c->csv, &n, &fields, &lengths, &why);
     if (r < 0) {
-        lua_pushfstring(L, "malformed CSV after record %d: %s",
-                        (int)lmk_csv_record_number(c->csv), why);
+        lua_pushfstring(L, "line %d: %s", (int)lmk_csv_line(c->csv), why);
         return lmk_raise(L, LMK_DECODE, 0, lua_tostring(L, -1), NULL, NULL);
     }
     if (r == 0) return 0;
@@ -62,6 +62,14 @@ static int csv_next(lua_State *L) {
 static int csv_number(lua_State *L) {
     l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
     lua_pushinteger(L, c->csv ? (lua_Integer)lmk_csv_record_number(c->csv) : 0);
+    return 1;
+}
+
+/* reader:line() -> the line the record last read starts on (after an
+ * error: the line it was found on). */
+static int csv_line(lua_State *L) {
+    l_csv *c = luaL_checkudata(L, 1, LMK_CSV_TYPE);
+    lua_pushinteger(L, c->csv ? (lua_Integer)lmk_csv_line(c->csv) : 0);
     return 1;
 }
 
@@ -83,10 +91,22 @@ static int l_csv_quote(lua_State *L) {
     return 1;
 }
 
+/* core.utf8_invalid(s) -> nil when s is UTF-8, else the (1-based)
+ * position of the first byte that is not. */
+static int l_utf8_invalid(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    size_t at = lmk_utf8_invalid(s, len);
+    if (at == 0) return 0;
+    lua_pushinteger(L, (lua_Integer)at);
+    return 1;
+}
+
 void lmk_open_csv(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"next", csv_next},
         {"number", csv_number},
+        {"line", csv_line},
         {NULL, NULL},
     };
     lmk_create_meta(L, LMK_CSV_TYPE, methods, csv_destroy, csv_tostring);
@@ -94,4 +114,6 @@ void lmk_open_csv(lua_State *L) {
     lua_setfield(L, -2, "csv_open");
     lua_pushcfunction(L, l_csv_quote);
     lua_setfield(L, -2, "csv_quote");
+    lua_pushcfunction(L, l_utf8_invalid);
+    lua_setfield(L, -2, "utf8_invalid");
 }

@@ -1,5 +1,8 @@
 /* l_journal.c -- lmskit.Journal: core.journal_open(path) -> journal with
- * :append(record), :sync() and :close(); and core.isatty(fd). */
+ * :append(record), :sync() and :close() (and what it holds); core.isatty,
+ * core.file_mode, core.sha256 and core.realpath. */
+#include <stdlib.h>
+
 #include "binding.h"
 
 #define LMK_JOURNAL_TYPE "lmskit.Journal"
@@ -23,17 +26,35 @@ static lmk_journal *check_journal(lua_State *L) {
     return j->journal;
 }
 
+/* core.journal_open(path) -> journal, content, torn: the journal locked
+ * for this job, the records it holds (whole lines), and how many bytes
+ * of a torn last line were cut off (0: none).  A journal in use by
+ * another job raises a usage error naming it and the pid holding it. */
 static int l_journal_open(lua_State *L) {
     const char *path = lmk_check_cstring(L, 1, "journal path");
     l_journal *j = lua_newuserdata(L, sizeof *j);
     j->journal = NULL;
     luaL_setmetatable(L, LMK_JOURNAL_TYPE);
     const char *why = NULL;
-    if (lmk_journal_open(path, &j->journal, &why) != LMK_OK) {
-        lua_pushfstring(L, "journal %s: %s", path, why ? why : "cannot open");
-        return lmk_raise(L, LMK_USAGE, 0, lua_tostring(L, -1), NULL, NULL);
+    size_t torn = 0;
+    long holder = 0;
+    lmk_buf content;
+    lmk_buf_init(&content);
+    lmk_kind k = lmk_journal_open(path, &content, &torn, &holder, &j->journal, &why);
+    if (k != LMK_OK) {
+        lmk_buf_free(&content);
+        if (holder > 0)
+            lua_pushfstring(L, "journal %s: %s (pid %d); wait for it to finish or use another journal",
+                            path, why, (int)holder);
+        else
+            lua_pushfstring(L, "journal %s: %s", path, why ? why : "cannot open");
+        return lmk_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
+                         NULL);
     }
-    return 1;
+    lua_pushlstring(L, content.data ? content.data : "", content.len);
+    lmk_buf_free(&content);
+    lua_pushinteger(L, (lua_Integer)torn);
+    return 3;
 }
 
 /* journal:append(record): one line, written through to the kernel. */
@@ -74,6 +95,27 @@ static int l_file_mode(lua_State *L) {
     return 1;
 }
 
+/* core.sha256(s) -> 64 hex digits. */
+static int l_sha256(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    char hex[65];
+    if (lmk_sha256_hex(s, len, hex) != LMK_OK)
+        return lmk_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+/* core.realpath(path) -> the absolute path, symlinks resolved; nil when
+ * the file does not exist. */
+static int l_realpath(lua_State *L) {
+    char *abs = lmk_realpath(lmk_check_cstring(L, 1, "path"));
+    if (!abs) return 0;
+    lua_pushstring(L, abs);
+    free(abs);
+    return 1;
+}
+
 void lmk_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
@@ -87,4 +129,8 @@ void lmk_open_journal(lua_State *L) {
     lua_setfield(L, -2, "isatty");
     lua_pushcfunction(L, l_file_mode);
     lua_setfield(L, -2, "file_mode");
+    lua_pushcfunction(L, l_sha256);
+    lua_setfield(L, -2, "sha256");
+    lua_pushcfunction(L, l_realpath);
+    lua_setfield(L, -2, "realpath");
 }

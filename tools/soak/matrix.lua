@@ -1,5 +1,5 @@
 --- MATRIX LMS's part of tools/soak.lua.  The workflow is enroll unless
--- LMSKIT_SOAK_ACTION names another:
+-- --action (or LMSKIT_SOAK_ACTION) names another:
 --   enroll    add N learners by userid (add_user, which updates an account
 --             with the same userid) and enroll them into class 1, 100 a
 --             call at most (add_students_to_class, ignore_already_enrolled)
@@ -12,8 +12,7 @@
 -- at 120 calls a minute would take hours.
 local sandbox = require "sandbox"
 
-local action = os.getenv("LMSKIT_SOAK_ACTION") or "enroll"
-local M = { prefix = "/matrix/api/", action = action }
+local M = { prefix = "/matrix/api/", action = os.getenv("LMSKIT_SOAK_ACTION") or "enroll" }
 
 function M.client(opts)
   local o = { rate = { calls = 1000000, per = 1 } }
@@ -98,11 +97,11 @@ modes.unenroll = {
     for i, id in ipairs(seeded(client, n, true)) do rows[i] = { class_id = "1", user_id = tostring(id) } end
     return rows
   end,
-  -- 1 when the row's student is no longer enrolled
+  -- 1 while the row's student is still enrolled (M.inverse: done means 0)
   state = function(client, rows)
     local active = roster(client)
     local present = {}
-    for i, row in ipairs(rows) do present[i] = active[tonumber(row.user_id)] and 0 or 1 end
+    for i, row in ipairs(rows) do present[i] = active[tonumber(row.user_id)] and 1 or 0 end
     return present
   end,
 }
@@ -129,13 +128,18 @@ modes.grades = {
   end,
 }
 
-local mode = assert(modes[action], "LMSKIT_SOAK_ACTION: enroll, invite, unenroll or grades")
-
-function M.rows(client, n)
-  sandbox.control("POST", "matrix/config", { limit = 1000000, window = 1, lockout = 0 })
-  return mode.rows(client, n)
+local function mode_of(action)
+  return assert(modes[action or M.action], "matrix soak: action enroll, invite, unenroll or grades")
 end
 
-M.state = mode.state
+function M.rows(client, n, action)
+  sandbox.control("POST", "matrix/config", { limit = 1000000, window = 1, lockout = 0 })
+  return mode_of(action).rows(client, n)
+end
+
+function M.state(client, rows, action) return mode_of(action).state(client, rows) end
+
+-- For unenroll the effect is an absence: done rows must be gone.
+M.inverse = { unenroll = true }
 
 return M

@@ -102,7 +102,10 @@ return {
         -- Group User", which answers the user only while in the group
         add = { "POST", body = { id = "string!" }, idempotent = false,
                 effect = { lookup = "get", args = { "group_id", "id" }, match = {}, missing = "absent" } },
-        remove = { "DELETE", "/:id", idempotent = true }, -- again after an unknown outcome: 404 is done
+        -- again after an unknown outcome: 404 is done; gone when "Retrieve
+        -- Group User" answers 404
+        remove = { "DELETE", "/:id", idempotent = true,
+                   effect = { lookup = "get", args = { "group_id", "id" }, missing = "done" } },
       },
     },
     documents = {

@@ -1,0 +1,64 @@
+--- The circuit breaker of a bulk job: when the job cannot succeed (the
+-- credentials are refused, the host cannot be reached), it stops instead
+-- of trying every row.
+--
+-- Every attempt of a row tells the breaker how it went.  `limit`
+-- attempts in a row refused with 401/403 (kind auth or forbidden), or
+-- `limit` in a row failing to reach the same host (transport, tls,
+-- timeout), trip it; any other outcome (a success, a validation error:
+-- the host answered and took the credentials) starts the count again.
+-- Once tripped, the job takes no new row; rows not started stay
+-- untouched (not journaled), so a rerun with the same journal does them.
+-- @module lmskit.bulk.breaker
+local breaker = {}
+
+--- Failures in a row that stop a job, unless the job says otherwise.
+breaker.DEFAULT = 5
+
+local AUTH = { auth = true, forbidden = true }
+local TRANSPORT = { transport = true, tls = true, timeout = true }
+
+-- The host (and port) of an error's URL.
+local function host_of(err)
+  local url = type(err) == "table" and err.url
+  return type(url) == "string" and url:match("^%a[%w+.-]*://([^/?#]+)") or "the server"
+end
+
+--- A breaker tripping after `limit` failures in a row (0 or false: never).
+-- Returns an object: b.success(), b.failure(err), and b.reason (nil
+-- until it trips: then why the job stopped).
+function breaker.new(limit)
+  if limit == nil then limit = breaker.DEFAULT end
+  local b = {}
+  local auth, hosts = 0, {}
+  function b.success()
+    auth, hosts = 0, {}
+  end
+  function b.failure(err)
+    if b.reason or not limit or limit <= 0 then return end
+    if type(err) ~= "table" then return b.success() end -- a bug in the row's code, not the host
+    local kind = err.kind
+    local what = ("%s%s: %s"):format(tostring(kind), err.status and (" " .. tostring(err.status)) or "",
+                                     tostring(err.message))
+    if AUTH[kind] then
+      auth = auth + 1
+      if auth >= limit then
+        b.reason = ("%d calls in a row were refused (%s): check the credentials, then run the " ..
+                    "same job again (with the same journal) to do the rest"):format(auth, what)
+      end
+    elseif TRANSPORT[kind] then
+      local host = host_of(err)
+      hosts[host] = (hosts[host] or 0) + 1
+      if hosts[host] >= limit then
+        b.reason = ("%d calls in a row could not reach %s (%s): check the host and the network, then " ..
+                    "run the same job again (with the same journal) to do the rest"):format(
+                    hosts[host], host, what)
+      end
+    else
+      b.success() -- the host answered and took the credentials
+    end
+  end
+  return b
+end
+
+return breaker

@@ -1,0 +1,171 @@
+-- bin/lmskit's bulk jobs as a user meets them, in a pseudo-terminal
+-- (script(1) from util-linux): the breaker's stop and the rerun that
+-- finishes, a journal in use, a journal made for another job, input
+-- refused before anything is sent.  Judged from the simulator too.
+local json = require "lmskit.json"
+local core = require "lmskit.core"
+local sandbox = require "sandbox"
+local runtime = require "support.runtime"
+
+local function tmp(suffix)
+  local path = os.tmpname()
+  os.remove(path)
+  return path .. (suffix or "")
+end
+
+local function write(text, suffix)
+  local path = tmp(suffix or ".csv")
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local function enroll_csv(first, last)
+  local lines = { "listing_id,canvas_user_id" }
+  for i = first, last do lines[#lines + 1] = "1," .. i end
+  return write(table.concat(lines, "\n") .. "\n")
+end
+
+local function enrollments()
+  local counts, total = {}, 0
+  for e in sandbox.catalog().enrollments:list { listing_id = 1, per_page = 100 } do
+    counts[e.user.id] = (counts[e.user.id] or 0) + 1
+    total = total + 1
+  end
+  return counts, total
+end
+
+-- True when the shell command exits 0 (5.1 and LuaJIT: os.execute
+-- returns the status; 5.2+: true or nil).
+local function succeeds(command)
+  local r = os.execute(command)
+  return r == true or r == 0
+end
+
+local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+-- Runs `lmskit <args>` in a pseudo-terminal with the given environment;
+-- returns what the terminal showed and the exit status.  Under the
+-- sanitizers (make test-asan preloads libasan) only lmskit's process
+-- gets the preload: script(1) itself leaks a string at exit.
+local function lmskit_tty(args, env)
+  local vars = {}
+  for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. shell_quote(v) end
+  local preload = os.getenv("LD_PRELOAD")
+  if preload then vars[#vars + 1] = "LD_PRELOAD=" .. shell_quote(preload) end
+  local command = "env " .. table.concat(vars, " ") .. " " .. runtime.lua .. " bin/lmskit " .. args
+  local p = io.popen("env -u LD_PRELOAD script -qfec " .. shell_quote(command) ..
+                     " /dev/null 2>&1; echo \"exit=$?\"")
+  local out = p:read("*a")
+  p:close()
+  return out, tonumber(out:match("exit=(%d+)%s*$"))
+end
+
+-- Catalog credentials as a user gives them (no --sandbox: a wrong token
+-- or a dead host is possible).
+local function catalog_env(token, url)
+  return { LMSKIT_CATALOG_BASE_URL = (url or sandbox.url) .. "/catalog", LMSKIT_CATALOG_TOKEN = token,
+           LMSKIT_CATALOG_CA_FILE = sandbox.ca, LMSKIT_PROFILES = "/nonexistent" }
+end
+
+describe("bin/lmskit bulk jobs in a terminal", function()
+  before_each(function() sandbox.reset() end)
+
+  it("a wrong token stops the job early (exit 1); fixed, the same command finishes it (exit 0)", function()
+    local rows, journal, out = enroll_csv(1, 200), tmp(), tmp(".jsonl")
+    local args = "catalog enroll --csv " .. rows .. " --journal " .. journal .. " --results " .. out
+    local shown, code = lmskit_tty(args, catalog_env("wrong-token"))
+    assert.equal(1, code, shown)
+    assert.matches("stopped: 5 calls in a row were refused (auth 401", shown, 1, true)
+    assert.matches("untouched", shown, 1, true)
+    assert.matches("run the same command again", shown, 1, true)
+    assert.is_true(#sandbox.requests() <= 5 + 16, #sandbox.requests() .. " requests")
+    shown, code = lmskit_tty(args, catalog_env("sandbox-catalog-token"))
+    assert.equal(0, code, shown)
+    assert.matches("200 rows: 200 done (200 created, 0 exists, 0 updated), 0 failed, 0 unknown, 0 skipped",
+                   shown, 1, true)
+    assert.matches("retried failed", shown, 1, true)
+    local counts, total = enrollments()
+    assert.equal(200, total)
+    for i = 1, 200 do assert.equal(1, counts[i]) end
+    for line in io.lines(out) do assert.equal("done", json.decode(line).outcome) end
+    os.remove(rows); os.remove(journal); os.remove(out)
+  end)
+
+  it("a dead host stops the job within seconds", function()
+    local rows, journal = enroll_csv(1, 2000), tmp()
+    local dead = "https://127.0.0.1:" .. (tonumber(sandbox.url:match(":(%d+)$")) + 9)
+    local started = core.now()
+    local shown, code = lmskit_tty("catalog enroll --csv " .. rows .. " --journal " .. journal,
+                                   catalog_env("x", dead))
+    local seconds = core.now() - started
+    assert.equal(1, code, shown)
+    assert.is_true(seconds < 5, ("%.1f s"):format(seconds))
+    assert.matches("could not reach 127.0.0.1:", shown, 1, true)
+    os.remove(rows); os.remove(journal)
+  end)
+
+  it("refuses a second job on a journal in use (exit 2), naming the journal and the pid", function()
+    local rows, journal = enroll_csv(1, 400), tmp()
+    sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "delay", delay_ms = 50, count = 100000 }
+    local p = io.popen("exec " .. runtime.lua .. " bin/lmskit catalog enroll --sandbox -q --concurrency 4 --csv " ..
+                       rows .. " --journal " .. journal .. " >/dev/null 2>&1 & echo $!")
+    local pid = p:read("*l")
+    p:close()
+    local deadline = core.now() + 20
+    repeat core.engine():wait(0.05) until (io.open(journal) and #assert(io.open(journal)):read("*a") > 300)
+                                          or core.now() > deadline
+    local shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal, {})
+    os.execute("kill -9 " .. pid)
+    deadline = core.now() + 10 -- gone before the next spec resets the sandbox
+    while core.now() < deadline and succeeds("kill -0 " .. pid .. " 2>/dev/null") do core.engine():wait(0.05) end
+    assert.equal(2, code, shown)
+    assert.matches("journal " .. journal .. ": in use by another job (pid " .. pid .. ")", shown, 1, true)
+    os.remove(rows); os.remove(journal)
+  end)
+
+  it("refuses a journal made for another CSV unless --force-journal", function()
+    local rows, other, journal = enroll_csv(1, 3), enroll_csv(4, 6), tmp()
+    local _, code = lmskit_tty("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal, {})
+    assert.equal(0, code)
+    local shown
+    shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " .. other .. " --journal " .. journal, {})
+    assert.equal(2, code, shown)
+    assert.matches("--force-journal", shown, 1, true)
+    local _, total = enrollments()
+    assert.equal(3, total)
+    _, code = lmskit_tty("catalog enroll --sandbox -q --force-journal --csv " .. other .. " --journal " .. journal, {})
+    assert.equal(0, code)
+    _, total = enrollments()
+    assert.equal(6, total)
+    os.remove(rows); os.remove(other); os.remove(journal)
+  end)
+
+  it("refuses bad input before sending anything (exit 2), listing the problems with their lines", function()
+    sandbox.clear_log()
+    -- enroll declares listing_id required: the header lacks it
+    local shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " ..
+                                   write("canvas_user_id\n1\n2\n"), {})
+    assert.equal(2, code, shown)
+    assert.matches("column 'listing_id' is required and the header has no such column", shown, 1, true)
+    assert.matches("'canvas_user_id'", shown, 1, true)
+    -- unenroll declares no column, only its key (listing_id, canvas_user_id)
+    shown, code = lmskit_tty("catalog unenroll --sandbox -q --csv " .. write("listing_id\n1\n2\n"), {})
+    assert.equal(2, code, shown)
+    assert.matches("no row has a key", shown, 1, true)
+    assert.matches("'listing_id'", shown, 1, true)
+    shown, code = lmskit_tty("catalog enroll --sandbox -q --csv " ..
+                             write("listing_id,canvas_user_id\n1,1\n1,2,3\n1,\"4\n"), {})
+    assert.equal(2, code, shown)
+    assert.matches("line 3: 3 fields, the header names 2", shown, 1, true)
+    local latin1 = write("group_id,email,first_name,last_name,password\n1,jose@school.example,Jos\233,G,secret1\n")
+    shown, code = lmskit_tty("coggno enroll --sandbox -q --csv " .. latin1, {})
+    assert.equal(2, code, shown)
+    assert.matches("line 2: column 'first_name' is not UTF-8", shown, 1, true)
+    assert.equal(0, #sandbox.requests())
+    shown, code = lmskit_tty("coggno enroll --sandbox -q --encoding latin1 --csv " .. latin1, {})
+    assert.equal(0, code, shown)
+    assert.equal("Jos\195\169", sandbox.coggno().users:get("jose@school.example").first_name)
+  end)
+end)
