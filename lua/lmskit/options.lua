@@ -46,7 +46,7 @@ options.about = {
     .. "past it the call fails as `timeout` (default: none).",
   ca_file = "Trust only the certificates of this PEM file (peers are always verified).",
   http2 = "HTTP/2 when the server offers it (default true); false keeps to HTTP/1.1.",
-  user_agent = "The User-Agent header (default \"lmskit/<version>\").",
+  user_agent = "The User-Agent header (default \"lmskit/\" and the version).",
   proxy = "A proxy URL for every call (e.g. http://proxy:3128).",
   proxy_from_env = "With no `proxy`, honour https_proxy, ALL_PROXY and no_proxy (default false: "
     .. "no proxy at all).",
