@@ -62,7 +62,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
-        test-valgrind lint demo demo-run bench bench-quick doc docs clean rock-build rock-install rock-check
+        test-valgrind lint demo demo-run bench bench-quick doc docs doc-count clean rock-build rock-install rock-check
 .PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe check-fresh dist rock install
 
 all: build
@@ -269,6 +269,12 @@ doc:
 	@echo "doc: doc/index.html, no LDoc warnings"
 
 docs: doc
+
+# How many public names the reference documents (tools/doc_count.lua):
+# the names LDoc documents against those the loaded module has.
+doc-count: build doc
+	@LUA_PATH="tools/?.lua;;" ldoc --filter doc_count.ldoc_names . > build/doc-names.txt
+	@$(LUA) tools/doc_count.lua build/doc-names.txt build/$(LUA_VERSION)
 
 clean:
 	rm -rf build build-asan build-ubsan-clang doc
