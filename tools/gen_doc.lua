@@ -186,7 +186,8 @@ local function credential_text(decl)
     for _, host in ipairs(sorted_keys(auth.prefix_by_host)) do
       parts[#parts + 1] = ("a %s key starts with %q"):format(host, auth.prefix_by_host[host])
     end
-    text = text .. " " .. table.concat(parts, ", ") .. ": a key is never sent to the other host."
+    local list = table.concat(parts, ", ")
+    text = text .. " " .. list:sub(1, 1):upper() .. list:sub(2) .. ": a key is never sent to the other host."
   end
   return text .. " Masked as [REDACTED] in every message."
 end
@@ -278,6 +279,11 @@ function M.options(decl)
       if not text then
         error(("gen_doc: common option '%s' has no text in lmskit.options.about"):format(name))
       end
+      if name == "base_url" and decl.hosts then
+        text = text .. (" Default: the host `%s` picks."):format(decl.hosts.option)
+      elseif name == "base_url" and decl.base_url_option then
+        text = text .. (" `%s` says the same."):format(decl.base_url_option)
+      end
       if name == "rate" and decl.rate then
         text = text .. (" %s keeps %d calls in %d s by default."):format(decl.title, decl.rate.calls, decl.rate.per)
       end
@@ -300,14 +306,15 @@ local function paging_text(decl)
   elseif s == "page_number" then
     return ("Lists are read by `page[number]` = 1, 2, ... up to `meta[\"total-pages\"]` (the rest "
       .. "fetched `prefetch` pages ahead, in order); `page = { size = n }` sets the page size "
-      .. "(default %d). `links.next` is never followed (the vendor's names another host)."):format(p.default_size)
+      .. "(default %d). `links.next` is never followed (credentials stay on the client's origin)."):format(
+      p.default_size)
   elseif s == "offset" then
     return ("Lists are read by `%s`/`%s`: `limit` items a page from `offset` on, until a shorter page; "
       .. "each list's page size is also the most it returns (a larger limit is clamped). A page of %s "
       .. "items may have been capped by the server, so one more page is asked."):format(
       p.offset, p.limit, or_list(p.caps or {}))
   elseif s == "page" then
-    return "Paged functions are read by `page` = 1, 2, ... until an empty page (100 rows a page)."
+    return "Paged functions are read by `page` = 1, 2, ... until an empty page."
   elseif s == "none" then
     return "The API has no paging: a list is one answer."
   end
@@ -316,8 +323,9 @@ end
 
 local function body_text(decl)
   if decl.sections then
-    return "Reads are sent as GETs with the arguments in the query (arrays as `name[]=v`, tables as "
-      .. "`name[k]=v`); writes as POSTs with a form body, or JSON where the doc's examples are JSON."
+    return "Functions are sent as GETs with the arguments in the query (arrays as `name[]=v`, tables "
+      .. "as `name[k]=v`), those declared as writes as POSTs with a form or JSON body (each function "
+      .. "says which)."
   end
   if decl.format == "jsonapi" then
     return "Bodies are JSON; answers are JSON:API documents, read as tables whose attributes and "
@@ -458,7 +466,7 @@ local function outcome_text(method, adecl, object, rpc)
   if idem == true then
     parts[#parts + 1] = "Idempotent: repeated on a transport error, a timeout, 429 or a 5xx (up to `retries`)."
     if method == "DELETE" then
-      parts[#parts + 1] = "Repeated after an unknown outcome, a 404 means done."
+      parts[#parts + 1] = "A repeat answering 404 after an unknown outcome means done."
     end
   elseif idem then
     parts[#parts + 1] = ("Idempotent when %s is true (then repeated like a read); otherwise never sent "
@@ -472,8 +480,12 @@ local function outcome_text(method, adecl, object, rpc)
     parts[#parts + 1] = "No read can find its effect: an outcome that is unknown (sent, no answer) stays "
       .. "unknown (`sent = \"unknown\"` on the error)."
   elseif type(effect) == "table" then
-    parts[#parts + 1] = ("An unknown outcome (sent, no answer) is settled by looking it up with %s: found, "
-      .. "the call returns what was found; absent, it is sent again."):format(lookup_text(effect, object, rpc))
+    local missing_done = effect.missing == "done"
+    for _, alt in ipairs(effect) do missing_done = missing_done or alt.missing == "done" end
+    parts[#parts + 1] = ("An unknown outcome (sent, no answer) is settled by a look-up with %s%s: when it "
+      .. "shows the effect, the call is done and returns what it found; when not, it is sent again%s."):format(
+      lookup_text(effect, object, rpc), missing_done and " (which answering 404 means done)" or "",
+      adecl.notifies == true and " unless it mails people" or "")
   elseif idem ~= true then
     parts[#parts + 1] = "An unknown outcome (sent, no answer) is reported as `sent = \"unknown\"` on the error."
   end
@@ -706,8 +718,8 @@ function M.vendor_doc(name, decl)
     .. "module lmskit), generated from lua/lmskit/vendor/%s.lua by tools/gen_doc.lua. Each "):format(
     decl.title, name, name, name)
     .. (decl.sections and "section of the API is a field of the client, and each documented function a "
-      .. ("method of it: `%s.classes:get_classes_taught_by(7)`; `%s:call(name, args)` sends any function "
-        .. "by name."):format(name, name)
+      .. ("method of it, taking the doc's parameters in order; `%s:call(name, args)` sends any function "
+        .. "by name, with named arguments."):format(name)
       or "resource is a field of the client, and its methods are called with a colon: route parameters "
         .. "first, in order, then a table of named arguments (query fields for reads and deletes, body "
         .. "fields for writes). Arguments are checked against the declared types before anything is "

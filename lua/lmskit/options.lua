@@ -35,7 +35,7 @@ options.defaults = { retries = 2, max_retry_wait = 60, prefetch = 4 }
 --- What each common option does, one sentence or two, for the reference.
 options.about = {
   base_url = "The vendor's origin and any path prefix (https://host[:port][/prefix]); "
-    .. "`http://` is refused. Vendors with a fixed host or a host option do not need it.",
+    .. "`http://` is refused.",
   timeout = "Seconds one attempt may take in all (default 60).",
   connect_timeout = "Seconds to wait for a connection (default 10).",
   retries = "How many times a call that is safe to repeat is tried again after a transport "
