@@ -62,7 +62,7 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
-        test-valgrind lint demo demo-run bench bench-quick docs clean rock-build rock-install rock-check
+        test-valgrind lint demo demo-run bench bench-quick doc docs doc-count clean rock-build rock-install rock-check
 .PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe check-fresh dist rock install
 
 all: build
@@ -252,8 +252,29 @@ demo-run:
 	$(LUA) examples/matrix_sis_sync.lua
 	$(LUA) examples/matrix_report.lua
 
-docs:
-	ldoc .
+# The reference, doc/index.html.  tools/gen_doc.lua writes build/doc-src/
+# from the vendor declarations (constructors, resources, every method),
+# then LDoc (config.ld) reads it with lua/lmskit and tools/doc/core.luadoc
+# (lmskit.core, the C binding).  Any line LDoc prints but its own progress
+# lines is a warning, and fails the build.
+LDOC_PROGRESS := ^(reading configuration from config\.ld|found master module.*|output written to .*)$$
+
+doc:
+	@rm -rf build/doc-src doc
+	@mkdir -p build/doc-src
+	$(LUA) tools/gen_doc.lua build/doc-src
+	@ldoc --fatalwarnings . > build/ldoc.log 2>&1; status=$$?; \
+	  if grep -Ev '$(LDOC_PROGRESS)' build/ldoc.log; then echo "make doc: LDoc warned (above)"; exit 1; fi; \
+	  if [ $$status -ne 0 ]; then cat build/ldoc.log; echo "make doc: LDoc failed"; exit 1; fi
+	@echo "doc: doc/index.html, no LDoc warnings"
+
+docs: doc
+
+# How many public names the reference documents (tools/doc_count.lua):
+# the names LDoc documents against those the loaded module has.
+doc-count: build doc
+	@LUA_PATH="tools/?.lua;;" ldoc --filter doc_count.ldoc_names . > build/doc-names.txt
+	@$(LUA) tools/doc_count.lua build/doc-names.txt build/$(LUA_VERSION)
 
 clean:
 	rm -rf build build-asan build-ubsan-clang doc

@@ -8,6 +8,7 @@ local json = require "lmskit.json"
 local jsonapi = require "lmskit.jsonapi"
 local jwt = require "lmskit.jwt"
 local params = require "lmskit.params"
+local options = require "lmskit.options"
 local secret_names = require "lmskit.secret_names"
 local reconcile = require "lmskit.reconcile"
 local backoff = require("lmskit.retry").backoff
@@ -21,25 +22,11 @@ local Client = {}
 Client.__index = Client
 Client.__name = "lmskit.VendorClient"
 
--- Options every vendor client accepts (DESIGN.md "Common client options");
--- a declaration adds its own in `options`.
-local common_options = {
-  base_url = "string", timeout = "number", connect_timeout = "number",
-  retries = "number", ca_file = "string", http2 = "boolean",
-  user_agent = "string", log = "function", allow_http_loopback = "boolean",
-  engine = "userdata", max_retry_wait = "number", concurrency = "number",
-  rate = "table", proxy = "string", prefetch = "number", max_pages = "number",
-  deadline = "number", proxy_from_env = "boolean", max_response_size = "number",
-}
-
--- Numeric options and the rule each must fit (lmskit.params.number):
--- NaN, infinities, 0 or negative calls in flight would hang or misbehave.
-local number_rules = {
-  timeout = "seconds", connect_timeout = "seconds", deadline = "seconds",
-  max_retry_wait = "seconds0", retries = "count0", concurrency = "count",
-  prefetch = "count0", max_pages = "count", -- prefetch 0 reads one page at a time, as 1 does
-  max_response_size = "count",
-}
+-- Options every vendor client accepts and the rule each numeric one must
+-- fit (lmskit.options); a declaration adds its own in `options`.
+local common_options = options.types
+local number_rules = options.rules
+local defaults = options.defaults
 
 -- Statuses that say "try again later" rather than "this is wrong"
 -- (a 500 too: an idempotent call may always be tried again).
@@ -52,6 +39,10 @@ local unknown_status = { [500] = true, [502] = true, [503] = true, [504] = true 
 local function usage(message)
   error(core.error { kind = "usage", message = message }, 2)
 end
+--- Raises an `lmskit.Error` of kind `usage` with the message, blaming the
+-- caller of the function that calls it (nothing has been sent).
+-- @function usage
+-- @string message what is wrong
 client.usage = usage
 
 -- Flattens the shapes vendors use for error text into one line:
@@ -250,11 +241,11 @@ function client.new(decl, opts)
     _limiter = rate and core.limiter(rate.calls, rate.per + (rate.margin or 0.5)),
     _lockout = rate and (rate.lockout or 0),
     _slots = given.concurrency and tasks.semaphore(given.concurrency),
-    _prefetch = math.max(1, given.prefetch or 4),
+    _prefetch = math.max(1, given.prefetch or defaults.prefetch),
     _max_pages = given.max_pages,
     _deadline = given.deadline,
-    _retries = given.retries or 2,
-    _max_retry_wait = given.max_retry_wait or 60,
+    _retries = given.retries or defaults.retries,
+    _max_retry_wait = given.max_retry_wait or defaults.max_retry_wait,
     _log = given.log,
   }, Client)
   for name, rdecl in pairs(decl.resources) do
@@ -381,7 +372,7 @@ local MASK = "lmskitMASKEDvalue" -- survives URL encoding (no magic characters),
 -- next call (which needs an id) can still be checked and printed.
 local DRY_RESULT = setmetatable({}, { __index = function() return 0 end })
 
---- The dry-run sink of the running task (bulk's dry_run), if any.
+-- The dry-run sink of the running task (bulk's dry_run), if any.
 function Client._dry()
   local task = tasks.current()
   return task and task.dry_run

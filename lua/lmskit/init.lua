@@ -10,13 +10,18 @@ local core = require "lmskit.core"
 local client = require "lmskit.client"
 
 local lmskit = {
+  --- The version of lmskit, e.g. "0.1.0" (also in the User-Agent).
   version = core.version,
   --- The metatable of every error lmskit raises (`kind`, `status`, `message`,
   -- `method`, `url`); `lmskit.is_error(e)` tests for it.
   Error = core.Error,
+  --- True when a value is an `lmskit.Error`: `lmskit.is_error(e)`.
   is_error = core.is_error,
+  --- JSON with exact numbers (`lmskit.json`: encode, decode, array, null).
   json = require "lmskit.json",
+  --- CSV rows keyed by the header (`lmskit.csv`: rows, read).
   csv = require "lmskit.csv",
+  --- JSON Web Tokens signed in C (`lmskit.jwt`: sign, id).
   jwt = require "lmskit.jwt",
 }
 
@@ -37,10 +42,10 @@ lmskit.bulk = require("lmskit.bulk").run
 --- Runs a ready-made workflow: lmskit.workflow(vendor, action, client, opts).
 lmskit.workflow = require("lmskit.workflows").run
 
--- Vendors with a declaration file under lua/lmskit/vendor/.
-local vendors = { "catalog", "cerego", "coursepath", "coggno", "matrix" }
-
-for _, name in ipairs(vendors) do
+-- Vendors with a declaration file under lua/lmskit/vendor/ (listed in
+-- lua/lmskit/vendor/init.lua).  Each constructor, lmskit.<vendor>(opts),
+-- is documented from its declaration by tools/gen_doc.lua.
+for _, name in ipairs(require "lmskit.vendor") do
   local decl = require("lmskit.vendor." .. name)
   lmskit[name] = function(opts) return client.new(decl, opts) end
 end

@@ -14,6 +14,8 @@ local json = {}
 local codec = cjson.new()
 codec.encode_sparse_array(true)
 
+--- The JSON null (lua-cjson's): decoded nulls are this value, and a
+-- field set to it is sent as null.
 json.null = cjson.null
 
 --- Metatable marking a table as a JSON array (so `{}` is written `[]`).

@@ -76,7 +76,14 @@ local function page_key(url, param)
   return (base or url) .. "?" .. table.concat(rest, "&") .. "#" .. n
 end
 
--- Reads the item array of a decoded page, or raises a decode error.
+--- Reads the item array of a decoded page (under `root` when given), or
+-- raises a `decode` error naming the list's URL.
+-- @function page_items
+-- @param api the vendor client
+-- @tparam table spec the page's request spec (for the message)
+-- @param body the decoded page
+-- @tparam[opt] string root the key holding the array
+-- @treturn table the items
 local function page_items(api, spec, body, root)
   local items = body
   if root then items = type(body) == "table" and body[root] end

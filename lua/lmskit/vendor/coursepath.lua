@@ -51,6 +51,8 @@ return {
   base_path = "/api/v1",
   base_url_option = "academy_url",
   options = { academy_url = "string", secret = "string", email = "string", claims = "table" },
+  -- what the options the rest of the declaration does not explain do (for the reference)
+  about = { claims = "Extra claims put in every JWT; lmskit sets `jti`, `iat` and `email` itself." },
   auth = {
     strategy = "jwt", alg = "HS256", secret = "secret",
     subject = "email", subject_claim = "email", required = { "email" },

@@ -89,6 +89,9 @@ return {
   name = "matrix",
   title = "MATRIX LMS",
   options = { api_key = "string", api_version = "number" },
+  -- what the options the rest of the declaration does not explain do (for the reference)
+  about = { api_version = "The API version every call asks for (its `api_version` argument); "
+    .. "without it the server answers with its latest." },
   auth = { strategy = "query", param = "api_key", secret = "api_key" },
   rpc_path = "/api/",
   paging = { strategy = "page", params = { page = "integer" } },
