@@ -49,14 +49,16 @@ local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 -- returns what the terminal showed and the exit status.  Under the
 -- sanitizers (make test-asan preloads libasan) only lmskit's process
 -- gets the preload: script(1) itself leaks a string at exit.
-local function lmskit_tty(args, env)
+-- `typing`, if given, is a shell command whose output is typed at the
+-- terminal (e.g. "sleep 2; printf '\\003'": Ctrl-C two seconds in).
+local function lmskit_tty(args, env, typing)
   local vars = {}
   for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. shell_quote(v) end
   local preload = os.getenv("LD_PRELOAD")
   if preload then vars[#vars + 1] = "LD_PRELOAD=" .. shell_quote(preload) end
   local command = "env " .. table.concat(vars, " ") .. " " .. runtime.lua .. " bin/lmskit " .. args
-  local p = io.popen("env -u LD_PRELOAD script -qfec " .. shell_quote(command) ..
-                     " /dev/null 2>&1; echo \"exit=$?\"")
+  local p = io.popen((typing and "(" .. typing .. ") | " or "") .. "env -u LD_PRELOAD script -qfec " ..
+                     shell_quote(command) .. " /dev/null 2>&1; echo \"exit=$?\"")
   local out = p:read("*a")
   p:close()
   return out, tonumber(out:match("exit=(%d+)%s*$"))
@@ -104,6 +106,30 @@ describe("bin/lmskit bulk jobs in a terminal", function()
     assert.is_true(seconds < 5, ("%.1f s"):format(seconds))
     assert.matches("could not reach 127.0.0.1:", shown, 1, true)
     os.remove(rows); os.remove(journal)
+  end)
+
+  it("Ctrl-C: the calls in flight finish and are journaled (exit 130); the same command finishes the job", function()
+    local rows, journal = enroll_csv(1, 600), tmp()
+    sandbox.latency { path = "/catalog/api/v1/enrollments", min_ms = 20, max_ms = 40, rate = 1 }
+    local args = "catalog enroll --sandbox --concurrency 2 --csv " .. rows .. " --journal " .. journal
+    local shown, code = lmskit_tty(args, {}, "sleep 2; printf '\\003'; sleep 4")
+    sandbox.control("DELETE", "latency")
+    assert.equal(130, code, shown)
+    assert.matches("stopped: interrupted (Ctrl-C)", shown, 1, true)
+    assert.matches("run the same command again to do the rest", shown, 1, true)
+    assert.not_matches("interrupted!", shown, 1, true) -- no Lua error, no traceback
+    assert.not_matches("traceback", shown, 1, true)
+    local done = tonumber(shown:match("(%d+) done"))
+    local untouched = tonumber(shown:match("(%d+) untouched"))
+    assert.is_true(done > 0 and untouched > 0, shown)
+    local _, total = enrollments()
+    assert.equal(done, total) -- what it says it did is what the server has
+    shown, code = lmskit_tty(args .. " -q", {})
+    assert.equal(0, code, shown)
+    local counts
+    counts, total = enrollments()
+    assert.equal(600, total)
+    for id = 1, 600 do assert.equal(1, counts[id], "user " .. id) end
   end)
 
   it("refuses a second job on a journal in use (exit 2), naming the journal and the pid", function()

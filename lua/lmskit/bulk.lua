@@ -40,7 +40,9 @@
 -- A circuit breaker (lmskit.bulk.breaker) stops the job after `breaker`
 -- (default 5; 0: never) attempts in a row refused with 401/403 or unable
 -- to reach the same host; the rows not started are left untouched, for a
--- rerun, and `report.stopped` says why.
+-- rerun, and `report.stopped` says why.  So does Ctrl-C in a program that
+-- asked to catch it (core.catch_interrupts(): the `lmskit` command): no new
+-- row starts, the calls in flight finish and are journaled.
 -- @module lmskit.bulk
 local core = require "lmskit.core"
 local json = require "lmskit.json"
@@ -260,10 +262,11 @@ end
 local function attempts(run, row, retries, brk)
   local attempt, ok, value = 0
   while true do
+    local started = core.now()
     ok, value = tasks.pcall(run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
     -- Lua out of memory is no row's fault: the job stops (journal kept)
     if not ok and value == "not enough memory" then error(tasks.nomem(value), 0) end
-    if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row))) end
+    if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row)), started) end
     -- a write that may have happened was already looked up by the client
     -- (lmskit.reconcile): running the row again would send it blindly
     if ok or brk.reason or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)
@@ -282,7 +285,7 @@ end
 
 --- Runs a bulk job; returns its report:
 -- { total, ok, failed, unknown, skipped, untouched, complete, stopped,
---   torn, rerun = { skipped_done, redone_changed, retried_failed,
+--   interrupted (true after a caught Ctrl-C), torn, rerun = { skipped_done, redone_changed, retried_failed,
 --   retried_unknown, verified_done, kept_unknown, changed_kept }, seconds,
 --   results = path, failures = { ... }, how = { created = n, exists = n, ... } }
 -- (ok counts the rows done in this run, how the done rows by what `run`
@@ -378,11 +381,12 @@ function bulk.run(opts)
   local function settle_row(i, n, hash, previous)
     local row, key = rows[i], keys[i]
     local answer, err
+    local asked = core.now()
     if opts.verify and not opts.dry_run then answer, err = verify(opts.verify, row) end
     if err then
       local e = hide_error(core.is_error(err) and err or { kind = "error", message = tostring(err) },
                            secret_names.values_of(row))
-      brk.failure(e)
+      brk.failure(e, asked)
       return fail { row = n, key = key, outcome = "unknown", kind = e.kind, status = e.status, code = e.code,
                     message = "unknown since an earlier run, and looking it up failed: " .. tostring(e.message) }
     end
@@ -430,25 +434,36 @@ function bulk.run(opts)
     return run_row(i, n, hash)
   end
 
+  -- Why the job takes no new row: the breaker tripped, or Ctrl-C (when the
+  -- program caught it: core.catch_interrupts); nil while it goes on.
+  local function stop_reason()
+    if brk.reason then return brk.reason end
+    if core.interrupted() > 0 then
+      return "interrupted (Ctrl-C): the calls in flight were finished and journaled; run the same job " ..
+             "again (with the same journal) to do the rest"
+    end
+  end
+
   local taken = 0
   local run_ok, run_err = pcall(tasks.run, { concurrency = opts.concurrency or 16 }, function(spawn)
     local workers = worker_count(opts)
     for _ = 1, workers do
       spawn(function()
         if opts.dry_run then tasks.current().dry_run = opts.dry_run end
-        while not brk.reason and taken < #rows do -- a tripped breaker: no new row
+        while not stop_reason() and taken < #rows do -- stopping: no new row
           taken = taken + 1
           do_row(taken)
         end
       end)
     end
   end)
-  stats.stopped = brk.reason
+  stats.stopped = stop_reason()
+  stats.interrupted = core.interrupted() > 0 or nil
   for i = taken + 1, #rows do -- left for a rerun: not journaled
     stats.untouched = stats.untouched + 1
     if results then
       results.write { row = rows[i][0] or data.lines[i], key = keys[i], outcome = "untouched",
-                      message = "not run: the job stopped: " .. tostring(brk.reason or run_err) }
+                      message = "not run: the job stopped: " .. tostring(stats.stopped or run_err) }
     end
   end
   if j then j.close() end

@@ -9,7 +9,16 @@
 -- the host answered and took the credentials) starts the count again.
 -- Once tripped, the job takes no new row; rows not started stay
 -- untouched (not journaled), so a rerun with the same journal does them.
+--
+-- Transport failures are counted in cause order: a call that was already
+-- in flight when the last counted failure came back failed in the same
+-- outage (a server restart, a load balancer failing over, an HTTP/2
+-- connection reset with all its streams drop every call in flight at
+-- once) and is not counted again; only a call started after it, failing
+-- too, says the host is still unreachable.
 -- @module lmskit.bulk.breaker
+local now = require("lmskit.core").now
+
 local breaker = {}
 
 --- Failures in a row that stop a job, unless the job says otherwise.
@@ -25,16 +34,18 @@ local function host_of(err)
 end
 
 --- A breaker tripping after `limit` failures in a row (0 or false: never).
--- Returns an object: b.success(), b.failure(err), and b.reason (nil
--- until it trips: then why the job stopped).
+-- Returns an object: b.success(), b.failure(err, started) (`started`: when
+-- the failed attempt began, core.now()), and b.reason (nil until it trips:
+-- then why the job stopped).
 function breaker.new(limit)
   if limit == nil then limit = breaker.DEFAULT end
   local b = {}
   local auth, hosts = 0, {}
+  local counted_at = {} -- host -> when its last counted failure came back
   function b.success()
     auth, hosts = 0, {}
   end
-  function b.failure(err)
+  function b.failure(err, started)
     if b.reason or not limit or limit <= 0 then return end
     if type(err) ~= "table" then return b.success() end -- a bug in the row's code, not the host
     local kind = err.kind
@@ -48,6 +59,8 @@ function breaker.new(limit)
       end
     elseif TRANSPORT[kind] then
       local host = host_of(err)
+      if started and counted_at[host] and started < counted_at[host] then return end -- the same outage
+      counted_at[host] = now()
       hosts[host] = (hosts[host] or 0) + 1
       if hosts[host] >= limit then
         b.reason = ("%d calls in a row could not reach %s (%s): check the host and the network, then " ..

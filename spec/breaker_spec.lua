@@ -1,0 +1,45 @@
+-- The bulk breaker stops a job that cannot succeed, and only such a job:
+-- calls that fail together because one outage hit every connection in
+-- flight (a server restart, a load balancer failing over, an HTTP/2
+-- connection reset with all its streams) are one failure, not sixteen.
+local lmskit = require "lmskit"
+local sandbox = require "sandbox"
+
+describe("bulk breaker", function()
+  before_each(function() sandbox.reset() end)
+  after_each(function() sandbox.clear_faults() end)
+
+  -- 48 rows, each one GET; the first `dropped` requests to arrive are
+  -- dropped (all of them were sent before any failure came back).
+  local function job(dropped, opts)
+    local client = sandbox.cerego { retries = 0, http2 = false }
+    sandbox.fault { path = "/cerego/api/v3/courses", method = "GET", kind = "drop", count = dropped }
+    local rows = {}
+    for i = 1, 48 do rows[i] = { n = tostring(i) } end
+    local o = { rows = rows, key = "n", concurrency = 16, progress = false, retries = 2,
+                run = function() client:request { method = "GET", path = "/v3/courses" } end }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    local report = lmskit.bulk(o)
+    client:close()
+    return report
+  end
+
+  it("counts the calls in flight that one outage fails together as one failure", function()
+    local report = job(16)
+    assert.is_nil(report.stopped)
+    assert.equal(48, report.ok)
+    assert.equal(0, report.untouched)
+    assert.is_true(report.complete)
+    -- the outage did hit every call in flight
+    local dropped = 0
+    for _, r in ipairs(sandbox.requests()) do if r.fault == "drop" then dropped = dropped + 1 end end
+    assert.equal(16, dropped)
+  end)
+
+  it("still stops when calls made after a failure fail again", function()
+    local report = job(1000, { concurrency = 1, retries = 0 })
+    assert.matches("could not reach", report.stopped)
+    assert.equal(5, report.failed)
+    assert.equal(43, report.untouched)
+  end)
+end)
