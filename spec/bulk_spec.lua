@@ -144,6 +144,32 @@ describe("lmskit.bulk", function()
     assert.equal(0, ran)
   end)
 
+  it("refuses input where no row has a key, naming the key's columns, and runs none", function()
+    local ran = 0
+    local ok, err = pcall(lmskit.bulk, { rows = { { name = "a" }, { name = "b" } }, key = { "listing_id", "user" },
+                                         progress = false, run = function() ran = ran + 1 end })
+    assert.is_false(ok)
+    assert.equal("usage", err.kind)
+    assert.matches("no row has a key", err.message, 1, true)
+    assert.matches("'listing_id'", err.message, 1, true)
+    assert.equal(0, ran)
+  end)
+
+  it("writes results a person can read: a key of several columns joined by |, control bytes escaped", function()
+    local out = os.tmpname() .. ".csv"
+    local report = lmskit.bulk { rows = { { a = "1", b = "2" } }, key = { "a", "b" }, progress = false,
+                                 results = out, run = function() error("line one\nline two\1") end }
+    assert.equal(1, report.failed)
+    local f = io.open(out, "rb")
+    local text = f:read("*a")
+    f:close()
+    os.remove(out)
+    assert.matches("1|2", text, 1, true)
+    assert.matches("line one\\nline two\\x01", text, 1, true)
+    -- nothing but printable text and the CSV's own line ends
+    assert.is_nil(text:gsub("\r\n", ""):find("%c"))
+  end)
+
   it("prints every call in a dry run and sends nothing", function()
     local rows = enroll_csv(1, 5)
     sandbox.clear_log()

@@ -25,9 +25,12 @@ describe("workflows", function()
     assert.equal(3, again.ok) -- no journal: each row runs, and the vendor says "already enrolled"
     assert.equal(3, #catalog.enrollments:all())
     -- (a row without canvas_user_id, its key, is refused with the input)
-    local refused = job("catalog", "unenroll", catalog, { { listing_id = "1", canvas_user_id = "1" } })
-    assert.equal(1, refused.failed)
-    assert.matches("no way to drop an enrollment", refused.failures[1].message)
+    -- Catalog's API has no call that drops an enrollment: no such workflow
+    sandbox.clear_log()
+    local err = sandbox.error_of(job, "catalog", "unenroll", catalog, { { listing_id = "1", canvas_user_id = "1" } })
+    assert.equal("usage", err.kind)
+    assert.matches("no workflow 'unenroll' for catalog (its workflows: enroll)", err.message, 1, true)
+    assert.equal(0, #sandbox.requests())
   end)
 
   it("coursepath enroll, invite (with mail overrides) and unenroll", function()

@@ -3,7 +3,7 @@
 # installs the rock into a scratch tree offline (--deps-mode=none: lua-cjson
 # and argparse come from Debian, see the README), loads the module from that
 # tree with that Lua and checks its version against the rockspec's, then
-# runs the installed `lmskit` command as it is (no `luarocks path` step).
+# runs the installed `lmskit --version` as it is (no `luarocks path` step).
 set -eu
 version=$1 rockspec=$2
 shift 2
@@ -28,6 +28,7 @@ assert(l.version == want, ("lmskit.version %s is not the rockspec's %s"):format(
 print(("rock: lmskit %s installs and loads on %s"):format(l.version, _VERSION))
 LUA
   )
-  (cd "$scratch" && env -u LUA_PATH -u LUA_CPATH "$tree/bin/lmskit" --help > /dev/null)
-  echo "rock: the installed lmskit command runs on Lua $v"
+  out=$(cd "$scratch" && env -u LUA_PATH -u LUA_CPATH "$tree/bin/lmskit" --version)
+  [ "$out" = "lmskit $version" ] || { echo "rock-check: the installed lmskit --version said '$out'" >&2; exit 1; }
+  echo "rock: the installed lmskit command runs on Lua $v ($out)"
 done

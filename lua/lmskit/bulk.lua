@@ -141,6 +141,16 @@ local function worker_count(opts)
   return math.max(1, opts.workers or opts.concurrency or 16)
 end
 
+-- A value as a results file shows it: printable text only.  The parts of
+-- a key made of several columns (kept apart by the byte 0x1F inside) are
+-- joined by "|"; any other control byte (a newline in a vendor's message)
+-- is written as \n, \r, \t or \xHH.
+local ESCAPES = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t", ["\31"] = "|" }
+local function printable(v)
+  if type(v) ~= "string" then return v end
+  return (v:gsub("%c", function(c) return ESCAPES[c] or ("\\x%02X"):format(c:byte()) end))
+end
+
 -- The results file is made anew, readable by its owner only (0600): the
 -- old file is removed, created through the core (open(2) with mode 0600,
 -- which io.open cannot ask), then opened for writing; a file that still
@@ -165,12 +175,14 @@ local function open_results(path)
   end
   return {
     write = function(result)
+      local shown = {}
+      for k, v in pairs(result) do shown[k] = printable(v) end
       if jsonl then
-        f:write(json.encode(result), "\n")
+        f:write(json.encode(shown), "\n")
       else
         local fields = {}
         for i, c in ipairs(RESULT_COLUMNS) do
-          local v = result[c]
+          local v = shown[c]
           fields[i] = core.csv_quote(v == nil and "" or tostring(v))
         end
         f:write(table.concat(fields, ","), "\r\n")

@@ -45,6 +45,13 @@ end
 -- @string message what is wrong
 client.usage = usage
 
+-- Raises the usage error of a missing option; err.option names it, so a
+-- front end (the command line) can say where to set it.
+local function required(decl, name)
+  error(core.error { kind = "usage", message = ("%s: option '%s' is required"):format(decl.name, name),
+                     option = name }, 3)
+end
+
 -- Flattens the shapes vendors use for error text into one line:
 -- {"message": ...}, {"error": ...}, {"errors": "..." | [...] | {field: [...]}},
 -- JSON:API {"errors": [{"title", "detail"}]}.
@@ -114,7 +121,7 @@ local function base_url_of(decl, opts)
     end
     return url
   end
-  usage(("%s: %s is required"):format(decl.name, decl.base_url_option or "base_url"))
+  required(decl, decl.base_url_option or "base_url")
 end
 
 -- The host (a name in decl.hosts) a base_url goes to: the first of
@@ -202,10 +209,10 @@ function client.new(decl, opts)
   local auth = decl.auth
   local secret = given[auth.secret]
   if auth.strategy ~= "none" and (secret == nil or secret == "") then
-    usage(("%s: option '%s' is required"):format(decl.name, auth.secret))
+    required(decl, auth.secret)
   end
   for _, name in ipairs(auth.required or {}) do
-    if given[name] == nil then usage(("%s: option '%s' is required"):format(decl.name, name)) end
+    if given[name] == nil then required(decl, name) end
   end
   check_key_prefix(decl, given, secret)
   if decl.account_header and given[decl.account_header.option] ~= nil then

@@ -76,7 +76,14 @@ end
 -- size) and batch.
 function workflows.options(vendor, action, client, opts)
   local w = workflows[vendor] and workflows[vendor][action]
-  if not w then usage(("no workflow '%s' for %s"):format(tostring(action), tostring(vendor))) end
+  if not w then
+    local there = {}
+    for name in pairs(workflows[vendor] or {}) do there[#there + 1] = name end
+    table.sort(there)
+    usage(("no workflow '%s' for %s (%s)"):format(tostring(action), tostring(vendor),
+      #there > 0 and "its workflows: " .. table.concat(there, ", ")
+        or "the vendors with workflows: " .. table.concat(workflows.vendors, ", ")))
+  end
   if type(opts) ~= "table" then usage("lmskit.workflow(vendor, action, client, opts): opts must be a table") end
   if type(client) ~= "table" or type(client.send) ~= "function" then
     usage("lmskit.workflow(vendor, action, client, opts): client must be an lmskit client")

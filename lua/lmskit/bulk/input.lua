@@ -162,10 +162,13 @@ end
 
 -- Computes every row's key; lists rows without one and keys given twice
 -- (`unit`: "line" or "row", how the rows are numbered).  When no row has
--- a key, that is one problem, naming the columns the CSV has.
-local function check_keys(data, lines, key_of, bad_rows, unit, problem)
+-- a key, that is one problem, naming the key's columns (when the key is
+-- columns) and the columns the CSV has.
+local function check_keys(data, lines, key_of, bad_rows, unit, problem, key_option)
   local keys, first, keyless = {}, {}, {}
-  local has = data.columns and (" (the CSV's columns: " .. quoted(data.columns) .. ")") or ""
+  local names = type(key_option) == "string" and { key_option } or type(key_option) == "table" and key_option or nil
+  local has = (names and (" (the key: " .. quoted(names) .. ")") or "") ..
+              (data.columns and (" (the CSV's columns: " .. quoted(data.columns) .. ")") or "")
   for i, row in ipairs(data) do
     if not bad_rows[i] then
       local key, why = key_of(row)
@@ -207,7 +210,7 @@ function input.load(opts, key_of)
   local bad_rows, header_bad = check_schema(data, lines, opts.required or {}, opts.one_of or {}, problem)
   local unit = type(opts.rows) == "string" and "line" or "row"
   local keys = {}
-  if not header_bad then keys = check_keys(data, lines, key_of, bad_rows, unit, problem) end
+  if not header_bad then keys = check_keys(data, lines, key_of, bad_rows, unit, problem, opts.key) end
   if #problems > 0 then
     table.sort(problems, function(a, b)
       if a.line ~= b.line then return a.line < b.line end

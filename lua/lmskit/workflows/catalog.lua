@@ -52,11 +52,8 @@ M.enroll = {
   end,
 }
 
-M.unenroll = {
-  summary = "not available: Canvas Catalog's API has no call that drops an enrollment",
-  key = { "listing_id", "canvas_user_id" },
-  run = function() wf.usage("Canvas Catalog's API (v1) documents no way to drop an enrollment") end,
-  verify = function() return nil end,
-}
+-- No unenroll: Canvas Catalog's API (v1) documents no call that drops an
+-- enrollment (only courses and programs can be deleted), so none is
+-- offered (lmskit.workflow and the command line name the workflows there are).
 
 return M
