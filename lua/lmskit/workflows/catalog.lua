@@ -24,9 +24,7 @@ M.enroll = {
   summary = "enroll users into a listing: listing_id, and canvas_user_id or name+email (registered first)",
   required = { "listing_id" },
   one_of = { { "canvas_user_id", "email" } },
-  key = function(row)
-    return row.listing_id and (row.listing_id .. "\31" .. (row.canvas_user_id or row.email or ""))
-  end,
+  key = function(row) return wf.key(row, "listing_id", { "canvas_user_id", "email" }) end,
   run = function(client, row)
     local listing = wf.need(row, "listing_id")
     local user = row.canvas_user_id

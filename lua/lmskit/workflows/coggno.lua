@@ -38,7 +38,7 @@ end
 M.enroll = {
   summary = "create users into a group: group_id, email, first_name, last_name, password (6-40), login",
   required = { "group_id", "email", "first_name", "last_name", "password" },
-  key = function(row) return row.group_id and (row.group_id .. "\31" .. (row.email or row.login or "")) end,
+  key = function(row) return wf.key(row, "group_id", { "email", "login" }) end,
   run = function(client, row)
     for _, c in ipairs(M.enroll.required) do wf.need(row, c) end
     local ok, how = tasks.pcall(wf.write, client, create(row))
@@ -65,7 +65,7 @@ M.unenroll = {
   summary = "remove users from a group: group_id, and user_id or login",
   required = { "group_id" },
   one_of = { { "user_id", "login" } },
-  key = function(row) return row.group_id and (row.group_id .. "\31" .. (row.user_id or row.login or "")) end,
+  key = function(row) return wf.key(row, "group_id", { "user_id", "login" }) end,
   run = function(client, row)
     wf.need(row, "group_id")
     wf.either(row, { "user_id", "login" })

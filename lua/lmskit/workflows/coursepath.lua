@@ -37,7 +37,7 @@ local function removal(row, member)
   return { resource = "courses", action = "unenroll", args = { row.course_id, member } }
 end
 
-local function key(row) return row.course_id and (row.course_id .. "\31" .. (row.member_id or row.email or "")) end
+local function key(row) return wf.key(row, "course_id", { "member_id", "email" }) end
 
 M.enroll = {
   summary = "enroll members into a course: course_id, and member_id or email (+name, company, ...; created if new)",

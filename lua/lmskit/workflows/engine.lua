@@ -43,6 +43,18 @@ end
 --- True when a CSV value is given (not nil, not "").
 function engine.present(v) return v ~= nil and v ~= "" end
 
+--- A row's key: the value of column `group`, then the first given (not
+-- empty) one of `who` (a CSV gives "" for an empty cell: it never stands
+-- for the row), kept apart by the byte 0x1F; nil without `group`.
+function engine.key(row, group, who)
+  if row[group] == nil then return nil end
+  local id = ""
+  for _, c in ipairs(who) do
+    if engine.present(row[c]) then id = row[c]; break end
+  end
+  return row[group] .. "\31" .. id
+end
+
 --- The value of a required column, or a usage error naming it.
 function engine.need(row, column)
   local v = row[column]

@@ -118,7 +118,7 @@ M.enroll = {
   required = { "class_id" },
   one_of = { { "user_id", "userid" } },
   batch = { size = SIZE, group = "class_id" },
-  key = function(row) return row.class_id and (row.class_id .. "\31" .. (row.user_id or row.userid or "")) end,
+  key = function(row) return wf.key(row, "class_id", { "user_id", "userid" }) end,
   run = function(client, row, job)
     local class = wf.need(row, "class_id")
     wf.either(row, { "user_id", "userid" })
