@@ -42,4 +42,28 @@ describe("bulk breaker", function()
     assert.equal(5, report.failed)
     assert.equal(43, report.untouched)
   end)
+
+  it("once tripped, sends nothing more, not even for rows already started (they stay untouched)", function()
+    local bad = sandbox.cerego { token = "wrong-token" }
+    local rows = {}
+    for i = 1, 400 do rows[i] = { n = tostring(i) } end
+    local journal = os.tmpname()
+    os.remove(journal)
+    -- 200 rows at once (a batching workflow's workers), 4 calls in flight
+    local opts = { rows = rows, key = "n", concurrency = 4, workers = 200, progress = false, journal = journal,
+                   run = function() bad:request { method = "GET", path = "/v3/courses" } end }
+    local report = lmskit.bulk(opts)
+    assert.matches("refused", report.stopped)
+    local sent = #sandbox.requests()
+    assert.is_true(sent <= 8, sent .. " calls after a wrong token") -- 5 to trip it, and those in flight
+    assert.equal(400, report.failed + report.untouched)
+    assert.equal(sent, report.failed)
+    -- the rerun with the right token does every row, the untouched ones too
+    local good = sandbox.cerego {}
+    opts.run = function() good:request { method = "GET", path = "/v3/courses" } end
+    local again = lmskit.bulk(opts)
+    assert.is_true(again.complete)
+    assert.equal(400, again.ok)
+    os.remove(journal)
+  end)
 end)

@@ -246,6 +246,7 @@ local function plan(previous, hash)
     return "redo"
   end
   if previous.s == "failed" then return "retry" end
+  if previous.s == "untouched" then return "run" end -- stopped before it sent anything
   return "settle"
 end
 
@@ -278,6 +279,7 @@ local function attempts(run, row, retries, brk)
     ok, value = tasks.pcall(run, row) -- run yields: tasks.pcall allows it on Lua 5.1 too
     -- Lua out of memory is no row's fault: the job stops (journal kept)
     if not ok and value == "not enough memory" then error(tasks.nomem(value), 0) end
+    if not ok and type(value) == "table" and value.stopped then break end -- the job stopped first
     if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row)), started) end
     -- a write that may have happened was already looked up by the client
     -- (lmskit.reconcile): running the row again would send it blindly
@@ -367,11 +369,22 @@ function bulk.run(opts)
   end
 
   -- Runs row i (journaled as started first) and journals its outcome;
-  -- `hash`: its content hash.
+  -- `hash`: its content hash.  A row the job stopped before any of its
+  -- calls went out (or, when it notifies no one, before all of them did:
+  -- a rerun runs it again, its writes settled as usual) is untouched.
   local function run_row(i, n, hash)
     local row, key = rows[i], keys[i]
     record { k = key, s = "started", h = hash }
+    local task = tasks.current()
+    task.sent_calls = 0
     local ok, value = attempts(opts.run, row, retries, brk)
+    if not ok and type(value) == "table" and value.stopped and not (opts.notifies and task.sent_calls > 0) then
+      record { k = key, s = "untouched", h = hash }
+      stats.untouched = stats.untouched + 1
+      stats.done = stats.done + 1
+      if results then results.write { row = n, key = key, outcome = "untouched", message = value.message } end
+      return progress.update(stats)
+    end
     if ok then
       stats.ok = stats.ok + 1
       record { k = key, s = "ok", h = hash }
@@ -462,6 +475,7 @@ function bulk.run(opts)
     for _ = 1, workers do
       spawn(function()
         if opts.dry_run then tasks.current().dry_run = opts.dry_run end
+        tasks.current().stop = stop_reason -- no call goes out once the job stops
         while not stop_reason() and taken < #rows do -- stopping: no new row
           taken = taken + 1
           do_row(taken)

@@ -252,6 +252,17 @@ function tasks.await(core_client, wire, limit)
     if slots then tasks.acquire(slots) end
     if limit then tasks.acquire(limit) end
   end
+  -- a job that stopped (lmskit.bulk: its breaker, Ctrl-C) sends nothing
+  -- more, not even for rows it had started: a call waiting for its slot
+  -- fails, unsent, with `stopped` set
+  local why = task.stop and task.stop()
+  if why then
+    if limit then tasks.release(limit) end
+    if slots then tasks.release(slots) end
+    error(core.error { kind = "transport", message = "not sent: the job stopped: " .. why, sent = false,
+                       stopped = true }, 0)
+  end
+  task.sent_calls = (task.sent_calls or 0) + 1
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
     engine_of[core_client:engine()] = true
