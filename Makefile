@@ -75,17 +75,41 @@ build: build/$(LUA_VERSION)/lmskit/core.so
 build-runtimes: $(foreach r,$(RUNTIMES),build/$(r)/lmskit/core.so)
 
 # build/5.1/lmskit/core.so .. build/luajit/lmskit/core.so
-build/%/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile
+# Each build keeps the command that made it in a stamp file beside it
+# (build/<runtime>/flags, build-asan/flags, build-ubsan-clang/flags),
+# rewritten only when the command changes: new CFLAGS, a new Lua version
+# for the sanitizer builds, pkg-config's answer once deps installed the
+# packages -- each rebuilds, and a stale build never survives one.
+# $(call stamp,FILE,COMMAND)
+define stamp
+	@mkdir -p $(dir $(1))
+	@printf '%s\n' '$(2)' | cmp -s - $(1) 2>/dev/null || printf '%s\n' '$(2)' > $(1)
+endef
+.PHONY: FORCE
+FORCE:
+
+core_cmd = $(CC) $(CSTD) $(WARN) $(CFLAGS) $(call lua_cflags,$(1)) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build/$(1)/lmskit/core.so $(SOURCES) $(call COMPAT,$(1)) $(DEP_LIBS)
+
+.PRECIOUS: build/%/flags
+build/%/flags: FORCE
+	$(call stamp,$@,$(call core_cmd,$*))
+
+build/%/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build/%/flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(call lua_cflags,$*) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(call COMPAT,$*) $(DEP_LIBS)
+	$(call core_cmd,$*)
 
 build-asan: build-asan/lmskit/core.so
 
-build-asan/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile
+ASAN_CMD = $(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build-asan/lmskit/core.so $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+
+build-asan/flags: FORCE
+	$(call stamp,$@,$(ASAN_CMD))
+
+build-asan/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build-asan/flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+	$(ASAN_CMD)
 
 # clang's ASan+UBSan over the same suite, with the float-cast-overflow
 # check that gcc's UBSan lacks (NaN, an infinity or 1e300 cast to an
@@ -99,10 +123,15 @@ CLANG_LIBASAN   = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so 2
 
 build-ubsan-clang: build-ubsan-clang/lmskit/core.so
 
-build-ubsan-clang/lmskit/core.so: $(SOURCES) $(HEADERS)
+UBSAN_CLANG_CMD = $(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build-ubsan-clang/lmskit/core.so $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+
+build-ubsan-clang/flags: FORCE
+	$(call stamp,$@,$(UBSAN_CLANG_CMD))
+
+build-ubsan-clang/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build-ubsan-clang/flags
 	@mkdir -p $(dir $@)
-	$(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $@ $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+	$(UBSAN_CLANG_CMD)
 
 test-ubsan-clang: build-ubsan-clang
 	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-ubsan-clang-run
