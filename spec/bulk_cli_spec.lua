@@ -6,35 +6,9 @@ local json = require "lmskit.json"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
-
-local function tmp(suffix)
-  local path = os.tmpname()
-  os.remove(path)
-  return path .. (suffix or "")
-end
-
-local function write(text, suffix)
-  local path = tmp(suffix or ".csv")
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
-
-local function enroll_csv(first, last)
-  local lines = { "listing_id,canvas_user_id" }
-  for i = first, last do lines[#lines + 1] = "1," .. i end
-  return write(table.concat(lines, "\n") .. "\n")
-end
-
-local function enrollments()
-  local counts, total = {}, 0
-  for e in sandbox.catalog().enrollments:list { listing_id = 1, per_page = 100 } do
-    counts[e.user.id] = (counts[e.user.id] or 0) + 1
-    total = total + 1
-  end
-  return counts, total
-end
+local job_files = require "support.catalog_job"
+local tmp, write = job_files.tmp, job_files.write
+local enroll_csv, enrollments = job_files.enroll_csv, job_files.enrollments
 
 -- True when the shell command exits 0 (5.1 and LuaJIT: os.execute
 -- returns the status; 5.2+: true or nil).

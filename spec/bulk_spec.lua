@@ -4,26 +4,8 @@ local json = require "lmskit.json"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
-
--- Writes a Catalog enrollment CSV: listing 1, users first..last.
-local function enroll_csv(first, last)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write("listing_id,canvas_user_id\r\n")
-  for i = first, last do f:write("1,", i, "\r\n") end
-  f:close()
-  return path
-end
-
--- canvas_user_id -> number of enrollments in listing 1 (the simulator's word).
-local function enrollments_by_user()
-  local counts, total = {}, 0
-  for e in sandbox.catalog().enrollments:list { listing_id = 1, per_page = 100 } do
-    counts[e.user.id] = (counts[e.user.id] or 0) + 1
-    total = total + 1
-  end
-  return counts, total
-end
+local job_files = require "support.catalog_job"
+local enroll_csv, enrollments_by_user = job_files.enroll_csv, job_files.enrollments
 
 local function read_lines(path)
   local lines = {}

@@ -7,52 +7,9 @@ local json = require "lmskit.json"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
-
-local function tmp(suffix)
-  local path = os.tmpname()
-  os.remove(path)
-  return path .. (suffix or "")
-end
-
--- Writes text to a new temporary file; returns its path.
-local function write(text, suffix)
-  local path = tmp(suffix or ".csv")
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
--- A Catalog enrollment CSV: listing 1, canvas users first..last.
-local function enroll_csv(first, last)
-  local lines = { "listing_id,canvas_user_id" }
-  for i = first, last do lines[#lines + 1] = "1," .. i end
-  return write(table.concat(lines, "\r\n") .. "\r\n")
-end
-
--- canvas_user_id -> enrollments in listing 1 (the simulator's word).
-local function enrollments()
-  local counts, total = {}, 0
-  for e in sandbox.catalog().enrollments:list { listing_id = 1, per_page = 100 } do
-    counts[e.user.id] = (counts[e.user.id] or 0) + 1
-    total = total + 1
-  end
-  return counts, total
-end
-
--- The results file (JSON lines) as an array of tables.
-local function results(path)
-  local out = {}
-  for line in io.lines(path) do out[#out + 1] = assert(json.decode(line), line) end
-  return out
-end
+local job_files = require "support.catalog_job"
+local tmp, write, read = job_files.tmp, job_files.write, job_files.read
+local enroll_csv, enrollments, results = job_files.enroll_csv, job_files.enrollments, job_files.results
 
 local DONE = { done = true, skipped = true }
 
