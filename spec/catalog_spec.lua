@@ -395,8 +395,22 @@ describe("Catalog errors and the wire", function()
   end)
 
   it("trusts only the given CA, not the system bundle", function()
-    local c = sandbox.catalog { ca_file = "/etc/ssl/certs/ca-certificates.crt" }
+    -- another CA, made here (a fresh machine may have no system bundle)
+    local other = os.tmpname()
+    os.execute("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null " ..
+               "-subj /CN=another-ca -days 1 -out " .. other .. " 2>/dev/null")
+    local pem = io.open(other):read("*a")
+    assert.matches("BEGIN CERTIFICATE", pem, 1, true)
+    local c = sandbox.catalog { ca_file = other }
     assert.equal("tls", sandbox.error_of(c.catalogs.all, c.catalogs).kind)
+    -- and the machine's bundle, where there is one, does not vouch for the sandbox either
+    local f = io.open("/etc/ssl/certs/ca-certificates.crt")
+    if f then
+      f:close()
+      c = sandbox.catalog { ca_file = "/etc/ssl/certs/ca-certificates.crt" }
+      assert.equal("tls", sandbox.error_of(c.catalogs.all, c.catalogs).kind)
+    end
+    os.remove(other)
   end)
 
   it("reaches loopback http:// only with the explicit test option", function()
