@@ -265,8 +265,8 @@ end
 -- (a server, or a run function, may repeat the row's password).
 local function hide_error(err, hidden)
   if type(err) ~= "table" then return err end
-  return { kind = err.kind, status = err.status, url = err.url, code = secret_names.hide(err.code, hidden),
-           message = secret_names.hide(err.message, hidden) }
+  return { kind = err.kind, status = err.status, url = err.url, sent = err.sent,
+           code = secret_names.hide(err.code, hidden), message = secret_names.hide(err.message, hidden) }
 end
 
 -- Runs a row with row-level retries for retryable failures; every attempt

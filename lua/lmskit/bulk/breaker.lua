@@ -10,12 +10,14 @@
 -- Once tripped, the job takes no new row; rows not started stay
 -- untouched (not journaled), so a rerun with the same journal does them.
 --
--- Transport failures are counted in cause order: a call that was already
--- in flight when the last counted failure came back failed in the same
--- outage (a server restart, a load balancer failing over, an HTTP/2
--- connection reset with all its streams drop every call in flight at
--- once) and is not counted again; only a call started after it, failing
--- too, says the host is still unreachable.
+-- A call that could not connect at all (err.sent == false: refused, no
+-- route, a connect timeout) always counts: the host is unreachable now.
+-- A call dropped after it went out is counted in cause order: one that
+-- was already in flight when the last counted failure came back failed
+-- in the same outage (a server restart, a load balancer failing over, an
+-- HTTP/2 connection reset drop every call in flight at once) and is not
+-- counted again; only a call started after it, failing too, says the
+-- host is still failing.
 -- @module lmskit.bulk.breaker
 local now = require("lmskit.core").now
 
@@ -59,7 +61,9 @@ function breaker.new(limit)
       end
     elseif TRANSPORT[kind] then
       local host = host_of(err)
-      if started and counted_at[host] and started < counted_at[host] then return end -- the same outage
+      if err.sent ~= false and started and counted_at[host] and started < counted_at[host] then
+        return -- dropped in the same outage as the last counted failure
+      end
       counted_at[host] = now()
       hosts[host] = (hosts[host] or 0) + 1
       if hosts[host] >= limit then
