@@ -17,26 +17,7 @@ local function succeeds(command)
   return r == true or r == 0
 end
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
--- Runs `lmskit <args>` in a pseudo-terminal with the given environment;
--- returns what the terminal showed and the exit status.  Under the
--- sanitizers (make test-asan preloads libasan) only lmskit's process
--- gets the preload: script(1) itself leaks a string at exit.
--- `typing`, if given, is a shell command whose output is typed at the
--- terminal (e.g. "sleep 2; printf '\\003'": Ctrl-C two seconds in).
-local function lmskit_tty(args, env, typing)
-  local vars = {}
-  for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. shell_quote(v) end
-  local preload = os.getenv("LD_PRELOAD")
-  if preload then vars[#vars + 1] = "LD_PRELOAD=" .. shell_quote(preload) end
-  local command = "env " .. table.concat(vars, " ") .. " " .. runtime.lua .. " bin/lmskit " .. args
-  local p = io.popen((typing and "(" .. typing .. ") | " or "") .. "env -u LD_PRELOAD script -qfec " ..
-                     shell_quote(command) .. " /dev/null 2>&1; echo \"exit=$?\"")
-  local out = p:read("*a")
-  p:close()
-  return out, tonumber(out:match("exit=(%d+)%s*$"))
-end
+local lmskit_tty = require("support.tty").lmskit
 
 -- Catalog credentials as a user gives them (no --sandbox: a wrong token
 -- or a dead host is possible).

@@ -203,12 +203,9 @@ describe("bin/lmskit summary and exit status", function()
 
   it("shows a progress bar and the summary on a terminal (a pseudo-terminal)", function()
     local rows = write_csv("listing_id,canvas_user_id\n1,11\n1,12\n")
-    local cmd = ("script -qfec %q /dev/null; echo \"exit=$?\""):format(
-      runtime.lua .. " bin/lmskit catalog enroll --sandbox --csv " .. rows)
-    local p = io.popen(cmd)
-    local out = p:read("*a")
-    p:close()
-    assert.matches("exit=0", out, 1, true)
+    local out, code = require("support.tty").lmskit("catalog enroll --sandbox --csv " .. rows, {
+      LMSKIT_SANDBOX_URL = sandbox.url, LMSKIT_SANDBOX_CA = sandbox.ca })
+    assert.equal(0, code, out)
     assert.matches("%[=+%]", out) -- the bar, redrawn in place
     assert.matches("2 rows: 2 done (2 created, 0 exists, 0 updated), 0 failed, 0 unknown, 0 skipped", out, 1, true)
     os.remove(rows)
