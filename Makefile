@@ -138,7 +138,7 @@ test-ubsan-clang: build-ubsan-clang
 
 test-ubsan-clang-run:
 	@mkdir -p build
-	LMSKIT_CPATH=build-ubsan-clang LD_PRELOAD=$(CLANG_LIBASAN) \
+	LMSKIT_CPATH=build-ubsan-clang LD_PRELOAD=$(CLANG_LIBASAN) LMSKIT_SLOWDOWN=3 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -223,7 +223,7 @@ test-runtimes: build-runtimes
 # show as "<unknown module>"; preloading the module to keep them readable
 # deadlocks at exit in p11-kit's destructor, so it is not done.)
 test-asan:
-	LMSKIT_CPATH=build-asan LD_PRELOAD=$(LIBASAN) \
+	LMSKIT_CPATH=build-asan LD_PRELOAD=$(LIBASAN) LMSKIT_SLOWDOWN=3 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -233,7 +233,7 @@ test-asan:
 	@echo "sanitizers: $$(grep -c '^ok' build/asan.tap) specs clean under ASan+UBSan+LSan"
 
 test-valgrind: build
-	LMSKIT_CPATH=build/$(LUA_VERSION) valgrind -q --error-exitcode=24 --leak-check=full \
+	LMSKIT_CPATH=build/$(LUA_VERSION) LMSKIT_SLOWDOWN=30 valgrind -q --error-exitcode=24 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	  --suppressions=tools/valgrind.supp \
 	  $(BUSTED) -o TAP > build/valgrind.tap 2>&1 || { tail -60 build/valgrind.tap; exit 1; }

@@ -14,6 +14,13 @@ runtime.lua = os.getenv("LMSKIT_LUA") or (runtime.luajit and "luajit" or "lua" .
 --- The directory holding lmskit/core.so for this runtime.
 runtime.cpath = os.getenv("LMSKIT_CPATH") or ("build/" .. runtime.name)
 
+--- How many times slower than usual the specs run under a tool: make
+-- test-asan and test-valgrind set LMSKIT_SLOWDOWN (the tool's overhead,
+-- not lmskit's).  A time limit that tells a defect apart (a 1 s pause, a
+-- 50 ms wait per row) is multiplied by it; speed itself is measured in
+-- bench/, never asserted.
+runtime.slowdown = tonumber(os.getenv("LMSKIT_SLOWDOWN")) or 1
+
 --- True when v is an integer.  Lua 5.3+ has an integer subtype, and
 -- lmskit's decoded ids must be of it (math.type); 5.1, 5.2 and LuaJIT have
 -- only one number type, where an integral value is all an integer can be.
