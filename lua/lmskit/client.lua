@@ -11,7 +11,8 @@ local params = require "lmskit.params"
 local options = require "lmskit.options"
 local secret_names = require "lmskit.secret_names"
 local reconcile = require "lmskit.reconcile"
-local backoff = require("lmskit.retry").backoff
+local retry = require "lmskit.retry"
+local backoff = retry.backoff
 local resource = require "lmskit.resource"
 local rpc = require "lmskit.rpc"
 local tasks = require "lmskit.tasks"
@@ -438,8 +439,11 @@ function Client:send(spec)
   end
   local attempt = 0
   local maybe_done = false -- an earlier attempt of this write may have taken effect
+  local reconnected = false -- sent again after a kept-alive connection closed
+  local read = method == "GET" or method == "HEAD"
   local deadline = self._deadline and core.now() + self._deadline
   while true do
+    local free = false -- this attempt's failure does not count against retries
     self:_take_rate(deadline, method, spec)
     if deadline then -- this attempt gets what is left of the call's time
       local left = deadline - core.now()
@@ -457,21 +461,29 @@ function Client:send(spec)
         error(err, 0)
       end
       local safe = idempotent or (core.is_error(err) and err.sent == false)
-      if not (core.is_error(err) and safe and attempt < self._retries
+      if read and not reconnected and retry.reconnects(err) then
+        -- a kept-alive connection closed as it was reused: a read once more
+        -- at once (a write only after its look-up: lmskit.reconcile)
+        reconnected = true
+        self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
+                     attempt = attempt + 1, wait = 0, reconnect = true }
+        free = true -- not one of the caller's retries
+      elseif not (core.is_error(err) and safe and attempt < self._retries
               and (err.kind == "transport" or err.kind == "timeout")) then
         -- an earlier attempt of this write may have taken effect
         if maybe_done and core.is_error(err) and err.sent == false then err.sent = "unknown" end
         error(err, 0)
+      else
+        maybe_done = maybe_done or err.sent == "unknown"
+        local wait = math.min(backoff(attempt), self._max_retry_wait)
+        if deadline and core.now() + wait >= deadline then
+          self:_past_deadline(method, spec, "last attempt: " .. err.kind .. ": " .. tostring(err.message),
+                              maybe_done and "unknown" or err.sent)
+        end
+        self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
+                     attempt = attempt + 1, wait = wait }
+        self:_pause(wait)
       end
-      maybe_done = maybe_done or err.sent == "unknown"
-      local wait = math.min(backoff(attempt), self._max_retry_wait)
-      if deadline and core.now() + wait >= deadline then
-        self:_past_deadline(method, spec, "last attempt: " .. err.kind .. ": " .. tostring(err.message),
-                            maybe_done and "unknown" or err.sent)
-      end
-      self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
-                   attempt = attempt + 1, wait = wait }
-      self:_pause(wait)
     else
       if self._log then -- the URL is built only for a listener (hot path)
         self:_emit { event = "response", method = method, status = status,
@@ -513,7 +525,7 @@ function Client:send(spec)
                    wait = wait }
       self:_pause(wait)
     end
-    attempt = attempt + 1
+    if not free then attempt = attempt + 1 end
   end
 end
 

@@ -83,7 +83,8 @@
 -- @module lmskit.reconcile
 local core = require "lmskit.core"
 local NULL = require("lmskit.json").null
-local backoff = require("lmskit.retry").backoff
+local retry = require "lmskit.retry"
+local backoff = retry.backoff
 local tasks = require "lmskit.tasks"
 
 local reconcile = {}
@@ -452,6 +453,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
   -- sends again: the client's `retries`; look-ups (reads, always safe to
   -- repeat) a few more, so that a flaky read rarely leaves a row unknown
   local sends, looks = 0, 0
+  local reconnected = false -- the free send again after a stale connection
   while reconcile.unknown(result) and effect do
     local looked, found = tasks.pcall(find, api, resource, effect, values, options, before)
     if looked then
@@ -462,12 +464,13 @@ function reconcile.send(api, resource, adecl, values, options, send)
         result.message = result.message .. " (looked up: not done; it notifies people, so it was not sent again)"
         break
       end
-      if sends >= api._retries then -- looked up: the write surely did not happen
+      local free = not reconnected and retry.reconnects(result)
+      if sends >= api._retries and not free then -- looked up: the write surely did not happen
         result.sent = false
         result.message = result.message .. " (looked up: not done)"
         break
       end
-      sends = sends + 1
+      if free then reconnected = true else sends = sends + 1 end
       ok, result = tasks.pcall(send)
       if ok then return result end
     else

@@ -346,6 +346,12 @@ const char *lmk_request_body(const lmk_request *r, size_t *len);
 const char *lmk_request_url(const lmk_request *r);
 /* 1 when the request may have reached the server (bytes were sent). */
 int lmk_request_maybe_sent(const lmk_request *r);
+/* 1 when it failed on a kept-alive connection that closed before any
+ * answer, and libcurl's own second transmission was refused (a request
+ * that goes at most once): the server may have closed the connection as
+ * idle just as it was reused, so the request most likely never ran, but
+ * only a caller that can check (or may repeat it) should send it again. */
+int lmk_request_stale(const lmk_request *r);
 /* Iterates response headers: idx from 0; returns 0 past the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value);

@@ -362,6 +362,10 @@ int lmk_request_maybe_sent(const lmk_request *r) {
     return sent > 0;
 }
 
+int lmk_request_stale(const lmk_request *r) {
+    return r->outcome != LMK_OK && r->resend_refused;
+}
+
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value) {
     struct curl_header *h = NULL;

@@ -405,6 +405,12 @@ int lmk_request_result(lua_State *L) {
         if (lmk_request_maybe_sent(r)) lua_pushliteral(L, "unknown");
         else lua_pushboolean(L, 0);
         lua_setfield(L, -2, "sent");
+        /* stale = true: a kept-alive connection closed as it was reused
+         * (the Lua layer may send it once more: lmskit.retry.reconnects) */
+        if (lmk_request_stale(r)) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, "stale");
+        }
         return lua_error(L);
     }
     size_t len;
