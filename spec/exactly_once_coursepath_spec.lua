@@ -288,8 +288,8 @@ for _, http2 in ipairs { false, true } do
       local faulted, seen = once.faults_seen("POST", PREFIX)
       once.calm()
       assert.is_true(faulted >= 15, ("only %d faults on invitations (%d sent; ok %d, failed %d, "
-        .. "unknown %d, untouched %s; stopped: %s)"):format(faulted, once.count("POST", PREFIX), report.ok, report.failed, report.unknown,
-                tostring(report.untouched), tostring(report.stopped)))
+        .. "unknown %d, untouched %s; stopped: %s)"):format(faulted, once.count("POST", PREFIX),
+        report.ok, report.failed, report.unknown, tostring(report.untouched), tostring(report.stopped)))
       assert.is_true((seen.drop_after or 0) + (seen.drop_after_reused or 0) >= 1, "no invitation sent and unanswered")
       local count = {}
       for _, inv in ipairs(invites()) do
