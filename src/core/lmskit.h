@@ -47,9 +47,9 @@ lmk_kind lmk_kind_from_status(long status);
 /* Runs curl_global_init exactly once per process (thread-safe). */
 lmk_kind lmk_global_init(void);
 
-/* Seconds on a monotonic clock (retry.c). */
+/* Seconds on a monotonic clock (clock.c). */
 double lmk_monotonic(void);
-/* Seconds a Retry-After value asks for; -1 when unreadable. */
+/* Seconds a Retry-After value asks for; -1 when unreadable (retry_after.c). */
 double lmk_retry_after(const char *value);
 
 /* ---- rate limiting (limiter.c) ---- */
