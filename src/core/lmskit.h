@@ -44,7 +44,7 @@ const char *lmk_kind_name(lmk_kind kind);
 /* The kind an HTTP status means; LMK_OK for statuses below 400. */
 lmk_kind lmk_kind_from_status(long status);
 
-/* Runs curl_global_init exactly once per process (thread-safe). */
+/* Runs curl_global_init exactly once per process (thread-safe; init.c). */
 lmk_kind lmk_global_init(void);
 
 /* Seconds on a monotonic clock (clock.c). */
