@@ -209,8 +209,14 @@ lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
 lmk_kind lmk_journal_sync(lmk_journal *j);
 /* Syncs and closes. */
 void lmk_journal_close(lmk_journal *j);
+
+/* ---- hashing (hash.c) ---- */
+
 /* SHA-256 of data as 64 hex digits (+NUL): content hashes of rows. */
 lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- files and descriptors (files.c) ---- */
+
 /* The absolute path with symlinks resolved (malloc'd), NULL when it
  * does not exist. */
 char *lmk_realpath(const char *path);
