@@ -355,9 +355,6 @@ int lmk_request_maybe_sent(const lmk_request *r);
 /* Iterates response headers: idx from 0; returns 0 past the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value);
-/* Joins every value of a header (case-insensitive) with ", " into out;
- * returns 0 when absent. */
-int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out);
 /* Removes r from its engine (running or finished and not yet popped). */
 void lmk_request_detach(lmk_request *r);
 

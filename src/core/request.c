@@ -377,23 +377,6 @@ int lmk_request_header_at(const lmk_request *r, size_t idx,
     return 0;
 }
 
-int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out) {
-    struct curl_header *h = NULL;
-    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
-    if (curl_easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
-        return 0;
-    size_t amount = h->amount;
-    for (size_t i = 0; i < amount; i++) {
-        if (curl_easy_header(r->easy, name, i, CURLH_HEADER, -1, &h) !=
-            CURLHE_OK)
-            break;
-        if ((i && lmk_buf_adds(out, ", ") != LMK_OK) ||
-            lmk_buf_adds(out, h->value) != LMK_OK)
-            return 0;
-    }
-    return 1;
-}
-
 void lmk_request_detach(lmk_request *r) {
     if (!r->engine) return;
     int was_running = r->state == REQUEST_RUNNING;
