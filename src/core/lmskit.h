@@ -148,7 +148,10 @@ typedef int (*lmk_link_fn)(void *ud, const char *uri, size_t uri_len,
 lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
                         void *ud);
 
-/* Finds the target of the first link with relation rel; 1 found, 0 not. */
+/* Finds the target of the first link with relation rel; 1 found, 0 not.
+ * The binding walks with lmk_link_parse (core.links); this one-relation
+ * look-up is kept as an oracle: fuzz/fuzz_link.c checks it agrees with a
+ * full walk, and tests/core_test.c reads targets through it. */
 int lmk_link_find(const char *header, size_t len, const char *rel,
                   lmk_buf *uri_out);
 
