@@ -6,8 +6,8 @@
 
 #include "binding.h"
 
-const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
-                            size_t *len, const char **why) {
+const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
+                             size_t *len, const char **why) {
     *why = NULL;
     switch (lua_type(L, idx)) {
     case LUA_TSTRING:
@@ -46,7 +46,7 @@ const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
     }
 }
 
-#define LMK_WALK_TYPE "lmskit.QueryWalk"
+#define LMKL_WALK_TYPE "lmskit.QueryWalk"
 
 /* Owns the builder during a walk so a raise in the middle frees it. */
 typedef struct walk {
@@ -66,7 +66,7 @@ static int is_array(lua_State *L, int idx, lua_Integer *n) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TNUMBER || !lmk_to_integer(L, -1, &key) ||
+        if (lua_type(L, -1) != LUA_TNUMBER || !lmkL_to_integer(L, -1, &key) ||
             key < 1) {
             lua_pop(L, 1);
             return 0;
@@ -92,9 +92,9 @@ static void sorted_keys(lua_State *L, int idx) {
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
         size_t len;
-        const char *k = lmk_scalar_text(L, -1, scratch, &len, &why);
+        const char *k = lmkL_scalar_text(L, -1, scratch, &len, &why);
         if (!k || lua_type(L, -1) == LUA_TBOOLEAN)
-            lmk_usage(L, "query keys must be strings or finite numbers");
+            lmkL_usage(L, "query keys must be strings or finite numbers");
         lua_pushlstring(L, k, len);
         lua_rawseti(L, keys, ++n);
     }
@@ -108,11 +108,11 @@ static void sorted_keys(lua_State *L, int idx) {
 /* Emits one table level: arrays as name[]=, maps as name[key]=. */
 static void walk_table(lua_State *L, walk *w, int idx, int depth) {
     lua_Integer n;
-    if (depth >= LMK_QUERY_MAX_DEPTH) lmk_usage(L, "query nested too deep");
+    if (depth >= LMK_QUERY_MAX_DEPTH) lmkL_usage(L, "query nested too deep");
     luaL_checkstack(L, 6, "query nested too deep");
     if (is_array(L, idx, &n)) {
-        if (w->q.depth == 0) lmk_usage(L, "a query cannot be a bare array");
-        if (lmk_query_push_array(&w->q) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        if (w->q.depth == 0) lmkL_usage(L, "a query cannot be a bare array");
+        if (lmk_query_push_array(&w->q) != LMK_OK) lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             walk_value(L, w, lua_gettop(L), depth + 1);
@@ -136,7 +136,7 @@ static void walk_table(lua_State *L, walk *w, int idx, int depth) {
             lua_gettable(L, idx);
         }
         if (lmk_query_push_key(&w->q, k, klen) != LMK_OK)
-            lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+            lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         walk_value(L, w, lua_gettop(L), depth + 1);
         lmk_query_pop(&w->q);
         lua_pop(L, 2);
@@ -153,20 +153,20 @@ static void walk_value(lua_State *L, walk *w, int idx, int depth) {
     char scratch[40];
     size_t len;
     const char *why;
-    const char *v = lmk_scalar_text(L, idx, scratch, &len, &why);
+    const char *v = lmkL_scalar_text(L, idx, scratch, &len, &why);
     if (!v)
-        lmk_usage(L, "query value %s (%s)", why, luaL_typename(L, idx));
-    if (lmk_query_value(&w->q, v, len) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        lmkL_usage(L, "query value %s (%s)", why, luaL_typename(L, idx));
+    if (lmk_query_value(&w->q, v, len) != LMK_OK) lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
 }
 
-void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
+void lmkL_encode_table(lua_State *L, int idx, lmk_buf *out) {
     idx = lua_absindex(L, idx);
     walk *w = lua_newuserdata(L, sizeof *w);
     lmk_query_init(&w->q);
-    luaL_setmetatable(L, LMK_WALK_TYPE); /* made once, in lmk_open_encode */
+    luaL_setmetatable(L, LMKL_WALK_TYPE); /* made once, in lmkL_open_encode */
     walk_table(L, w, idx, 0);
     if (w->q.out.len && lmk_buf_add(out, w->q.out.data, w->q.out.len) != LMK_OK)
-        lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     lmk_query_free(&w->q);
     lua_pop(L, 1);
 }
@@ -177,7 +177,7 @@ static int l_encode_query(lua_State *L) {
     lmk_buf out;
     lmk_buf_init(&out);
     /* out is filled only after the walk succeeded, so a raise leaks nothing */
-    lmk_encode_table(L, 1, &out);
+    lmkL_encode_table(L, 1, &out);
     lua_pushlstring(L, out.data ? out.data : "", out.len);
     lmk_buf_free(&out);
     return 1;
@@ -195,7 +195,7 @@ typedef struct route_params {
 /* lmk_param_fn reading params[name] from the Lua table.  Never raises
  * (lmk_path_expand's caller owns a buffer): a refusal is noted in p.
  * The value stays on the stack (an __index may have made it) until
- * lmk_expand_route is done, so the text handed out stays alive. */
+ * lmkL_expand_route is done, so the text handed out stays alive. */
 static lmk_kind route_param(void *ud, const char *name, size_t name_len,
                             const char **value, size_t *value_len) {
     route_params *p = ud;
@@ -207,14 +207,14 @@ static lmk_kind route_param(void *ud, const char *name, size_t name_len,
     int t = lua_type(p->L, -1);
     const char *v = NULL;
     if (t == LUA_TSTRING || t == LUA_TNUMBER)
-        v = lmk_scalar_text(p->L, -1, p->scratch, value_len, &p->why);
+        v = lmkL_scalar_text(p->L, -1, p->scratch, value_len, &p->why);
     if (!v) return LMK_USAGE;
     p->why = NULL;
     *value = v;
     return LMK_OK;
 }
 
-void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
+void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
     route_params p;
     p.L = L;
     p.idx = lua_absindex(L, idx);
@@ -236,18 +236,18 @@ void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
                             p.why);
             why = lua_tostring(L, -1);
         }
-        lmk_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
+        lmkL_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
     }
     lua_settop(L, top);
 }
 
 /* core.expand(route, params): "/courses/:id" -> "/courses/4". */
 static int l_expand(lua_State *L) {
-    const char *route = lmk_check_cstring(L, 1, "route");
+    const char *route = lmkL_check_cstring(L, 1, "route");
     luaL_checktype(L, 2, LUA_TTABLE);
     lmk_buf out;
     lmk_buf_init(&out);
-    lmk_expand_route(L, route, 2, &out);
+    lmkL_expand_route(L, route, 2, &out);
     lua_pushlstring(L, out.data ? out.data : "", out.len);
     lmk_buf_free(&out);
     return 1;
@@ -293,9 +293,9 @@ static int l_number_text(lua_State *L) {
     char scratch[40];
     size_t len;
     const char *why;
-    if (lua_type(L, 1) != LUA_TNUMBER) return lmk_usage(L, "a number expected");
-    const char *s = lmk_scalar_text(L, 1, scratch, &len, &why);
-    if (!s) return lmk_usage(L, "the number %s", why);
+    if (lua_type(L, 1) != LUA_TNUMBER) return lmkL_usage(L, "a number expected");
+    const char *s = lmkL_scalar_text(L, 1, scratch, &len, &why);
+    if (!s) return lmkL_usage(L, "the number %s", why);
     lua_pushlstring(L, s, len);
     return 1;
 }
@@ -305,7 +305,7 @@ static int l_number_text(lua_State *L) {
  * below 2^53 are touched: they are exact either way. */
 static void integerize(lua_State *L, int idx, int depth) {
 #if LUA_VERSION_NUM >= 503
-    if (depth > 1000) lmk_usage(L, "JSON nested too deep");
+    if (depth > 1000) lmkL_usage(L, "JSON nested too deep");
     luaL_checkstack(L, 4, "JSON nested too deep");
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -336,8 +336,8 @@ static int l_integerize(lua_State *L) {
     return 1;
 }
 
-void lmk_open_encode(lua_State *L) {
-    luaL_newmetatable(L, LMK_WALK_TYPE);
+void lmkL_open_encode(lua_State *L) {
+    luaL_newmetatable(L, LMKL_WALK_TYPE);
     lua_pushcfunction(L, walk_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);

@@ -5,14 +5,14 @@
 
 #include "binding.h"
 
-#define LMK_JOURNAL_TYPE "lmskit.Journal"
+#define LMKL_JOURNAL_TYPE "lmskit.Journal"
 
 typedef struct l_journal {
     lmk_journal *journal;
 } l_journal;
 
 static int journal_destroy(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (j->journal) {
         lmk_journal_close(j->journal);
         j->journal = NULL;
@@ -21,7 +21,7 @@ static int journal_destroy(lua_State *L) {
 }
 
 static lmk_journal *check_journal(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (!j->journal) luaL_argerror(L, 1, "journal is closed");
     return j->journal;
 }
@@ -31,10 +31,10 @@ static lmk_journal *check_journal(lua_State *L) {
  * of a torn last line were cut off (0: none).  A journal in use by
  * another job raises a usage error naming it and the pid holding it. */
 static int l_journal_open(lua_State *L) {
-    const char *path = lmk_check_cstring(L, 1, "journal path");
+    const char *path = lmkL_check_cstring(L, 1, "journal path");
     l_journal *j = lua_newuserdata(L, sizeof *j);
     j->journal = NULL;
-    luaL_setmetatable(L, LMK_JOURNAL_TYPE);
+    luaL_setmetatable(L, LMKL_JOURNAL_TYPE);
     const char *why = NULL;
     size_t torn = 0;
     long holder = 0;
@@ -48,8 +48,8 @@ static int l_journal_open(lua_State *L) {
                             path, why, (int)holder);
         else
             lua_pushfstring(L, "journal %s: %s", path, why ? why : "cannot open");
-        return lmk_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
-                         NULL);
+        return lmkL_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
+                          NULL);
     }
     lua_pushlstring(L, content.data ? content.data : "", content.len);
     lmk_buf_free(&content);
@@ -64,32 +64,32 @@ static int journal_append(lua_State *L) {
     const char *record = luaL_checklstring(L, 2, &len);
     lmk_kind k = lmk_journal_append(j, record, len);
     if (k == LMK_USAGE) return luaL_argerror(L, 2, "a record may not contain a newline");
-    if (k != LMK_OK) return lmk_raise(L, k, 0, "cannot write the journal", NULL, NULL);
+    if (k != LMK_OK) return lmkL_raise(L, k, 0, "cannot write the journal", NULL, NULL);
     return 0;
 }
 
 /* journal:sync(): records so far survive a power loss. */
 static int journal_sync(lua_State *L) {
     if (lmk_journal_sync(check_journal(L)) != LMK_OK)
-        return lmk_raise(L, LMK_TRANSPORT, 0, "cannot sync the journal", NULL, NULL);
+        return lmkL_raise(L, LMK_TRANSPORT, 0, "cannot sync the journal", NULL, NULL);
     return 0;
 }
 
 static int journal_tostring(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     lua_pushstring(L, j->journal ? "lmskit.Journal" : "lmskit.Journal (closed)");
     return 1;
 }
 
 /* core.isatty(fd) -> true when fd is a terminal. */
 static int l_isatty(lua_State *L) {
-    lua_pushboolean(L, lmk_isatty((int)lmk_check_integer(L, 1, "fd", 0, 65535)));
+    lua_pushboolean(L, lmk_isatty((int)lmkL_check_integer(L, 1, "fd", 0, 65535)));
     return 1;
 }
 
 /* core.file_mode(path) -> permission bits (e.g. 384 for 0600), or nil. */
 static int l_file_mode(lua_State *L) {
-    int mode = lmk_file_mode(lmk_check_cstring(L, 1, "path"));
+    int mode = lmk_file_mode(lmkL_check_cstring(L, 1, "path"));
     if (mode < 0) lua_pushnil(L);
     else lua_pushinteger(L, mode);
     return 1;
@@ -101,7 +101,7 @@ static int l_sha256(lua_State *L) {
     const char *s = luaL_checklstring(L, 1, &len);
     char hex[65];
     if (lmk_sha256_hex(s, len, hex) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
+        return lmkL_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
     lua_pushstring(L, hex);
     return 1;
 }
@@ -109,20 +109,20 @@ static int l_sha256(lua_State *L) {
 /* core.realpath(path) -> the absolute path, symlinks resolved; nil when
  * the file does not exist. */
 static int l_realpath(lua_State *L) {
-    char *abs = lmk_realpath(lmk_check_cstring(L, 1, "path"));
+    char *abs = lmk_realpath(lmkL_check_cstring(L, 1, "path"));
     if (!abs) return 0;
     lua_pushstring(L, abs);
     free(abs);
     return 1;
 }
 
-void lmk_open_journal(lua_State *L) {
+void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
         {"sync", journal_sync},
         {NULL, NULL},
     };
-    lmk_create_meta(L, LMK_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
+    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
     lua_pushcfunction(L, l_journal_open);
     lua_setfield(L, -2, "journal_open");
     lua_pushcfunction(L, l_isatty);

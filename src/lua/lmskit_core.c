@@ -3,25 +3,25 @@
 #include "binding.h"
 
 #if defined(_WIN32)
-#define LMK_EXPORT __declspec(dllexport)
+#define LMKL_EXPORT __declspec(dllexport)
 #else
-#define LMK_EXPORT __attribute__((visibility("default")))
+#define LMKL_EXPORT __attribute__((visibility("default")))
 #endif
 
-LMK_EXPORT int luaopen_lmskit_core(lua_State *L) {
+LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     if (lmk_global_init() != LMK_OK)
         return luaL_error(L, "lmskit: libcurl could not be initialised");
     lua_newtable(L);
     lua_pushliteral(L, LMK_VERSION);
     lua_setfield(L, -2, "version");
-    lmk_open_error(L);
-    lmk_open_encode(L);
-    lmk_open_engine(L);
-    lmk_open_client(L);
-    lmk_open_jwt(L);
-    lmk_open_csv(L);
-    lmk_open_limiter(L);
-    lmk_open_journal(L);
-    lmk_open_interrupt(L);
+    lmkL_open_error(L);
+    lmkL_open_encode(L);
+    lmkL_open_engine(L);
+    lmkL_open_client(L);
+    lmkL_open_jwt(L);
+    lmkL_open_csv(L);
+    lmkL_open_limiter(L);
+    lmkL_open_journal(L);
+    lmkL_open_interrupt(L);
     return 1;
 }
