@@ -59,6 +59,12 @@ void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out);
 const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
                              size_t *len, const char **why);
 
+/* l_meta.c */
+/* Creates a metatable in liolib's style: __name, __index methods, __gc and
+ * __close sharing one idempotent destroy (also the close() method). */
+void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+                      lua_CFunction destroy, lua_CFunction tostring);
+
 /* l_engine.c */
 void lmkL_open_engine(lua_State *L);
 typedef struct l_engine {
@@ -73,10 +79,6 @@ void lmkL_set_request(lua_State *L, int idx, lmk_request *req);
 lmk_request *lmkL_to_request(lua_State *L, int idx);
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx);
 void lmkL_forget(lua_State *L, int engine_idx, lmk_request *req);
-/* Creates a metatable in liolib's style: __name, __index methods, __gc and
- * __close sharing one idempotent destroy (also the close() method). */
-void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
-                      lua_CFunction destroy, lua_CFunction tostring);
 
 /* l_journal.c */
 void lmkL_open_journal(lua_State *L);

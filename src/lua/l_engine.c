@@ -220,23 +220,6 @@ static int request_tostring(lua_State *L) {
     return 1;
 }
 
-void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
-                        lua_CFunction destroy, lua_CFunction tostring) {
-    luaL_newmetatable(L, name);
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "close");
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-}
-
 void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},
