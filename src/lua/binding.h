@@ -80,6 +80,9 @@ lmk_request *lmkL_to_request(lua_State *L, int idx);
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx);
 void lmkL_forget(lua_State *L, int engine_idx, lmk_request *req);
 
+/* l_clock.c: core.now, core.retry_after */
+void lmkL_open_clock(lua_State *L);
+
 /* l_journal.c */
 void lmkL_open_journal(lua_State *L);
 

@@ -168,20 +168,6 @@ static int engine_wait(lua_State *L) {
     return 0;
 }
 
-/* core.now() -> seconds on a monotonic clock. */
-static int l_now(lua_State *L) {
-    lua_pushnumber(L, (lua_Number)lmk_monotonic());
-    return 1;
-}
-
-/* core.retry_after(value) -> seconds, or nil when unreadable. */
-static int l_retry_after(lua_State *L) {
-    double s = lmk_retry_after(luaL_checkstring(L, 1));
-    if (s < 0) lua_pushnil(L);
-    else lua_pushnumber(L, (lua_Number)s);
-    return 1;
-}
-
 /* engine:running() -> number of requests in flight. */
 static int engine_running(lua_State *L) {
     l_engine *e = lmkL_check_engine(L, 1);
@@ -241,8 +227,4 @@ void lmkL_open_engine(lua_State *L) {
     lua_setfield(L, -2, "engine");
     lua_pushcfunction(L, l_new_engine);
     lua_setfield(L, -2, "new_engine");
-    lua_pushcfunction(L, l_now);
-    lua_setfield(L, -2, "now");
-    lua_pushcfunction(L, l_retry_after);
-    lua_setfield(L, -2, "retry_after");
 }
