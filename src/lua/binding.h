@@ -72,13 +72,22 @@ typedef struct l_engine {
 } l_engine;
 /* Pushes this state's default engine, creating it on first use. */
 l_engine *lmkL_default_engine(lua_State *L);
+/* The open Engine at idx; raises a usage lmskit.Error otherwise. */
 l_engine *lmkL_check_engine(lua_State *L, int idx);
-
-void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx);
-void lmkL_set_request(lua_State *L, int idx, lmk_request *req);
-lmk_request *lmkL_to_request(lua_State *L, int idx);
+/* Submits the Request at req_idx to the Engine at engine_idx and keeps it
+ * in the engine's in-flight table. */
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx);
+/* Drops req from the in-flight table of the Engine at engine_idx. */
 void lmkL_forget(lua_State *L, int engine_idx, lmk_request *req);
+
+/* l_request.c */
+void lmkL_open_request(lua_State *L);
+/* Pushes a Request owning req (NULL: set later), keeping client_idx alive. */
+void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx);
+/* Gives the Request at idx, made with NULL, its core request. */
+void lmkL_set_request(lua_State *L, int idx, lmk_request *req);
+/* The core request of the open Request at idx (raises when closed). */
+lmk_request *lmkL_to_request(lua_State *L, int idx);
 
 /* l_clock.c: core.now, core.retry_after */
 void lmkL_open_clock(lua_State *L);

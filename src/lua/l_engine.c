@@ -1,17 +1,11 @@
-/* l_engine.c -- lmskit.Engine and lmskit.Request userdata.
+/* l_engine.c -- lmskit.Engine userdata: core.engine(), core.new_engine(),
+ * engine:step/wait/running/closed, and submitting Requests to it.
  *
  * An engine's uservalue is a table mapping each in-flight request (as a
- * light userdata key) to its Request userdata, so requests stay alive
- * while curl runs them and step() can hand finished ones back to Lua.  A
- * request's uservalue table keeps its client alive (the core request
- * borrows the client). */
-#include <string.h>
-
+ * light userdata key) to its Request userdata (l_request.c), so requests
+ * stay alive while curl runs them and step() can hand finished ones back
+ * to Lua. */
 #include "binding.h"
-
-typedef struct l_request {
-    lmk_request *request;
-} l_request;
 
 /* Registry key of this state's default engine. */
 static const char default_engine_key = 'e';
@@ -69,57 +63,17 @@ static int l_new_engine(lua_State *L) {
     return 1;
 }
 
-/* Frees the core request once; shared by __gc, __close and close(). */
-static int request_destroy(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
-    if (r->request) {
-        lmk_request_free(r->request);
-        r->request = NULL;
-    }
-    return 0;
-}
-
-static l_request *check_request(lua_State *L, int idx) {
-    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
-    if (!r->request) luaL_argerror(L, idx, "request is closed");
-    return r;
-}
-
-/* Pushes a Request userdata taking ownership of req (NULL: given later
- * by lmkL_set_request); the value at client_idx is kept alive by it. */
-void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx) {
-    client_idx = lua_absindex(L, client_idx);
-    l_request *r = lua_newuserdata(L, sizeof *r);
-    r->request = req;
-    luaL_setmetatable(L, LMKL_REQUEST_TYPE);
-    lua_createtable(L, 0, 1);
-    lua_pushvalue(L, client_idx);
-    lua_setfield(L, -2, "client");
-    lua_setuservalue(L, -2);
-}
-
-/* Gives the Request userdata at idx (made with a NULL request) its core
- * request, which it owns from then on. */
-void lmkL_set_request(lua_State *L, int idx, lmk_request *req) {
-    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
-    r->request = req;
-}
-
-lmk_request *lmkL_to_request(lua_State *L, int idx) {
-    return check_request(L, idx)->request;
-}
-
 /* Submits the Request at req_idx to the engine at engine_idx and records
  * it in the engine's in-flight table. */
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx) {
     l_engine *e = lmkL_check_engine(L, engine_idx);
-    l_request *r = check_request(L, req_idx);
+    lmk_request *req = lmkL_to_request(L, req_idx);
     req_idx = lua_absindex(L, req_idx);
-    if (lmk_engine_submit(e->engine, r->request) != LMK_OK)
+    if (lmk_engine_submit(e->engine, req) != LMK_OK)
         luaL_argerror(L, req_idx, "request cannot be submitted twice");
     lua_getuservalue(L, engine_idx);
     lua_pushvalue(L, req_idx);
-    lua_rawsetp(L, -2, r->request);
+    lua_rawsetp(L, -2, req);
     lua_pop(L, 1);
 }
 
@@ -192,20 +146,6 @@ static int engine_tostring(lua_State *L) {
     return 1;
 }
 
-/* request:done() -> true once the response (or a failure) is in. */
-static int request_done(lua_State *L) {
-    lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
-    return 1;
-}
-
-static int request_tostring(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
-    lua_pushstring(L, !r->request ? "lmskit.Request (closed)"
-                      : lmk_request_done(r->request) ? "lmskit.Request (done)"
-                                                     : "lmskit.Request");
-    return 1;
-}
-
 void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},
@@ -214,15 +154,7 @@ void lmkL_open_engine(lua_State *L) {
         {"wait", engine_wait},
         {NULL, NULL},
     };
-    static const luaL_Reg request_methods[] = {
-        {"done", request_done},
-        {"result", lmkL_request_result},
-        {NULL, NULL},
-    };
-    lmkL_create_meta(L, LMKL_ENGINE_TYPE, engine_methods, engine_destroy,
-                engine_tostring);
-    lmkL_create_meta(L, LMKL_REQUEST_TYPE, request_methods, request_destroy,
-                request_tostring);
+    lmkL_create_meta(L, LMKL_ENGINE_TYPE, engine_methods, engine_destroy, engine_tostring);
     lua_pushcfunction(L, l_default_engine);
     lua_setfield(L, -2, "engine");
     lua_pushcfunction(L, l_new_engine);

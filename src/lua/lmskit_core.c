@@ -17,6 +17,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmkL_open_error(L);
     lmkL_open_encode(L);
     lmkL_open_engine(L);
+    lmkL_open_request(L);
     lmkL_open_clock(L);
     lmkL_open_client(L);
     lmkL_open_jwt(L);
