@@ -1,6 +1,6 @@
 /* l_encode.c -- walks Lua tables into the core's query builder and route
- * expander, and exposes them (plus the Link parser) for the Lua layer. */
-#include <ctype.h>
+ * expander, and exposes them for the Lua layer: core.encode_query,
+ * core.expand, core.number_text. */
 #include <stdio.h>
 #include <string.h>
 
@@ -253,41 +253,6 @@ static int l_expand(lua_State *L) {
     return 1;
 }
 
-/* lmk_link_fn: t[rel] = uri, first occurrence wins.  Relation types are
- * case-insensitive (RFC 8288 section 2.1.1): keys are lower-cased. */
-static int link_into_table(void *ud, const char *uri, size_t uri_len,
-                           const char *rel, size_t rel_len) {
-    lua_State *L = ud;
-    char lower[64];
-    if (rel_len >= sizeof lower) return 0; /* no registered type is this long */
-    for (size_t i = 0; i < rel_len; i++)
-        lower[i] = (char)tolower((unsigned char)rel[i]);
-    lua_pushlstring(L, lower, rel_len);
-    lua_rawget(L, -2);
-    int seen = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    if (!seen) {
-        lua_pushlstring(L, lower, rel_len);
-        lua_pushlstring(L, uri, uri_len);
-        lua_rawset(L, -3);
-    }
-    return 0;
-}
-
-/* core.links(header): { next = uri, last = uri, ... }; nil, msg when the
- * header is not a link list. */
-static int l_links(lua_State *L) {
-    size_t len;
-    const char *h = luaL_checklstring(L, 1, &len);
-    lua_newtable(L);
-    if (lmk_link_parse(h, len, link_into_table, L) != LMK_OK) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "malformed Link header");
-        return 2;
-    }
-    return 1;
-}
-
 /* core.number_text(n): how a number is written into a path or query. */
 static int l_number_text(lua_State *L) {
     char scratch[40];
@@ -345,7 +310,6 @@ void lmkL_open_encode(lua_State *L) {
         {"integerize", l_integerize},
         {"encode_query", l_encode_query},
         {"expand", l_expand},
-        {"links", l_links},
         {"number_text", l_number_text},
         {NULL, NULL},
     };

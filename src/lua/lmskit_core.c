@@ -16,6 +16,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lua_setfield(L, -2, "version");
     lmkL_open_error(L);
     lmkL_open_encode(L);
+    lmkL_open_links(L);
     lmkL_open_engine(L);
     lmkL_open_request(L);
     lmkL_open_clock(L);
