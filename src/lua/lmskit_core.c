@@ -15,6 +15,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lua_pushliteral(L, LMK_VERSION);
     lua_setfield(L, -2, "version");
     lmkL_open_error(L);
+    lmkL_open_json(L);
     lmkL_open_encode(L);
     lmkL_open_links(L);
     lmkL_open_engine(L);
