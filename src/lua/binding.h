@@ -59,6 +59,9 @@ void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out);
 const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
                              size_t *len, const char **why);
 
+/* l_files.c: core.isatty, core.file_mode, core.realpath */
+void lmkL_open_files(lua_State *L);
+
 /* l_json.c: core.integerize */
 void lmkL_open_json(lua_State *L);
 

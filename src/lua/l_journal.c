@@ -1,8 +1,6 @@
 /* l_journal.c -- lmskit.Journal: core.journal_open(path) -> journal with
- * :append(record), :sync() and :close() (and what it holds); core.isatty,
- * core.file_mode, core.sha256 and core.realpath. */
-#include <stdlib.h>
-
+ * :append(record), :sync() and :close() (and what it holds); and
+ * core.sha256. */
 #include "binding.h"
 
 #define LMKL_JOURNAL_TYPE "lmskit.Journal"
@@ -81,20 +79,6 @@ static int journal_tostring(lua_State *L) {
     return 1;
 }
 
-/* core.isatty(fd) -> true when fd is a terminal. */
-static int l_isatty(lua_State *L) {
-    lua_pushboolean(L, lmk_isatty((int)lmkL_check_integer(L, 1, "fd", 0, 65535)));
-    return 1;
-}
-
-/* core.file_mode(path) -> permission bits (e.g. 384 for 0600), or nil. */
-static int l_file_mode(lua_State *L) {
-    int mode = lmk_file_mode(lmkL_check_cstring(L, 1, "path"));
-    if (mode < 0) lua_pushnil(L);
-    else lua_pushinteger(L, mode);
-    return 1;
-}
-
 /* core.sha256(s) -> 64 hex digits. */
 static int l_sha256(lua_State *L) {
     size_t len;
@@ -103,16 +87,6 @@ static int l_sha256(lua_State *L) {
     if (lmk_sha256_hex(s, len, hex) != LMK_OK)
         return lmkL_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
     lua_pushstring(L, hex);
-    return 1;
-}
-
-/* core.realpath(path) -> the absolute path, symlinks resolved; nil when
- * the file does not exist. */
-static int l_realpath(lua_State *L) {
-    char *abs = lmk_realpath(lmkL_check_cstring(L, 1, "path"));
-    if (!abs) return 0;
-    lua_pushstring(L, abs);
-    free(abs);
     return 1;
 }
 
@@ -125,12 +99,6 @@ void lmkL_open_journal(lua_State *L) {
     lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
     lua_pushcfunction(L, l_journal_open);
     lua_setfield(L, -2, "journal_open");
-    lua_pushcfunction(L, l_isatty);
-    lua_setfield(L, -2, "isatty");
-    lua_pushcfunction(L, l_file_mode);
-    lua_setfield(L, -2, "file_mode");
     lua_pushcfunction(L, l_sha256);
     lua_setfield(L, -2, "sha256");
-    lua_pushcfunction(L, l_realpath);
-    lua_setfield(L, -2, "realpath");
 }
