@@ -62,6 +62,9 @@ const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
 /* l_files.c: core.isatty, core.file_mode, core.realpath */
 void lmkL_open_files(lua_State *L);
 
+/* l_hash.c: core.sha256 */
+void lmkL_open_hash(lua_State *L);
+
 /* l_json.c: core.integerize */
 void lmkL_open_json(lua_State *L);
 

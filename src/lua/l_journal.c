@@ -1,6 +1,5 @@
 /* l_journal.c -- lmskit.Journal: core.journal_open(path) -> journal with
- * :append(record), :sync() and :close() (and what it holds); and
- * core.sha256. */
+ * :append(record), :sync() and :close() (and what it holds). */
 #include "binding.h"
 
 #define LMKL_JOURNAL_TYPE "lmskit.Journal"
@@ -79,17 +78,6 @@ static int journal_tostring(lua_State *L) {
     return 1;
 }
 
-/* core.sha256(s) -> 64 hex digits. */
-static int l_sha256(lua_State *L) {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    char hex[65];
-    if (lmk_sha256_hex(s, len, hex) != LMK_OK)
-        return lmkL_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
-    lua_pushstring(L, hex);
-    return 1;
-}
-
 void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
@@ -99,6 +87,4 @@ void lmkL_open_journal(lua_State *L) {
     lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
     lua_pushcfunction(L, l_journal_open);
     lua_setfield(L, -2, "journal_open");
-    lua_pushcfunction(L, l_sha256);
-    lua_setfield(L, -2, "sha256");
 }
