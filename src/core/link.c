@@ -12,15 +12,18 @@
 
 #include "lmskit.h"
 
+/* The unread part of the header. */
 typedef struct link_cursor {
     const char *p;
     const char *end;
 } link_cursor;
 
+/* Whitespace between links and parameters, line breaks included. */
 static int is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Moves the cursor past whitespace. */
 static void skip_space(link_cursor *c) {
     while (c->p < c->end && is_space(*c->p)) c->p++;
 }

@@ -307,6 +307,7 @@ lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out);
 /* 1 when url has the client's scheme, host and port. */
 int lmk_client_same_origin(const lmk_client *c, const char *url);
+/* The base URL the client was made with. */
 const char *lmk_client_base_url(const lmk_client *c);
 /* Resolves a URI reference against an absolute base URL (RFC 3986) with
  * libcurl's URL parser; LMK_USAGE when either is malformed. */
