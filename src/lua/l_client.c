@@ -7,10 +7,12 @@
 
 #include "binding.h"
 
+/* The userdata: the core client it owns (NULL once closed). */
 typedef struct l_client {
     lmk_client *client;
 } l_client;
 
+/* Frees the core client once; shared by __gc, __close and close(). */
 static int client_destroy(lua_State *L) {
     l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
     if (c->client) {
@@ -20,6 +22,7 @@ static int client_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open Client at idx; a closed one is an argument error. */
 static l_client *check_client(lua_State *L, int idx) {
     l_client *c = luaL_checkudata(L, idx, LMKL_CLIENT_TYPE);
     if (!c->client) luaL_argerror(L, idx, "client is closed");
@@ -62,6 +65,7 @@ static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
     return push_redacted_len(L, c, s, strlen(s), 1);
 }
 
+/* Redacts (and escapes) len bytes of s for an error; nil for NULL. */
 static const char *push_redacted_text(lua_State *L, lmk_client *c,
                                       const char *s, size_t len) {
     if (!s) {
@@ -133,6 +137,7 @@ static long opt_ms_field(lua_State *L, int idx, const char *name) {
     return ms;
 }
 
+/* The boolean t[name] of the table at idx; dflt when absent. */
 static int opt_bool_field(lua_State *L, int idx, const char *name, int dflt) {
     lua_getfield(L, idx, name);
     int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
@@ -140,6 +145,7 @@ static int opt_bool_field(lua_State *L, int idx, const char *name, int dflt) {
     return v;
 }
 
+/* The auth strategy named name; an unknown one raises usage. */
 static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
     static const char *const names[] = {"none", "bearer", "token", "basic",
                                         "query", NULL};
@@ -384,6 +390,8 @@ static void push_headers(lua_State *L, lmk_request *r) {
     }
 }
 
+/* request:result() -> status, body, headers; a failure raises an
+ * lmskit.Error redacted with the client's secrets (hence here). */
 int lmkL_request_result(lua_State *L) {
     lmk_request *r = lmkL_to_request(L, 1);
     if (!lmk_request_done(r)) luaL_argerror(L, 1, "request has not finished");
@@ -554,6 +562,7 @@ static int client_engine(lua_State *L) {
     return 1;
 }
 
+/* tostring(client): "lmskit.Client (base URL)" or "(closed)". */
 static int client_tostring(lua_State *L) {
     l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
     if (c->client)
@@ -563,6 +572,7 @@ static int client_tostring(lua_State *L) {
     return 1;
 }
 
+/* Registers the lmskit.Client metatable and core.client. */
 void lmkL_open_client(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"request", client_request},

@@ -9,10 +9,12 @@
 
 #define LMKL_CSV_TYPE "lmskit.CsvReader"
 
+/* The userdata: the core reader it owns (NULL once closed). */
 typedef struct l_csv {
     lmk_csv *csv;
 } l_csv;
 
+/* Closes the core reader once; shared by __gc, __close and close(). */
 static int csv_destroy(lua_State *L) {
     l_csv *c = luaL_checkudata(L, 1, LMKL_CSV_TYPE);
     if (c->csv) {
@@ -22,6 +24,7 @@ static int csv_destroy(lua_State *L) {
     return 0;
 }
 
+/* core.csv_open(path) -> an lmskit.CsvReader. */
 static int l_csv_open(lua_State *L) {
     const char *path = lmkL_check_cstring(L, 1, "CSV path");
     l_csv *c = lua_newuserdata(L, sizeof *c);
@@ -73,6 +76,7 @@ static int csv_line(lua_State *L) {
     return 1;
 }
 
+/* tostring(reader): "lmskit.CsvReader" or "(closed)". */
 static int csv_tostring(lua_State *L) {
     l_csv *c = luaL_checkudata(L, 1, LMKL_CSV_TYPE);
     lua_pushstring(L, c->csv ? "lmskit.CsvReader" : "lmskit.CsvReader (closed)");
@@ -102,6 +106,8 @@ static int l_utf8_invalid(lua_State *L) {
     return 1;
 }
 
+/* Registers the lmskit.CsvReader metatable, csv_open, csv_quote and
+ * utf8_invalid. */
 void lmkL_open_csv(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"next", csv_next},

@@ -6,6 +6,9 @@
 
 #include "binding.h"
 
+/* The value at idx as query or path text: strings as they are, integers
+ * in decimal, floats through lmk_number_text, booleans, cjson.null as
+ * ""; NULL with *why for anything else. */
 const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
                              size_t *len, const char **why) {
     *why = NULL;
@@ -53,6 +56,7 @@ typedef struct walk {
     lmk_query q;
 } walk;
 
+/* __gc of a walk: frees the builder, finished or not. */
 static int walk_gc(lua_State *L) {
     walk *w = lua_touserdata(L, 1);
     lmk_query_free(&w->q);
@@ -159,6 +163,7 @@ static void walk_value(lua_State *L, walk *w, int idx, int depth) {
     if (lmk_query_value(&w->q, v, len) != LMK_OK) lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
 }
 
+/* Encodes the table at idx as form/query text, appended to out. */
 void lmkL_encode_table(lua_State *L, int idx, lmk_buf *out) {
     idx = lua_absindex(L, idx);
     walk *w = lua_newuserdata(L, sizeof *w);
@@ -214,6 +219,8 @@ static lmk_kind route_param(void *ud, const char *name, size_t name_len,
     return LMK_OK;
 }
 
+/* Expands route's :name parameters from the table at idx into out;
+ * raises with the parameter's name when one is missing or refused. */
 void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
     route_params p;
     p.L = L;
@@ -265,6 +272,7 @@ static int l_number_text(lua_State *L) {
     return 1;
 }
 
+/* Registers the walk's metatable, encode_query, expand and number_text. */
 void lmkL_open_encode(lua_State *L) {
     luaL_newmetatable(L, LMKL_WALK_TYPE);
     lua_pushcfunction(L, walk_gc);

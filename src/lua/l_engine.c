@@ -42,6 +42,8 @@ static l_engine *push_engine(lua_State *L) {
     return e;
 }
 
+/* Pushes this state's default engine (kept in the registry), creating
+ * it on first use. */
 l_engine *lmkL_default_engine(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &default_engine_key);
     if (!lua_isnil(L, -1)) return lua_touserdata(L, -1);
@@ -58,6 +60,7 @@ static int l_default_engine(lua_State *L) {
     return 1;
 }
 
+/* core.new_engine(): an engine of its own. */
 static int l_new_engine(lua_State *L) {
     push_engine(L);
     return 1;
@@ -136,6 +139,7 @@ static int engine_closed(lua_State *L) {
     return 1;
 }
 
+/* tostring(engine): "lmskit.Engine (n running)" or "(closed)". */
 static int engine_tostring(lua_State *L) {
     l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
     if (e->engine)
@@ -146,6 +150,7 @@ static int engine_tostring(lua_State *L) {
     return 1;
 }
 
+/* Registers the lmskit.Engine metatable, engine and new_engine. */
 void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},

@@ -54,6 +54,7 @@ static void set_string(lua_State *L, const char *name, const char *s) {
     lua_setfield(L, -2, name);
 }
 
+/* Pushes a new lmskit.Error table; status 0 and NULL fields are left out. */
 void lmkL_push_error(lua_State *L, lmk_kind kind, long status,
                      const char *message, const char *method, const char *url) {
     lua_createtable(L, 0, 6);
@@ -68,6 +69,7 @@ void lmkL_push_error(lua_State *L, lmk_kind kind, long status,
     luaL_setmetatable(L, LMKL_ERROR_TYPE);
 }
 
+/* Raises a new lmskit.Error (never returns). */
 int lmkL_raise(lua_State *L, lmk_kind kind, long status, const char *message,
                const char *method, const char *url) {
     lmkL_push_error(L, kind, status, message, method, url);
@@ -103,6 +105,8 @@ static int error_kind_of_status(lua_State *L) {
     return 1;
 }
 
+/* Registers the lmskit.Error metatable (as core.Error), error, is_error
+ * and kind_of_status. */
 void lmkL_open_error(lua_State *L) {
     luaL_newmetatable(L, LMKL_ERROR_TYPE);
     lua_pushcfunction(L, error_tostring);

@@ -65,6 +65,7 @@ static int l_interrupted(lua_State *L) {
     return 1;
 }
 
+/* Adds catch_interrupts, release_interrupts and interrupted. */
 void lmkL_open_interrupt(lua_State *L) {
     static const luaL_Reg fns[] = {
         {"catch_interrupts", l_catch_interrupts},

@@ -4,10 +4,12 @@
 
 #define LMKL_JOURNAL_TYPE "lmskit.Journal"
 
+/* The userdata: the core journal it owns (NULL once closed). */
 typedef struct l_journal {
     lmk_journal *journal;
 } l_journal;
 
+/* Closes the core journal once; shared by __gc, __close and close(). */
 static int journal_destroy(lua_State *L) {
     l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (j->journal) {
@@ -17,6 +19,7 @@ static int journal_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open journal at 1; a closed one is an argument error. */
 static lmk_journal *check_journal(lua_State *L) {
     l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (!j->journal) luaL_argerror(L, 1, "journal is closed");
@@ -72,12 +75,14 @@ static int journal_sync(lua_State *L) {
     return 0;
 }
 
+/* tostring(journal): "lmskit.Journal" or "(closed)". */
 static int journal_tostring(lua_State *L) {
     l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     lua_pushstring(L, j->journal ? "lmskit.Journal" : "lmskit.Journal (closed)");
     return 1;
 }
 
+/* Registers the lmskit.Journal metatable and journal_open. */
 void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},

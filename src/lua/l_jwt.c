@@ -39,6 +39,7 @@ static int l_random_hex(lua_State *L) {
     return 1;
 }
 
+/* Adds jwt_sign and random_hex to the module table on the stack. */
 void lmkL_open_jwt(lua_State *L) {
     lua_pushcfunction(L, l_jwt_sign);
     lua_setfield(L, -2, "jwt_sign");

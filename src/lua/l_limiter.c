@@ -5,10 +5,12 @@
 
 #define LMKL_LIMITER_TYPE "lmskit.Limiter"
 
+/* The userdata: the core limiter it owns (NULL once closed). */
 typedef struct l_limiter {
     lmk_limiter *limiter;
 } l_limiter;
 
+/* Frees the core limiter once; shared by __gc, __close and close(). */
 static int limiter_destroy(lua_State *L) {
     l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     if (l->limiter) {
@@ -18,12 +20,14 @@ static int limiter_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open limiter at 1; a closed one is an argument error. */
 static lmk_limiter *check_limiter(lua_State *L) {
     l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     if (!l->limiter) luaL_argerror(L, 1, "limiter is closed");
     return l->limiter;
 }
 
+/* core.limiter(calls, per) -> an lmskit.Limiter. */
 static int l_limiter_new(lua_State *L) {
     lua_Integer calls = lmkL_check_integer(L, 1, "calls", 1, 1000000);
     lua_Number per = lmkL_check_seconds(L, 2, "per", 0, 1);
@@ -54,12 +58,14 @@ static int limiter_block(lua_State *L) {
     return 0;
 }
 
+/* tostring(limiter): "lmskit.Limiter" or "(closed)". */
 static int limiter_tostring(lua_State *L) {
     l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     lua_pushstring(L, l->limiter ? "lmskit.Limiter" : "lmskit.Limiter (closed)");
     return 1;
 }
 
+/* Registers the lmskit.Limiter metatable and core.limiter. */
 void lmkL_open_limiter(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"take", limiter_take},

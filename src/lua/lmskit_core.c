@@ -8,6 +8,8 @@
 #define LMKL_EXPORT __attribute__((visibility("default")))
 #endif
 
+/* require "lmskit.core": initialises libcurl once, then builds the
+ * module table from each file's lmkL_open_*. */
 LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     if (lmk_global_init() != LMK_OK)
         return luaL_error(L, "lmskit: libcurl could not be initialised");
