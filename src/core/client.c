@@ -260,6 +260,8 @@ static lmk_kind check_ca_file(const char *path, const char **why) {
     return LMK_OK;
 }
 
+/* Builds a client from opts: origin, TLS policy, auth and the secrets to
+ * redact; *why says what was refused. */
 lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why) {
     *out = NULL;
@@ -466,6 +468,7 @@ lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
     return k;
 }
 
+/* 1 when url has the client's scheme, host and port and no userinfo. */
 int lmk_client_same_origin(const lmk_client *c, const char *url) {
     origin o;
     if (has_control(url) || url_origin(url, &o) != LMK_OK) return 0;
@@ -476,8 +479,10 @@ int lmk_client_same_origin(const lmk_client *c, const char *url) {
     return same;
 }
 
+/* The base URL the client was made with. */
 const char *lmk_client_base_url(const lmk_client *c) { return c->base_url; }
 
+/* Resolves ref against base (RFC 3986, through curl's URL API) into out. */
 lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out) {
     if (has_control(base) || has_control(ref)) return LMK_USAGE;
     CURLU *u = curl_url();

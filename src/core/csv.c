@@ -44,6 +44,7 @@ struct lmk_csv {
     size_t chunk_at, chunk_len;
 };
 
+/* Frees what a record owns (the record itself is embedded). */
 static void record_free(csv_record *r) {
     lmk_buf_free(&r->text);
     free(r->offsets);
@@ -105,6 +106,7 @@ static void on_record(int terminator, void *ud) {
     memset(&c->building, 0, sizeof c->building);
 }
 
+/* Opens a CSV file for reading record by record. */
 lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why) {
     *out = NULL;
     lmk_csv *c = calloc(1, sizeof *c);
@@ -185,6 +187,8 @@ static lmk_kind fill(lmk_csv *c, const char **why) {
     return c->failed ? LMK_NOMEM : LMK_OK;
 }
 
+/* The next record's fields (views valid until the next call): 1, 0 at the
+ * end, -1 with *why on a malformed record or no memory. */
 int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
                  const size_t **lengths, const char **why) {
     *why = NULL;
@@ -212,10 +216,13 @@ int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
     return 1;
 }
 
+/* How many records lmk_csv_next has returned. */
 size_t lmk_csv_record_number(const lmk_csv *c) { return c->line; }
 
+/* The line the last record starts on, or where an error was found. */
 size_t lmk_csv_line(const lmk_csv *c) { return c->error_line ? c->error_line : c->current.line; }
 
+/* 0 when s is valid UTF-8; else 1 + the offset of the first bad byte. */
 size_t lmk_utf8_invalid(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -247,6 +254,7 @@ size_t lmk_utf8_invalid(const char *s, size_t len) {
     return 0;
 }
 
+/* Closes the file and frees every record; NULL is a no-op. */
 void lmk_csv_close(lmk_csv *c) {
     if (!c) return;
     if (c->file) fclose(c->file);

@@ -38,6 +38,8 @@ void lmk_engine_forget(lmk_engine *e, lmk_request *r) {
     r->engine = NULL;
 }
 
+/* A multi handle (HTTP/2 multiplexing) and one share handle per HTTP
+ * version (DNS, TLS sessions, connections). */
 lmk_kind lmk_engine_new(lmk_engine **out) {
     *out = NULL;
     if (lmk_global_init() != LMK_OK) return LMK_NOMEM;
@@ -63,6 +65,8 @@ lmk_kind lmk_engine_new(lmk_engine **out) {
     return LMK_OK;
 }
 
+/* Finishes every request still linked (running ones as cancelled), then
+ * frees curl's handles; NULL is a no-op. */
 void lmk_engine_free(lmk_engine *e) {
     if (!e) return;
     while (e->running.head) {
@@ -83,6 +87,7 @@ void lmk_engine_free(lmk_engine *e) {
     free(e);
 }
 
+/* Starts an idle request on e; LMK_USAGE when it ran already. */
 lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r) {
     if (r->state != REQUEST_IDLE) return LMK_USAGE;
     if (curl_easy_setopt(r->easy, CURLOPT_SHARE, e->share[!r->http1]) !=
@@ -116,6 +121,8 @@ static void collect_finished(lmk_engine *e) {
     }
 }
 
+/* Advances transfers, polling up to timeout_ms only while some run and
+ * none has finished; finished ones are queued. */
 lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
     int still = 0;
     if (curl_multi_perform(e->multi, &still) != CURLM_OK) return LMK_TRANSPORT;
@@ -132,6 +139,7 @@ lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
     return LMK_OK;
 }
 
+/* Polls up to timeout_ms even when nothing runs, then advances. */
 lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms) {
     int numfds = 0, still = 0;
     if (timeout_ms > 0 &&
@@ -142,6 +150,7 @@ lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms) {
     return LMK_OK;
 }
 
+/* Pops one finished request, unlinked from e; NULL when none. */
 lmk_request *lmk_engine_next_done(lmk_engine *e) {
     lmk_request *r = e->done.head;
     if (!r) return NULL;
@@ -150,4 +159,5 @@ lmk_request *lmk_engine_next_done(lmk_engine *e) {
     return r;
 }
 
+/* Requests submitted and not yet finished. */
 size_t lmk_engine_running(const lmk_engine *e) { return e->running.count; }

@@ -19,10 +19,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "lmskit.h"
 
+/* An open, locked journal. */
 struct lmk_journal {
     int fd;
     lmk_buf line; /* scratch: the record plus its newline */
@@ -72,6 +71,8 @@ static lmk_kind read_all(int fd, lmk_buf *content) {
     }
 }
 
+/* Opens and locks the journal at path, reading what it holds and cutting
+ * off a torn last line (lmskit.h says what each out-parameter gets). */
 lmk_kind lmk_journal_open(const char *path, lmk_buf *content, size_t *torn, long *holder,
                           lmk_journal **out, const char **why) {
     *out = NULL;
@@ -124,6 +125,8 @@ lmk_kind lmk_journal_open(const char *path, lmk_buf *content, size_t *torn, long
     return LMK_OK;
 }
 
+/* Appends one record and its newline with one write(2), continued after
+ * EINTR or a short write. */
 lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len) {
     if (memchr(record, '\n', len)) return LMK_USAGE; /* one record, one line */
     lmk_buf_reset(&j->line);
@@ -142,37 +145,16 @@ lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len) {
     return LMK_OK;
 }
 
+/* fdatasync: the records so far survive a power loss. */
 lmk_kind lmk_journal_sync(lmk_journal *j) {
     return fdatasync(j->fd) == 0 ? LMK_OK : LMK_TRANSPORT;
 }
 
+/* Syncs, closes (dropping the lock) and frees; NULL is a no-op. */
 void lmk_journal_close(lmk_journal *j) {
     if (!j) return;
     fdatasync(j->fd);
     close(j->fd); /* drops the lock */
     lmk_buf_free(&j->line);
     free(j);
-}
-
-lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) return LMK_NOMEM;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-    return LMK_OK;
-}
-
-char *lmk_realpath(const char *path) { return realpath(path, NULL); }
-
-int lmk_isatty(int fd) { return isatty(fd) == 1; }
-
-int lmk_file_mode(const char *path) {
-    struct stat st;
-    if (stat(path, &st) != 0) return -1;
-    return (int)(st.st_mode & 07777);
 }

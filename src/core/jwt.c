@@ -25,6 +25,7 @@ static const struct {
     {"ES256", LMK_JWT_ES256},
 };
 
+/* The algorithm named name ("HS256"...); LMK_USAGE when unknown. */
 lmk_kind lmk_jwt_alg_from_name(const char *name, lmk_jwt_alg *out) {
     for (size_t i = 0; i < sizeof alg_names / sizeof *alg_names; i++) {
         if (strcmp(name, alg_names[i].name) == 0) {
@@ -157,6 +158,7 @@ static lmk_kind sign_pkey(lmk_jwt_alg alg, const char *pem, size_t pem_len,
     return k;
 }
 
+/* header.payload.signature, each part base64url, appended to out. */
 lmk_kind lmk_jwt_sign(lmk_jwt_alg alg, const char *key, size_t key_len,
                       const char *header, size_t header_len,
                       const char *payload, size_t payload_len, lmk_buf *out,
@@ -193,6 +195,7 @@ lmk_kind lmk_jwt_sign(lmk_jwt_alg alg, const char *key, size_t key_len,
     return k;
 }
 
+/* nbytes (at most 64) random bytes from OpenSSL as hex into out. */
 lmk_kind lmk_random_hex(char *out, size_t nbytes) {
     static const char hex[] = "0123456789abcdef";
     unsigned char bytes[64];

@@ -1,10 +1,8 @@
-/* kind.c -- error kinds: names, the meaning of HTTP statuses, global init. */
-#include <pthread.h>
-
-#include <curl/curl.h>
-
+/* kind.c -- error kinds: their stable names and the kind an HTTP status
+ * means. */
 #include "lmskit.h"
 
+/* Names by kind, in lmk_kind order (err.kind in Lua). */
 static const char *const kind_names[LMK_KIND_COUNT] = {
     "ok",       "usage",    "transport",  "tls",          "timeout",
     "auth",     "forbidden", "not_found", "validation",   "rate_limited",
@@ -31,19 +29,4 @@ lmk_kind lmk_kind_from_status(long status) {
     case 429: return LMK_RATE_LIMITED;
     default: return LMK_SERVER;
     }
-}
-
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_result = CURLE_FAILED_INIT;
-
-/* Body of the one-time init; its result is read after pthread_once. */
-static void global_init_once(void) {
-    global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* Initialises libcurl once per process, whichever thread or lua_State asks
- * first.  (The result is written once, before any reader, under the once.) */
-lmk_kind lmk_global_init(void) {
-    if (pthread_once(&global_once, global_init_once) != 0) return LMK_NOMEM;
-    return global_result == CURLE_OK ? LMK_OK : LMK_NOMEM;
 }

@@ -6,6 +6,7 @@
 
 #include "lmskit.h"
 
+/* The window's settings, its ring of start times and the block. */
 struct lmk_limiter {
     size_t calls;
     double per;
@@ -15,6 +16,7 @@ struct lmk_limiter {
     double blocked_until;
 };
 
+/* A limiter for calls per `per` seconds; LMK_USAGE for 0 or per <= 0. */
 lmk_kind lmk_limiter_new(size_t calls, double per, lmk_limiter **out) {
     *out = NULL;
     if (calls == 0 || !(per > 0)) return LMK_USAGE;
@@ -31,12 +33,14 @@ lmk_kind lmk_limiter_new(size_t calls, double per, lmk_limiter **out) {
     return LMK_OK;
 }
 
+/* Frees the limiter; NULL is a no-op. */
 void lmk_limiter_free(lmk_limiter *l) {
     if (!l) return;
     free(l->stamps);
     free(l);
 }
 
+/* Seconds to wait from now before the next call may start (0: now). */
 double lmk_limiter_delay(const lmk_limiter *l, double now) {
     if (now < l->blocked_until) return l->blocked_until - now;
     if (l->count < l->calls) return 0;
@@ -44,6 +48,7 @@ double lmk_limiter_delay(const lmk_limiter *l, double now) {
     return free_at > now ? free_at - now : 0;
 }
 
+/* Notes a call started at now. */
 void lmk_limiter_record(lmk_limiter *l, double now) {
     if (l->count < l->calls) {
         l->stamps[(l->head + l->count++) % l->calls] = now;
@@ -53,6 +58,7 @@ void lmk_limiter_record(lmk_limiter *l, double now) {
     }
 }
 
+/* Lets nothing start before until (a later block extends it). */
 void lmk_limiter_block(lmk_limiter *l, double until) {
     if (until > l->blocked_until) l->blocked_until = until;
 }

@@ -12,15 +12,18 @@
 
 #include "lmskit.h"
 
+/* The unread part of the header. */
 typedef struct link_cursor {
     const char *p;
     const char *end;
 } link_cursor;
 
+/* Whitespace between links and parameters, line breaks included. */
 static int is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Moves the cursor past whitespace. */
 static void skip_space(link_cursor *c) {
     while (c->p < c->end && is_space(*c->p)) c->p++;
 }
@@ -134,6 +137,7 @@ lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
     return k;
 }
 
+/* What lmk_link_find looks for and what it found. */
 typedef struct find_state {
     const char *rel;
     lmk_buf *out;
@@ -154,6 +158,8 @@ static int find_cb(void *ud, const char *uri, size_t uri_len,
     return 1;
 }
 
+/* The first target with relation rel into uri_out: a walk stopped by
+ * find_cb.  A parse error after the match still counts as found. */
 int lmk_link_find(const char *header, size_t len, const char *rel,
                   lmk_buf *uri_out) {
     find_state st = {rel, uri_out, 0, 0};

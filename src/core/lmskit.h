@@ -44,12 +44,12 @@ const char *lmk_kind_name(lmk_kind kind);
 /* The kind an HTTP status means; LMK_OK for statuses below 400. */
 lmk_kind lmk_kind_from_status(long status);
 
-/* Runs curl_global_init exactly once per process (thread-safe). */
+/* Runs curl_global_init exactly once per process (thread-safe; init.c). */
 lmk_kind lmk_global_init(void);
 
-/* Seconds on a monotonic clock (retry.c). */
+/* Seconds on a monotonic clock (clock.c). */
 double lmk_monotonic(void);
-/* Seconds a Retry-After value asks for; -1 when unreadable. */
+/* Seconds a Retry-After value asks for; -1 when unreadable (retry_after.c). */
 double lmk_retry_after(const char *value);
 
 /* ---- rate limiting (limiter.c) ---- */
@@ -148,7 +148,10 @@ typedef int (*lmk_link_fn)(void *ud, const char *uri, size_t uri_len,
 lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
                         void *ud);
 
-/* Finds the target of the first link with relation rel; 1 found, 0 not. */
+/* Finds the target of the first link with relation rel; 1 found, 0 not.
+ * The binding walks with lmk_link_parse (core.links); this one-relation
+ * look-up is kept as an oracle: fuzz/fuzz_link.c checks it agrees with a
+ * full walk, and tests/core_test.c reads targets through it. */
 int lmk_link_find(const char *header, size_t len, const char *rel,
                   lmk_buf *uri_out);
 
@@ -209,8 +212,14 @@ lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
 lmk_kind lmk_journal_sync(lmk_journal *j);
 /* Syncs and closes. */
 void lmk_journal_close(lmk_journal *j);
+
+/* ---- hashing (hash.c) ---- */
+
 /* SHA-256 of data as 64 hex digits (+NUL): content hashes of rows. */
 lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- files and descriptors (files.c) ---- */
+
 /* The absolute path with symlinks resolved (malloc'd), NULL when it
  * does not exist. */
 char *lmk_realpath(const char *path);
@@ -298,6 +307,7 @@ lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out);
 /* 1 when url has the client's scheme, host and port. */
 int lmk_client_same_origin(const lmk_client *c, const char *url);
+/* The base URL the client was made with. */
 const char *lmk_client_base_url(const lmk_client *c);
 /* Resolves a URI reference against an absolute base URL (RFC 3986) with
  * libcurl's URL parser; LMK_USAGE when either is malformed. */
@@ -355,9 +365,6 @@ int lmk_request_stale(const lmk_request *r);
 /* Iterates response headers: idx from 0; returns 0 past the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value);
-/* Joins every value of a header (case-insensitive) with ", " into out;
- * returns 0 when absent. */
-int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out);
 /* Removes r from its engine (running or finished and not yet popped). */
 void lmk_request_detach(lmk_request *r);
 

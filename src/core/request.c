@@ -214,6 +214,8 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
 }
 
+/* Builds a request on client c from o (method, target, body, headers,
+ * timeout); *why says what was refused. */
 lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
                          lmk_request **out, const char **why) {
     *out = NULL;
@@ -289,6 +291,7 @@ void lmk_request_free(lmk_request *r) {
     free(r);
 }
 
+/* The kind a libcurl result means. */
 lmk_kind lmk_kind_from_curl(CURLcode code) {
     switch (code) {
     case CURLE_OK: return LMK_OK;
@@ -310,6 +313,7 @@ lmk_kind lmk_kind_from_curl(CURLcode code) {
     }
 }
 
+/* Records how a transfer ended: status, outcome and its detail. */
 void lmk_request_finish(lmk_request *r, CURLcode code) {
     if (code != CURLE_OK && (r->too_large || code == CURLE_FILESIZE_EXCEEDED)) {
         r->outcome = LMK_DECODE;
@@ -336,24 +340,30 @@ void lmk_request_finish(lmk_request *r, CURLcode code) {
     }
 }
 
+/* 1 once the request has finished: queued as done, popped or detached. */
 int lmk_request_done(const lmk_request *r) {
     return r->state == REQUEST_QUEUED || r->state == REQUEST_FINISHED;
 }
 
+/* The outcome's kind, and its detail when asked for. */
 lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail) {
     if (detail) *detail = r->detail;
     return r->outcome;
 }
 
+/* The HTTP status; 0 when none came. */
 long lmk_request_status(const lmk_request *r) { return r->status; }
 
+/* The response body ("" when none) and its length. */
 const char *lmk_request_body(const lmk_request *r, size_t *len) {
     *len = r->response.len;
     return r->response.data ? r->response.data : "";
 }
 
+/* The effective URL, unredacted. */
 const char *lmk_request_url(const lmk_request *r) { return r->url; }
 
+/* 1 when the request may have reached the server (unknown counts). */
 int lmk_request_maybe_sent(const lmk_request *r) {
     long sent = 0;
     if (r->resend_refused || r->transmissions > 1) return 1;
@@ -362,10 +372,14 @@ int lmk_request_maybe_sent(const lmk_request *r) {
     return sent > 0;
 }
 
+/* 1 when it failed after libcurl's own re-send on a new connection was
+ * refused (a kept-alive connection closed before any answer). */
 int lmk_request_stale(const lmk_request *r) {
     return r->outcome != LMK_OK && r->resend_refused;
 }
 
+/* The idx-th response header (from 0) of a successful request; 0 past
+ * the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value) {
     struct curl_header *h = NULL;
@@ -381,23 +395,7 @@ int lmk_request_header_at(const lmk_request *r, size_t idx,
     return 0;
 }
 
-int lmk_request_header(const lmk_request *r, const char *name, lmk_buf *out) {
-    struct curl_header *h = NULL;
-    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
-    if (curl_easy_header(r->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
-        return 0;
-    size_t amount = h->amount;
-    for (size_t i = 0; i < amount; i++) {
-        if (curl_easy_header(r->easy, name, i, CURLH_HEADER, -1, &h) !=
-            CURLHE_OK)
-            break;
-        if ((i && lmk_buf_adds(out, ", ") != LMK_OK) ||
-            lmk_buf_adds(out, h->value) != LMK_OK)
-            return 0;
-    }
-    return 1;
-}
-
+/* Unlinks r from its engine; a running one ends as cancelled. */
 void lmk_request_detach(lmk_request *r) {
     if (!r->engine) return;
     int was_running = r->state == REQUEST_RUNNING;

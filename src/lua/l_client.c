@@ -7,12 +7,14 @@
 
 #include "binding.h"
 
+/* The userdata: the core client it owns (NULL once closed). */
 typedef struct l_client {
     lmk_client *client;
 } l_client;
 
+/* Frees the core client once; shared by __gc, __close and close(). */
 static int client_destroy(lua_State *L) {
-    l_client *c = luaL_checkudata(L, 1, LMK_CLIENT_TYPE);
+    l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
     if (c->client) {
         lmk_client_free(c->client);
         c->client = NULL;
@@ -20,8 +22,9 @@ static int client_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open Client at idx; a closed one is an argument error. */
 static l_client *check_client(lua_State *L, int idx) {
-    l_client *c = luaL_checkudata(L, idx, LMK_CLIENT_TYPE);
+    l_client *c = luaL_checkudata(L, idx, LMKL_CLIENT_TYPE);
     if (!c->client) luaL_argerror(L, idx, "client is closed");
     return c;
 }
@@ -62,6 +65,7 @@ static const char *push_redacted(lua_State *L, lmk_client *c, const char *s) {
     return push_redacted_len(L, c, s, strlen(s), 1);
 }
 
+/* Redacts (and escapes) len bytes of s for an error; nil for NULL. */
 static const char *push_redacted_text(lua_State *L, lmk_client *c,
                                       const char *s, size_t len) {
     if (!s) {
@@ -77,7 +81,7 @@ static int raise_redacted(lua_State *L, lmk_client *c, lmk_kind kind,
                           const char *url) {
     const char *m = push_redacted(L, c, message);
     const char *u = push_redacted(L, c, url);
-    return lmk_raise(L, kind, status, m, method, u);
+    return lmkL_raise(L, kind, status, m, method, u);
 }
 
 /* Reads an optional string field of the table at idx.  The value is left
@@ -91,10 +95,10 @@ static const char *opt_string_field(lua_State *L, int idx, const char *name) {
     if (lua_isnil(L, -1)) return NULL;
     size_t len;
     if (lua_type(L, -1) != LUA_TSTRING)
-        lmk_usage(L, "option '%s' must be a string", name);
+        lmkL_usage(L, "option '%s' must be a string", name);
     const char *s = lua_tolstring(L, -1, &len);
     if (strlen(s) != len)
-        lmk_usage(L, "option '%s' may not contain a NUL byte", name);
+        lmkL_usage(L, "option '%s' may not contain a NUL byte", name);
     return s;
 }
 
@@ -108,7 +112,7 @@ static const char *opt_text_field(lua_State *L, int idx, const char *name,
     *len = 0;
     if (lua_isnil(L, -1)) return NULL;
     if (lua_type(L, -1) != LUA_TSTRING)
-        lmk_usage(L, "field '%s' must be a string", name);
+        lmkL_usage(L, "field '%s' must be a string", name);
     return lua_tolstring(L, -1, len);
 }
 
@@ -117,14 +121,14 @@ static const char *push_redacted_text(lua_State *L, lmk_client *c,
                                       const char *s, size_t len);
 
 /* Reads an optional duration in seconds as milliseconds (0: default):
- * a positive finite number no larger than LMK_MAX_SECONDS, checked
+ * a positive finite number no larger than LMKL_MAX_SECONDS, checked
  * before the conversion (casting NaN or 1e300 is undefined). */
 static long opt_ms_field(lua_State *L, int idx, const char *name) {
     lua_getfield(L, idx, name);
     long ms = 0;
     if (!lua_isnil(L, -1)) {
         lua_pushfstring(L, "option '%s'", name);
-        lua_Number s = lmk_check_seconds(L, -2, lua_tostring(L, -1), 0, 1);
+        lua_Number s = lmkL_check_seconds(L, -2, lua_tostring(L, -1), 0, 1);
         lua_pop(L, 1);
         ms = (long)(s * 1000);
         if (ms < 1) ms = 1;
@@ -133,6 +137,7 @@ static long opt_ms_field(lua_State *L, int idx, const char *name) {
     return ms;
 }
 
+/* The boolean t[name] of the table at idx; dflt when absent. */
 static int opt_bool_field(lua_State *L, int idx, const char *name, int dflt) {
     lua_getfield(L, idx, name);
     int v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
@@ -140,12 +145,13 @@ static int opt_bool_field(lua_State *L, int idx, const char *name, int dflt) {
     return v;
 }
 
+/* The auth strategy named name; an unknown one raises usage. */
 static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
     static const char *const names[] = {"none", "bearer", "token", "basic",
                                         "query", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return (lmk_auth_kind)i;
-    lmk_usage(L, "unknown auth strategy '%s'", name);
+    lmkL_usage(L, "unknown auth strategy '%s'", name);
     return LMK_AUTH_NONE;
 }
 
@@ -177,21 +183,21 @@ static int l_client_new(lua_State *L) {
     o.proxy_from_env = opt_bool_field(L, 1, "proxy_from_env", 0);
     lua_getfield(L, 1, "max_response_size");
     if (!lua_isnil(L, -1)) /* bytes, checked before the cast */
-        o.max_response = (size_t)lmk_check_integer(
+        o.max_response = (size_t)lmkL_check_integer(
             L, -1, "option 'max_response_size'", 1, (lua_Integer)1 << 53);
     lua_pop(L, 1);
     lua_getfield(L, 1, "engine");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
-        lmk_default_engine(L);
+        lmkL_default_engine(L);
     } else {
-        lmk_check_engine(L, -1);
+        lmkL_check_engine(L, -1);
     }
     int engine_idx = lua_gettop(L);
 
     l_client *c = lua_newuserdata(L, sizeof *c);
     c->client = NULL;
-    luaL_setmetatable(L, LMK_CLIENT_TYPE);
+    luaL_setmetatable(L, LMKL_CLIENT_TYPE);
     lua_createtable(L, 0, 1);
     lua_pushvalue(L, engine_idx);
     lua_setfield(L, -2, "engine");
@@ -201,7 +207,7 @@ static int l_client_new(lua_State *L) {
     lmk_kind k = lmk_client_new(&o, &c->client, &why);
     if (k != LMK_OK) {
         /* the message names the problem, never the secret */
-        return lmk_raise(L, k, 0, why, NULL, NULL);
+        return lmkL_raise(L, k, 0, why, NULL, NULL);
     }
     lua_getfield(L, 1, "secrets");
     if (lua_type(L, -1) == LUA_TTABLE) {
@@ -213,8 +219,8 @@ static int l_client_new(lua_State *L) {
             }
             if (lua_type(L, -1) == LUA_TSTRING &&
                 lmk_client_add_secret(
-                    c->client, lmk_check_cstring(L, -1, "a secret")) != LMK_OK)
-                return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+                    c->client, lmkL_check_cstring(L, -1, "a secret")) != LMK_OK)
+                return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
             lua_pop(L, 1);
         }
     }
@@ -226,11 +232,11 @@ static int l_client_new(lua_State *L) {
 static void push_target(lua_State *L, int spec) {
     lua_getfield(L, spec, "url");
     if (!lua_isnil(L, -1)) {
-        lmk_check_cstring(L, -1, "url");
+        lmkL_check_cstring(L, -1, "url");
     } else {
         lua_pop(L, 1);
         const char *route = opt_string_field(L, spec, "path");
-        if (!route) lmk_usage(L, "a request needs a path or a url");
+        if (!route) lmkL_usage(L, "a request needs a path or a url");
         int route_idx = lua_gettop(L);
         lua_getfield(L, spec, "params");
         if (lua_isnil(L, -1)) {
@@ -239,7 +245,7 @@ static void push_target(lua_State *L, int spec) {
         }
         lmk_buf path;
         lmk_buf_init(&path);
-        lmk_expand_route(L, route, -1, &path);
+        lmkL_expand_route(L, route, -1, &path);
         lua_settop(L, route_idx - 1); /* the params table and the route */
         lua_pushlstring(L, path.data ? path.data : "", path.len);
         lmk_buf_free(&path);
@@ -248,7 +254,7 @@ static void push_target(lua_State *L, int spec) {
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf q;
         lmk_buf_init_secret(&q);
-        lmk_encode_table(L, -1, &q);
+        lmkL_encode_table(L, -1, &q);
         lua_pop(L, 1);
         if (q.len) {
             lua_pushstring(L, strchr(lua_tostring(L, -1), '?') ? "&" : "?");
@@ -270,8 +276,8 @@ static long attempt_timeout_ms(lua_State *L, int spec) {
     if (!lua_isnil(L, -1)) {
         lua_Number s = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
         if (!(s > 0 && s < 1e9))
-            lmk_raise(L, LMK_USAGE, 0, "a request's timeout must be a positive number of seconds",
-                      NULL, NULL);
+            lmkL_raise(L, LMK_USAGE, 0, "a request's timeout must be a positive number of seconds",
+                       NULL, NULL);
         ms = (long)(s * 1000);
         if (ms < 1) ms = 1;
     }
@@ -301,7 +307,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     if (lua_type(L, -1) == LUA_TTABLE) {
         lmk_buf form;
         lmk_buf_init_secret(&form); /* a form may carry a password */
-        lmk_encode_table(L, -1, &form);
+        lmkL_encode_table(L, -1, &form);
         lua_pop(L, 1);
         lua_pushlstring(L, form.data ? form.data : "", form.len);
         lmk_buf_free(&form);
@@ -310,7 +316,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         lua_pop(L, 1);
         lua_getfield(L, spec, "body");
         if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-            lmk_usage(L, "request body must be a string");
+            lmkL_usage(L, "request body must be a string");
         int body_idx = lua_gettop(L);
         o.content_type = opt_string_field(L, spec, "content_type");
         lua_pushvalue(L, body_idx); /* the body back on top */
@@ -325,8 +331,8 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
         for (size_t i = 0; i < n; i++) {
             lua_rawgeti(L, -2, (lua_Integer)i + 1);
             if (lua_type(L, -1) != LUA_TSTRING)
-                lmk_usage(L, "headers must be 'Name: value' strings");
-            lines[i] = lmk_check_cstring(L, -1, "a header");
+                lmkL_usage(L, "headers must be 'Name: value' strings");
+            lines[i] = lmkL_check_cstring(L, -1, "a header");
             lua_pop(L, 1); /* kept alive by the headers table (a raw get) */
         }
         o.headers = lines;
@@ -334,7 +340,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     }
     /* the Request userdata exists before the core request, so a raise
      * (out of memory) can never leave the core request unowned */
-    lmk_push_request(L, NULL, client_idx);
+    lmkL_push_request(L, NULL, client_idx);
     int req_idx = lua_gettop(L);
     lua_getuservalue(L, req_idx);
     lua_pushstring(L, o.method);
@@ -345,7 +351,7 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     lmk_kind k = lmk_request_new(c->client, &o, &req, &why);
     if (k != LMK_OK)
         raise_redacted(L, c->client, k, 0, why, o.method, o.target);
-    lmk_set_request(L, req_idx, req);
+    lmkL_set_request(L, req_idx, req);
     lua_replace(L, spec + 1); /* the strings read above are no longer used */
     lua_settop(L, spec + 1);
     return req;
@@ -356,7 +362,7 @@ static int client_submit(lua_State *L) {
     build_request(L, 1, 2);
     lua_getuservalue(L, 1);
     lua_getfield(L, -1, "engine");
-    lmk_submit(L, -1, -3);
+    lmkL_submit(L, -1, -3);
     lua_pop(L, 2);
     return 1;
 }
@@ -384,8 +390,10 @@ static void push_headers(lua_State *L, lmk_request *r) {
     }
 }
 
-int lmk_request_result(lua_State *L) {
-    lmk_request *r = lmk_to_request(L, 1);
+/* request:result() -> status, body, headers; a failure raises an
+ * lmskit.Error redacted with the client's secrets (hence here). */
+int lmkL_request_result(lua_State *L) {
+    lmk_request *r = lmkL_to_request(L, 1);
     if (!lmk_request_done(r)) luaL_argerror(L, 1, "request has not finished");
     const char *detail = NULL;
     lmk_kind k = lmk_request_outcome(r, &detail);
@@ -398,7 +406,7 @@ int lmk_request_result(lua_State *L) {
         const char *m = push_redacted(L, c->client, detail);
         const char *u = push_redacted(L, c->client, lmk_request_url(r));
         /* a status is known when the body was refused (too large) */
-        lmk_push_error(L, k, lmk_request_status(r), m, method, u);
+        lmkL_push_error(L, k, lmk_request_status(r), m, method, u);
         /* sent = false: it surely never left (safe to send again);
          * sent = "unknown": it went out and no answer came, so it may
          * have taken effect (a write is settled, never blindly re-sent) */
@@ -431,17 +439,17 @@ static int client_request(lua_State *L) {
     lua_getuservalue(L, 1);
     lua_getfield(L, -1, "engine");
     int engine_idx = lua_gettop(L);
-    l_engine *e = lmk_check_engine(L, engine_idx);
-    lmk_submit(L, engine_idx, req_idx);
+    l_engine *e = lmkL_check_engine(L, engine_idx);
+    lmkL_submit(L, engine_idx, req_idx);
     while (!lmk_request_done(r)) {
         if (lmk_engine_step(e->engine, 1000) != LMK_OK) break;
     }
     lmk_request_detach(r);
-    lmk_forget(L, engine_idx, r);
+    lmkL_forget(L, engine_idx, r);
     lua_settop(L, req_idx);
     lua_replace(L, 1);
     lua_settop(L, 1);
-    return lmk_request_result(L);
+    return lmkL_request_result(L);
 }
 
 /* client:fail{kind=, status=, message=, method=, url=, code=, sent=}
@@ -455,7 +463,7 @@ static int client_fail(lua_State *L) {
     lua_getfield(L, 2, "status");
     long status = 0;
     if (!lua_isnil(L, -1)) /* checked before any cast */
-        status = (long)lmk_check_integer(L, -1, "status", 0, 999);
+        status = (long)lmkL_check_integer(L, -1, "status", 0, 999);
     lua_pop(L, 1);
     lmk_kind kind = lmk_kind_from_status(status);
     const char *kind_name = opt_string_field(L, 2, "kind");
@@ -464,7 +472,7 @@ static int client_fail(lua_State *L) {
         for (int i = 1; i < LMK_KIND_COUNT; i++)
             if (strcmp(kind_name, lmk_kind_name((lmk_kind)i)) == 0)
                 kind = (lmk_kind)i;
-        if (kind == LMK_KIND_COUNT) lmk_usage(L, "unknown error kind '%s'", kind_name);
+        if (kind == LMK_KIND_COUNT) lmkL_usage(L, "unknown error kind '%s'", kind_name);
     }
     if (kind == LMK_OK) kind = LMK_SERVER;
     /* every field is read (and kept on the stack) before the error is built */
@@ -480,7 +488,7 @@ static int client_fail(lua_State *L) {
     const char *u = push_redacted_text(L, c->client, url, url_len);
     const char *me = push_redacted_text(L, c->client, method, method_len);
     const char *co = push_redacted_text(L, c->client, code, code_len);
-    lmk_push_error(L, kind, status, m, me, u);
+    lmkL_push_error(L, kind, status, m, me, u);
     if (co) { /* the vendor's machine-readable code, e.g. Coggno's */
         lua_pushstring(L, co);
         lua_setfield(L, -2, "code");
@@ -513,9 +521,9 @@ static int has_nul(lua_State *L, int idx) {
  * so memory stays bounded however many are added. */
 static int client_add_secret(lua_State *L) {
     l_client *c = check_client(L, 1);
-    const char *s = lmk_check_cstring(L, 2, "a secret");
+    const char *s = lmkL_check_cstring(L, 2, "a secret");
     if (lmk_client_add_attempt_secret(c->client, s) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     return 0;
 }
 
@@ -560,8 +568,9 @@ static int client_engine(lua_State *L) {
     return 1;
 }
 
+/* tostring(client): "lmskit.Client (base URL)" or "(closed)". */
 static int client_tostring(lua_State *L) {
-    l_client *c = luaL_checkudata(L, 1, LMK_CLIENT_TYPE);
+    l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
     if (c->client)
         lua_pushfstring(L, "lmskit.Client (%s)", lmk_client_base_url(c->client));
     else
@@ -569,7 +578,8 @@ static int client_tostring(lua_State *L) {
     return 1;
 }
 
-void lmk_open_client(lua_State *L) {
+/* Registers the lmskit.Client metatable and core.client. */
+void lmkL_open_client(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"request", client_request},
         {"submit", client_submit},
@@ -582,7 +592,7 @@ void lmk_open_client(lua_State *L) {
         {"resolve", client_resolve},
         {NULL, NULL},
     };
-    lmk_create_meta(L, LMK_CLIENT_TYPE, methods, client_destroy, client_tostring);
+    lmkL_create_meta(L, LMKL_CLIENT_TYPE, methods, client_destroy, client_tostring);
     lua_pushcfunction(L, l_client_new);
     lua_setfield(L, -2, "client");
 }

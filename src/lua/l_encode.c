@@ -1,13 +1,16 @@
 /* l_encode.c -- walks Lua tables into the core's query builder and route
- * expander, and exposes them (plus the Link parser) for the Lua layer. */
-#include <ctype.h>
+ * expander, and exposes them for the Lua layer: core.encode_query,
+ * core.expand, core.number_text. */
 #include <stdio.h>
 #include <string.h>
 
 #include "binding.h"
 
-const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
-                            size_t *len, const char **why) {
+/* The value at idx as query or path text: strings as they are, integers
+ * in decimal, floats through lmk_number_text, booleans, cjson.null as
+ * ""; NULL with *why for anything else. */
+const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
+                             size_t *len, const char **why) {
     *why = NULL;
     switch (lua_type(L, idx)) {
     case LUA_TSTRING:
@@ -46,13 +49,14 @@ const char *lmk_scalar_text(lua_State *L, int idx, char scratch[40],
     }
 }
 
-#define LMK_WALK_TYPE "lmskit.QueryWalk"
+#define LMKL_WALK_TYPE "lmskit.QueryWalk"
 
 /* Owns the builder during a walk so a raise in the middle frees it. */
 typedef struct walk {
     lmk_query q;
 } walk;
 
+/* __gc of a walk: frees the builder, finished or not. */
 static int walk_gc(lua_State *L) {
     walk *w = lua_touserdata(L, 1);
     lmk_query_free(&w->q);
@@ -66,7 +70,7 @@ static int is_array(lua_State *L, int idx, lua_Integer *n) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TNUMBER || !lmk_to_integer(L, -1, &key) ||
+        if (lua_type(L, -1) != LUA_TNUMBER || !lmkL_to_integer(L, -1, &key) ||
             key < 1) {
             lua_pop(L, 1);
             return 0;
@@ -92,9 +96,9 @@ static void sorted_keys(lua_State *L, int idx) {
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
         size_t len;
-        const char *k = lmk_scalar_text(L, -1, scratch, &len, &why);
+        const char *k = lmkL_scalar_text(L, -1, scratch, &len, &why);
         if (!k || lua_type(L, -1) == LUA_TBOOLEAN)
-            lmk_usage(L, "query keys must be strings or finite numbers");
+            lmkL_usage(L, "query keys must be strings or finite numbers");
         lua_pushlstring(L, k, len);
         lua_rawseti(L, keys, ++n);
     }
@@ -108,11 +112,11 @@ static void sorted_keys(lua_State *L, int idx) {
 /* Emits one table level: arrays as name[]=, maps as name[key]=. */
 static void walk_table(lua_State *L, walk *w, int idx, int depth) {
     lua_Integer n;
-    if (depth >= LMK_QUERY_MAX_DEPTH) lmk_usage(L, "query nested too deep");
+    if (depth >= LMK_QUERY_MAX_DEPTH) lmkL_usage(L, "query nested too deep");
     luaL_checkstack(L, 6, "query nested too deep");
     if (is_array(L, idx, &n)) {
-        if (w->q.depth == 0) lmk_usage(L, "a query cannot be a bare array");
-        if (lmk_query_push_array(&w->q) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        if (w->q.depth == 0) lmkL_usage(L, "a query cannot be a bare array");
+        if (lmk_query_push_array(&w->q) != LMK_OK) lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             walk_value(L, w, lua_gettop(L), depth + 1);
@@ -136,7 +140,7 @@ static void walk_table(lua_State *L, walk *w, int idx, int depth) {
             lua_gettable(L, idx);
         }
         if (lmk_query_push_key(&w->q, k, klen) != LMK_OK)
-            lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+            lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
         walk_value(L, w, lua_gettop(L), depth + 1);
         lmk_query_pop(&w->q);
         lua_pop(L, 2);
@@ -153,20 +157,21 @@ static void walk_value(lua_State *L, walk *w, int idx, int depth) {
     char scratch[40];
     size_t len;
     const char *why;
-    const char *v = lmk_scalar_text(L, idx, scratch, &len, &why);
+    const char *v = lmkL_scalar_text(L, idx, scratch, &len, &why);
     if (!v)
-        lmk_usage(L, "query value %s (%s)", why, luaL_typename(L, idx));
-    if (lmk_query_value(&w->q, v, len) != LMK_OK) lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        lmkL_usage(L, "query value %s (%s)", why, luaL_typename(L, idx));
+    if (lmk_query_value(&w->q, v, len) != LMK_OK) lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
 }
 
-void lmk_encode_table(lua_State *L, int idx, lmk_buf *out) {
+/* Encodes the table at idx as form/query text, appended to out. */
+void lmkL_encode_table(lua_State *L, int idx, lmk_buf *out) {
     idx = lua_absindex(L, idx);
     walk *w = lua_newuserdata(L, sizeof *w);
     lmk_query_init(&w->q);
-    luaL_setmetatable(L, LMK_WALK_TYPE); /* made once, in lmk_open_encode */
+    luaL_setmetatable(L, LMKL_WALK_TYPE); /* made once, in lmkL_open_encode */
     walk_table(L, w, idx, 0);
     if (w->q.out.len && lmk_buf_add(out, w->q.out.data, w->q.out.len) != LMK_OK)
-        lmk_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+        lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     lmk_query_free(&w->q);
     lua_pop(L, 1);
 }
@@ -177,7 +182,7 @@ static int l_encode_query(lua_State *L) {
     lmk_buf out;
     lmk_buf_init(&out);
     /* out is filled only after the walk succeeded, so a raise leaks nothing */
-    lmk_encode_table(L, 1, &out);
+    lmkL_encode_table(L, 1, &out);
     lua_pushlstring(L, out.data ? out.data : "", out.len);
     lmk_buf_free(&out);
     return 1;
@@ -195,7 +200,7 @@ typedef struct route_params {
 /* lmk_param_fn reading params[name] from the Lua table.  Never raises
  * (lmk_path_expand's caller owns a buffer): a refusal is noted in p.
  * The value stays on the stack (an __index may have made it) until
- * lmk_expand_route is done, so the text handed out stays alive. */
+ * lmkL_expand_route is done, so the text handed out stays alive. */
 static lmk_kind route_param(void *ud, const char *name, size_t name_len,
                             const char **value, size_t *value_len) {
     route_params *p = ud;
@@ -207,14 +212,16 @@ static lmk_kind route_param(void *ud, const char *name, size_t name_len,
     int t = lua_type(p->L, -1);
     const char *v = NULL;
     if (t == LUA_TSTRING || t == LUA_TNUMBER)
-        v = lmk_scalar_text(p->L, -1, p->scratch, value_len, &p->why);
+        v = lmkL_scalar_text(p->L, -1, p->scratch, value_len, &p->why);
     if (!v) return LMK_USAGE;
     p->why = NULL;
     *value = v;
     return LMK_OK;
 }
 
-void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
+/* Expands route's :name parameters from the table at idx into out;
+ * raises with the parameter's name when one is missing or refused. */
+void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
     route_params p;
     p.L = L;
     p.idx = lua_absindex(L, idx);
@@ -236,55 +243,20 @@ void lmk_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
                             p.why);
             why = lua_tostring(L, -1);
         }
-        lmk_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
+        lmkL_raise(L, k, 0, why ? why : "cannot expand route", NULL, route);
     }
     lua_settop(L, top);
 }
 
 /* core.expand(route, params): "/courses/:id" -> "/courses/4". */
 static int l_expand(lua_State *L) {
-    const char *route = lmk_check_cstring(L, 1, "route");
+    const char *route = lmkL_check_cstring(L, 1, "route");
     luaL_checktype(L, 2, LUA_TTABLE);
     lmk_buf out;
     lmk_buf_init(&out);
-    lmk_expand_route(L, route, 2, &out);
+    lmkL_expand_route(L, route, 2, &out);
     lua_pushlstring(L, out.data ? out.data : "", out.len);
     lmk_buf_free(&out);
-    return 1;
-}
-
-/* lmk_link_fn: t[rel] = uri, first occurrence wins.  Relation types are
- * case-insensitive (RFC 8288 section 2.1.1): keys are lower-cased. */
-static int link_into_table(void *ud, const char *uri, size_t uri_len,
-                           const char *rel, size_t rel_len) {
-    lua_State *L = ud;
-    char lower[64];
-    if (rel_len >= sizeof lower) return 0; /* no registered type is this long */
-    for (size_t i = 0; i < rel_len; i++)
-        lower[i] = (char)tolower((unsigned char)rel[i]);
-    lua_pushlstring(L, lower, rel_len);
-    lua_rawget(L, -2);
-    int seen = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    if (!seen) {
-        lua_pushlstring(L, lower, rel_len);
-        lua_pushlstring(L, uri, uri_len);
-        lua_rawset(L, -3);
-    }
-    return 0;
-}
-
-/* core.links(header): { next = uri, last = uri, ... }; nil, msg when the
- * header is not a link list. */
-static int l_links(lua_State *L) {
-    size_t len;
-    const char *h = luaL_checklstring(L, 1, &len);
-    lua_newtable(L);
-    if (lmk_link_parse(h, len, link_into_table, L) != LMK_OK) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "malformed Link header");
-        return 2;
-    }
     return 1;
 }
 
@@ -293,59 +265,22 @@ static int l_number_text(lua_State *L) {
     char scratch[40];
     size_t len;
     const char *why;
-    if (lua_type(L, 1) != LUA_TNUMBER) return lmk_usage(L, "a number expected");
-    const char *s = lmk_scalar_text(L, 1, scratch, &len, &why);
-    if (!s) return lmk_usage(L, "the number %s", why);
+    if (lua_type(L, 1) != LUA_TNUMBER) return lmkL_usage(L, "a number expected");
+    const char *s = lmkL_scalar_text(L, 1, scratch, &len, &why);
+    if (!s) return lmkL_usage(L, "the number %s", why);
     lua_pushlstring(L, s, len);
     return 1;
 }
 
-/* Rewrites integral floats in the table at idx (recursively) as integers,
- * so decoded ids print as 4, not 4.0.  Only values whose magnitude is
- * below 2^53 are touched: they are exact either way. */
-static void integerize(lua_State *L, int idx, int depth) {
-#if LUA_VERSION_NUM >= 503
-    if (depth > 1000) lmk_usage(L, "JSON nested too deep");
-    luaL_checkstack(L, 4, "JSON nested too deep");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        int t = lua_type(L, -1);
-        if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-            lua_Number n = lua_tonumber(L, -1);
-            lua_Integer i;
-            if (n > -9007199254740992.0 && n < 9007199254740992.0 &&
-                lua_numbertointeger(n, &i) && (lua_Number)i == n) {
-                lua_pushvalue(L, -2);
-                lua_pushinteger(L, i);
-                lua_rawset(L, idx);
-            }
-        } else if (t == LUA_TTABLE) {
-            integerize(L, lua_gettop(L), depth + 1);
-        }
-        lua_pop(L, 1);
-    }
-#else
-    (void)L; (void)idx; (void)depth;
-#endif
-}
-
-/* core.integerize(t) -> t, with integral floats made integers in place. */
-static int l_integerize(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TTABLE) integerize(L, 1, 0);
-    lua_settop(L, 1);
-    return 1;
-}
-
-void lmk_open_encode(lua_State *L) {
-    luaL_newmetatable(L, LMK_WALK_TYPE);
+/* Registers the walk's metatable, encode_query, expand and number_text. */
+void lmkL_open_encode(lua_State *L) {
+    luaL_newmetatable(L, LMKL_WALK_TYPE);
     lua_pushcfunction(L, walk_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
     static const luaL_Reg fns[] = {
-        {"integerize", l_integerize},
         {"encode_query", l_encode_query},
         {"expand", l_expand},
-        {"links", l_links},
         {"number_text", l_number_text},
         {NULL, NULL},
     };

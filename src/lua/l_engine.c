@@ -1,24 +1,18 @@
-/* l_engine.c -- lmskit.Engine and lmskit.Request userdata.
+/* l_engine.c -- lmskit.Engine userdata: core.engine(), core.new_engine(),
+ * engine:step/wait/running/closed, and submitting Requests to it.
  *
  * An engine's uservalue is a table mapping each in-flight request (as a
- * light userdata key) to its Request userdata, so requests stay alive
- * while curl runs them and step() can hand finished ones back to Lua.  A
- * request's uservalue table keeps its client alive (the core request
- * borrows the client). */
-#include <string.h>
-
+ * light userdata key) to its Request userdata (l_request.c), so requests
+ * stay alive while curl runs them and step() can hand finished ones back
+ * to Lua. */
 #include "binding.h"
-
-typedef struct l_request {
-    lmk_request *request;
-} l_request;
 
 /* Registry key of this state's default engine. */
 static const char default_engine_key = 'e';
 
 /* Frees the core engine once; shared by __gc, __close and close(). */
 static int engine_destroy(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
     if (e->engine) {
         lmk_engine_free(e->engine);
         e->engine = NULL;
@@ -28,11 +22,11 @@ static int engine_destroy(lua_State *L) {
 
 /* The open Engine at idx; anything else (a string, another userdata, a
  * closed engine) is a usage lmskit.Error. */
-l_engine *lmk_check_engine(lua_State *L, int idx) {
-    l_engine *e = luaL_testudata(L, idx, LMK_ENGINE_TYPE);
-    if (!e) lmk_usage(L, "an lmskit.Engine expected as engine, got %s",
-                      luaL_typename(L, idx));
-    if (!e->engine) lmk_usage(L, "the engine is closed");
+l_engine *lmkL_check_engine(lua_State *L, int idx) {
+    l_engine *e = luaL_testudata(L, idx, LMKL_ENGINE_TYPE);
+    if (!e) lmkL_usage(L, "an lmskit.Engine expected as engine, got %s",
+                       luaL_typename(L, idx));
+    if (!e->engine) lmkL_usage(L, "the engine is closed");
     return e;
 }
 
@@ -40,15 +34,17 @@ l_engine *lmk_check_engine(lua_State *L, int idx) {
 static l_engine *push_engine(lua_State *L) {
     l_engine *e = lua_newuserdata(L, sizeof *e);
     e->engine = NULL;
-    luaL_setmetatable(L, LMK_ENGINE_TYPE);
+    luaL_setmetatable(L, LMKL_ENGINE_TYPE);
     lua_newtable(L);
     lua_setuservalue(L, -2);
     if (lmk_engine_new(&e->engine) != LMK_OK)
-        lmk_raise(L, LMK_NOMEM, 0, "cannot create the HTTP engine", NULL, NULL);
+        lmkL_raise(L, LMK_NOMEM, 0, "cannot create the HTTP engine", NULL, NULL);
     return e;
 }
 
-l_engine *lmk_default_engine(lua_State *L) {
+/* Pushes this state's default engine (kept in the registry), creating
+ * it on first use. */
+l_engine *lmkL_default_engine(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &default_engine_key);
     if (!lua_isnil(L, -1)) return lua_touserdata(L, -1);
     lua_pop(L, 1);
@@ -60,71 +56,32 @@ l_engine *lmk_default_engine(lua_State *L) {
 
 /* core.engine(): this state's default engine.  core.new_engine(): another. */
 static int l_default_engine(lua_State *L) {
-    lmk_default_engine(L);
+    lmkL_default_engine(L);
     return 1;
 }
 
+/* core.new_engine(): an engine of its own. */
 static int l_new_engine(lua_State *L) {
     push_engine(L);
     return 1;
 }
 
-/* Frees the core request once; shared by __gc, __close and close(). */
-static int request_destroy(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMK_REQUEST_TYPE);
-    if (r->request) {
-        lmk_request_free(r->request);
-        r->request = NULL;
-    }
-    return 0;
-}
-
-static l_request *check_request(lua_State *L, int idx) {
-    l_request *r = luaL_checkudata(L, idx, LMK_REQUEST_TYPE);
-    if (!r->request) luaL_argerror(L, idx, "request is closed");
-    return r;
-}
-
-/* Pushes a Request userdata taking ownership of req (NULL: given later
- * by lmk_set_request); the value at client_idx is kept alive by it. */
-void lmk_push_request(lua_State *L, lmk_request *req, int client_idx) {
-    client_idx = lua_absindex(L, client_idx);
-    l_request *r = lua_newuserdata(L, sizeof *r);
-    r->request = req;
-    luaL_setmetatable(L, LMK_REQUEST_TYPE);
-    lua_createtable(L, 0, 1);
-    lua_pushvalue(L, client_idx);
-    lua_setfield(L, -2, "client");
-    lua_setuservalue(L, -2);
-}
-
-/* Gives the Request userdata at idx (made with a NULL request) its core
- * request, which it owns from then on. */
-void lmk_set_request(lua_State *L, int idx, lmk_request *req) {
-    l_request *r = luaL_checkudata(L, idx, LMK_REQUEST_TYPE);
-    r->request = req;
-}
-
-lmk_request *lmk_to_request(lua_State *L, int idx) {
-    return check_request(L, idx)->request;
-}
-
 /* Submits the Request at req_idx to the engine at engine_idx and records
  * it in the engine's in-flight table. */
-void lmk_submit(lua_State *L, int engine_idx, int req_idx) {
-    l_engine *e = lmk_check_engine(L, engine_idx);
-    l_request *r = check_request(L, req_idx);
+void lmkL_submit(lua_State *L, int engine_idx, int req_idx) {
+    l_engine *e = lmkL_check_engine(L, engine_idx);
+    lmk_request *req = lmkL_to_request(L, req_idx);
     req_idx = lua_absindex(L, req_idx);
-    if (lmk_engine_submit(e->engine, r->request) != LMK_OK)
+    if (lmk_engine_submit(e->engine, req) != LMK_OK)
         luaL_argerror(L, req_idx, "request cannot be submitted twice");
     lua_getuservalue(L, engine_idx);
     lua_pushvalue(L, req_idx);
-    lua_rawsetp(L, -2, r->request);
+    lua_rawsetp(L, -2, req);
     lua_pop(L, 1);
 }
 
 /* Forgets a finished request in the engine's in-flight table. */
-void lmk_forget(lua_State *L, int engine_idx, lmk_request *req) {
+void lmkL_forget(lua_State *L, int engine_idx, lmk_request *req) {
     lua_getuservalue(L, engine_idx);
     lua_pushnil(L);
     lua_rawsetp(L, -2, req);
@@ -134,12 +91,12 @@ void lmk_forget(lua_State *L, int engine_idx, lmk_request *req) {
 /* engine:step([timeout_seconds]) -> array of finished Requests.  Never
  * blocks longer than the timeout (default 0: does not block). */
 static int engine_step(lua_State *L) {
-    l_engine *e = lmk_check_engine(L, 1);
+    l_engine *e = lmkL_check_engine(L, 1);
     lua_Number timeout = 0;
     if (!lua_isnoneornil(L, 2)) /* checked before the cast */
-        timeout = lmk_check_seconds(L, 2, "engine:step timeout", 0, 0);
+        timeout = lmkL_check_seconds(L, 2, "engine:step timeout", 0, 0);
     if (lmk_engine_step(e->engine, (long)(timeout * 1000)) != LMK_OK)
-        lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
+        lmkL_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     lua_newtable(L);
     lua_getuservalue(L, 1);
     lua_Integer n = 0;
@@ -161,43 +118,30 @@ static int engine_step(lua_State *L) {
 /* engine:wait(seconds): pauses up to seconds while transfers keep
  * moving; returns early when one finishes.  Callers loop on core.now(). */
 static int engine_wait(lua_State *L) {
-    l_engine *e = lmk_check_engine(L, 1);
-    lua_Number seconds = lmk_check_seconds(L, 2, "engine:wait", 0, 0);
+    l_engine *e = lmkL_check_engine(L, 1);
+    lua_Number seconds = lmkL_check_seconds(L, 2, "engine:wait", 0, 0);
     if (lmk_engine_wait(e->engine, (long)(seconds * 1000)) != LMK_OK)
-        lmk_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
+        lmkL_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     return 0;
-}
-
-/* core.now() -> seconds on a monotonic clock. */
-static int l_now(lua_State *L) {
-    lua_pushnumber(L, (lua_Number)lmk_monotonic());
-    return 1;
-}
-
-/* core.retry_after(value) -> seconds, or nil when unreadable. */
-static int l_retry_after(lua_State *L) {
-    double s = lmk_retry_after(luaL_checkstring(L, 1));
-    if (s < 0) lua_pushnil(L);
-    else lua_pushnumber(L, (lua_Number)s);
-    return 1;
 }
 
 /* engine:running() -> number of requests in flight. */
 static int engine_running(lua_State *L) {
-    l_engine *e = lmk_check_engine(L, 1);
+    l_engine *e = lmkL_check_engine(L, 1);
     lua_pushinteger(L, (lua_Integer)lmk_engine_running(e->engine));
     return 1;
 }
 
 /* engine:closed() -> true once close() (or __close) freed it. */
 static int engine_closed(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
     lua_pushboolean(L, e->engine == NULL);
     return 1;
 }
 
+/* tostring(engine): "lmskit.Engine (n running)" or "(closed)". */
 static int engine_tostring(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMK_ENGINE_TYPE);
+    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
     if (e->engine)
         lua_pushfstring(L, "lmskit.Engine (%d running)",
                         (int)lmk_engine_running(e->engine));
@@ -206,38 +150,8 @@ static int engine_tostring(lua_State *L) {
     return 1;
 }
 
-/* request:done() -> true once the response (or a failure) is in. */
-static int request_done(lua_State *L) {
-    lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
-    return 1;
-}
-
-static int request_tostring(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMK_REQUEST_TYPE);
-    lua_pushstring(L, !r->request ? "lmskit.Request (closed)"
-                      : lmk_request_done(r->request) ? "lmskit.Request (done)"
-                                                     : "lmskit.Request");
-    return 1;
-}
-
-void lmk_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
-                        lua_CFunction destroy, lua_CFunction tostring) {
-    luaL_newmetatable(L, name);
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "__close");
-    lua_pushcfunction(L, tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_pushcfunction(L, destroy);
-    lua_setfield(L, -2, "close");
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-}
-
-void lmk_open_engine(lua_State *L) {
+/* Registers the lmskit.Engine metatable, engine and new_engine. */
+void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},
         {"running", engine_running},
@@ -245,21 +159,9 @@ void lmk_open_engine(lua_State *L) {
         {"wait", engine_wait},
         {NULL, NULL},
     };
-    static const luaL_Reg request_methods[] = {
-        {"done", request_done},
-        {"result", lmk_request_result},
-        {NULL, NULL},
-    };
-    lmk_create_meta(L, LMK_ENGINE_TYPE, engine_methods, engine_destroy,
-                engine_tostring);
-    lmk_create_meta(L, LMK_REQUEST_TYPE, request_methods, request_destroy,
-                request_tostring);
+    lmkL_create_meta(L, LMKL_ENGINE_TYPE, engine_methods, engine_destroy, engine_tostring);
     lua_pushcfunction(L, l_default_engine);
     lua_setfield(L, -2, "engine");
     lua_pushcfunction(L, l_new_engine);
     lua_setfield(L, -2, "new_engine");
-    lua_pushcfunction(L, l_now);
-    lua_setfield(L, -2, "now");
-    lua_pushcfunction(L, l_retry_after);
-    lua_setfield(L, -2, "retry_after");
 }

@@ -15,7 +15,7 @@ static int error_tostring(lua_State *L) {
     }
     lua_getfield(L, 1, "status");
     lua_Integer status;
-    if (lua_isnumber(L, -1) && lmk_to_integer(L, -1, &status) &&
+    if (lua_isnumber(L, -1) && lmkL_to_integer(L, -1, &status) &&
         status > -1000000 && status < 1000000) { /* no cast of NaN or 1e300 */
         lua_pushfstring(L, " (%d)", (int)status);
         lua_remove(L, -2);
@@ -54,8 +54,9 @@ static void set_string(lua_State *L, const char *name, const char *s) {
     lua_setfield(L, -2, name);
 }
 
-void lmk_push_error(lua_State *L, lmk_kind kind, long status,
-                    const char *message, const char *method, const char *url) {
+/* Pushes a new lmskit.Error table; status 0 and NULL fields are left out. */
+void lmkL_push_error(lua_State *L, lmk_kind kind, long status,
+                     const char *message, const char *method, const char *url) {
     lua_createtable(L, 0, 6);
     set_string(L, "kind", lmk_kind_name(kind));
     if (status > 0) {
@@ -65,12 +66,13 @@ void lmk_push_error(lua_State *L, lmk_kind kind, long status,
     set_string(L, "message", message);
     set_string(L, "method", method);
     set_string(L, "url", url);
-    luaL_setmetatable(L, LMK_ERROR_TYPE);
+    luaL_setmetatable(L, LMKL_ERROR_TYPE);
 }
 
-int lmk_raise(lua_State *L, lmk_kind kind, long status, const char *message,
-              const char *method, const char *url) {
-    lmk_push_error(L, kind, status, message, method, url);
+/* Raises a new lmskit.Error (never returns). */
+int lmkL_raise(lua_State *L, lmk_kind kind, long status, const char *message,
+               const char *method, const char *url) {
+    lmkL_push_error(L, kind, status, message, method, url);
     return lua_error(L);
 }
 
@@ -80,7 +82,7 @@ int lmk_raise(lua_State *L, lmk_kind kind, long status, const char *message,
 static int error_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    luaL_setmetatable(L, LMK_ERROR_TYPE);
+    luaL_setmetatable(L, LMKL_ERROR_TYPE);
     return 1;
 }
 
@@ -88,7 +90,7 @@ static int error_new(lua_State *L) {
 static int error_is(lua_State *L) {
     int is = 0;
     if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
-        luaL_getmetatable(L, LMK_ERROR_TYPE);
+        luaL_getmetatable(L, LMKL_ERROR_TYPE);
         is = lua_rawequal(L, -1, -2);
     }
     lua_pushboolean(L, is);
@@ -97,17 +99,19 @@ static int error_is(lua_State *L) {
 
 /* core.kind_of_status(status): the kind name an HTTP status maps to. */
 static int error_kind_of_status(lua_State *L) {
-    lmk_kind k = lmk_kind_from_status((long)lmk_check_integer(L, 1, "status", 0, 999));
+    lmk_kind k = lmk_kind_from_status((long)lmkL_check_integer(L, 1, "status", 0, 999));
     if (k == LMK_OK) lua_pushnil(L);
     else lua_pushstring(L, lmk_kind_name(k));
     return 1;
 }
 
-void lmk_open_error(lua_State *L) {
-    luaL_newmetatable(L, LMK_ERROR_TYPE);
+/* Registers the lmskit.Error metatable (as core.Error), error, is_error
+ * and kind_of_status. */
+void lmkL_open_error(lua_State *L) {
+    luaL_newmetatable(L, LMKL_ERROR_TYPE);
     lua_pushcfunction(L, error_tostring);
     lua_setfield(L, -2, "__tostring");
-    lua_pushstring(L, LMK_ERROR_TYPE);
+    lua_pushstring(L, LMKL_ERROR_TYPE);
     lua_setfield(L, -2, "__name");
     lua_setfield(L, -2, "Error");
     lua_pushcfunction(L, error_new);

@@ -40,7 +40,7 @@ static int l_catch_interrupts(lua_State *L) {
         /* no SA_RESTART: a wait in poll(2) ends early with EINTR, so the
          * job sees the flag without waiting for its next response */
         if (sigaction(SIGINT, &act, &previous) != 0)
-            lmk_raise(L, LMK_TRANSPORT, 0, "cannot catch SIGINT", NULL, NULL);
+            lmkL_raise(L, LMK_TRANSPORT, 0, "cannot catch SIGINT", NULL, NULL);
         catching = 1;
     }
     interrupts = 0;
@@ -65,7 +65,8 @@ static int l_interrupted(lua_State *L) {
     return 1;
 }
 
-void lmk_open_interrupt(lua_State *L) {
+/* Adds catch_interrupts, release_interrupts and interrupted. */
+void lmkL_open_interrupt(lua_State *L) {
     static const luaL_Reg fns[] = {
         {"catch_interrupts", l_catch_interrupts},
         {"release_interrupts", l_release_interrupts},

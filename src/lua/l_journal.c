@@ -1,18 +1,17 @@
 /* l_journal.c -- lmskit.Journal: core.journal_open(path) -> journal with
- * :append(record), :sync() and :close() (and what it holds); core.isatty,
- * core.file_mode, core.sha256 and core.realpath. */
-#include <stdlib.h>
-
+ * :append(record), :sync() and :close() (and what it holds). */
 #include "binding.h"
 
-#define LMK_JOURNAL_TYPE "lmskit.Journal"
+#define LMKL_JOURNAL_TYPE "lmskit.Journal"
 
+/* The userdata: the core journal it owns (NULL once closed). */
 typedef struct l_journal {
     lmk_journal *journal;
 } l_journal;
 
+/* Closes the core journal once; shared by __gc, __close and close(). */
 static int journal_destroy(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (j->journal) {
         lmk_journal_close(j->journal);
         j->journal = NULL;
@@ -20,8 +19,9 @@ static int journal_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open journal at 1; a closed one is an argument error. */
 static lmk_journal *check_journal(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     if (!j->journal) luaL_argerror(L, 1, "journal is closed");
     return j->journal;
 }
@@ -31,10 +31,10 @@ static lmk_journal *check_journal(lua_State *L) {
  * of a torn last line were cut off (0: none).  A journal in use by
  * another job raises a usage error naming it and the pid holding it. */
 static int l_journal_open(lua_State *L) {
-    const char *path = lmk_check_cstring(L, 1, "journal path");
+    const char *path = lmkL_check_cstring(L, 1, "journal path");
     l_journal *j = lua_newuserdata(L, sizeof *j);
     j->journal = NULL;
-    luaL_setmetatable(L, LMK_JOURNAL_TYPE);
+    luaL_setmetatable(L, LMKL_JOURNAL_TYPE);
     const char *why = NULL;
     size_t torn = 0;
     long holder = 0;
@@ -48,8 +48,8 @@ static int l_journal_open(lua_State *L) {
                             path, why, (int)holder);
         else
             lua_pushfstring(L, "journal %s: %s", path, why ? why : "cannot open");
-        return lmk_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
-                         NULL);
+        return lmkL_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
+                          NULL);
     }
     lua_pushlstring(L, content.data ? content.data : "", content.len);
     lmk_buf_free(&content);
@@ -64,73 +64,32 @@ static int journal_append(lua_State *L) {
     const char *record = luaL_checklstring(L, 2, &len);
     lmk_kind k = lmk_journal_append(j, record, len);
     if (k == LMK_USAGE) return luaL_argerror(L, 2, "a record may not contain a newline");
-    if (k != LMK_OK) return lmk_raise(L, k, 0, "cannot write the journal", NULL, NULL);
+    if (k != LMK_OK) return lmkL_raise(L, k, 0, "cannot write the journal", NULL, NULL);
     return 0;
 }
 
 /* journal:sync(): records so far survive a power loss. */
 static int journal_sync(lua_State *L) {
     if (lmk_journal_sync(check_journal(L)) != LMK_OK)
-        return lmk_raise(L, LMK_TRANSPORT, 0, "cannot sync the journal", NULL, NULL);
+        return lmkL_raise(L, LMK_TRANSPORT, 0, "cannot sync the journal", NULL, NULL);
     return 0;
 }
 
+/* tostring(journal): "lmskit.Journal" or "(closed)". */
 static int journal_tostring(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMK_JOURNAL_TYPE);
+    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
     lua_pushstring(L, j->journal ? "lmskit.Journal" : "lmskit.Journal (closed)");
     return 1;
 }
 
-/* core.isatty(fd) -> true when fd is a terminal. */
-static int l_isatty(lua_State *L) {
-    lua_pushboolean(L, lmk_isatty((int)lmk_check_integer(L, 1, "fd", 0, 65535)));
-    return 1;
-}
-
-/* core.file_mode(path) -> permission bits (e.g. 384 for 0600), or nil. */
-static int l_file_mode(lua_State *L) {
-    int mode = lmk_file_mode(lmk_check_cstring(L, 1, "path"));
-    if (mode < 0) lua_pushnil(L);
-    else lua_pushinteger(L, mode);
-    return 1;
-}
-
-/* core.sha256(s) -> 64 hex digits. */
-static int l_sha256(lua_State *L) {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    char hex[65];
-    if (lmk_sha256_hex(s, len, hex) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
-    lua_pushstring(L, hex);
-    return 1;
-}
-
-/* core.realpath(path) -> the absolute path, symlinks resolved; nil when
- * the file does not exist. */
-static int l_realpath(lua_State *L) {
-    char *abs = lmk_realpath(lmk_check_cstring(L, 1, "path"));
-    if (!abs) return 0;
-    lua_pushstring(L, abs);
-    free(abs);
-    return 1;
-}
-
-void lmk_open_journal(lua_State *L) {
+/* Registers the lmskit.Journal metatable and journal_open. */
+void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
         {"sync", journal_sync},
         {NULL, NULL},
     };
-    lmk_create_meta(L, LMK_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
+    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
     lua_pushcfunction(L, l_journal_open);
     lua_setfield(L, -2, "journal_open");
-    lua_pushcfunction(L, l_isatty);
-    lua_setfield(L, -2, "isatty");
-    lua_pushcfunction(L, l_file_mode);
-    lua_setfield(L, -2, "file_mode");
-    lua_pushcfunction(L, l_sha256);
-    lua_setfield(L, -2, "sha256");
-    lua_pushcfunction(L, l_realpath);
-    lua_setfield(L, -2, "realpath");
 }

@@ -3,14 +3,16 @@
  * :block(seconds).  Times come from the core's monotonic clock. */
 #include "binding.h"
 
-#define LMK_LIMITER_TYPE "lmskit.Limiter"
+#define LMKL_LIMITER_TYPE "lmskit.Limiter"
 
+/* The userdata: the core limiter it owns (NULL once closed). */
 typedef struct l_limiter {
     lmk_limiter *limiter;
 } l_limiter;
 
+/* Frees the core limiter once; shared by __gc, __close and close(). */
 static int limiter_destroy(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     if (l->limiter) {
         lmk_limiter_free(l->limiter);
         l->limiter = NULL;
@@ -18,20 +20,22 @@ static int limiter_destroy(lua_State *L) {
     return 0;
 }
 
+/* The open limiter at 1; a closed one is an argument error. */
 static lmk_limiter *check_limiter(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     if (!l->limiter) luaL_argerror(L, 1, "limiter is closed");
     return l->limiter;
 }
 
+/* core.limiter(calls, per) -> an lmskit.Limiter. */
 static int l_limiter_new(lua_State *L) {
-    lua_Integer calls = lmk_check_integer(L, 1, "calls", 1, 1000000);
-    lua_Number per = lmk_check_seconds(L, 2, "per", 0, 1);
+    lua_Integer calls = lmkL_check_integer(L, 1, "calls", 1, 1000000);
+    lua_Number per = lmkL_check_seconds(L, 2, "per", 0, 1);
     l_limiter *l = lua_newuserdata(L, sizeof *l);
     l->limiter = NULL;
-    luaL_setmetatable(L, LMK_LIMITER_TYPE);
+    luaL_setmetatable(L, LMKL_LIMITER_TYPE);
     if (lmk_limiter_new((size_t)calls, (double)per, &l->limiter) != LMK_OK)
-        return lmk_raise(L, LMK_NOMEM, 0, "cannot create the rate limiter", NULL, NULL);
+        return lmkL_raise(L, LMK_NOMEM, 0, "cannot create the rate limiter", NULL, NULL);
     return 1;
 }
 
@@ -49,24 +53,26 @@ static int limiter_take(lua_State *L) {
 /* limiter:block(seconds): nothing starts for that long (a lock-out). */
 static int limiter_block(lua_State *L) {
     lmk_limiter *l = check_limiter(L);
-    lua_Number seconds = lmk_check_seconds(L, 2, "limiter:block", 0, 0);
+    lua_Number seconds = lmkL_check_seconds(L, 2, "limiter:block", 0, 0);
     lmk_limiter_block(l, lmk_monotonic() + (double)seconds);
     return 0;
 }
 
+/* tostring(limiter): "lmskit.Limiter" or "(closed)". */
 static int limiter_tostring(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMK_LIMITER_TYPE);
+    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
     lua_pushstring(L, l->limiter ? "lmskit.Limiter" : "lmskit.Limiter (closed)");
     return 1;
 }
 
-void lmk_open_limiter(lua_State *L) {
+/* Registers the lmskit.Limiter metatable and core.limiter. */
+void lmkL_open_limiter(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"take", limiter_take},
         {"block", limiter_block},
         {NULL, NULL},
     };
-    lmk_create_meta(L, LMK_LIMITER_TYPE, methods, limiter_destroy, limiter_tostring);
+    lmkL_create_meta(L, LMKL_LIMITER_TYPE, methods, limiter_destroy, limiter_tostring);
     lua_pushcfunction(L, l_limiter_new);
     lua_setfield(L, -2, "limiter");
 }

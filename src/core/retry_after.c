@@ -1,18 +1,12 @@
-/* retry.c -- time helpers for retries: a monotonic clock and the meaning
- * of a Retry-After header (delta-seconds or an HTTP-date). */
+/* retry_after.c -- the meaning of a Retry-After header (RFC 9110 section
+ * 10.2.3): delta-seconds or an HTTP-date, as seconds to wait.  Whether to
+ * retry at all is the Lua layer's decision (lua/lmskit/retry.lua). */
 #include <stdlib.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #include "lmskit.h"
-
-/* Seconds on a clock that never jumps (CLOCK_MONOTONIC). */
-double lmk_monotonic(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Seconds to wait from a Retry-After value; -1 when it cannot be read.
  * Dates are parsed by libcurl (curl_getdate), never by hand. */

@@ -1,0 +1,77 @@
+/* l_request.c -- lmskit.Request userdata: one HTTP request, made by a
+ * Client (l_client.c) and run by an Engine (l_engine.c), with :done(),
+ * :result() and :close().  A request's uservalue table keeps its client
+ * alive (the core request borrows the client). */
+#include "binding.h"
+
+/* The userdata: the core request it owns (NULL once closed). */
+typedef struct l_request {
+    lmk_request *request;
+} l_request;
+
+/* Frees the core request once; shared by __gc, __close and close(). */
+static int request_destroy(lua_State *L) {
+    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
+    if (r->request) {
+        lmk_request_free(r->request);
+        r->request = NULL;
+    }
+    return 0;
+}
+
+/* The open Request at idx; a closed one is an argument error. */
+static l_request *check_request(lua_State *L, int idx) {
+    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
+    if (!r->request) luaL_argerror(L, idx, "request is closed");
+    return r;
+}
+
+/* Pushes a Request userdata taking ownership of req (NULL: given later
+ * by lmkL_set_request); the value at client_idx is kept alive by it. */
+void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx) {
+    client_idx = lua_absindex(L, client_idx);
+    l_request *r = lua_newuserdata(L, sizeof *r);
+    r->request = req;
+    luaL_setmetatable(L, LMKL_REQUEST_TYPE);
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, client_idx);
+    lua_setfield(L, -2, "client");
+    lua_setuservalue(L, -2);
+}
+
+/* Gives the Request userdata at idx (made with a NULL request) its core
+ * request, which it owns from then on. */
+void lmkL_set_request(lua_State *L, int idx, lmk_request *req) {
+    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
+    r->request = req;
+}
+
+/* The core request of the open Request at idx. */
+lmk_request *lmkL_to_request(lua_State *L, int idx) {
+    return check_request(L, idx)->request;
+}
+
+/* request:done() -> true once the response (or a failure) is in. */
+static int request_done(lua_State *L) {
+    lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
+    return 1;
+}
+
+/* tostring(request): "lmskit.Request", "(done)" or "(closed)". */
+static int request_tostring(lua_State *L) {
+    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
+    lua_pushstring(L, !r->request ? "lmskit.Request (closed)"
+                      : lmk_request_done(r->request) ? "lmskit.Request (done)"
+                                                     : "lmskit.Request");
+    return 1;
+}
+
+/* Registers the lmskit.Request metatable (result() lives in l_client.c). */
+void lmkL_open_request(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"done", request_done},
+        {"result", lmkL_request_result},
+        {NULL, NULL},
+    };
+    lmkL_create_meta(L, LMKL_REQUEST_TYPE, methods, request_destroy, request_tostring);
+}
