@@ -1,7 +1,8 @@
 /* core_test.c -- unit tests of the pure C core (no Lua): the Link parser,
  * the encoders, redaction, Retry-After, the rate limiter, URL origins,
  * the CSV reader (strict, with line numbers), UTF-8 checks and journals
- * (lock, torn last line), with the cases the fuzzers (fuzz/) found
+ * (lock, torn last line), JWT signing (RFC 7515's example; RS256 and
+ * ES256 verified with OpenSSL) and statuses to kinds, with the cases the fuzzers (fuzz/) found
  * interesting.
  * `make test-core` builds it under ASan + UBSan and runs it; the exit
  * status is the number of failed checks (capped at 100). */
@@ -14,6 +15,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "../src/core/lmskit.h"
 
@@ -618,6 +625,117 @@ static void test_journal(void) {
     CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
 }
 
+/* JSON Web Signatures: RFC 7515 appendix A.1's HS256 example byte for
+ * byte; short HMAC keys and "none" refused; RS256 and ES256 signatures
+ * (keys made here) verified with OpenSSL, ES256's as JOSE r||s. */
+static int verify_sig(EVP_PKEY *pkey, const char *jws, int ecdsa) {
+    const char *dot = strrchr(jws, '.');
+    unsigned char sig[600], der[128];
+    size_t n = 0;
+    int ok = 0;
+    /* base64url -> bytes (OpenSSL's decoder wants standard base64) */
+    char b64[900];
+    size_t len = strlen(dot + 1), i;
+    if (len + 4 >= sizeof b64) return 0;
+    for (i = 0; i < len; i++)
+        b64[i] = dot[1 + i] == '-' ? '+' : dot[1 + i] == '_' ? '/' : dot[1 + i];
+    while (i % 4) b64[i++] = '=';
+    b64[i] = 0;
+    int got = EVP_DecodeBlock(sig, (unsigned char *)b64, (int)i);
+    if (got < 0) return 0;
+    n = (size_t)got - (len % 4 == 2 ? 2 : len % 4 == 3 ? 1 : 0);
+    const unsigned char *to_verify = sig;
+    size_t verify_len = n;
+    if (ecdsa) { /* JOSE's r||s -> DER for OpenSSL */
+        if (n != 64) return 0;
+        ECDSA_SIG *es = ECDSA_SIG_new();
+        ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
+        unsigned char *p = der;
+        int dlen = i2d_ECDSA_SIG(es, &p);
+        ECDSA_SIG_free(es);
+        if (dlen <= 0) return 0;
+        to_verify = der;
+        verify_len = (size_t)dlen;
+    }
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+        EVP_DigestVerify(md, to_verify, verify_len, (const unsigned char *)jws,
+                         (size_t)(dot - jws)) == 1)
+        ok = 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+/* A PEM private key of a key made now (RSA 2048 or EC P-256). */
+static EVP_PKEY *made_key(int ec, lmk_buf *pem) {
+    EVP_PKEY *pkey = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+                        : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data;
+    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL);
+    long n = BIO_get_mem_data(bio, &data);
+    lmk_buf_add(pem, data, (size_t)n);
+    BIO_free(bio);
+    return pkey;
+}
+
+static void test_jwt(void) {
+    static const char key[] =
+        "\x03\x23\x35\x4b\x2b\x0f\xa5\xbc\x83\x7e\x06\x65\x77\x7b\xa6\x8f"
+        "\x5a\xb3\x28\xe6\xf0\x54\xc9\x28\xa9\x0f\x84\xb2\xd2\x50\x2e\xbf"
+        "\xd3\xfb\x5a\x92\xd2\x06\x47\xef\x96\x8a\xb4\xc3\x77\x62\x3d\x22"
+        "\x3d\x2e\x21\x72\x05\x2e\x4f\x08\xc0\xcd\x9a\xf5\x67\xd0\x80\xa3";
+    static const char header[] = "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}";
+    static const char payload[] =
+        "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+    lmk_buf out = {0};
+    const char *why = NULL;
+    lmk_jwt_alg alg;
+    CHECK(lmk_jwt_alg_from_name("HS256", &alg) == LMK_OK && alg == LMK_JWT_HS256);
+    CHECK(lmk_jwt_alg_from_name("none", &alg) == LMK_USAGE);
+    CHECK(lmk_jwt_alg_from_name("hs256", &alg) == LMK_USAGE);
+    CHECK(lmk_jwt_sign(LMK_JWT_HS256, key, 64, header, strlen(header), payload,
+                       strlen(payload), &out, &why) == LMK_OK);
+    CHECK_STR(&out, "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
+                    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+                    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    lmk_buf_free(&out);
+    why = NULL;
+    CHECK(lmk_jwt_sign(LMK_JWT_HS256, key, 31, "{}", 2, "{}", 2, &out, &why) == LMK_USAGE);
+    CHECK(why && strstr(why, "shorter"));
+    CHECK(lmk_jwt_sign(LMK_JWT_HS512, key, 63, "{}", 2, "{}", 2, &out, &why) == LMK_USAGE);
+    lmk_buf_free(&out);
+    for (int ec = 0; ec <= 1; ec++) {
+        lmk_buf pem = {0};
+        EVP_PKEY *pkey = made_key(ec, &pem);
+        CHECK(lmk_jwt_sign(ec ? LMK_JWT_ES256 : LMK_JWT_RS256, pem.data, pem.len,
+                           "{\"alg\":\"x\"}", 11, "{\"sub\":1}", 9, &out, &why) == LMK_OK);
+        CHECK(out.data && verify_sig(pkey, out.data, ec));
+        lmk_buf_free(&out);
+        /* the wrong kind of key for the algorithm is refused */
+        CHECK(lmk_jwt_sign(ec ? LMK_JWT_RS256 : LMK_JWT_ES256, pem.data, pem.len,
+                           "{}", 2, "{}", 2, &out, &why) != LMK_OK);
+        lmk_buf_free(&out);
+        lmk_buf_free(&pem);
+        EVP_PKEY_free(pkey);
+    }
+    CHECK(lmk_jwt_sign(LMK_JWT_RS256, "not a key", 9, "{}", 2, "{}", 2, &out, &why) != LMK_OK);
+    lmk_buf_free(&out);
+}
+
+/* HTTP statuses to kinds (the table the binding raises errors by). */
+static void test_kind_from_status(void) {
+    CHECK(lmk_kind_from_status(200) == LMK_OK);
+    CHECK(lmk_kind_from_status(401) == LMK_AUTH);
+    CHECK(lmk_kind_from_status(403) == LMK_FORBIDDEN);
+    CHECK(lmk_kind_from_status(404) == LMK_NOT_FOUND);
+    CHECK(lmk_kind_from_status(422) == LMK_VALIDATION);
+    CHECK(lmk_kind_from_status(429) == LMK_RATE_LIMITED);
+    CHECK(lmk_kind_from_status(500) == LMK_SERVER);
+    CHECK(lmk_kind_from_status(503) == LMK_SERVER);
+    CHECK(strcmp(lmk_kind_name(LMK_RATE_LIMITED), "rate_limited") == 0);
+}
+
 int main(void) {
     test_link();
     test_encode();
@@ -627,6 +745,8 @@ int main(void) {
     test_url();
     test_csv();
     test_csv_strict();
+    test_jwt();
+    test_kind_from_status();
     test_utf8();
     test_journal();
     printf("core tests: %d checks, %d failed\n", checks, failures);
