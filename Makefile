@@ -63,7 +63,7 @@ LIBASAN  := $(shell $(CC) -print-file-name=libasan.so 2>/dev/null)
 
 .PHONY: all deps build build-runtimes build-asan test test-built test-unit test-runtimes test-asan \
         test-valgrind lint demo demo-run bench bench-quick doc docs doc-count clean rock-build rock-install rock-check
-.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe check-fresh dist rock install
+.PHONY: build-ubsan-clang test-ubsan-clang test-ubsan-clang-run test-wipe check-fresh dist rock install bench-openresty
 
 all: build
 
@@ -242,6 +242,12 @@ test-valgrind: build
 # Benchmarks side by side with peers (bench/README.md); under 10 minutes.
 bench:
 	bench/run
+
+# lmskit inside nginx: /ping latency while calls are in flight, calls/s
+# against nginx's own proxy path (bench/openresty.lua; results in
+# bench/results/openresty.md).
+bench-openresty: build-runtimes
+	sandbox/with env LUA_CPATH="build/5.4/?.so;;" LUA_PATH="lua/?.lua;lua/?/init.lua;tools/?.lua;;" lua5.4 bench/openresty.lua
 
 bench-quick:
 	bench/run --quick

@@ -1,0 +1,144 @@
+-- lmskit inside nginx: the example server of examples/openresty/ (its
+-- nginx.conf and app.lua, with lmskit.nginx) started for real, on the
+-- sandbox's port + 5, against the sandbox's Catalog.  Its handlers
+-- (content, access, timer) make ordinary lmskit calls; the worker keeps
+-- answering while they are in flight, and no secret reaches its logs.
+local core = require "lmskit.core"
+local json = require "lmskit.json"
+local sandbox = require "sandbox"
+local tasks = require "lmskit.tasks"
+local openresty = require "openresty_host"
+
+local ROOT = os.getenv("PWD") or "."
+local PORT = tonumber(os.getenv("LMSKIT_SANDBOX_PORT") or "18443") + 5
+local read, succeeds = openresty.read, openresty.succeeds
+
+describe("lmskit inside nginx (examples/openresty)", function()
+  local server, host, DIR
+  setup(function()
+    sandbox.reset()
+    server = openresty.start { root = ROOT, port = PORT, catalog_url = sandbox.url .. "/catalog",
+                               token = sandbox.catalog_token, ca_file = sandbox.ca }
+    DIR = server.dir
+    host = core.client { base_url = ("http://127.0.0.1:%d"):format(PORT), allow_http_loopback = true,
+                         timeout = 30 * (tonumber(os.getenv("LMSKIT_SLOWDOWN")) or 1) }
+  end)
+  teardown(function()
+    if host then host:close() end
+    if server then server.stop() end
+  end)
+  before_each(function() sandbox.reset() end)
+
+  -- GET path on the example server: status, decoded JSON body (or text).
+  local function get(path, method, body)
+    local status, text = host:request { method = method or "GET", path = path, body = body,
+                                        content_type = body and "application/json" }
+    local ok, decoded = pcall(json.decode, text)
+    return status, ok and decoded or text
+  end
+
+  it("serves a Catalog course from a content handler", function()
+    local status, course = get("/course/1")
+    assert.equal(200, status)
+    assert.equal(1, course.id)
+    assert.equal("Course 1", course.title)
+  end)
+
+  it("hands back the lmskit.Error's kind and redacted message", function()
+    local status, body = get("/course/424242")
+    assert.equal(404, status)
+    assert.same({ error = "not_found", message = "Not found" }, body)
+  end)
+
+  it("pages through a list in a pool thread", function()
+    sandbox.seed_courses(120)
+    local status, body = get("/courses")
+    assert.equal(200, status)
+    assert.equal(#body.ids, body.count)
+    assert.is_true(body.count >= 120)
+    for i = 2, #body.ids do assert.is_true(body.ids[i] > body.ids[i - 1]) end
+  end)
+
+  it("decides in an access handler", function()
+    assert.equal(200, (get("/guarded/1")))
+    assert.equal(403, (get("/guarded/424242")))
+  end)
+
+  it("makes calls from a timer after the request ended", function()
+    assert.equal(202, (get("/timer")))
+    local result
+    for _ = 1, 200 do
+      result = select(2, get("/timer/result")).result
+      if result ~= json.null then break end
+      succeeds("sleep 0.05")
+    end
+    assert.equal("courses 2", result)
+  end)
+
+  it("runs a bulk job in a pool thread, each enrollment once", function()
+    local ids = {}
+    for i = 1, 40 do ids[i] = 9000 + i end
+    local status, body = get("/enroll", "POST", json.encode { listing_id = 1, user_ids = ids })
+    assert.equal(200, status)
+    assert.same({ enrolled = 40, failed = 0 }, body)
+    local posts = 0
+    for _, r in ipairs(sandbox.requests()) do
+      if r.method == "POST" and r.path == "/catalog/api/v1/enrollments" then posts = posts + 1 end
+    end
+    assert.equal(40, posts)
+  end)
+
+  it("keeps answering while calls are in flight", function()
+    -- 8 course reads the sandbox holds for 2 s each; a ping sent once they
+    -- are all in flight must come back before any of them
+    local slow = 2000 * math.min(tonumber(os.getenv("LMSKIT_SLOWDOWN")) or 1, 10)
+    sandbox.fault { path = "/catalog/api/v1/courses/2", kind = "delay", delay_ms = slow, count = 8 }
+    local order = {}
+    tasks.run({ concurrency = 16 }, function(spawn)
+      for i = 1, 8 do
+        spawn(function()
+          local status = tasks.await(host, { method = "GET", path = "/course/2" }):result()
+          order[#order + 1] = "course " .. i .. " " .. status
+        end)
+      end
+      spawn(function()
+        -- in flight: the sandbox has logged all 8 reads
+        local seen = 0
+        for _ = 1, 400 do
+          seen = 0
+          for _, r in ipairs(sandbox.requests()) do
+            if r.path == "/catalog/api/v1/courses/2" then seen = seen + 1 end
+          end
+          if seen == 8 then break end
+          tasks.sleep(0.01)
+        end
+        assert.equal(8, seen)
+        local status, text = tasks.await(host, { method = "GET", path = "/ping" }):result()
+        order[#order + 1] = "ping " .. status .. " " .. text:gsub("%s+$", "")
+      end)
+    end)
+    assert.equal("ping 200 pong", order[1])
+    assert.equal(9, #order)
+    for i = 2, 9 do assert.matches("^course %d 200$", order[i]) end
+  end)
+
+  it("writes no secret to nginx's logs", function()
+    get("/course/1")
+    get("/course/424242")
+    get("/enroll", "POST", json.encode { listing_id = 1, user_ids = { 1 } })
+    for _, name in ipairs { "error.log", "access.log" } do
+      local text = read(DIR .. "/" .. name) or ""
+      assert.is_nil(text:find(sandbox.catalog_token, 1, true), name)
+    end
+    assert.is_nil((read(DIR .. "/error.log") or ""):find("%[error%]"), read(DIR .. "/error.log"))
+  end)
+end)
+
+describe("lmskit.nginx outside nginx", function()
+  it("says it needs nginx", function()
+    local ok, err = pcall(require("lmskit.nginx").call, "catalog", {}, "courses.get", 1)
+    assert.is_false(ok)
+    assert.equal("usage", err.kind)
+    assert.matches("not inside nginx", err.message)
+  end)
+end)
