@@ -129,3 +129,37 @@ describe("proxy option", function()
     assert.not_matches("pw%-secret", tostring(err))
   end)
 end)
+
+describe("a request's result", function()
+  -- the C side of a request (its libcurl handle, its buffers) is freed
+  -- when its outcome is read, not when the collector (which cannot see
+  -- that memory) gets to it: a long job's memory stays flat
+  local function submit(c, wire)
+    local engine = c:engine()
+    local req = c:submit(wire)
+    while not req:done() do engine:step(1) end
+    return req
+  end
+
+  it("is read once, and reading it frees the request", function()
+    local c = core.client { base_url = sandbox.url .. "/catalog", ca_file = sandbox.ca,
+                            auth = "token", secret = sandbox.catalog_token }
+    local req = submit(c, { method = "GET", path = "/api/v1/catalogs" })
+    assert.equal("lmskit.Request (done)", tostring(req))
+    assert.equal(200, (req:result()))
+    assert.equal("lmskit.Request (closed)", tostring(req))
+    assert.has_error(function() req:result() end)
+    c:close()
+  end)
+
+  it("frees a failed request too, once its error is raised", function()
+    local c = core.client { base_url = "https://127.0.0.1:9", ca_file = sandbox.ca, auth = "none",
+                            connect_timeout = 2 }
+    local req = submit(c, { method = "GET", path = "/x" })
+    local ok, err = pcall(req.result, req)
+    assert.is_false(ok)
+    assert.equal("transport", err.kind)
+    assert.equal("lmskit.Request (closed)", tostring(req))
+    c:close()
+  end)
+end)

@@ -100,6 +100,7 @@ void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx);
 void lmkL_set_request(lua_State *L, int idx, lmk_request *req);
 /* The core request of the open Request at idx (raises when closed). */
 lmk_request *lmkL_to_request(lua_State *L, int idx);
+void lmkL_release_request(lua_State *L, int idx);
 
 /* l_clock.c: core.now, core.retry_after */
 void lmkL_open_clock(lua_State *L);

@@ -391,7 +391,8 @@ static void push_headers(lua_State *L, lmk_request *r) {
 }
 
 /* request:result() -> status, body, headers; a failure raises an
- * lmskit.Error redacted with the client's secrets (hence here). */
+ * lmskit.Error redacted with the client's secrets (hence here).  Read
+ * once: the request's C resources are freed then and it is closed. */
 int lmkL_request_result(lua_State *L) {
     lmk_request *r = lmkL_to_request(L, 1);
     if (!lmk_request_done(r)) luaL_argerror(L, 1, "request has not finished");
@@ -419,6 +420,7 @@ int lmkL_request_result(lua_State *L) {
             lua_pushboolean(L, 1);
             lua_setfield(L, -2, "stale");
         }
+        lmkL_release_request(L, 1); /* its outcome is read: freed now */
         return lua_error(L);
     }
     size_t len;
@@ -426,6 +428,7 @@ int lmkL_request_result(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)lmk_request_status(r));
     lua_pushlstring(L, body, len);
     push_headers(L, r);
+    lmkL_release_request(L, 1); /* its outcome is read: freed now */
     return 3;
 }
 

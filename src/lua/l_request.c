@@ -51,6 +51,16 @@ lmk_request *lmkL_to_request(lua_State *L, int idx) {
     return check_request(L, idx)->request;
 }
 
+/* Frees the core request of the Request at idx now (its easy handle,
+ * request and response buffers), as __gc would later: result() calls it
+ * once the outcome is on the Lua stack, so a long job's memory does not
+ * wait for the collector, which cannot see it.  The Request is closed. */
+void lmkL_release_request(lua_State *L, int idx) {
+    l_request *r = check_request(L, idx);
+    lmk_request_free(r->request);
+    r->request = NULL;
+}
+
 /* request:done() -> true once the response (or a failure) is in. */
 static int request_done(lua_State *L) {
     lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
