@@ -45,7 +45,6 @@
 -- row starts, the calls in flight finish and are journaled.
 -- @module lmskit.bulk
 local core = require "lmskit.core"
-local json = require "lmskit.json"
 local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
 local secret_names = require "lmskit.secret_names"
@@ -54,6 +53,11 @@ local tasks = require "lmskit.tasks"
 local input = require "lmskit.bulk.input"
 local journals = require "lmskit.bulk.journal"
 local breakers = require "lmskit.bulk.breaker"
+local row_key = require "lmskit.bulk.key"
+local results_file = require "lmskit.bulk.results"
+local progress_display = require "lmskit.bulk.progress"
+
+local hide_error = results_file.hide_error
 
 local bulk = {}
 
@@ -61,70 +65,6 @@ local RETRYABLE = { transport = true, timeout = true, rate_limited = true, serve
 
 local function usage(message)
   error(core.error { kind = "usage", message = message }, 3)
-end
-
--- Every column of a row as "name=value" parts joined, sorted by name,
--- leaving out the columns `skip` says no to.
-local function all_columns(row, skip)
-  local names = {}
-  for k in pairs(row) do
-    if type(k) == "string" and not (skip and skip(k)) then names[#names + 1] = k end
-  end
-  table.sort(names)
-  local parts = {}
-  for i, k in ipairs(names) do parts[i] = k .. "=" .. tostring(row[k]) end
-  return table.concat(parts, "\31")
-end
-
--- The key earlier versions gave a row when the job named none (every
--- column, secrets included): looked up in a journal written by them, so
--- a rerun after an upgrade still skips what they did (an invitation is
--- never sent twice).  Never written anywhere.
-local function legacy_key(row)
-  return all_columns(row)
-end
-
--- A function computing a row's identity from the `key` option: a column
--- name, several, or a function.  Default: every column but the secret
--- ones (lmskit.secret_names), sorted by name.  A key naming a secret
--- column is refused: the key goes to the journal and the results.
-local function key_function(key)
-  if type(key) == "function" then return key end
-  if type(key) == "string" then key = { key } end
-  if type(key) == "table" then
-    for _, column in ipairs(key) do
-      if secret_names.is_secret(column) then
-        usage(("bulk: key column '%s' holds a secret; it would be written to the journal and the results")
-          :format(tostring(column)))
-      end
-    end
-    return function(row)
-      local parts = {}
-      for i, column in ipairs(key) do
-        local v = row[column]
-        if v == nil or v == "" then return nil, "column '" .. column .. "' is empty" end
-        parts[i] = tostring(v)
-      end
-      return table.concat(parts, "\31")
-    end
-  end
-  if key ~= nil then usage("bulk: key must be a column name, a list of them or a function") end
-  return function(row) return all_columns(row, secret_names.is_secret) end
-end
-
--- Result file writers: CSV (through libcsv's quoting) or JSON lines.
-local RESULT_COLUMNS = { "row", "key", "outcome", "how", "fix", "kind", "status", "code", "message" }
-
--- What can help a failed row, by the kind of its error (an error may say
--- it itself: err.fix): fixing the input, the credentials, or trying again.
-local FIX = {
-  validation = "input", not_found = "input", usage = "input",
-  auth = "credentials", forbidden = "credentials",
-  transport = "retry", timeout = "retry", server = "retry", rate_limited = "retry",
-}
-
-local function fix_of(err)
-  return err.fix or FIX[err.kind]
 end
 
 -- A done row: counted by how it was done (what `run` returned: created,
@@ -139,100 +79,6 @@ end
 -- their batch holding no call slot), else the concurrency.
 local function worker_count(opts)
   return math.max(1, opts.workers or opts.concurrency or 16)
-end
-
--- A value as a results file shows it: printable text only.  The parts of
--- a key made of several columns (kept apart by the byte 0x1F inside) are
--- joined by "|"; any other control byte (a newline in a vendor's message)
--- is written as \n, \r, \t or \xHH.
-local ESCAPES = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t", ["\31"] = "|" }
-local function printable(v)
-  if type(v) ~= "string" then return v end
-  return (v:gsub("%c", function(c) return ESCAPES[c] or ("\\x%02X"):format(c:byte()) end))
-end
-
--- The results file is made anew, readable by its owner only (0600): the
--- old file is removed, created through the core (open(2) with mode 0600,
--- which io.open cannot ask), then opened for writing; a file that still
--- lets others read it (it could not be removed) is refused.
-local function open_results(path)
-  if not path then return nil end
-  if type(path) ~= "string" then usage("bulk: results must be a file path") end
-  os.remove(path)
-  local created = pcall(function() core.journal_open(path):close() end)
-  local f, err = io.open(path, "wb")
-  if not f then usage("bulk: results file: " .. tostring(err)) end
-  if not created or journals.shared_mode(path) then
-    f:close()
-    usage(("bulk: results file %s is readable by other users; remove it or run: chmod 600 %s")
-      :format(path, path))
-  end
-  local jsonl = path:match("%.jsonl?$") ~= nil
-  if not jsonl then
-    local head = {}
-    for i, c in ipairs(RESULT_COLUMNS) do head[i] = core.csv_quote(c) end
-    f:write(table.concat(head, ","), "\r\n")
-  end
-  return {
-    write = function(result)
-      local shown = {}
-      for k, v in pairs(result) do shown[k] = printable(v) end
-      if jsonl then
-        f:write(json.encode(shown), "\n")
-      else
-        local fields = {}
-        for i, c in ipairs(RESULT_COLUMNS) do
-          local v = shown[c]
-          fields[i] = core.csv_quote(v == nil and "" or tostring(v))
-        end
-        f:write(table.concat(fields, ","), "\r\n")
-      end
-    end,
-    close = function() f:close() end,
-  }
-end
-
--- Progress on stderr: a bar redrawn in place on a terminal, otherwise a
--- plain line every few seconds.
-local function progress_reporter(enabled, total)
-  if enabled == false then return { update = function() end, finish = function() end } end
-  local tty = core.isatty(2)
-  local started, last = core.now(), 0
-  local function line(s)
-    local elapsed = core.now() - started
-    local rate = s.done / math.max(elapsed, 1e-3)
-    local eta = ""
-    if total and rate > 0 and s.done < total then
-      local left = (total - s.done) / rate
-      eta = (" ETA %d:%02d"):format(math.floor(left / 60), math.floor(left % 60))
-    end
-    local count = total and ("%d/%d"):format(s.done, total) or tostring(s.done)
-    local bar = ""
-    if tty and total and total > 0 then
-      local width = 30
-      local filled = math.floor(width * s.done / total)
-      bar = "[" .. string.rep("=", filled) .. string.rep(" ", width - filled) .. "] "
-    end
-    local unknown = s.unknown > 0 and (" %d unknown"):format(s.unknown) or ""
-    return ("%s%s rows  %.0f rows/s  %d failed%s%s"):format(bar, count, rate, s.failed, unknown, eta)
-  end
-  return {
-    update = function(s)
-      local now = core.now()
-      if tty then
-        if now - last >= 0.1 then
-          io.stderr:write("\r", line(s), "\27[K")
-          last = now
-        end
-      elseif now - last >= 2 then
-        io.stderr:write(line(s), "\n")
-        last = now
-      end
-    end,
-    finish = function(s)
-      io.stderr:write(tty and "\r" or "", line(s), tty and "\27[K\n" or "\n")
-    end,
-  }
 end
 
 -- What a rerun does with a row, from its last journal record: "run"
@@ -258,15 +104,6 @@ local function verify(fn, row)
   if not ok then return nil, answer end
   if answer == "done" or answer == "absent" then return answer end
   return nil
-end
-
--- An error as a row may report it: its message and code with the values
--- of the row's secret columns (`hidden`, secret_names.values_of) masked
--- (a server, or a run function, may repeat the row's password).
-local function hide_error(err, hidden)
-  if type(err) ~= "table" then return err end
-  return { kind = err.kind, status = err.status, url = err.url, sent = err.sent,
-           code = secret_names.hide(err.code, hidden), message = secret_names.hide(err.message, hidden) }
 end
 
 -- Runs a row with row-level retries for retryable failures; every attempt
@@ -332,18 +169,18 @@ function bulk.run(opts)
     local why = opts[name] ~= nil and params.number(opts[name], rule)
     if why then usage("bulk: " .. name .. " " .. why) end
   end
-  local key_of = key_function(opts.key)
+  local key_of = row_key.of_option(opts.key)
   local data = input.load(opts, key_of) -- raises, listing every problem, before anything is sent
   local rows, keys = data.rows, data.keys
   local j = opts.journal and journals.open(opts.journal,
     { vendor = opts.vendor, workflow = opts.workflow, csv = data.path, columns = data.columns },
     { mismatch = opts.journal_mismatch, read_only = opts.dry_run, sync_every = opts.sync_every })
-  local ok_results, results = pcall(open_results, opts.results)
+  local ok_results, results = pcall(results_file.open, opts.results)
   if not ok_results then
     if j then j.close() end
     error(results, 0)
   end
-  local progress = progress_reporter(opts.progress, #rows)
+  local progress = progress_display.new(opts.progress, #rows)
   local retries = opts.retries or 3
   local brk = breakers.new(opts.breaker)
   local hold = opts.notifies and not opts.resend -- never send a notifying row twice
@@ -397,8 +234,7 @@ function bulk.run(opts)
     -- the values of its secret columns never reach the journal or a report
     local shown = hide_error(err, secret_names.values_of(row))
     record { k = key, s = outcome, h = hash, e = err.kind, m = shown.message }
-    return fail { row = n, key = key, outcome = outcome, kind = err.kind, status = err.status,
-                  code = shown.code, message = shown.message, fix = outcome == "failed" and fix_of(err) or nil }
+    return fail(results_file.failure(n, key, outcome, err, shown))
   end
 
   -- Settles a row whose earlier outcome is unknown: verified done, run
@@ -438,7 +274,7 @@ function bulk.run(opts)
   local function do_row(i)
     local row, key = rows[i], keys[i]
     local n = row[0] or data.lines[i]
-    local previous = j and (j.records[key] or (check_legacy and j.records[legacy_key(row)]))
+    local previous = j and (j.records[key] or (check_legacy and j.records[row_key.legacy(row)]))
     local hash = journals.content_hash(row)
     local action = plan(previous, hash)
     if action == "skip" then
