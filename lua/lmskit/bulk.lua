@@ -81,21 +81,6 @@ local function worker_count(opts)
   return math.max(1, opts.workers or opts.concurrency or 16)
 end
 
--- What a rerun does with a row, from its last journal record: "run"
--- (never journaled), "skip" (done, same content), "redo" (done, content
--- changed), "retry" (failed), "settle" (unknown, or started and never
--- finished: its write may have happened).
-local function plan(previous, hash)
-  if not previous then return "run" end
-  if previous.s == "ok" then
-    if previous.h == nil or previous.h == hash then return "skip" end
-    return "redo"
-  end
-  if previous.s == "failed" then return "retry" end
-  if previous.s == "untouched" then return "run" end -- stopped before it sent anything
-  return "settle"
-end
-
 -- Asks the job's verify(row) whether an unknown row's effect is there:
 -- "done", "absent" or nil (cannot tell); or nil and the error raised.
 local function verify(fn, row)
@@ -175,23 +160,20 @@ function bulk.run(opts)
   local j = opts.journal and journals.open(opts.journal,
     { vendor = opts.vendor, workflow = opts.workflow, csv = data.path, columns = data.columns },
     { mismatch = opts.journal_mismatch, read_only = opts.dry_run, sync_every = opts.sync_every })
+    or journals.none()
   local ok_results, results = pcall(results_file.open, opts.results)
   if not ok_results then
-    if j then j.close() end
+    j.close()
     error(results, 0)
   end
   local progress = progress_display.new(opts.progress, #rows)
   local retries = opts.retries or 3
   local brk = breakers.new(opts.breaker)
   local hold = opts.notifies and not opts.resend -- never send a notifying row twice
-  -- a journal with records may have been written before keys left
-  -- secrets out: a row is looked up by that legacy key too
-  local check_legacy = j and next(j.records) ~= nil
   local stats = { done = 0, ok = 0, failed = 0, unknown = 0, skipped = 0, untouched = 0, total = #rows,
-                  torn = j and j.torn or 0, rerun = rerun_counts(), failures = {}, how = {} }
+                  torn = j.torn, rerun = rerun_counts(), failures = {}, how = {} }
   local rerun = stats.rerun
   local started = core.now()
-  local record = j and j.append or function() end
 
   local function finish(result)
     stats.done = stats.done + 1
@@ -211,12 +193,12 @@ function bulk.run(opts)
   -- a rerun runs it again, its writes settled as usual) is untouched.
   local function run_row(i, n, hash)
     local row, key = rows[i], keys[i]
-    record { k = key, s = "started", h = hash }
+    j.started(key, hash)
     local task = tasks.current()
     task.sent_calls = 0
     local ok, value = attempts(opts.run, row, retries, brk)
     if not ok and type(value) == "table" and value.stopped and not (opts.notifies and task.sent_calls > 0) then
-      record { k = key, s = "untouched", h = hash }
+      j.untouched(key, hash)
       stats.untouched = stats.untouched + 1
       stats.done = stats.done + 1
       if results then results.write { row = n, key = key, outcome = "untouched", message = value.message } end
@@ -224,7 +206,7 @@ function bulk.run(opts)
     end
     if ok then
       stats.ok = stats.ok + 1
-      record { k = key, s = "ok", h = hash }
+      j.done(key, hash)
       return finish(done_result(stats, n, key, value))
     end
     local err = core.is_error(value) and value or { kind = "error", message = tostring(value) }
@@ -233,7 +215,7 @@ function bulk.run(opts)
     local outcome = reconcile.unknown(err) and "unknown" or "failed"
     -- the values of its secret columns never reach the journal or a report
     local shown = hide_error(err, secret_names.values_of(row))
-    record { k = key, s = outcome, h = hash, e = err.kind, m = shown.message }
+    j.ended(key, outcome, hash, err.kind, shown.message)
     return fail(results_file.failure(n, key, outcome, err, shown))
   end
 
@@ -255,7 +237,7 @@ function bulk.run(opts)
       brk.success()
       rerun.retried_unknown, rerun.verified_done = rerun.retried_unknown + 1, rerun.verified_done + 1
       stats.ok = stats.ok + 1
-      record { k = key, s = "ok", h = hash }
+      j.done(key, hash)
       return finish(done_result(stats, n, key, "verified"))
     end
     -- an earlier version journaled "started" only for rows that notify
@@ -274,9 +256,9 @@ function bulk.run(opts)
   local function do_row(i)
     local row, key = rows[i], keys[i]
     local n = row[0] or data.lines[i]
-    local previous = j and (j.records[key] or (check_legacy and j.records[row_key.legacy(row)]))
+    local previous = j.last(key, row)
     local hash = journals.content_hash(row)
-    local action = plan(previous, hash)
+    local action = journals.plan(previous, hash)
     if action == "skip" then
       rerun.skipped_done = rerun.skipped_done + 1
       stats.skipped = stats.skipped + 1
@@ -328,7 +310,7 @@ function bulk.run(opts)
                       message = "not run: the job stopped: " .. tostring(stats.stopped or run_err) }
     end
   end
-  if j then j.close() end
+  j.close()
   if results then results.close() end
   progress.finish(stats)
   if not run_ok then error(run_err, 0) end
