@@ -11,7 +11,8 @@
 -- of the job that then uses it is appended, and counts from then on.  A
 -- journal an earlier version wrote (no header) is used as it is.
 -- A row's records: "started" (written before its first call goes out),
--- then "ok", "failed" or "unknown"; `h` is a hash of the row's content
+-- then "ok", "failed" or "unknown" ("untouched" when the job stopped
+-- before its calls went out); `h` is a hash of the row's content
 -- (its non-secret columns), so a rerun can tell a row edited since.  The
 -- last record of a key counts.
 --
@@ -25,6 +26,7 @@
 local core = require "lmskit.core"
 local json = require "lmskit.json"
 local secret_names = require "lmskit.secret_names"
+local keys = require "lmskit.bulk.key"
 
 local journal = {}
 
@@ -104,32 +106,73 @@ local function parse(content)
   return records, header
 end
 
---- Opens the journal of a job.  Returns an object with `records` (key ->
--- its last record), `torn` (1 when a torn last line was cut off),
--- `append(record)`, `sync()` and `close()`.
+-- Reads a journal's content: through the core, locked, a torn last line
+-- cut off (one it creates is 0600); or, for a dry run, as a plain file
+-- without lock (a torn last line is not a record).  Returns the open
+-- file (nil for a dry run), the content and how many lines were torn.
+local function read(path, read_only)
+  if not read_only then return core.journal_open(path) end
+  local f = io.open(path, "rb")
+  local content, why
+  if f then
+    content, why = f:read("*a") -- a directory opens, then fails to read
+    f:close()
+  end
+  if not content and why then usage("bulk: journal " .. path .. ": " .. tostring(why)) end
+  content = content or ""
+  return nil, content:match("^(.*\n)") or "", 0
+end
+
+-- The object a job reads and writes its rows' records through:
+-- `records` (key -> its last record, read at open); records are appended
+-- to `file` (nil: nothing is written), synced every `sync_every` records
+-- or every second.
+local function handle(records, file, sync_every)
+  local j = {}
+  local unsynced, last_sync = 0, core.now()
+  local function append(record)
+    if not file then return end
+    file:append(json.encode(record))
+    unsynced = unsynced + 1
+    if unsynced >= (sync_every or 100) or core.now() - last_sync >= 1 then
+      file:sync()
+      unsynced, last_sync = 0, core.now()
+    end
+  end
+  function j.close()
+    if file then file:close() end
+    file = nil
+  end
+  -- a journal with records may have been written before keys left
+  -- secrets out: a row is looked up by that legacy key too
+  local check_legacy = next(records) ~= nil
+  function j.last(key, row)
+    return records[key] or (check_legacy and records[keys.legacy(row)])
+  end
+  function j.started(key, hash) append { k = key, s = "started", h = hash } end
+  function j.done(key, hash) append { k = key, s = "ok", h = hash } end
+  function j.untouched(key, hash) append { k = key, s = "untouched", h = hash } end
+  function j.ended(key, outcome, hash, kind, message)
+    append { k = key, s = outcome, h = hash, e = kind, m = message }
+  end
+  return j
+end
+
+--- Opens the journal of a job.  Returns an object with `torn` (1 when a
+-- torn last line was cut off), `last(key, row)` (a row's last record, or
+-- nil), the writers of a row's records `started(key, hash)`,
+-- `done(key, hash)`, `untouched(key, hash)` and `ended(key, outcome,
+-- hash, kind, message)` ("failed" or "unknown"; `message` with the row's
+-- secrets hidden), and `close()`.
 -- @param path the journal file
 -- @param identity { vendor, workflow, csv (path), columns }: what the job is
--- @param opts { mismatch = "ignore"?, read_only = true? (dry runs) }
+-- @param opts { mismatch = "ignore"?, read_only = true? (dry runs), sync_every? }
 function journal.open(path, identity, opts)
   if type(path) ~= "string" then usage("bulk: journal must be a file path") end
   if journal.shared_mode(path) then
     usage(("bulk: journal %s is readable by other users; run: chmod 600 %s"):format(path, path))
   end
-  local file, content, torn
-  if opts.read_only then
-    local f = io.open(path, "rb")
-    local why
-    if f then
-      content, why = f:read("*a") -- a directory opens, then fails to read
-      f:close()
-    end
-    if not content and why then usage("bulk: journal " .. path .. ": " .. tostring(why)) end
-    content = content or ""
-    content = content:match("^(.*\n)") or "" -- a torn last line is not a record
-    torn = 0
-  else
-    file, content, torn = core.journal_open(path) -- (one it creates is 0600)
-  end
+  local file, content, torn = read(path, opts.read_only)
   local records, header = parse(content)
   local mine = header_of(identity)
   local mismatch
@@ -143,26 +186,36 @@ function journal.open(path, identity, opts)
     usage(mismatch .. ": use another journal, or pass journal_mismatch = \"ignore\" " ..
           "(lmskit: --force-journal) to use this one anyway")
   end
-  local j = { records = records, torn = torn > 0 and 1 or 0, mismatch = mismatch }
-  local unsynced, last_sync = 0, core.now()
-  function j.append(record)
-    if not file then return end
-    file:append(json.encode(record))
-    unsynced = unsynced + 1
-    if unsynced >= (opts.sync_every or 100) or core.now() - last_sync >= 1 then
-      file:sync()
-      unsynced, last_sync = 0, core.now()
-    end
-  end
-  function j.close()
-    if file then file:close() end
-    file = nil
-  end
+  local j = handle(records, file, opts.sync_every)
+  j.torn = torn > 0 and 1 or 0
   if file and (mismatch or not header) then
     file:append(json.encode(mine))
     file:sync()
   end
   return j
+end
+
+--- The journal of a job given none: no records, and nothing written.
+function journal.none()
+  local j = handle({}, nil)
+  j.torn = 0
+  return j
+end
+
+--- What a rerun does with a row, from its last record `previous` and
+-- its content hash now: "run" (never journaled, or stopped before it sent
+-- anything), "skip" (done, same content), "redo" (done, content changed),
+-- "retry" (failed), "settle" (unknown, or started and never finished: its
+-- write may have happened).
+function journal.plan(previous, hash)
+  if not previous then return "run" end
+  if previous.s == "ok" then
+    if previous.h == nil or previous.h == hash then return "skip" end
+    return "redo"
+  end
+  if previous.s == "failed" then return "retry" end
+  if previous.s == "untouched" then return "run" end -- stopped before it sent anything
+  return "settle"
 end
 
 return journal
