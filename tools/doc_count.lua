@@ -92,9 +92,9 @@ function M.public_names()
       end
     end
   end
-  for _, name in ipairs(require "lmskit.vendor") do
-    local client = lmskit[name](sample_options(require("lmskit.vendor." .. name)))
-    if name == (require "lmskit.vendor")[1] then
+  for _, name in ipairs(require "lmskit.apis") do
+    local client = lmskit[name](sample_options(require("lmskit.apis." .. name)))
+    if name == (require "lmskit.apis")[1] then
       for _, m in ipairs(sorted_keys(getmetatable(client).__index)) do
         library[#library + 1] = "lmskit.client.Client:" .. m
       end
