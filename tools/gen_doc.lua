@@ -369,7 +369,7 @@ end
 
 local SAMPLE = { integer = "1", decimal = "1.5", number = "1", boolean = "true",
                  datetime = '"2024-01-31T00:00:00Z"', array = "{ 1, 2 }", object = "{}",
-                 table = "{}", string = '"..."', pairs = "{}", grades = '{ { user_id = 1, grade = "B+" } }' }
+                 table = "{}", string = '"..."', pairs = "{}" }
 
 local function sample(type_)
   return SAMPLE[type_:match("^[^|]+")] or '"..."'
@@ -627,10 +627,18 @@ end
 
 local RPC_TYPES = {
   integer = "integer", string = "string", boolean = "boolean", array = "table", object = "table",
-  pairs = "table", grades = "table",
+  pairs = "table",
 }
 
-local function rpc_param_text(p, send)
+-- A sample argument of a row type (the declaration's row_types): { { field = "..." } }.
+local function row_sample(fields)
+  local parts = {}
+  for _, f in ipairs(fields) do parts[#parts + 1] = f .. ' = "..."' end
+  return "{ { " .. table.concat(parts, ", ") .. " } }"
+end
+
+-- What a parameter is, in words; rows: the declaration's row_types.
+local function rpc_param_text(p, send, rows)
   local t = p.type
   local text
   if t == "array" then
@@ -639,8 +647,8 @@ local function rpc_param_text(p, send)
     text = send == "json" and "a table (a JSON object)" or "a table, sent as `name[k]=v`"
   elseif t == "pairs" then
     text = "name = value pairs, each sent as an argument of its own"
-  elseif t == "grades" then
-    text = "an array of { user_id =, grade = }"
+  elseif rows[t] then
+    text = "an array of { " .. table.concat(rows[t], " =, ") .. " = }"
   else
     text = "the doc's parameter"
   end
@@ -671,11 +679,12 @@ local function rpc_method_doc(vendor, decl, m)
   text = text .. " " .. outcome_text(method, fdecl, m.object, true)
   out[#out + 1] = comment(esc(text), "--- ")
   out[#out + 1] = tag("function", m.object .. ":" .. m.name)
+  local rows = decl.row_types or {}
   for _, p in ipairs(plist) do
-    local lua_type = RPC_TYPES[p.type] or p.type
+    local lua_type = rows[p.type] and "table" or RPC_TYPES[p.type] or p.type
     out[#out + 1] = tag(p.optional and "tparam[opt]" or "tparam",
       ("%s %s %s%s"):format(lua_type, p.name, lua_type ~= p.type and ("(" .. p.type .. ") ") or "",
-                            esc(rpc_param_text(p, send))))
+                            esc(rpc_param_text(p, send, rows))))
   end
   if fdecl.paged then
     out[#out + 1] = tag("treturn", "function an iterator: each call returns the next row, nil after the last")
@@ -686,7 +695,9 @@ local function rpc_method_doc(vendor, decl, m)
   end
   local args = {}
   for _, p in ipairs(plist) do
-    if not p.optional then args[#args + 1] = SAMPLE[p.type] or sample(p.type) end
+    if not p.optional then
+      args[#args + 1] = rows[p.type] and row_sample(rows[p.type]) or SAMPLE[p.type] or sample(p.type)
+    end
   end
   local call = ("%s.%s:%s(%s)"):format(vendor, m.object, m.name, table.concat(args, ", "))
   out[#out + 1] = usage_tag(fdecl.paged and ("for row in %s do print(row.id) end"):format(call)
