@@ -201,7 +201,7 @@ schema.resource = record({ path = text, root = text, roots = text, actions = map
 
 --- The keys of an RPC function: its parameters ("class_id:integer?") in
 -- order, then how it travels and what its writes do.
-schema["function"] = record({
+schema.rpc_function = record({
   paged = flag, root = text, offset = text, send = one_of("form", "json"),
   idempotent = condition, notifies = condition, effect = effect,
 }, nil, text)
@@ -252,7 +252,7 @@ schema.declaration = record({
                 { "calls", "per" }),
   resources = map(schema.resource),
   rpc_path = text,
-  sections = map(map(schema["function"])),
+  sections = map(map(schema.rpc_function)),
   row_types = map(list(text)),
   option_args = map(text),
 }, { "name", "title", "options", "auth", "paging", "resources" })
