@@ -26,11 +26,15 @@ local function refused(d, name)
 end
 
 describe("the declaration schema", function()
-  it("accepts every declaration lmskit lists, and lmskit has a constructor for each", function()
-    assert.same({ "catalog", "cerego", "coursepath", "coggno", "matrix" }, names)
+  it("accepts every declaration lmskit lists (the five among them); lmskit has a constructor for each", function()
+    local listed = {}
     for _, name in ipairs(names) do
+      listed[name] = true
       assert.same({ true }, { schema.check(require("lmskit.apis." .. name), name) })
       assert.is_function(lmskit[name])
+    end
+    for _, name in ipairs { "catalog", "cerego", "coursepath", "coggno", "matrix" } do
+      assert.is_true(listed[name], name)
     end
   end)
 
