@@ -62,7 +62,7 @@ end
 -- The methods of a vendor client: "resource:method" for each function of
 -- each resource or RPC section object.
 local function client_methods(name)
-  local client = lmskit[name](doc_count.sample_options(require("lmskit.vendor." .. name)))
+  local client = lmskit[name](doc_count.sample_options(require("lmskit.apis." .. name)))
   local methods = {}
   for key, object in pairs(client) do
     local kind = type(object) == "table" and tostring(object):match("^lmskit (%a+) ")

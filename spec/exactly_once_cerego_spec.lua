@@ -224,7 +224,7 @@ end
 
 describe("Cerego declarations", function()
   it("say for every write whether it is idempotent and how its effect is found; none notifies", function()
-    local decl = require "lmskit.vendor.cerego"
+    local decl = require "lmskit.apis.cerego"
     local writes = 0
     for name, rdecl in pairs(decl.resources) do
       for action, adecl in pairs(rdecl.actions) do

@@ -52,7 +52,7 @@ local function outcomes(path)
 end
 
 describe("Coggno declarations", function()
-  local decl = require "lmskit.vendor.coggno"
+  local decl = require "lmskit.apis.coggno"
 
   it("name every write's idempotency and look-up; none notifies (the doc names no mail)", function()
     local writes_seen = 0
@@ -198,7 +198,7 @@ for _, http2 in ipairs { false, true } do
     it("would never send a notifying create again (no Coggno write mails, per the doc: a marked copy)", function()
       -- were users:create to mail people, `notifies = true` would stop the
       -- re-send even where Coggno's look-up finds nothing
-      local decl = require "lmskit.vendor.coggno"
+      local decl = require "lmskit.apis.coggno"
       local copy, resources, users, actions = {}, {}, {}, {}
       for k, v in pairs(decl) do copy[k] = v end
       for k, v in pairs(decl.resources) do resources[k] = v end

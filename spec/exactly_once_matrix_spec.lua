@@ -131,7 +131,7 @@ local NOTIFY = {
 describe("MATRIX write declarations", function()
   it("declare every write idempotent, with a look-up, or as one no read can settle", function()
     local writes, undeclared, notifying = 0, {}, {}
-    for _, functions in pairs(require("lmskit.vendor.matrix").sections) do
+    for _, functions in pairs(require("lmskit.apis.matrix").sections) do
       for name, f in pairs(functions) do
         if f.send then
           writes = writes + 1

@@ -38,7 +38,7 @@ describe("MATRIX function coverage", function()
     local matrix = lmskit.matrix { base_url = "https://school.example", api_key = "k" }
     local names = documented_functions()
     assert.is_true(#names >= 120, "found only " .. #names .. " names in the doc")
-    local sections = require("lmskit.vendor.matrix").sections
+    local sections = require("lmskit.apis.matrix").sections
     local missing = {}
     for _, name in ipairs(names) do
       local found = false

@@ -7,7 +7,7 @@
 --     lua5.4 tools/doc_count.lua build/doc-names.txt      # `make doc-count` does both
 --
 -- The public names are: the fields of `lmskit`; the fields of every module
--- lmskit.<m> (lua/lmskit/*.lua, lua/lmskit/*/init.lua, the vendor
+-- lmskit.<m> (lua/lmskit/*.lua, lua/lmskit/*/init.lua, the API
 -- declarations excepted: they are data); the methods of a vendor client;
 -- the fields of lmskit.core and the methods of each userdata type it
 -- registers; and every method of every resource or section of each vendor
@@ -43,7 +43,7 @@ local function lmskit_modules()
     local name = entry:match("^([%w_]+)%.lua$")
     if name and name ~= "init" then
       mods[#mods + 1] = "lmskit." .. name
-    elseif entry:match("^[%w_]+$") and entry ~= "vendor" then
+    elseif entry:match("^[%w_]+$") and entry ~= "apis" then
       local f = io.open("lua/lmskit/" .. entry .. "/init.lua")
       if f then
         f:close()
@@ -92,9 +92,9 @@ function M.public_names()
       end
     end
   end
-  for _, name in ipairs(require "lmskit.vendor") do
-    local client = lmskit[name](sample_options(require("lmskit.vendor." .. name)))
-    if name == (require "lmskit.vendor")[1] then
+  for _, name in ipairs(require "lmskit.apis") do
+    local client = lmskit[name](sample_options(require("lmskit.apis." .. name)))
+    if name == (require "lmskit.apis")[1] then
       for _, m in ipairs(sorted_keys(getmetatable(client).__index)) do
         library[#library + 1] = "lmskit.client.Client:" .. m
       end

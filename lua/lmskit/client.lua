@@ -189,7 +189,7 @@ local function account_text(header, account)
 end
 
 --- Creates a vendor client from a declaration and the user's options.
--- @param decl the vendor declaration (lua/lmskit/vendor/*.lua)
+-- @param decl the vendor declaration (lua/lmskit/apis/*.lua)
 -- @param opts user options: the vendor's credentials plus common options
 function client.new(decl, opts)
   if type(opts) ~= "table" then usage(decl.name .. ": options table expected") end

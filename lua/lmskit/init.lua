@@ -42,11 +42,13 @@ lmskit.bulk = require("lmskit.bulk").run
 --- Runs a ready-made workflow: lmskit.workflow(vendor, action, client, opts).
 lmskit.workflow = require("lmskit.workflows").run
 
--- Vendors with a declaration file under lua/lmskit/vendor/ (listed in
--- lua/lmskit/vendor/init.lua).  Each constructor, lmskit.<vendor>(opts),
--- is documented from its declaration by tools/gen_doc.lua.
-for _, name in ipairs(require "lmskit.vendor") do
-  local decl = require("lmskit.vendor." .. name)
+-- Vendors with a declaration file under lua/lmskit/apis/ (listed in
+-- lua/lmskit/apis/init.lua), each checked against lmskit.schema as it
+-- loads.  Each constructor, lmskit.<vendor>(opts), is documented from its
+-- declaration by tools/gen_doc.lua.
+local schema = require "lmskit.schema"
+for _, name in ipairs(require "lmskit.apis") do
+  local decl = schema.assert(require("lmskit.apis." .. name), name)
   lmskit[name] = function(opts) return client.new(decl, opts) end
 end
 

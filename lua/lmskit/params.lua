@@ -69,6 +69,21 @@ local function parse_spec(spec)
   return parsed
 end
 
+--- Why a declared spec ("integer|array!") is not one, or nil when it is
+-- (lmskit.schema checks every field of a declaration with it).
+function params.spec_error(spec)
+  if type(spec) ~= "string" then return "must be a type such as \"string!\", not " .. type(spec) end
+  for t in (spec:gsub("!$", "") .. "|"):gmatch("([^|]*)|") do
+    if not convert[t] then
+      local names = {}
+      for name in pairs(convert) do names[#names + 1] = name end
+      table.sort(names)
+      return ("names no type: '%s' (types: %s; unions such as integer|array; a trailing ! for "
+        .. "required)"):format(t, table.concat(names, ", "))
+    end
+  end
+end
+
 --- Converts one value to a declared spec; nil and a message if it cannot.
 function params.coerce(spec, value)
   if value == json.null then return value end

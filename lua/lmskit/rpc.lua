@@ -32,17 +32,24 @@ local function parameters(fdecl)
   parsed_cache[fdecl] = list
   return list
 end
+--- A function declaration's parameters, parsed: { name =, type =,
+-- optional =, wire = } each, in order (lmskit.schema reads them too).
+-- @function parameters
+rpc.parameters = parameters
 
 -- Coerces one argument to its declared type; `pairs` stay tables here.
-local function coerce(what, p, value)
+-- A row type of the declaration (rows: name -> its fields) is an array
+-- whose every item is a table giving each field.
+local function coerce(what, p, value, rows)
+  local fields = rows and rows[p.type]
   local spec = p.type
-  if spec == "pairs" or spec == "grades" then spec = spec == "pairs" and "object" or "array" end
+  if spec == "pairs" or fields then spec = spec == "pairs" and "object" or "array" end
   local v, why = params.coerce(spec, value)
   if v == nil then usage(("%s: parameter '%s': %s"):format(what, p.name, why)) end
-  if p.type == "grades" then
-    for i, g in ipairs(v) do
-      if type(g) ~= "table" or g.user_id == nil or g.grade == nil then
-        usage(("%s: grades[%d] must be { user_id = , grade = }"):format(what, i))
+  for i, row in ipairs(fields and v or {}) do
+    for _, field in ipairs(fields) do
+      if type(row) ~= "table" or row[field] == nil then
+        usage(("%s: %s[%d] must be { %s = }"):format(what, p.name, i, table.concat(fields, " = , ")))
       end
     end
   end
@@ -50,7 +57,7 @@ local function coerce(what, p, value)
 end
 
 -- Builds the wire arguments: pairs are spread into arguments of their own.
-local function wire_args(what, plist, named)
+local function wire_args(what, plist, named, rows)
   local out = {}
   local known = {}
   for _, p in ipairs(plist) do
@@ -59,7 +66,7 @@ local function wire_args(what, plist, named)
     if v == nil then
       if not p.optional then usage(("%s: missing parameter '%s'"):format(what, p.name)) end
     else
-      v = coerce(what, p, v)
+      v = coerce(what, p, v, rows)
       if p.type == "pairs" then
         for k, x in pairs(v) do
           if out[k] ~= nil then usage(("%s: '%s' given twice"):format(what, tostring(k))) end
@@ -81,8 +88,10 @@ end
 -- return an iterator over every page.
 function rpc.invoke(api, name, fdecl, named)
   local what = name
-  local args = fdecl and wire_args(what, parameters(fdecl), named) or named
-  if api._opts.api_version then args.api_version = api._opts.api_version end
+  local args = fdecl and wire_args(what, parameters(fdecl), named, api._decl.row_types) or named
+  for option, arg in pairs(api._decl.option_args or {}) do -- options every call carries
+    if api._opts[option] then args[arg] = api._opts[option] end
+  end
   local spec = { path = api._decl.rpc_path .. name }
   local send = fdecl and fdecl.send
   if send == "json" then

@@ -47,8 +47,9 @@ local tasks = require "lmskit.tasks"
 
 local workflows = {}
 
---- The vendors with workflows.
-workflows.vendors = { "catalog", "cerego", "coursepath", "coggno", "matrix" }
+--- The vendors with workflows: every vendor lmskit has a declaration of
+-- (lmskit.apis), each with its file lmskit/workflows/<vendor>.lua.
+workflows.vendors = require "lmskit.apis"
 
 local known = {}
 for _, v in ipairs(workflows.vendors) do known[v] = true end

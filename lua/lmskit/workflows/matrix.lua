@@ -3,7 +3,7 @@
 -- take arrays and "succeed completely or fail completely"); invite
 -- (login instructions).
 --
--- Exactly once under faults through the declarations (vendor/matrix.lua):
+-- Exactly once under faults through the declarations (apis/matrix.lua):
 -- add_user by userid and add_students_to_class with
 -- ignore_already_enrolled are idempotent, set_grades_for_assignment too;
 -- remove_students_from_class is settled through the class roster, one

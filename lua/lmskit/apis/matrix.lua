@@ -9,7 +9,8 @@
 -- signature, while its example body carries the list as "data"; the wire
 -- follows the example.
 -- Types: integer, string, boolean, array (sent as name[]=v), object (JSON
--- or name[k]=v), grades (an array of { user_id =, grade = }), and pairs:
+-- or name[k]=v), grades (an array of { user_id =, grade = }: row_types
+-- below), and pairs:
 -- attributes, constraints and options, which the doc writes as
 -- "attribute1=value1&attribute2=value2", i.e. as arguments of their own.
 --
@@ -94,6 +95,11 @@ return {
     .. "without it the server answers with its latest." },
   auth = { strategy = "query", param = "api_key", secret = "api_key" },
   rpc_path = "/api/",
+  -- Row types: a parameter of such a type is an array whose every item is
+  -- a table giving these fields (the doc's grades: "user_id" and "grade").
+  row_types = { grades = { "user_id", "grade" } },
+  -- Options every call carries as an argument (option -> argument name).
+  option_args = { api_version = "api_version" },
   paging = { strategy = "page", params = { page = "integer" } },
   rate = { calls = 120, per = 60, lockout = 60, signal = "limit exceeded" },
   sections = {
