@@ -49,15 +49,13 @@ local json = require "lmskit.json"
 local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
 local secret_names = require "lmskit.secret_names"
-local backoff = require("lmskit.retry").backoff
+local retry = require "lmskit.retry"
 local tasks = require "lmskit.tasks"
 local input = require "lmskit.bulk.input"
 local journals = require "lmskit.bulk.journal"
 local breakers = require "lmskit.bulk.breaker"
 
 local bulk = {}
-
-local RETRYABLE = { transport = true, timeout = true, rate_limited = true, server = true }
 
 local function usage(message)
   error(core.error { kind = "usage", message = message }, 3)
@@ -283,10 +281,11 @@ local function attempts(run, row, retries, brk)
     if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row)), started) end
     -- a write that may have happened was already looked up by the client
     -- (lmskit.reconcile): running the row again would send it blindly
-    if ok or brk.reason or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)
-       or attempt >= retries then break end
+    if ok or brk.reason or not retry.should_retry { kind = core.is_error(value) and value.kind or nil,
+                                                    safe = not reconcile.unknown(value),
+                                                    attempt = attempt, retries = retries } then break end
     attempt = attempt + 1
-    tasks.sleep(backoff(attempt))
+    tasks.sleep(retry.backoff(attempt))
   end
   return ok, value
 end

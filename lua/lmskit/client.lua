@@ -29,9 +29,6 @@ local common_options = options.types
 local number_rules = options.rules
 local defaults = options.defaults
 
--- Statuses that say "try again later" rather than "this is wrong"
--- (a 500 too: an idempotent call may always be tried again).
-local retry_status = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true }
 -- Statuses after which a write may or may not have taken effect: the
 -- server (or a gateway before it) failed while or after handling it.
 local unknown_status = { [500] = true, [502] = true, [503] = true, [504] = true }
@@ -460,7 +457,8 @@ function Client:send(spec)
         if maybe_done and err.sent ~= "unknown" then err.sent = "unknown" end
         error(err, 0)
       end
-      local safe = idempotent or (core.is_error(err) and err.sent == false)
+      local is_error = core.is_error(err)
+      local safe = idempotent or (is_error and err.sent == false)
       if read and not reconnected and retry.reconnects(err) then
         -- a kept-alive connection closed as it was reused: a read once more
         -- at once (a write only after its look-up: lmskit.reconcile)
@@ -468,8 +466,8 @@ function Client:send(spec)
         self:_emit { event = "retry", method = method, url = err.url, kind = err.kind,
                      attempt = attempt + 1, wait = 0, reconnect = true }
         free = true -- not one of the caller's retries
-      elseif not (core.is_error(err) and safe and attempt < self._retries
-              and (err.kind == "transport" or err.kind == "timeout")) then
+      elseif not (is_error and retry.should_retry { kind = err.kind, safe = safe, attempt = attempt,
+                                                    retries = self._retries }) then
         -- an earlier attempt of this write may have taken effect
         if maybe_done and core.is_error(err) and err.sent == false then err.sent = "unknown" end
         error(err, 0)
@@ -504,9 +502,11 @@ function Client:send(spec)
         -- hold it forever: this call fails instead, later calls try again)
         self._limiter:block(math.min(wait, max_wait))
       end
-      local wanted = limited or (retry_status[status] and idempotent)
+      local kind, safe = retry.answer_kind(status, limited), limited or idempotent
+      local wanted = kind ~= nil and safe
       local too_far = wait > max_wait
-      if not (attempt < self._retries and wanted and not too_far) then
+      if not retry.should_retry { kind = kind, safe = safe, attempt = attempt, retries = self._retries,
+                                  too_far = too_far } then
         -- a write (idempotent or not) failing after an attempt that may
         -- have taken effect, or with a 5xx now, has an unknown outcome
         local write = method ~= "GET" and method ~= "HEAD"

@@ -96,8 +96,12 @@ local LOOKUP_EXTRA = 3
 -- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true }
 
--- A look-up that failed this way may succeed when tried again.
-local TRANSIENT = { transport = true, timeout = true, server = true, rate_limited = true }
+-- Whether a failed look-up (reads: always safe to repeat) is tried
+-- again: the retry policy, with LOOKUP_EXTRA tries beyond `retries`.
+local function look_again(api, looks, found)
+  return retry.should_retry { kind = core.is_error(found) and found.kind or nil, safe = true,
+                              attempt = looks, retries = api._retries + LOOKUP_EXTRA }
+end
 
 -- An item's (or the call's values') field by a dotted path ("user.id");
 -- JSON null is absent.
@@ -474,7 +478,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
       ok, result = tasks.pcall(send)
       if ok then return result end
     else
-      if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
+      if not look_again(api, looks, found) then
         result.message = result.message .. "; looking it up failed: " ..
           tostring(core.is_error(found) and found.message or found)
         break
@@ -506,7 +510,7 @@ function reconcile.find(api, resource, adecl, values, options)
   while true do
     local ok, found, which = tasks.pcall(find, api, resource, effect, values, options)
     if ok then return found, which end
-    if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
+    if not look_again(api, looks, found) then
       error(found, 0)
     end
     api:_pause(math.min(backoff(looks), api._max_retry_wait)) -- (every wait is capped)
