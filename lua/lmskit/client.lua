@@ -10,6 +10,7 @@ local jwt = require "lmskit.jwt"
 local params = require "lmskit.params"
 local options = require "lmskit.options"
 local secret_names = require "lmskit.secret_names"
+local usages = require "lmskit.usage"
 local reconcile = require "lmskit.reconcile"
 local retry = require "lmskit.retry"
 local backoff = retry.backoff
@@ -33,21 +34,17 @@ local defaults = options.defaults
 -- server (or a gateway before it) failed while or after handling it.
 local unknown_status = { [500] = true, [502] = true, [503] = true, [504] = true }
 
--- Raises a usage error before anything is sent.
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 2)
-end
---- Raises an `lmskit.Error` of kind `usage` with the message, blaming the
--- caller of the function that calls it (nothing has been sent).
+-- Raises a usage error before anything is sent (lmskit.usage).
+local usage = usages.raise
+--- Raises an `lmskit.Error` of kind `usage` with the message (nothing has
+-- been sent); the one usage helper is lmskit.usage.
 -- @function usage
 -- @string message what is wrong
 client.usage = usage
 
--- Raises the usage error of a missing option; err.option names it, so a
--- front end (the command line) can say where to set it.
+-- Raises the usage error of a missing option (err.option names it).
 local function required(decl, name)
-  error(core.error { kind = "usage", message = ("%s: option '%s' is required"):format(decl.name, name),
-                     option = name }, 3)
+  usages.required(decl.name, name)
 end
 
 -- Flattens the shapes vendors use for error text into one line:

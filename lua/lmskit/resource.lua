@@ -19,6 +19,7 @@
 --   notifies = true   it mails people: never sent again once its outcome is unknown
 -- @module lmskit.resource
 local params = require "lmskit.params"
+local usage = require("lmskit.usage").raise
 local paging = require "lmskit.paging"
 local reconcile = require "lmskit.reconcile"
 
@@ -32,11 +33,6 @@ local function route_params(route)
   local names = {}
   for name in route:gmatch("/:([%w_]+)") do names[#names + 1] = name end
   return names
-end
-
--- Raises a usage error naming the call.
-local function usage(message)
-  require("lmskit.client").usage(message)
 end
 
 -- Splits positional route arguments from the trailing argument table.

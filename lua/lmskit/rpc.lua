@@ -4,6 +4,7 @@
 -- any function, declared or not.
 -- @module lmskit.rpc
 local params = require "lmskit.params"
+local usage = require("lmskit.usage").raise
 local paging = require "lmskit.paging"
 local reconcile = require "lmskit.reconcile"
 
@@ -11,10 +12,6 @@ local rpc = {}
 
 local Section = {}
 Section.__index = Section
-
-local function usage(message)
-  require("lmskit.client").usage(message)
-end
 
 -- "class_id:integer?" -> { name = "class_id", type = "integer", optional = true };
 -- "operations:array@data" is sent under the wire name "data".

@@ -36,9 +36,8 @@ local engine = {}
 local unpack = table.unpack or _G.unpack
 
 --- Raises a usage error (a row the workflow cannot run: fix the input).
-function engine.usage(message)
-  error(core.error { kind = "usage", message = message }, 0)
-end
+-- @function usage
+engine.usage = require("lmskit.usage").raise
 
 --- True when a CSV value is given (not nil, not "").
 function engine.present(v) return v ~= nil and v ~= "" end
