@@ -313,11 +313,12 @@ rock-build: build
 
 rock-install: build
 	install -d $(INST_LIBDIR)/lmskit $(INST_LUADIR)/lmskit/vendor $(INST_LUADIR)/lmskit/bulk \
-	  $(INST_LUADIR)/lmskit/workflows
+	  $(INST_LUADIR)/lmskit/workflows $(INST_LUADIR)/lmskit/client
 	install -m 0755 build/$(LUA_VERSION)/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
 	install -m 0644 lua/lmskit/*.lua $(INST_LUADIR)/lmskit/
 	install -m 0644 lua/lmskit/vendor/*.lua $(INST_LUADIR)/lmskit/vendor/
 	install -m 0644 lua/lmskit/bulk/*.lua $(INST_LUADIR)/lmskit/bulk/
+	install -m 0644 lua/lmskit/client/*.lua $(INST_LUADIR)/lmskit/client/
 	install -m 0644 lua/lmskit/workflows/*.lua $(INST_LUADIR)/lmskit/workflows/
 
 # ---- fuzzing and the pure-core unit tests (fuzz/README.md) ----

@@ -79,8 +79,8 @@ end
 function rpc.invoke(api, name, fdecl, named)
   local what = name
   local args = fdecl and wire_args(what, parameters(fdecl), named) or named
-  if api._opts.api_version then args.api_version = api._opts.api_version end
-  local spec = { path = api._decl.rpc_path .. name }
+  if api.options.api_version then args.api_version = api.options.api_version end
+  local spec = { path = api.decl.rpc_path .. name }
   local send = fdecl and fdecl.send
   if send == "json" then
     spec.method, spec.json = "POST", args
@@ -90,7 +90,7 @@ function rpc.invoke(api, name, fdecl, named)
     spec.method, spec.query = "GET", args
   end
   if fdecl and fdecl.paged and named.page == nil then
-    return paging[api._decl.paging.strategy](api, spec, fdecl.root, fdecl)
+    return paging[api.decl.paging.strategy](api, spec, fdecl.root, fdecl)
   end
   if spec.method == "GET" then return (api:send(spec)) end
   spec.idempotent = reconcile.idempotent(spec.method, fdecl, named)
