@@ -14,13 +14,14 @@ Auth.__index = Auth
 --- Core auth settings for a declaration's strategy (decl.auth) and the
 -- user's options.  "jwt" is minted per attempt in Lua (Auth:headers), so
 -- the core sends no credential of its own but still redacts the secret;
--- "basic_key" sends the key as the HTTP Basic user, with no password.
+-- "basic" sends the option `auth.user` as the user and `auth.password`
+-- (a literal) as the password.
 function auth.core_settings(decl, given)
   local a = decl.auth
   local secret = given[a.secret]
   if a.strategy == "jwt" then return { auth = "none", secrets = { secret } } end
-  if a.strategy == "basic_key" then
-    return { auth = "basic", user = secret, secret = "", secrets = { secret } }
+  if a.strategy == "basic" then
+    return { auth = "basic", user = given[a.user], secret = a.password, secrets = { secret } }
   end
   return { auth = a.strategy, secret = secret, param = a.param }
 end
@@ -48,16 +49,22 @@ function auth.new(decl, given, core_client)
   }, Auth)
 end
 
--- A JWT minted for one attempt: the user's extra claims, a fresh jti
--- and iat (Coursepath accepts each jti once and only recent iat), and
--- the subject (the call's `as`, else the subject option).
+-- The value of a declared claim (decl.auth.claims: name -> what it holds):
+-- "id" a fresh random id, "now" the time, "subject" the call's `as` or
+-- the client's subject option.
+local CLAIM = {
+  id = function() return jwt.id() end,
+  now = function() return os.time() end,
+  subject = function(self, spec) return spec.as or self.options[self.decl.auth.subject] end,
+}
+
+-- A JWT minted for one attempt: the user's extra claims, then the
+-- declared ones (Coursepath accepts each jti once and only recent iat).
 function Auth:token(spec)
   local a = self.decl.auth
   local claims = {}
   for k, v in pairs(self.options.claims or {}) do claims[k] = v end
-  claims.jti = jwt.id()
-  claims.iat = os.time()
-  claims[a.subject_claim] = spec.as or self.options[a.subject]
+  for name, what in pairs(a.claims) do claims[name] = CLAIM[what](self, spec) end
   return jwt.sign(claims, self.secret, a.alg)
 end
 
