@@ -318,13 +318,10 @@ clean:
 rock-build: build
 
 rock-install: build
-	install -d $(INST_LIBDIR)/lmskit $(INST_LUADIR)/lmskit/apis $(INST_LUADIR)/lmskit/bulk \
-	  $(INST_LUADIR)/lmskit/workflows
+	install -d $(INST_LIBDIR)/lmskit
 	install -m 0755 build/$(LUA_VERSION)/lmskit/core.so $(INST_LIBDIR)/lmskit/core.so
-	install -m 0644 lua/lmskit/*.lua $(INST_LUADIR)/lmskit/
-	install -m 0644 lua/lmskit/apis/*.lua $(INST_LUADIR)/lmskit/apis/
-	install -m 0644 lua/lmskit/bulk/*.lua $(INST_LUADIR)/lmskit/bulk/
-	install -m 0644 lua/lmskit/workflows/*.lua $(INST_LUADIR)/lmskit/workflows/
+	# every Lua module, in its folder (lmskit/, lmskit/apis/, lmskit/client/ ...)
+	cd lua && find lmskit -name '*.lua' -exec install -D -m 0644 {} '$(INST_LUADIR)/{}' \;
 
 # ---- fuzzing and the pure-core unit tests (fuzz/README.md) ----
 # `make fuzz` builds one libFuzzer target per core parser with clang

@@ -162,6 +162,14 @@ end
 -- ---------------------------------------------------------------------
 -- options
 
+-- The claim a JWT declaration puts its subject in (auth.claims:
+-- name -> "subject"), nil for other strategies.
+local function subject_claim(auth)
+  for _, name in ipairs(sorted_keys(auth.claims or {})) do
+    if auth.claims[name] == "subject" then return name end
+  end
+end
+
 -- How the credential travels, by the declaration's auth strategy.
 local function credential_text(decl)
   local auth = decl.auth
@@ -171,13 +179,13 @@ local function credential_text(decl)
     text = 'The API token, sent as `Authorization: Token token="..."`.'
   elseif s == "bearer" then
     text = "The API token, sent as `Authorization: Bearer ...`."
-  elseif s == "basic_key" then
+  elseif s == "basic" and auth.user == auth.secret and auth.password == "" then
     text = "The API key, sent as the HTTP Basic user with no password."
   elseif s == "query" then
     text = ("The API key, sent as the `%s` query argument of every call."):format(auth.param)
   elseif s == "jwt" then
     text = ("The secret that signs a fresh %s JWT for every attempt, retries included "
-      .. "(claims `jti`, random, `iat`, now, and `%s`)."):format(auth.alg, auth.subject_claim)
+      .. "(claims `jti`, random, `iat`, now, and `%s`)."):format(auth.alg, subject_claim(auth))
   else
     error(("gen_doc: %s: unknown auth strategy %q"):format(decl.name, tostring(s)))
   end
@@ -228,7 +236,7 @@ function M.option_text(decl, name)
   end
   if name == auth.subject then
     parts[#parts + 1] = ("The member every call acts as (the JWT's `%s` claim); a call's `as` "
-      .. "changes it for that call."):format(auth.subject_claim)
+      .. "changes it for that call."):format(subject_claim(auth))
   end
   if decl.account_header and name == decl.account_header.option then
     parts[#parts + 1] = ("A connected account id (a whole number): every call is made as it, in "
@@ -353,7 +361,7 @@ local function call_options_text(decl)
     local field = decl.call_options[name]
     if field == "as" then
       parts[#parts + 1] = ("`%s` (the member this call acts as: its JWT's `%s` claim)"):format(
-        name, decl.auth.subject_claim)
+        name, subject_claim(decl.auth))
     elseif field == "account" then
       parts[#parts + 1] = ("`%s` (the connected account this call is made as: the `%s` header)"):format(
         name, decl.account_header.name)

@@ -36,9 +36,9 @@ end
 -- than max_pages pages.  Failures are decode errors naming the list.
 local function guard(api, spec)
   local keys, marks, count = {}, {}, 0
-  local limit = api._max_pages or paging.MAX_PAGES
+  local limit = api.max_pages or paging.MAX_PAGES
   local function fail(message)
-    api._core:fail { kind = "decode", method = "GET", url = api:_url_of(spec), message = message }
+    api:fail(spec, { kind = "decode", method = "GET", message = message })
   end
   local g = {}
   function g.visit(key)
@@ -88,8 +88,8 @@ local function page_items(api, spec, body, root)
   local items = body
   if root then items = type(body) == "table" and body[root] end
   if type(items) ~= "table" then
-    api._core:fail { kind = "decode", method = "GET", url = api:_url_of(spec),
-                     message = ("expected a %q array in the page"):format(root or "top-level") }
+    api:fail(spec, { kind = "decode", method = "GET",
+                     message = ("expected a %q array in the page"):format(root or "top-level") })
   end
   return items
 end
@@ -98,7 +98,7 @@ paging.page_items = page_items
 -- The iterator shared by every strategy: `fetch(state)` returns the next
 -- page's items (nil when there is none); items are handed out in order.
 local function iterate(fetch, api)
-  if api and api:_dry() then return function() return nil end end -- a dry run lists nothing
+  if api and api:is_dry() then return function() return nil end end -- a dry run lists nothing
   local items, i, n = nil, 0, 0
   local done = false
   return function()
@@ -124,7 +124,7 @@ end
 -- The window's size is counted, never taken with `#`: slots already
 -- handed out are cleared, and `#` of a table with holes is any border.
 local function windowed(api, spec_for, from, to, extract)
-  local window = api._prefetch
+  local window = api.prefetch
   local buffer, head, size, nextp = nil, 1, 0, from
   return function()
     if head > size then
@@ -132,7 +132,7 @@ local function windowed(api, spec_for, from, to, extract)
       local last = math.min(to, nextp + window - 1)
       local specs = {}
       for n = nextp, last do specs[n - nextp + 1] = spec_for(n) end
-      buffer, head, size = api:_send_all(specs), 1, last - nextp + 1
+      buffer, head, size = api:send_all(specs), 1, last - nextp + 1
       nextp = last + 1
     end
     local result = buffer[head]
@@ -171,9 +171,9 @@ end
 function paging.link(api, spec, root)
   local pending = spec
   local rest
-  local param = api._decl.paging.page_param
+  local param = api.decl.paging.page_param
   local watch = guard(api, spec)
-  watch.visit(page_key(api:_url_of(spec), param))
+  watch.visit(page_key(api:url_of(spec), param))
   return iterate(function()
     if rest then return rest() end
     if not pending then return nil end
@@ -188,7 +188,7 @@ function paging.link(api, spec, root)
     local last = param and rels.last and tonumber(rels.last:match("[?&]" .. param .. "=(%d+)"))
     local page = param and current_page(current, param)
     if last and page and next_ref and next_ref:match("[?&]" .. param .. "=" .. (page + 1) .. "%f[^%d]")
-       and api:same_origin(api._core:resolve(rels.last, api:_url_of(current)) or "") then
+       and api:same_origin(api:resolve(rels.last, api:url_of(current)) or "") then
       -- the last page is known: fetch the rest ahead by page number, in order
       pending = nil
       rest = windowed(api, function(n) return with_page(spec, param, n) end, page + 1, last,
@@ -196,11 +196,11 @@ function paging.link(api, spec, root)
       return items
     end
     if next_ref then
-      local here = api:_url_of(current)
-      local url = api._core:resolve(next_ref, here)
+      local here = api:url_of(current)
+      local url = api:resolve(next_ref, here)
       if not url or not api:same_origin(url) then
-        api._core:fail { kind = "decode", method = "GET", url = here,
-                         message = "paging link leads to another origin; not followed" }
+        api:fail(current, { kind = "decode", method = "GET", url = here,
+                            message = "paging link leads to another origin; not followed" })
       end
       watch.visit(page_key(url, param))
       pending = { method = "GET", url = url, headers = spec.headers, as = spec.as,
@@ -230,7 +230,7 @@ function paging.page_number(api, spec, _, adecl)
   for k, v in pairs(spec.query or {}) do query[k] = v end
   local first = {}
   for k, v in pairs(type(query.page) == "table" and query.page or {}) do first[k] = v end
-  local size = first.size or adecl.page_size or api._decl.paging.default_size
+  local size = first.size or adecl.page_size or api.decl.paging.default_size
   local function spec_for(n)
     local q = {}
     for k, v in pairs(query) do q[k] = v end
@@ -238,7 +238,7 @@ function paging.page_number(api, spec, _, adecl)
     return with_query(spec, q)
   end
   local function extract(body)
-    local items, meta, links = api:_unwrap_list(body)
+    local items, meta, links = api:unwrap_list(body)
     return page_items(api, spec, items), meta, links
   end
   local number, rest = first.number or 1, nil
@@ -296,7 +296,7 @@ end
 -- vendor's possible caps (paging.caps): then the server may have capped
 -- it, and one more page is asked (an empty one ends the list).
 function paging.offset(api, spec, root, adecl)
-  local p = api._decl.paging
+  local p = api.decl.paging
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
   local size = adecl.page_size or p.default_size

@@ -96,8 +96,16 @@ local LOOKUP_EXTRA = 3
 -- Methods whose repetition changes nothing (RFC 9110 section 9.2.2).
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true }
 
--- A look-up that failed this way may succeed when tried again.
-local TRANSIENT = { transport = true, timeout = true, server = true, rate_limited = true }
+-- Whether a failed look-up (reads: always safe to repeat) is tried
+-- again: the retry policy, with LOOKUP_EXTRA tries beyond `retries`.
+local function look_again(api, looks, found)
+  return retry.should_retry { kind = core.is_error(found) and found.kind or nil, safe = true,
+                              attempt = looks, retries = api.retries + LOOKUP_EXTRA }
+end
+
+-- The pages of append-only lists kept by earlier look-ups, per request
+-- path (see lookup_tail).
+local tails = setmetatable({}, { __mode = "k" })
 
 -- An item's (or the call's values') field by a dotted path ("user.id");
 -- JSON null is absent.
@@ -286,11 +294,11 @@ local function lookup_call(api, resource, effect, values, options, extra)
   map_query(effect.query or {}, values, query)
   for k, v in pairs(extra or {}) do query[k] = v end
   local owner, action = name:match("^([%w_]+)%.([%w_]+)$")
-  if api._functions and api._functions[name] then
+  if api.functions and api.functions[name] then
     for k, v in pairs(query) do args[k] = v end
-    return api:call(name, args)
+    return api.client:call(name, args)
   end
-  local target = owner and api[owner] or resource
+  local target = owner and api.client[owner] or resource
   local method = target and target[action or name]
   if not method then error(("reconcile: no look-up '%s'"):format(name)) end
   args[#args + 1] = query
@@ -337,9 +345,10 @@ end
 local function lookup_tail(api, resource, effect, values, options)
   local t = effect.append_only
   local key = effect.lookup .. "?" .. core.encode_query(map_query(effect.query or {}, values, {}))
-  api._tails = api._tails or {}
-  local tail = api._tails[key] or { pages = {}, full = 0 }
-  api._tails[key] = tail
+  local kept_tails = tails[api] or {}
+  tails[api] = kept_tails
+  local tail = kept_tails[key] or { pages = {}, full = 0 }
+  kept_tails[key] = tail
   local first = tail.full + 1
   local new = {}
   each_item(lookup(api, resource, effect, values, options, { [t.page] = first, [t.size] = t.per }),
@@ -437,7 +446,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
   local notifies = reconcile.notifies(adecl, values)
   local effect = effect_for(adecl, values)
   local before
-  if effect and effect.fresh and not api:_dry() then
+  if effect and effect.fresh and not api:is_dry() then
     local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
     if not looked then
       if core.is_error(seen) then -- the write itself never left
@@ -457,7 +466,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
   while reconcile.unknown(result) and effect do
     local looked, found = tasks.pcall(find, api, resource, effect, values, options, before)
     if looked then
-      api:_emit { event = "reconcile", method = result.method, url = result.url,
+      api:emit { event = "reconcile", method = result.method, url = result.url,
                   found = found ~= false }
       if found then return found, true end
       if notifies then
@@ -465,7 +474,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
         break
       end
       local free = not reconnected and retry.reconnects(result)
-      if sends >= api._retries and not free then -- looked up: the write surely did not happen
+      if sends >= api.retries and not free then -- looked up: the write surely did not happen
         result.sent = false
         result.message = result.message .. " (looked up: not done)"
         break
@@ -474,12 +483,12 @@ function reconcile.send(api, resource, adecl, values, options, send)
       ok, result = tasks.pcall(send)
       if ok then return result end
     else
-      if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
+      if not look_again(api, looks, found) then
         result.message = result.message .. "; looking it up failed: " ..
           tostring(core.is_error(found) and found.message or found)
         break
       end
-      api:_pause(math.min(backoff(looks), api._max_retry_wait))
+      api:pause(math.min(backoff(looks), api.max_retry_wait))
       looks = looks + 1
     end
   end
@@ -506,10 +515,10 @@ function reconcile.find(api, resource, adecl, values, options)
   while true do
     local ok, found, which = tasks.pcall(find, api, resource, effect, values, options)
     if ok then return found, which end
-    if looks >= api._retries + LOOKUP_EXTRA or not core.is_error(found) or not TRANSIENT[found.kind] then
+    if not look_again(api, looks, found) then
       error(found, 0)
     end
-    api:_pause(math.min(backoff(looks), api._max_retry_wait)) -- (every wait is capped)
+    api:pause(math.min(backoff(looks), api.max_retry_wait)) -- (every wait is capped)
     looks = looks + 1
   end
 end

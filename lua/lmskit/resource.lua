@@ -19,6 +19,7 @@
 --   notifies = true   it mails people: never sent again once its outcome is unknown
 -- @module lmskit.resource
 local params = require "lmskit.params"
+local usage = require("lmskit.usage").raise
 local paging = require "lmskit.paging"
 local reconcile = require "lmskit.reconcile"
 
@@ -32,11 +33,6 @@ local function route_params(route)
   local names = {}
   for name in route:gmatch("/:([%w_]+)") do names[#names + 1] = name end
   return names
-end
-
--- Raises a usage error naming the call.
-local function usage(message)
-  require("lmskit.client").usage(message)
 end
 
 -- Splits positional route arguments from the trailing argument table.
@@ -62,7 +58,7 @@ end
 -- spec field) out of the arguments into the spec; returns the rest and
 -- the options taken (a look-up after an unknown outcome reuses them).
 local function take_call_options(api, args, spec)
-  local options = api._decl.call_options
+  local options = api.decl.call_options
   if not options then return args, nil end
   local rest, taken = {}, {}
   for k, v in pairs(args) do
@@ -85,7 +81,7 @@ end
 local function list_query_spec(api, adecl)
   local spec = {}
   for k, v in pairs(adecl.query or {}) do spec[k] = v end
-  for k, v in pairs(api._decl.paging.params or {}) do spec[k] = v end
+  for k, v in pairs(api.decl.paging.params or {}) do spec[k] = v end
   return spec
 end
 
@@ -121,7 +117,7 @@ local function fill_spec(api, what, rdecl, adecl, args, spec)
     return query
   end
   local body, converted = build_body(what, rdecl, adecl, args)
-  if api._decl.body == "form" then spec.form = body else spec.json = body end
+  if api.decl.body == "form" then spec.form = body else spec.json = body end
   return converted
 end
 
@@ -129,7 +125,7 @@ end
 local function unwrap_one(api, rdecl, adecl, body)
   if type(body) ~= "table" then return body end
   if rdecl.root and body[rdecl.root] ~= nil then body = body[rdecl.root] end
-  body = api:_unwrap(body)
+  body = api:unwrap(body)
   if adecl.single and type(body) == "table" and #body == 1 then body = body[1] end
   if adecl.array and type(body) == "table" and #body == 0 and next(body) ~= nil then
     body = { body }
@@ -143,7 +139,7 @@ local function make_action(api, name, rdecl, action, adecl)
   local route = rdecl.path .. suffix
   local names = route_params(route)
   local what = name .. ":" .. action
-  local strategy = adecl.paged and paging[adecl.paging or api._decl.paging.strategy]
+  local strategy = adecl.paged and paging[adecl.paging or api.decl.paging.strategy]
   return function(self, ...)
     if getmetatable(self) ~= Resource then
       usage(what .. ": call it with ':' (" .. name .. ":" .. action .. "(...))")

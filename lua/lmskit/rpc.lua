@@ -4,6 +4,7 @@
 -- any function, declared or not.
 -- @module lmskit.rpc
 local params = require "lmskit.params"
+local usage = require("lmskit.usage").raise
 local paging = require "lmskit.paging"
 local reconcile = require "lmskit.reconcile"
 
@@ -11,10 +12,6 @@ local rpc = {}
 
 local Section = {}
 Section.__index = Section
-
-local function usage(message)
-  require("lmskit.client").usage(message)
-end
 
 -- "class_id:integer?" -> { name = "class_id", type = "integer", optional = true };
 -- "operations:array@data" is sent under the wire name "data".
@@ -88,11 +85,11 @@ end
 -- return an iterator over every page.
 function rpc.invoke(api, name, fdecl, named)
   local what = name
-  local args = fdecl and wire_args(what, parameters(fdecl), named, api._decl.row_types) or named
-  for option, arg in pairs(api._decl.option_args or {}) do -- options every call carries
-    if api._opts[option] then args[arg] = api._opts[option] end
+  local args = fdecl and wire_args(what, parameters(fdecl), named, api.decl.row_types) or named
+  for option, arg in pairs(api.decl.option_args or {}) do -- options every call carries
+    if api.options[option] then args[arg] = api.options[option] end
   end
-  local spec = { path = api._decl.rpc_path .. name }
+  local spec = { path = api.decl.rpc_path .. name }
   local send = fdecl and fdecl.send
   if send == "json" then
     spec.method, spec.json = "POST", args
@@ -102,7 +99,7 @@ function rpc.invoke(api, name, fdecl, named)
     spec.method, spec.query = "GET", args
   end
   if fdecl and fdecl.paged and named.page == nil then
-    return paging[api._decl.paging.strategy](api, spec, fdecl.root, fdecl)
+    return paging[api.decl.paging.strategy](api, spec, fdecl.root, fdecl)
   end
   if spec.method == "GET" then return (api:send(spec)) end
   spec.idempotent = reconcile.idempotent(spec.method, fdecl, named)

@@ -236,8 +236,12 @@ schema.declaration = record({
   options = map(one_of("string", "number", "boolean", "table", "function")),
   about = map(text),
   auth = record({
-    strategy = one_of("token", "bearer", "basic_key", "jwt", "query", "none"),
-    secret = text, param = text, alg = text, subject = text, subject_claim = text,
+    strategy = one_of("token", "bearer", "basic", "jwt", "query", "none"),
+    secret = text, param = text, alg = text, subject = text,
+    -- basic: the option sent as the user, and the password (a literal)
+    user = text, password = text,
+    -- jwt: the claims minted for every attempt, name -> what it holds
+    claims = map(one_of("id", "now", "subject")),
     required = list(text), prefix_by_host = map(text),
   }, { "strategy" }),
   account_header = record({ name = text, option = text }, { "name", "option" }),
@@ -277,10 +281,15 @@ local function check_options(decl)
   end
   if auth.strategy == "query" and not auth.param then fail("auth.param", "is required and missing") end
   if auth.strategy == "jwt" then
-    for _, k in ipairs { "alg", "subject_claim" } do
+    for _, k in ipairs { "alg", "claims" } do
       if not auth[k] then fail("auth." .. k, "is required and missing (strategy jwt)") end
     end
   end
+  if auth.strategy == "basic" then
+    if not auth.user then fail("auth.user", "is required and missing (strategy basic)") end
+    if auth.password == nil then fail("auth.password", "is required and missing (strategy basic)") end
+  end
+  option_named(decl, auth.user, "auth.user")
   option_named(decl, auth.subject, "auth.subject")
   for i, name in ipairs(auth.required or {}) do option_named(decl, name, join("auth.required", i)) end
   option_named(decl, decl.base_url_option, "base_url_option")

@@ -22,9 +22,7 @@ local params = require "lmskit.params"
 local tasks = {}
 
 -- Raises a usage error for the caller of the public function.
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 3)
-end
+local usage = require("lmskit.usage").raise
 
 --- Lua's out-of-memory error (the value "not enough memory": what Lua
 -- code sees of LUA_ERRMEM) as an lmskit.Error of kind nomem; any other

@@ -42,7 +42,6 @@
 --   confirm   asked before it runs on a terminal (destructive)
 -- `job` is a table of the run's own (batchers, Cerego's names).
 -- @module lmskit.workflows
-local core = require "lmskit.core"
 local tasks = require "lmskit.tasks"
 
 local workflows = {}
@@ -62,9 +61,7 @@ setmetatable(workflows, { __index = function(t, vendor)
   return w
 end })
 
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 0)
-end
+local usage = require("lmskit.usage").raise
 
 --- The lmskit.bulk options that run workflow `action` of `vendor` with
 -- `client` over opts.rows (the other opts go to lmskit.bulk as they are,

@@ -50,7 +50,10 @@ return {
     recognise = { { "live", "/capp$" } },
   },
   options = { api_key = "string", mode = "string", lms = "number" },
-  auth = { strategy = "basic_key", secret = "api_key", prefix_by_host = { test = "test_", live = "live_" } },
+  -- HTTP Basic: the key is the user, the password is empty; a key's
+  -- prefix says which host it belongs to
+  auth = { strategy = "basic", secret = "api_key", user = "api_key", password = "",
+           prefix_by_host = { test = "test_", live = "live_" } },
   account_header = { name = "Coggno-LMS", option = "lms" },
   call_options = { lms = "account" },
   body = "form",

@@ -55,7 +55,11 @@ return {
   about = { claims = "Extra claims put in every JWT; lmskit sets `jti`, `iat` and `email` itself." },
   auth = {
     strategy = "jwt", alg = "HS256", secret = "secret",
-    subject = "email", subject_claim = "email", required = { "email" },
+    subject = "email", required = { "email" },
+    -- the claims minted for every attempt: a fresh id (each jti is
+    -- accepted once), the time (only a recent iat is), and the subject
+    -- (the call's `as`, else the `email` option) as `email`
+    claims = { jti = "id", iat = "now", email = "subject" },
   },
   call_options = { as = "as" },
   -- "By default we limit the results to 100, 250 or 500 objects, depending

@@ -5,11 +5,9 @@
 local core = require "lmskit.core"
 local reconcile = require "lmskit.reconcile"
 local secret_names = require "lmskit.secret_names"
-local backoff = require("lmskit.retry").backoff
+local retry = require "lmskit.retry"
 local tasks = require "lmskit.tasks"
 local hide_error = require("lmskit.bulk.results").hide_error
-
-local RETRYABLE = { transport = true, timeout = true, rate_limited = true, server = true }
 
 -- Runs a row with row-level retries for retryable failures; every attempt
 -- tells the breaker how it went (secrets hidden: its reason goes to the
@@ -25,10 +23,11 @@ local function attempts(run, row, retries, brk)
     if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row)), started) end
     -- a write that may have happened was already looked up by the client
     -- (lmskit.reconcile): running the row again would send it blindly
-    if ok or brk.reason or not (core.is_error(value) and RETRYABLE[value.kind]) or reconcile.unknown(value)
-       or attempt >= retries then break end
+    if ok or brk.reason or not retry.should_retry { kind = core.is_error(value) and value.kind or nil,
+                                                    safe = not reconcile.unknown(value),
+                                                    attempt = attempt, retries = retries } then break end
     attempt = attempt + 1
-    tasks.sleep(backoff(attempt))
+    tasks.sleep(retry.backoff(attempt))
   end
   return ok, value
 end

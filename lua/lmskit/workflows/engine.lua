@@ -27,6 +27,7 @@
 -- that surely never left (`sent = false`).
 -- @module lmskit.workflows.engine
 local core = require "lmskit.core"
+local path_of = require("lmskit.client").path_of
 local params = require "lmskit.params"
 local reconcile = require "lmskit.reconcile"
 local tasks = require "lmskit.tasks"
@@ -36,9 +37,8 @@ local engine = {}
 local unpack = table.unpack or _G.unpack
 
 --- Raises a usage error (a row the workflow cannot run: fix the input).
-function engine.usage(message)
-  error(core.error { kind = "usage", message = message }, 0)
-end
+-- @function usage
+engine.usage = require("lmskit.usage").raise
 
 --- True when a CSV value is given (not nil, not "").
 function engine.present(v) return v ~= nil and v ~= "" end
@@ -79,10 +79,11 @@ end
 
 -- The resource object (nil for RPC) and declaration of a described write.
 local function declared(client, w)
-  if w.fn then return nil, client._functions[w.fn] end
-  local rdecl = client._decl.resources[w.resource]
+  local path = path_of(client)
+  if w.fn then return nil, path.functions[w.fn] end
+  local rdecl = path.decl.resources[w.resource]
   local adecl = rdecl and rdecl.actions[w.action]
-  if not adecl then error(("workflows: %s has no %s:%s"):format(client._decl.name, w.resource, w.action)) end
+  if not adecl then error(("workflows: %s has no %s:%s"):format(path.decl.name, w.resource, w.action)) end
   return client[w.resource], adecl, rdecl
 end
 
@@ -126,8 +127,9 @@ local watching = setmetatable({}, { __mode = "k" })
 -- of a job: the client's log function gets every event as before.
 -- Returns a function that stops watching.
 function engine.watch_retries(client)
-  local log = client._log
-  client._log = function(event)
+  local path = path_of(client)
+  local log = path.log
+  path.log = function(event)
     if event.event == "retry" then
       local task = tasks.current()
       if task then retried[task] = true end
@@ -136,7 +138,7 @@ function engine.watch_retries(client)
   end
   watching[client] = (watching[client] or 0) + 1
   return function()
-    client._log = log
+    path.log = log
     watching[client] = watching[client] - 1
     if watching[client] == 0 then watching[client] = nil end
   end
@@ -170,7 +172,7 @@ end
 -- values found) when the look-up answered, or false, the look-up's error.
 local function look(client, w)
   local resource, adecl = declared(client, w)
-  return tasks.pcall(reconcile.find, client, resource, adecl, values_of(client, w))
+  return tasks.pcall(reconcile.find, path_of(client), resource, adecl, values_of(client, w))
 end
 
 -- The failure of a write whose effect the look-up showed absent (unknown
