@@ -205,6 +205,22 @@ describe("the report is the truth", function()
     assert.is_true(calls_to("add_students_to_class") <= 10, calls_to("add_students_to_class") .. " calls")
   end)
 
+  it("matrix: a grades call whose outcome is unknown is run again (setting a grade twice is harmless)", function()
+    local part = require "soak.matrix"
+    local client = part.client { http2 = false, retries = 0 }
+    local rows = part.rows(client, 5, "grades")
+    sandbox.clear_log()
+    -- the client gives up at once (retries = 0): a 503 leaves the write unknown
+    sandbox.fault { path = "/matrix/api/set_grades_for_assignment", kind = "503", count = 1 }
+    local report, results = job("matrix", "grades", client, rows)
+    assert.equal(5, report.ok, report.failures[1] and report.failures[1].message)
+    assert.equal(0, report.unknown)
+    for i = 1, 5 do assert.equal("done", results[i].outcome) end
+    -- the rows run again gather into batches as their waits end: 1 to 5 more calls
+    assert.is_true(calls_to("set_grades_for_assignment") >= 2)
+    assert.same({ 1, 1, 1, 1, 1 }, part.state(client, rows, "grades"))
+  end)
+
   it("matrix: rows already enrolled are 'exists', rows a call sent twice enrolled are 'created'", function()
     local matrix = fast_matrix { retries = 3 }
     local there = {}

@@ -22,9 +22,11 @@ local function attempts(run, row, retries, brk)
     if not ok and type(value) == "table" and value.stopped then break end -- the job stopped first
     if ok then brk.success() else brk.failure(hide_error(value, secret_names.values_of(row)), started) end
     -- a write that may have happened was already looked up by the client
-    -- (lmskit.reconcile): running the row again would send it blindly
+    -- (lmskit.reconcile): running the row again would send it blindly,
+    -- unless sending it again is harmless (err.idempotent: MATRIX grades)
+    local safe = not reconcile.unknown(value) or (core.is_error(value) and value.idempotent == true)
     if ok or brk.reason or not retry.should_retry { kind = core.is_error(value) and value.kind or nil,
-                                                    safe = not reconcile.unknown(value),
+                                                    safe = safe,
                                                     attempt = attempt, retries = retries } then break end
     attempt = attempt + 1
     tasks.sleep(retry.backoff(attempt))

@@ -161,6 +161,7 @@ local function after_failure(path, call, err)
                                             retries = path.retries }) then
     -- an earlier attempt of this write may have taken effect
     if call.maybe_done and is_error and err.sent == false then err.sent = "unknown" end
+    if call.idempotent and is_error then err.idempotent = true end
     error(err, 0)
   end
   call.maybe_done = call.maybe_done or err.sent == "unknown"
@@ -206,8 +207,10 @@ local function after_error_answer(path, call, status, body, headers)
     -- have taken effect, or with a 5xx now, has an unknown outcome
     local wanted = kind ~= nil and safe
     local write = method ~= "GET" and method ~= "HEAD"
-    errors.answer(path, method, spec, status, body, limited or (wanted and too_far) or false,
-                  write and (errors.unknown_status(status) or call.maybe_done), asked, too_far)
+    local _, err = pcall(errors.answer, path, method, spec, status, body, limited or (wanted and too_far) or false,
+                         write and (errors.unknown_status(status) or call.maybe_done), asked, too_far)
+    if call.idempotent and core.is_error(err) then err.idempotent = true end
+    error(err, 0)
   end
   call.maybe_done = call.maybe_done or errors.unknown_status(status) or false
   if call.deadline and core.now() + wait >= call.deadline then
