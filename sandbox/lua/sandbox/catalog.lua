@@ -7,6 +7,7 @@
 -- the seed fixtures.
 
 local C = require "sandbox.common"
+local CRED = require "lmskit.sandbox_credentials"
 
 local ngx = ngx
 local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
@@ -15,7 +16,7 @@ local format = string.format
 local M = {}
 
 M.name = "catalog"
-M.TOKEN = "sandbox-catalog-token"
+M.TOKEN = CRED.catalog.token
 
 ---------------------------------------------------------------------------
 -- Output shapes (key order as in the vendor doc's examples)

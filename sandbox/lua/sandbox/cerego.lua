@@ -123,6 +123,7 @@
 --   images 865877, 628253, 662672 (from the doc); next course id 38411.
 
 local C = require "sandbox.common"
+local CRED = require "lmskit.sandbox_credentials"
 
 local ngx = ngx
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
@@ -133,7 +134,7 @@ local concat, sort = table.concat, table.sort
 local M = {}
 
 M.name = "cerego"
-M.TOKEN = "sandbox-cerego-token"
+M.TOKEN = CRED.cerego.token
 M.DEFAULT_PAGE_SIZE = 15
 M.MAX_PAGE_SIZE = 100
 M.MAX_SEED = 100000

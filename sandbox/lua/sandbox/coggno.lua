@@ -154,6 +154,7 @@
 -- case); group_users count handled adds by the user's login.
 
 local C = require "sandbox.common"
+local CRED = require "lmskit.sandbox_credentials"
 
 local ngx = ngx
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
@@ -164,9 +165,9 @@ local M = {}
 M.name = "coggno"
 
 M.KEYS = {
-  test_sandbox_key_0001 = { mode = "test", write = true },
-  test_sandbox_readonly = { mode = "test", write = false },
-  live_sandbox_key_0001 = { mode = "live", write = true },
+  [CRED.coggno.api_key] = { mode = "test", write = true },
+  [CRED.coggno_readonly.api_key] = { mode = "test", write = false },
+  [CRED.coggno_live.api_key] = { mode = "live", write = true },
 }
 
 local PREFIX_MODE = { ["coggno-test"] = "test", ["coggno-live"] = "live" }

@@ -7,7 +7,7 @@
 -- reset() restores the seed fixtures.
 --
 -- Auth: "Authorization: Bearer <JWT>", HS256 only, signed with
--- M.SECRET = "sandbox-coursepath-secret-0123456789abcdef" (sandbox.jwt:
+-- M.SECRET (lmskit.sandbox_credentials: coursepath.secret; sandbox.jwt:
 -- HMAC-SHA256 from libcrypto via FFI, CRYPTO_memcmp, ngx.base64).
 --
 -- Decisions where the doc is silent or unclear:
@@ -136,6 +136,7 @@
 -- /_sandbox/coursepath/results; GET /_sandbox/coursepath/programs.
 
 local C = require "sandbox.common"
+local CRED = require "lmskit.sandbox_credentials"
 local jwt = require "sandbox.jwt"
 
 local ngx = ngx
@@ -145,7 +146,7 @@ local format, concat = string.format, table.concat
 local M = {}
 
 M.name = "coursepath"
-M.SECRET = "sandbox-coursepath-secret-0123456789abcdef"
+M.SECRET = CRED.coursepath.secret
 M.DEFAULT_MAX_AGE = 120
 M.DEFAULT_MAX_FUTURE = 60
 M.MAX_SEED = 100000

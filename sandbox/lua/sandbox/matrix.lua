@@ -2,7 +2,7 @@
 -- (vendor doc: shared/vendor-docs/matrix-lms-v1.txt).
 --
 -- Mount: /matrix.  Client base URL https://127.0.0.1:<port>/matrix; every
--- function is /matrix/api/<function>?api_key=sandbox-matrix-key&args...
+-- function is /matrix/api/<function>?api_key=<key>&args... (the key: lmskit.sandbox_credentials)
 -- The key belongs to the seeded administrator (user 1, "admin").
 --
 -- Seed (after start and after every reset):
@@ -270,6 +270,7 @@
 --        stateful)
 
 local C = require "sandbox.common"
+local CRED = require "lmskit.sandbox_credentials"
 
 local ngx = ngx
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
@@ -281,7 +282,7 @@ local concat, sort = table.concat, table.sort
 local M = {}
 
 M.name = "matrix"
-M.API_KEY = "sandbox-matrix-key"
+M.API_KEY = CRED.matrix.api_key
 M.PAGE_SIZE = 100
 M.MAX_SEED = 100000
 M.DEFAULTS = { limit = 120, window = 60, lockout = 60, sync_threshold = 25, report_delay = 0 }
