@@ -74,6 +74,15 @@ end
 -- Value helpers
 ---------------------------------------------------------------------------
 
+-- Empties t and fills it from fresh (shallow): a simulator's state table
+-- keeps its identity across resets, so every file of the simulator that
+-- holds it sees the new contents.
+function C.refill(t, fresh)
+  for k in pairs(t) do t[k] = nil end
+  for k, v in pairs(fresh) do t[k] = v end
+  return t
+end
+
 -- Values of tbl[1 .. next_id-1] that exist (and satisfy pred, if given),
 -- in ascending id order: how every simulator lists a collection.
 function C.in_id_order(tbl, next_id, pred)

@@ -8,13 +8,13 @@ local ipairs = ipairs
 local M, now = B.M, B.now
 local CFG, LIM, S, add_teacher, enroll = ST.CFG, ST.LIM, ST.S, ST.add_teacher, ST.enroll
 local new_assignment, new_class, new_user, next_id = ST.new_assignment, ST.new_class, ST.new_user, ST.next_id
-local refill, set_grade = ST.refill, ST.set_grade
+local set_grade = ST.set_grade
 
 local DAY = 86400
 
 -- Empties the state: every table and id counter the API can see or change.
 local function seed_empty()
-  refill(S, {
+  C.refill(S, {
     users = {}, by_userid = {}, next_user = 1, admin_id = 1,
     user_fields = { "ssn" },           -- custom user fields (in output order)
     class_fields = { "department" },   -- custom course fields
@@ -346,8 +346,8 @@ end
 
 -- The limiter's configuration back to the defaults, counters cleared.
 local function reset_limiter()
-  refill(CFG, M.DEFAULTS)
-  refill(LIM, {
+  C.refill(CFG, M.DEFAULTS)
+  C.refill(LIM, {
     keys = {}, total_calls = 0, keyed_calls = 0, refused_calls = 0, unauthorized_calls = 0,
     lockouts = 0, last_lockout_at = nil,
   })

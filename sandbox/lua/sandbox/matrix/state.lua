@@ -14,12 +14,6 @@ local S = {}     -- everything the API can see or change; see seed()
 local CFG = {}   -- limiter/sync/report configuration
 local LIM = {}   -- limiter state and counters
 
--- Empties t and fills it from fresh: the state tables keep their identity,
--- so every file that imported them sees the new contents.
-local function refill(t, fresh)
-  for k in pairs(t) do t[k] = nil end
-  for k, v in pairs(fresh) do t[k] = v end
-end
 
 K.USER_KEYS = {
   "id", "first_name", "last_name", "userid", "password", "email", "sms_email", "student", "teacher",
@@ -168,7 +162,6 @@ return {
   new_class = new_class,
   new_user = new_user,
   next_id = next_id,
-  refill = refill,
   set_grade = set_grade,
   set_userid = set_userid,
 }
