@@ -7,11 +7,11 @@ local ST = require "sandbox.coursepath.state"
 local V = require "sandbox.coursepath.views"
 local Courses = require "sandbox.coursepath.courses"
 local Authentication = require "sandbox.coursepath.authentication"
-require "sandbox.coursepath.members" -- its handlers
-require "sandbox.coursepath.course_enrollment" -- its handlers
-require "sandbox.coursepath.program_enrollment" -- its handlers
-require "sandbox.coursepath.invites" -- its handlers
-require "sandbox.coursepath.groups" -- its handlers
+require "sandbox.coursepath.members" -- its handlers (it exports none)
+require "sandbox.coursepath.course_enrollment" -- its handlers (it exports none)
+require "sandbox.coursepath.program_enrollment" -- its handlers (it exports none)
+require "sandbox.coursepath.invites" -- its handlers (it exports none)
+require "sandbox.coursepath.groups" -- its handlers (it exports none)
 
 local type, pairs, ipairs, tonumber = type, pairs, ipairs, tonumber
 local format, concat = string.format, table.concat
