@@ -13,7 +13,7 @@ local UserRegistrations = require "sandbox.catalog.user_registrations"
 local Applicants = require "sandbox.catalog.applicants"
 
 local ngx = ngx
-local type, ipairs = type, ipairs
+local type = type
 local M, new_listing = ST.M, ST.new_listing
 local courses, programs = Listings.courses, Listings.programs
 local list_catalogs = Catalogs.list_catalogs
@@ -62,13 +62,6 @@ local ROUTES = {
 
 local METHOD_ORDER = { "GET", "POST", "PUT", "DELETE" }
 
-local function allowed(tbl)
-  local out = {}
-  for _, m in ipairs(METHOD_ORDER) do
-    if tbl[m] then out[#out + 1] = m end
-  end
-  return out
-end
 
 -- "Token token="..."" (the documented form) -> token, else nil
 local function parse_token(h)
@@ -101,7 +94,7 @@ function M.handle(req)
   end
   if not handlers then return C.not_found() end
   local fn = handlers[method]
-  if not fn then return C.method_not_allowed(allowed(handlers)) end
+  if not fn then return C.method_not_allowed(C.allowed(handlers, METHOD_ORDER)) end
   if not authorized() then
     return C.error(401, "Invalid API token")
   end

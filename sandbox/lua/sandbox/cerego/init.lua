@@ -11,7 +11,7 @@ local Images = require "sandbox.cerego.images"
 local Echo = require "sandbox.cerego.echo"
 
 local ngx = ngx
-local type, ipairs, tostring = type, ipairs, tostring
+local type, tostring = type, tostring
 local M, S, add_course, now = ST.M, ST.S, ST.add_course, ST.now
 local jsonapi_error, method_not_allowed, not_found = V.jsonapi_error, V.method_not_allowed, V.not_found
 local list_courses = CoursesRead.list_courses
@@ -37,13 +37,6 @@ local ROUTES = {
 
 local METHOD_ORDER = { "GET", "POST", "PUT", "PATCH", "DELETE" }
 
-local function allowed(tbl)
-  local out = {}
-  for _, m in ipairs(METHOD_ORDER) do
-    if tbl[m] then out[#out + 1] = m end
-  end
-  return out
-end
 
 local function authorized()
   local h = ngx.req.get_headers()["authorization"]
@@ -67,7 +60,7 @@ function M.handle(req)
   local handlers = (#segs == 3) and route.collection or route.member
   if not handlers then return not_found() end
   local fn = handlers[method]
-  if not fn then return method_not_allowed(allowed(handlers)) end
+  if not fn then return method_not_allowed(C.allowed(handlers, METHOD_ORDER)) end
   if not authorized() then
     return jsonapi_error(401, "A valid bearer token is required (Authorization: Bearer <token>)",
       { ["WWW-Authenticate"] = 'Bearer realm="Cerego"' })

@@ -5,7 +5,6 @@ local C = require "sandbox.common"
 local CRED = require "lmskit.sandbox_credentials"
 
 local ngx = ngx
-local format, floor = string.format, math.floor
 
 local M = {}
 
@@ -61,13 +60,7 @@ local STATUS_TITLES = {
 ---------------------------------------------------------------------------
 
 -- epoch seconds (may carry milliseconds) -> "2017-12-14T00:25:58.000Z"
-local function fmt_time(t)
-  if t == nil then return nil end
-  local s = floor(t)
-  local ms = floor((t - s) * 1000 + 0.5)
-  if ms > 999 then ms = 999 end
-  return os.date("!%Y-%m-%dT%H:%M:%S", s) .. format(".%03dZ", ms)
-end
+local fmt_time = C.iso_ms
 
 local function ts(s)
   return assert(C.parse_time(s))

@@ -131,12 +131,8 @@ function M.handle(req)
   if method == "HEAD" then method = "GET" end
   local fn = route[2][method]
   if not fn then
-    local allow = {}
-    for _, m in ipairs(METHOD_ORDER) do
-      if route[2][m] then allow[#allow + 1] = m end
-    end
     return fail(405, "method_not_allowed", "Method " .. req.method .. " not allowed", nil,
-      { Allow = table.concat(allow, ", ") })
+      { Allow = table.concat(C.allowed(route[2], METHOD_ORDER), ", ") })
   end
 
   local key, hint = authenticate(mode)

@@ -60,6 +60,16 @@ function C.not_found()
   return C.error(404, "Not found")
 end
 
+-- The methods of `order` that `handlers` (method -> fn) has, in that
+-- order: a route's Allow header.
+function C.allowed(handlers, order)
+  local out = {}
+  for _, m in ipairs(order) do
+    if handlers[m] then out[#out + 1] = m end
+  end
+  return out
+end
+
 function C.method_not_allowed(allowed)
   local h
   if allowed and #allowed > 0 then h = { Allow = concat(allowed, ", ") } end

@@ -122,6 +122,16 @@ local function days_from_civil(y, m, d)
   return era * 146097 + doe - 719468
 end
 
+-- Epoch seconds (may carry milliseconds) -> "2017-12-14T00:25:58.000Z"
+-- (nil stays nil): the millisecond timestamps of Cerego and MATRIX.
+function C.iso_ms(t)
+  if t == nil then return nil end
+  local s = floor(t)
+  local ms = floor((t - s) * 1000 + 0.5)
+  if ms > 999 then ms = 999 end
+  return os.date("!%Y-%m-%dT%H:%M:%S", s) .. format(".%03dZ", ms)
+end
+
 function C.utc(y, mo, d, h, mi, s)
   return days_from_civil(y, mo, d) * 86400 + (h or 0) * 3600 + (mi or 0) * 60 + (s or 0)
 end

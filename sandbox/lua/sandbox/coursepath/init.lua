@@ -65,13 +65,6 @@ local function match(pattern, segs)
   return ids
 end
 
-local function allowed(handlers)
-  local out = {}
-  for _, m in ipairs(METHOD_ORDER) do
-    if handlers[m] then out[#out + 1] = m end
-  end
-  return out
-end
 
 -- req.segs: decoded path segments below the /coursepath prefix.
 function M.handle(req)
@@ -89,7 +82,7 @@ function M.handle(req)
   if method == "HEAD" then method = "GET" end
   local fn = handlers[method]
   if not fn then
-    return C.error(405, "method not allowed", { Allow = concat(allowed(handlers), ", ") })
+    return C.error(405, "method not allowed", { Allow = concat(C.allowed(handlers, METHOD_ORDER), ", ") })
   end
   local actor, reason = authenticate()
   if not actor then return C.error(401, reason) end

@@ -128,13 +128,7 @@ local function iso_time(t)
 end
 
 -- SIS sync timestamps, like the doc's example "2019-08-08T16:05:44.099Z".
-local function iso_ms(t)
-  if t == nil then return nil end
-  local s = floor(t)
-  local ms = floor((t - s) * 1000 + 0.5)
-  if ms > 999 then ms = 999 end
-  return os.date("!%Y-%m-%dT%H:%M:%S", s) .. format(".%03dZ", ms)
-end
+local iso_ms = C.iso_ms
 
 local function iso_date(t)
   if t == nil then return nil end
