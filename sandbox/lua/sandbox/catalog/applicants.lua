@@ -2,18 +2,16 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
-local S = ST.S
-local applicant_json, index, int_filter, one = V.applicant_json, V.index, V.int_filter, V.one
 
 ---------------------------------------------------------------------------
 -- Applicants
 ---------------------------------------------------------------------------
 
 local function list_applicants(req)
-  local lid = int_filter(req.args, "listing_id")
+  local lid = lib.int_filter(req.args, "listing_id")
   local status = C.scalar_arg(req.args.status)
   if status == "" then status = nil end
   local items = C.in_id_order(S.applicants, S.next_applicant, function(a)
@@ -21,13 +19,13 @@ local function list_applicants(req)
     if status ~= nil and a.status ~= status then return false end
     return true
   end)
-  return index(req, "applicants", items, applicant_json)
+  return lib.index(req, "applicants", items, lib.applicant_json)
 end
 
 local function show_applicant(_, id)
   local a = S.applicants[id]
   if not a then return C.not_found() end
-  return C.reply(200, one("applicant", applicant_json(a)))
+  return C.reply(200, lib.one("applicant", lib.applicant_json(a)))
 end
 
 return {

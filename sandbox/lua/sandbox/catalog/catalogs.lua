@@ -2,18 +2,16 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
-local S = ST.S
-local catalog_json, index = V.catalog_json, V.index
 
 ---------------------------------------------------------------------------
 -- Catalogs
 ---------------------------------------------------------------------------
 
 local function list_catalogs(req)
-  return index(req, "catalogs", C.in_id_order(S.catalogs, S.next_catalog), catalog_json)
+  return lib.index(req, "catalogs", C.in_id_order(S.catalogs, S.next_catalog), lib.catalog_json)
 end
 
 return {

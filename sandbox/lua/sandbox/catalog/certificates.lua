@@ -2,22 +2,19 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
 local type = type
-local S, now = ST.S, ST.now
-local certificate_json, one, read_body, root_params = V.certificate_json, V.one, V.read_body, V.root_params
-local str_value = V.str_value
 
 ---------------------------------------------------------------------------
 -- Certificates
 ---------------------------------------------------------------------------
 
 local function create_certificate(req)
-  local body = read_body(req)
+  local body = lib.read_body(req)
   if not body then return end
-  local p = root_params(body, "certificate")
+  local p = lib.root_params(body, "certificate")
   local errs = C.new_errors()
   local listing_id
   if C.is_blank(p.listing_id) then
@@ -28,13 +25,13 @@ local function create_certificate(req)
       errs.add("listing_id", "does not exist")
     end
   end
-  local name = str_value(p.name)
+  local name = lib.str_value(p.name)
   if C.is_blank(p.name) then
     errs.add("name", "can't be blank")
   elseif not name then
     errs.add("name", "is invalid")
   end
-  local template = str_value(p.template)
+  local template = lib.str_value(p.template)
   if C.is_blank(p.template) then
     errs.add("template", "can't be blank")
   elseif not template then
@@ -47,7 +44,7 @@ local function create_certificate(req)
   end
   local orientation = "Landscape"
   if type(p.pdf_settings) == "table" and not C.is_blank(p.pdf_settings.orientation) then
-    orientation = str_value(p.pdf_settings.orientation)
+    orientation = lib.str_value(p.pdf_settings.orientation)
     if orientation ~= "Landscape" and orientation ~= "Portrait" then
       errs.add("pdf_settings", "orientation is not included in the list")
     end
@@ -55,14 +52,14 @@ local function create_certificate(req)
   if errs.any() then return C.unprocessable(errs) end
   local id = S.next_certificate
   S.next_certificate = id + 1
-  local ts = now()
+  local ts = lib.now()
   local c = {
     id = id, listing_id = listing_id, name = name, active = active,
     template = template, orientation = orientation, created_at = ts, updated_at = ts,
   }
   S.certificates[id] = c
   -- the doc's Location for certificates has no /api/v1 in it
-  return C.reply(201, one("certificate", certificate_json(c)), {
+  return C.reply(201, lib.one("certificate", lib.certificate_json(c)), {
     Location = req.vendor_url .. "/certificates/" .. id,
   })
 end

@@ -2,14 +2,11 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 local Orders = require "sandbox.catalog.orders"
 
 local pairs = pairs
-local S, now = ST.S, ST.now
-local enrollment_json, index, int_filter, one = V.enrollment_json, V.index, V.int_filter, V.one
-local read_body, root_params = V.read_body, V.root_params
 local create_order_for = Orders.create_order_for
 
 ---------------------------------------------------------------------------
@@ -17,9 +14,9 @@ local create_order_for = Orders.create_order_for
 ---------------------------------------------------------------------------
 
 local function create_enrollment(req)
-  local body = read_body(req)
+  local body = lib.read_body(req)
   if not body then return end
-  local p = root_params(body, "enrollment")
+  local p = lib.root_params(body, "enrollment")
   local errs = C.new_errors()
   local listing_id, user_id
   if C.is_blank(p.listing_id) then
@@ -56,25 +53,25 @@ local function create_enrollment(req)
   local e = {
     id = id, listing_id = listing_id, canvas_user_id = user_id,
     listing_snapshot = { title = l.title, type = l.type, canvas_course_id = l.canvas_course_id },
-    enrolled_at = now(), status = "active",
+    enrolled_at = lib.now(), status = "active",
   }
   S.enrollments[id] = e
   if create_order then create_order_for(user_id, l) end
-  return C.reply(201, one("enrollment", enrollment_json(e)))
+  return C.reply(201, lib.one("enrollment", lib.enrollment_json(e)))
 end
 
 local function list_enrollments(req)
-  local lid = int_filter(req.args, "listing_id")
+  local lid = lib.int_filter(req.args, "listing_id")
   local items = C.in_id_order(S.enrollments, S.next_enrollment, function(e)
     return lid == nil or e.listing_id == lid
   end)
-  return index(req, "enrollments", items, enrollment_json)
+  return lib.index(req, "enrollments", items, lib.enrollment_json)
 end
 
 local function show_enrollment(_, id)
   local e = S.enrollments[id]
   if not e then return C.not_found() end
-  return C.reply(200, one("enrollment", enrollment_json(e)))
+  return C.reply(200, lib.one("enrollment", lib.enrollment_json(e)))
 end
 
 return {

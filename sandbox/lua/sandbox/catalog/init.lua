@@ -3,7 +3,7 @@
 -- in this folder; decisions: DECISIONS.md).  Mounted by the router under /catalog.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
+local lib = require "sandbox.catalog.lib"
 local Listings = require "sandbox.catalog.listings"
 local Catalogs = require "sandbox.catalog.catalogs"
 local Certificates = require "sandbox.catalog.certificates"
@@ -14,7 +14,6 @@ local Applicants = require "sandbox.catalog.applicants"
 
 local ngx = ngx
 local type = type
-local M, new_listing = ST.M, ST.new_listing
 local courses, programs = Listings.courses, Listings.programs
 local list_catalogs = Catalogs.list_catalogs
 local create_certificate = Certificates.create_certificate
@@ -70,11 +69,11 @@ local function parse_token(h)
 end
 
 local function authorized()
-  return parse_token(ngx.req.get_headers()["authorization"]) == M.TOKEN
+  return parse_token(ngx.req.get_headers()["authorization"]) == lib.M.TOKEN
 end
 
 -- req.segs: decoded path segments below the /catalog prefix.
-function M.handle(req)
+function lib.M.handle(req)
   local segs = req.segs
   if segs[1] ~= "api" or segs[2] ~= "v1" or #segs < 3 or #segs > 4 then
     return C.not_found()
@@ -106,20 +105,20 @@ end
 -- Control API: /_sandbox/catalog/...
 ---------------------------------------------------------------------------
 
-M.MAX_SEED = 100000
+lib.M.MAX_SEED = 100000
 
-function M.control(req, rest)
+function lib.M.control(req, rest)
   if rest[1] == "seed" and #rest == 1 then
     if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
     local body = C.body(req)
     if not body then return C.invalid_json() end
     local n = C.to_int(body.courses or 0)
-    if not n or n < 0 or n > M.MAX_SEED then
-      return C.error(400, "courses must be an integer between 0 and " .. M.MAX_SEED)
+    if not n or n < 0 or n > lib.M.MAX_SEED then
+      return C.error(400, "courses must be an integer between 0 and " .. lib.M.MAX_SEED)
     end
     local first_id, last_id
     for i = 1, n do
-      local l = new_listing("Course", {
+      local l = lib.new_listing("Course", {
         title = "Seed course " .. i,
         description = "Seeded course " .. i,
         path = "seed-course-" .. i,
@@ -137,4 +136,4 @@ function M.control(req, rest)
   return C.not_found()
 end
 
-return M
+return lib.M

@@ -2,13 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
 local type, pairs, ipairs = type, pairs, ipairs
-local S, new_listing, now = ST.S, ST.new_listing, ST.now
-local index, listing_json, one, read_body = V.index, V.listing_json, V.one, V.read_body
-local root_params, str_value = V.root_params, V.str_value
 
 ---------------------------------------------------------------------------
 -- Listings (courses and programs share one id sequence)
@@ -43,6 +40,78 @@ local REQUIRED = {
   Program = { title = true, description = true, path = true, teaser = true },
 }
 
+-- Reads one present field of type ftype into changes[name], or adds its
+-- errors to errs (the checks of the doc's field types).
+local function read_field(changes, errs, name, ftype, v, current)
+  if ftype == "string" then
+    local s = lib.str_value(v)
+    if v == C.null or s == nil then
+      if v == C.null then changes[name] = C.null else errs.add(name, "is invalid") end
+    else
+      changes[name] = s
+    end
+  elseif ftype == "bool" then
+    if v == C.null or v == "" then
+      changes[name] = false
+    else
+      local b = C.to_bool(v)
+      if b == nil then errs.add(name, "is invalid") else changes[name] = b end
+    end
+  elseif ftype == "int" then
+    if C.is_null(v) or v == "" then
+      changes[name] = C.null
+    else
+      local n = C.to_int(v)
+      if n == nil then
+        errs.add(name, C.to_decimal(v) and "must be an integer" or "is not a number")
+      else
+        changes[name] = n
+      end
+    end
+  elseif ftype == "decimal" then
+    if C.is_null(v) or v == "" then
+      changes[name] = C.null
+    else
+      local n = C.to_decimal(v)
+      if n == nil then errs.add(name, "is not a number") else changes[name] = n end
+    end
+  elseif ftype == "visibility" then
+    if type(v) ~= "string" or not VISIBILITIES[v] then
+      errs.add(name, "is not included in the list")
+    else
+      changes[name] = v
+    end
+  elseif ftype == "account" then
+    if C.is_null(v) or v == "" then
+      changes[name] = 1
+    else
+      local n = C.to_int(v)
+      if n == nil or not S.catalogs[n] then errs.add(name, "is invalid") else changes[name] = n end
+    end
+  elseif ftype == "ids" then
+    local list = {}
+    if C.is_null(v) or v == "" then
+      list = {}
+    elseif type(v) ~= "table" then
+      errs.add(name, "is invalid")
+    else
+      for i = 1, #v do
+        local x = v[i]
+        if not (type(x) == "string" and x == "") then
+          local n = C.to_int(x)
+          local l = n and S.listings[n]
+          if not l or (current and (n == current.id or requires(n, current.id))) then
+            errs.add(name, "is invalid")
+          else
+            list[#list + 1] = n
+          end
+        end
+      end
+    end
+    changes[name] = list
+  end
+end
+
 -- Validates params for a listing of `kind`; `current` is the listing when
 -- updating (nil when creating).  Returns changes table, or nil + errors.
 local function listing_changes(kind, params, current)
@@ -59,73 +128,7 @@ local function listing_changes(kind, params, current)
       if required[name] and C.is_blank(v) and (current == nil or present) then
         errs.add(name, "can't be blank")
       elseif present then
-        if ftype == "string" then
-          local s = str_value(v)
-          if v == C.null or s == nil then
-            if v == C.null then changes[name] = C.null else errs.add(name, "is invalid") end
-          else
-            changes[name] = s
-          end
-        elseif ftype == "bool" then
-          if v == C.null or v == "" then
-            changes[name] = false
-          else
-            local b = C.to_bool(v)
-            if b == nil then errs.add(name, "is invalid") else changes[name] = b end
-          end
-        elseif ftype == "int" then
-          if C.is_null(v) or v == "" then
-            changes[name] = C.null
-          else
-            local n = C.to_int(v)
-            if n == nil then
-              errs.add(name, C.to_decimal(v) and "must be an integer" or "is not a number")
-            else
-              changes[name] = n
-            end
-          end
-        elseif ftype == "decimal" then
-          if C.is_null(v) or v == "" then
-            changes[name] = C.null
-          else
-            local n = C.to_decimal(v)
-            if n == nil then errs.add(name, "is not a number") else changes[name] = n end
-          end
-        elseif ftype == "visibility" then
-          if type(v) ~= "string" or not VISIBILITIES[v] then
-            errs.add(name, "is not included in the list")
-          else
-            changes[name] = v
-          end
-        elseif ftype == "account" then
-          if C.is_null(v) or v == "" then
-            changes[name] = 1
-          else
-            local n = C.to_int(v)
-            if n == nil or not S.catalogs[n] then errs.add(name, "is invalid") else changes[name] = n end
-          end
-        elseif ftype == "ids" then
-          local list = {}
-          if C.is_null(v) or v == "" then
-            list = {}
-          elseif type(v) ~= "table" then
-            errs.add(name, "is invalid")
-          else
-            for i = 1, #v do
-              local x = v[i]
-              if not (type(x) == "string" and x == "") then
-                local n = C.to_int(x)
-                local l = n and S.listings[n]
-                if not l or (current and (n == current.id or requires(n, current.id))) then
-                  errs.add(name, "is invalid")
-                else
-                  list[#list + 1] = n
-                end
-              end
-            end
-          end
-          changes[name] = list
-        end
+        read_field(changes, errs, name, ftype, v, current)
       end
     end
   end
@@ -140,7 +143,7 @@ local function apply_changes(l, changes)
     if k == "account_id" and v == nil then v = 1 end
     l[k] = v
   end
-  l.updated_at = now()
+  l.updated_at = lib.now()
 end
 
 local function listing_pred(kind)
@@ -169,31 +172,31 @@ end
 local function listing_resource(kind, root, plural)
   local res = {}
   function res.list(req)
-    return index(req, plural, C.in_id_order(S.listings, S.next_listing, listing_pred(kind)), listing_json)
+    return lib.index(req, plural, C.in_id_order(S.listings, S.next_listing, listing_pred(kind)), lib.listing_json)
   end
   function res.create(req)
-    local body = read_body(req)
+    local body = lib.read_body(req)
     if not body then return end
-    local changes, errs = listing_changes(kind, root_params(body, root), nil)
+    local changes, errs = listing_changes(kind, lib.root_params(body, root), nil)
     if not changes then return C.unprocessable(errs) end
-    local l = new_listing(kind, {})
+    local l = lib.new_listing(kind, {})
     apply_changes(l, changes)
     l.created_at = l.updated_at
-    return C.reply(201, one(root, listing_json(l)), {
+    return C.reply(201, lib.one(root, lib.listing_json(l)), {
       Location = req.vendor_url .. "/api/v1/" .. plural .. "/" .. l.id,
     })
   end
   function res.show(_, id)
     local l = find_listing(kind, id)
     if not l then return C.not_found() end
-    return C.reply(200, one(root, listing_json(l)))
+    return C.reply(200, lib.one(root, lib.listing_json(l)))
   end
   function res.update(req, id)
     local l = find_listing(kind, id)
     if not l then return C.not_found() end
-    local body = read_body(req)
+    local body = lib.read_body(req)
     if not body then return end
-    local changes, errs = listing_changes(kind, root_params(body, root), l)
+    local changes, errs = listing_changes(kind, lib.root_params(body, root), l)
     if not changes then return C.unprocessable(errs) end
     apply_changes(l, changes)
     return C.no_content()

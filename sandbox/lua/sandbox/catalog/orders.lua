@@ -2,14 +2,11 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
 local type, ipairs = type, ipairs
 local format = string.format
-local S, now = ST.S, ST.now
-local date_filters, in_range, index, one = V.date_filters, V.in_range, V.index, V.one
-local order_json = V.order_json
 
 ---------------------------------------------------------------------------
 -- Orders
@@ -24,7 +21,7 @@ end
 local function create_order_for(canvas_user_id, l)
   local id = S.next_order
   S.next_order = id + 1
-  local ts = now()
+  local ts = lib.now()
   local fee = l.enrollment_fee or 0
   local payments = {}
   if fee > 0 then
@@ -61,24 +58,24 @@ local function user_id_filter(v)
 end
 
 local function list_orders(req)
-  local range = date_filters(req)
+  local range = lib.date_filters(req)
   if not range then return end
   local users = user_id_filter(req.args.canvas_user_id)
   local completed = C.scalar_arg(req.args.completed)
   local only_completed = completed ~= nil and C.to_bool(completed) ~= false
   local items = C.in_id_order(S.orders, S.next_order, function(o)
-    if not in_range(o.created_at, range) then return false end
+    if not lib.in_range(o.created_at, range) then return false end
     if users and not users[o.user.id] then return false end
     if only_completed and o.purchased_at == nil then return false end
     return true
   end)
-  return index(req, "orders", items, order_json)
+  return lib.index(req, "orders", items, lib.order_json)
 end
 
 local function show_order(_, id)
   local o = S.orders[id]
   if not o then return C.not_found() end
-  return C.reply(200, one("order", order_json(o)))
+  return C.reply(200, lib.one("order", lib.order_json(o)))
 end
 
 return {

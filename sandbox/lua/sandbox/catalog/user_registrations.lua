@@ -2,13 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/catalog/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.catalog.state"
-local V = require "sandbox.catalog.views"
+local lib = require "sandbox.catalog.lib"
+local S = lib.S
 
 local type, pairs, ipairs = type, pairs, ipairs
-local S, now = ST.S, ST.now
-local date_filters, in_range, index, one, read_body = V.date_filters, V.in_range, V.index, V.one, V.read_body
-local registration_json, str_value = V.registration_json, V.str_value
 
 ---------------------------------------------------------------------------
 -- User registrations (the id is the canvas_user_id)
@@ -26,20 +23,20 @@ local function registrations_sorted(pred)
 end
 
 local function create_registration(req)
-  local body = read_body(req)
+  local body = lib.read_body(req)
   if not body then return end
   -- the doc lists the params without a root key but its example body
   -- uses {"user_registration": {...}}: accept both forms
   local p = body
   if type(body.user_registration) == "table" then p = body.user_registration end
   local errs = C.new_errors()
-  local name = str_value(p.name)
+  local name = lib.str_value(p.name)
   if C.is_blank(p.name) then
     errs.add("name", "can't be blank")
   elseif not name then
     errs.add("name", "is invalid")
   end
-  local email = str_value(p.email)
+  local email = lib.str_value(p.email)
   if C.is_blank(p.email) then
     errs.add("email", "can't be blank")
   elseif not email or not email:match("^[^@%s]+@[^@%s]+$") then
@@ -69,26 +66,26 @@ local function create_registration(req)
   if errs.any() then return C.unprocessable(errs) end
   local id = S.next_user
   S.next_user = id + 1
-  local ts = now()
+  local ts = lib.now()
   local r = {
     canvas_user_id = id, catalog_id = catalog_id, name = name, email = email,
     custom_fields = custom, created_at = ts, updated_at = ts,
   }
   S.registrations[id] = r
-  return C.reply(201, one("user_registration", registration_json(r)))
+  return C.reply(201, lib.one("user_registration", lib.registration_json(r)))
 end
 
 local function list_registrations(req)
-  local range = date_filters(req)
+  local range = lib.date_filters(req)
   if not range then return end
-  local items = registrations_sorted(function(r) return in_range(r.created_at, range) end)
-  return index(req, "user_registrations", items, registration_json)
+  local items = registrations_sorted(function(r) return lib.in_range(r.created_at, range) end)
+  return lib.index(req, "user_registrations", items, lib.registration_json)
 end
 
 local function show_registration(_, id)
   local r = S.registrations[id]
   if not r then return C.not_found() end
-  return C.reply(200, one("user_registration", registration_json(r)))
+  return C.reply(200, lib.one("user_registration", lib.registration_json(r)))
 end
 
 return {

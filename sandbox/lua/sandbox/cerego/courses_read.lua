@@ -2,16 +2,13 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/cerego/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.cerego.state"
-local V = require "sandbox.cerego.views"
+local lib = require "sandbox.cerego.lib"
+local S = lib.S
 
 local ngx = ngx
 local type, pairs, ipairs = type, pairs, ipairs
 local format, ceil = string.format, math.ceil
 local concat, sort = table.concat, table.sort
-local LINK_BASE, M, S, TEACHING_ROLES = ST.LINK_BASE, ST.M, ST.S, ST.TEACHING_ROLES
-local course_json, document, included_for = V.course_json, V.document, V.included_for
-local jsonapi_error, list_arg, positive_int, set_of = V.jsonapi_error, V.list_arg, V.positive_int, V.set_of
 
 ---------------------------------------------------------------------------
 -- Listing: filters, sort, paging, links
@@ -66,7 +63,7 @@ end
 local function course_filter(args)
   local filter = type(args.filter) == "table" and args.filter or {}
   local partners
-  local pv = list_arg(filter.partner_id or filter["partner-id"])
+  local pv = lib.list_arg(filter.partner_id or filter["partner-id"])
   if pv then
     partners = {}
     for _, p in ipairs(pv) do
@@ -74,17 +71,17 @@ local function course_filter(args)
       if n then partners[n] = true end
     end
   end
-  local states = list_arg(filter.state)
-  states = states and set_of(states)
-  local tabs = list_arg(args.tab)
-  tabs = tabs and set_of(tabs)
-  local roles = list_arg(filter.role)
+  local states = lib.list_arg(filter.state)
+  states = states and lib.set_of(states)
+  local tabs = lib.list_arg(args.tab)
+  tabs = tabs and lib.set_of(tabs)
+  local roles = lib.list_arg(filter.role)
   local role_ok
   if roles then
-    local want = set_of(roles)
+    local want = lib.set_of(roles)
     role_ok = function(role)
       if (want.student or want.learner) and role == "learner" then return true end
-      if want.instructor and TEACHING_ROLES[role] then return true end
+      if want.instructor and lib.TEACHING_ROLES[role] then return true end
       return false
     end
   end
@@ -118,13 +115,13 @@ local function page_link(req, n, size)
   pairs_[#pairs_ + 1] = query_pair("page[number]", format("%d", n))
   pairs_[#pairs_ + 1] = query_pair("page[size]", format("%d", size))
   sort(pairs_)
-  return LINK_BASE .. "/courses?" .. concat(pairs_, "&")
+  return lib.LINK_BASE .. "/courses?" .. concat(pairs_, "&")
 end
 
 local function list_courses(req)
   local keys, bad = parse_sort(req.args.sort)
   if not keys then
-    return jsonapi_error(400, "'" .. bad .. "' is not a valid sort field")
+    return lib.jsonapi_error(400, "'" .. bad .. "' is not a valid sort field")
   end
   local pred = course_filter(req.args)
   local items = {}
@@ -134,9 +131,9 @@ local function list_courses(req)
   sort_courses(items, keys)
 
   local page_arg = type(req.args.page) == "table" and req.args.page or {}
-  local size = positive_int(page_arg.size) or M.DEFAULT_PAGE_SIZE
-  if size > M.MAX_PAGE_SIZE then size = M.MAX_PAGE_SIZE end
-  local number = positive_int(page_arg.number) or 1
+  local size = lib.positive_int(page_arg.size) or lib.M.DEFAULT_PAGE_SIZE
+  if size > lib.M.MAX_PAGE_SIZE then size = lib.M.MAX_PAGE_SIZE end
+  local number = lib.positive_int(page_arg.number) or 1
   if number > 1e9 then number = 1e9 end
   local total = #items
   local pages = ceil(total / size)
@@ -148,7 +145,7 @@ local function list_courses(req)
   local slice = {}
   for i = first, math.min(total, first + size - 1) do slice[#slice + 1] = items[i] end
   local data = C.array()
-  for i, c in ipairs(slice) do data[i] = course_json(c) end
+  for i, c in ipairs(slice) do data[i] = lib.course_json(c) end
 
   local lkeys, links = { "self" }, { self = page_link(req, number, size) }
   local function add(rel, n)
@@ -165,7 +162,7 @@ local function list_courses(req)
   local meta = not req.next_forever and C.ordered({ "total-pages", "total-count" }, {
     ["total-pages"] = pages, ["total-count"] = total,
   }) or nil
-  return C.reply(200, document(data, included_for(slice), C.ordered(lkeys, links), meta))
+  return C.reply(200, lib.document(data, lib.included_for(slice), C.ordered(lkeys, links), meta))
 end
 
 return {

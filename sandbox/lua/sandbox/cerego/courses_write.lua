@@ -2,14 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/cerego/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.cerego.state"
-local V = require "sandbox.cerego.views"
+local lib = require "sandbox.cerego.lib"
+local S = lib.S
 
 local type, pairs, tonumber = type, pairs, tonumber
-local S, STATES, STATUS_TITLES, add_course = ST.S, ST.STATES, ST.STATUS_TITLES, ST.add_course
-local default_settings, now = ST.default_settings, ST.now
-local bad_json, course_document, new_errors = V.bad_json, V.course_document, V.new_errors
-local not_found = V.not_found
 
 ---------------------------------------------------------------------------
 -- Create / update
@@ -72,7 +68,7 @@ end
 -- Validates p; `current` is the course when updating.  Returns changes
 -- or nil, errors.
 local function course_changes(p, current)
-  local errs = new_errors()
+  local errs = lib.new_errors()
   local ch = {}
   if current == nil or p.name ~= nil then
     local name = str_value(p.name)
@@ -110,7 +106,7 @@ local function course_changes(p, current)
     ch.slug = check_slug(errs, p.slug, current)
   end
   if current ~= nil and p.state ~= nil then
-    if type(p.state) ~= "string" or not STATES[p.state] then
+    if type(p.state) ~= "string" or not lib.STATES[p.state] then
       errs.add("state", "is not included in the list")
     else
       ch.state = p.state
@@ -123,7 +119,7 @@ end
 local function read_params(req)
   local body = C.body(req)
   if not body then
-    bad_json()
+    lib.bad_json()
     return nil
   end
   return course_params(body)
@@ -148,15 +144,15 @@ local function create_course(req)
   end
   local desc = ch.description
   if desc == C.null then desc = nil end
-  local c = add_course {
+  local c = lib.add_course {
     id = id, name = ch.name, description = desc, slug = slug,
     partner_id = ch.partner_id, image_id = nil, state = "unpublished",
-    created_at = now(), users_count = 1, admin_users_count = 1,
+    created_at = lib.now(), users_count = 1, admin_users_count = 1,
     student_users_count = 0, ic_items_count = nil, assignments_count = 0,
-    role = "instructor", settings = default_settings(), progress = 0,
+    role = "instructor", settings = lib.default_settings(), progress = 0,
     percent_started = 0, payment_required = false,
   }
-  return C.reply(201, course_document(c))
+  return C.reply(201, lib.course_document(c))
 end
 
 local function find_course(key)
@@ -169,13 +165,13 @@ local function find_course(key)
 end
 
 local function course_not_found(key)
-  return not_found("Couldn't find Course with 'id'=" .. key)
+  return lib.not_found("Couldn't find Course with 'id'=" .. key)
 end
 
 local function show_course(_, key)
   local c = find_course(key)
   if not c then return course_not_found(key) end
-  return C.reply(200, course_document(c))
+  return C.reply(200, lib.course_document(c))
 end
 
 local function update_course(req, key)
@@ -194,9 +190,9 @@ local function update_course(req, key)
   if ch.slug and ch.slug ~= c.slug then set_slug(c, ch.slug) end
   if ch.state and ch.state ~= c.state then
     c.state = ch.state
-    c.state_updated_at = now()
+    c.state_updated_at = lib.now()
   end
-  return C.reply(200, course_document(c))
+  return C.reply(200, lib.course_document(c))
 end
 
 local function delete_course(_, key)
@@ -206,7 +202,7 @@ local function delete_course(_, key)
     return C.reply(422, C.ordered({ "errors" }, {
       errors = C.array {
         C.ordered({ "status", "title", "detail", "source" }, {
-          status = "422", title = STATUS_TITLES[422],
+          status = "422", title = lib.STATUS_TITLES[422],
           detail = "A course must be unpublished or archived to be deleted",
           source = C.ordered({ "pointer" }, { pointer = "/data/attributes/state" }),
         }),

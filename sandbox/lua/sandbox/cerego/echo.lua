@@ -2,13 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/cerego/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.cerego.state"
-local V = require "sandbox.cerego.views"
+local lib = require "sandbox.cerego.lib"
 
 local ngx = ngx
 local setmetatable = setmetatable
-local OBJECT_MT = ST.OBJECT_MT
-local bad_json = V.bad_json
 
 ---------------------------------------------------------------------------
 -- Echo (no auth)
@@ -16,7 +13,7 @@ local bad_json = V.bad_json
 
 local function echo(req)
   local body = C.body(req)
-  if not body then return bad_json() end
+  if not body then return lib.bad_json() end
   local raw = C.raw_body(req)
   local ctype = (ngx.var.content_type or ""):lower()
   local is_form = ctype:find("application/x-www-form-urlencoded", 1, true)
@@ -25,7 +22,7 @@ local function echo(req)
     -- valid JSON (C.body checked it): send it back as it came
     return C.reply_raw(200, raw)
   end
-  return C.reply(200, setmetatable(body, OBJECT_MT))
+  return C.reply(200, setmetatable(body, lib.OBJECT_MT))
 end
 
 return {

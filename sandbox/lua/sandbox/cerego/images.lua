@@ -2,12 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/cerego/DECISIONS.md.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.cerego.state"
-local V = require "sandbox.cerego.views"
+local lib = require "sandbox.cerego.lib"
+local S = lib.S
 
 local tonumber = tonumber
-local S = ST.S
-local document, image_json, not_found = V.document, V.image_json, V.not_found
 
 ---------------------------------------------------------------------------
 -- Images
@@ -15,8 +13,8 @@ local document, image_json, not_found = V.document, V.image_json, V.not_found
 
 local function show_image(_, key)
   local img = key:match("^%d+$") and #key < 16 and S.images[tonumber(key)]
-  if not img then return not_found("Couldn't find Image with 'id'=" .. key) end
-  return C.reply(200, document(image_json(img)))
+  if not img then return lib.not_found("Couldn't find Image with 'id'=" .. key) end
+  return C.reply(200, lib.document(lib.image_json(img)))
 end
 
 return {

@@ -3,8 +3,8 @@
 -- folder; decisions: DECISIONS.md).  Mounted by the router under /cerego.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.cerego.state"
-local V = require "sandbox.cerego.views"
+local lib = require "sandbox.cerego.lib"
+local S = lib.S
 local CoursesRead = require "sandbox.cerego.courses_read"
 local CoursesWrite = require "sandbox.cerego.courses_write"
 local Images = require "sandbox.cerego.images"
@@ -12,8 +12,6 @@ local Echo = require "sandbox.cerego.echo"
 
 local ngx = ngx
 local type, tostring = type, tostring
-local M, S, add_course, now = ST.M, ST.S, ST.add_course, ST.now
-local jsonapi_error, method_not_allowed, not_found = V.jsonapi_error, V.method_not_allowed, V.not_found
 local list_courses = CoursesRead.list_courses
 local create_course, delete_course = CoursesWrite.create_course, CoursesWrite.delete_course
 local show_course, update_course = CoursesWrite.show_course, CoursesWrite.update_course
@@ -42,27 +40,27 @@ local function authorized()
   local h = ngx.req.get_headers()["authorization"]
   if type(h) ~= "string" then return false end
   local scheme, token = h:match("^%s*(%S+)%s+(%S+)%s*$")
-  return scheme ~= nil and scheme:lower() == "bearer" and token == M.TOKEN
+  return scheme ~= nil and scheme:lower() == "bearer" and token == lib.M.TOKEN
 end
 
-function M.handle(req)
+function lib.M.handle(req)
   local segs = req.segs
   local method = req.method
   if method == "HEAD" then method = "GET" end
-  if segs[1] ~= "api" then return not_found() end
+  if segs[1] ~= "api" then return lib.not_found() end
   if segs[2] == "echo" and #segs == 2 then
-    if method ~= "POST" then return method_not_allowed({ "POST" }) end
+    if method ~= "POST" then return lib.method_not_allowed({ "POST" }) end
     return echo(req)
   end
-  if segs[2] ~= "v3" or #segs < 3 or #segs > 4 then return not_found() end
+  if segs[2] ~= "v3" or #segs < 3 or #segs > 4 then return lib.not_found() end
   local route = ROUTES[segs[3]]
-  if not route then return not_found() end
+  if not route then return lib.not_found() end
   local handlers = (#segs == 3) and route.collection or route.member
-  if not handlers then return not_found() end
+  if not handlers then return lib.not_found() end
   local fn = handlers[method]
-  if not fn then return method_not_allowed(C.allowed(handlers, METHOD_ORDER)) end
+  if not fn then return lib.method_not_allowed(C.allowed(handlers, METHOD_ORDER)) end
   if not authorized() then
-    return jsonapi_error(401, "A valid bearer token is required (Authorization: Bearer <token>)",
+    return lib.jsonapi_error(401, "A valid bearer token is required (Authorization: Bearer <token>)",
       { ["WWW-Authenticate"] = 'Bearer realm="Cerego"' })
   end
   return fn(req, segs[4])
@@ -72,7 +70,7 @@ end
 -- Control API: /_sandbox/cerego/...
 ---------------------------------------------------------------------------
 
-function M.control(req, rest)
+function lib.M.control(req, rest)
   if rest[1] == "seed" and #rest == 1 then
     if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
     -- JSON whatever the Content-Type (curl -d sends a form type)
@@ -86,18 +84,18 @@ function M.control(req, rest)
       if not body then return C.invalid_json() end
     end
     local n = C.to_int(body.courses or 0)
-    if not n or n < 0 or n > M.MAX_SEED then
-      return C.error(400, "courses must be an integer between 0 and " .. M.MAX_SEED)
+    if not n or n < 0 or n > lib.M.MAX_SEED then
+      return C.error(400, "courses must be an integer between 0 and " .. lib.M.MAX_SEED)
     end
     local partner = C.to_int(body.partner_id or 10)
     if not partner or partner < 1 then return C.error(400, "partner_id must be an integer >= 1") end
-    local t = now()
+    local t = lib.now()
     local first_id, last_id
     for i = 1, n do
       local id = S.next_id
       local slug = "seed-course-" .. id
       if S.slugs[slug] then slug = slug .. "-" .. i end
-      add_course {
+      lib.add_course {
         id = id, name = "Seed course " .. i, description = "Seeded course " .. i,
         slug = slug, partner_id = partner, image_id = nil,
         state = "published", created_at = t, role = "instructor",
@@ -111,4 +109,4 @@ function M.control(req, rest)
   return C.not_found()
 end
 
-return M
+return lib.M

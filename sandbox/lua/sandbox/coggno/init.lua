@@ -4,8 +4,7 @@
 -- /coggno-live.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.coggno.state"
-local V = require "sandbox.coggno.views"
+local lib = require "sandbox.coggno.lib"
 local Companies = require "sandbox.coggno.companies"
 local Groups = require "sandbox.coggno.groups"
 local Users = require "sandbox.coggno.users"
@@ -14,8 +13,6 @@ local Documents = require "sandbox.coggno.documents"
 
 local ngx = ngx
 local type, ipairs = type, ipairs
-local M, PREFIX_MODE, ROOT_SEGS, STATES, add_user = ST.M, ST.PREFIX_MODE, ST.ROOT_SEGS, ST.STATES, ST.add_user
-local fail, not_found, small_int = V.fail, V.not_found, V.small_int
 local create_company, list_companies = Companies.create_company, Companies.list_companies
 local create_group, delete_group = Groups.create_group, Groups.delete_group
 local delete_group_by_name, list_groups = Groups.delete_group_by_name, Groups.list_groups
@@ -67,7 +64,7 @@ local function match_route(rest)
 end
 
 local function unauthorized(message)
-  return fail(401, "invalid_api_key", message or "No valid API key provided", nil,
+  return lib.fail(401, "invalid_api_key", message or "No valid API key provided", nil,
     { ["WWW-Authenticate"] = 'Basic realm="Coggno API"' })
 end
 
@@ -81,7 +78,7 @@ local function authenticate(mode)
   if not creds then return nil end
   local user, pass = creds:match("^([^:]*):(.*)$")
   if not user or pass ~= "" then return nil end
-  local k = M.KEYS[user]
+  local k = lib.M.KEYS[user]
   if not k then return nil end
   if k.mode ~= mode then
     return nil, "No valid API key provided (a " .. k.mode .. " mode key cannot be used on the "
@@ -96,52 +93,52 @@ local function acting_account(S)
   if h == nil then return S.own end
   local bad = "The API key does not have access to LMS account "
   if type(h) ~= "string" then
-    return nil, fail(403, "account_invalid", bad .. "(repeated Coggno-LMS header)")
+    return nil, lib.fail(403, "account_invalid", bad .. "(repeated Coggno-LMS header)")
   end
   local v = h:match("^%s*(.-)%s*$")
   if v == "" then return S.own end
-  local c = S.companies[small_int(v) or -1]
+  local c = S.companies[lib.small_int(v) or -1]
   if not c or (c ~= S.own and not c.connected) then
-    return nil, fail(403, "account_invalid", bad .. v .. " (or that account does not exist)")
+    return nil, lib.fail(403, "account_invalid", bad .. v .. " (or that account does not exist)")
   end
   return c
 end
 
 -- req.vendor: "coggno-test" or "coggno-live"; req.segs: decoded segments
 -- below the prefix.
-function M.handle(req)
-  local mode = PREFIX_MODE[req.vendor]
-  if not mode then return not_found() end
+function lib.M.handle(req)
+  local mode = lib.PREFIX_MODE[req.vendor]
+  if not mode then return lib.not_found() end
   if req.scheme ~= "https" then
-    return fail(400, "https_required", "All API requests must be made over HTTPS")
+    return lib.fail(400, "https_required", "All API requests must be made over HTTPS")
   end
   local segs = req.segs
-  local root = ROOT_SEGS[mode]
+  local root = lib.ROOT_SEGS[mode]
   local n = #root
   for i = 1, n do
-    if segs[i] ~= root[i] then return not_found("Unrecognized request URL") end
+    if segs[i] ~= root[i] then return lib.not_found("Unrecognized request URL") end
   end
-  if segs[n + 1] ~= "api" or segs[n + 2] ~= "v1" then return not_found("Unrecognized request URL") end
+  if segs[n + 1] ~= "api" or segs[n + 2] ~= "v1" then return lib.not_found("Unrecognized request URL") end
   local rest = {}
   for i = n + 3, #segs do rest[#rest + 1] = segs[i] end
   local route, captures = match_route(rest)
-  if not route then return not_found("Unrecognized request URL") end
+  if not route then return lib.not_found("Unrecognized request URL") end
 
   local method = req.method
   if method == "HEAD" then method = "GET" end
   local fn = route[2][method]
   if not fn then
-    return fail(405, "method_not_allowed", "Method " .. req.method .. " not allowed", nil,
+    return lib.fail(405, "method_not_allowed", "Method " .. req.method .. " not allowed", nil,
       { Allow = table.concat(C.allowed(route[2], METHOD_ORDER), ", ") })
   end
 
   local key, hint = authenticate(mode)
   if not key then return unauthorized(hint) end
   if method ~= "GET" and not key.write then
-    return fail(403, "permission_denied", "The API key doesn't have permissions to perform the request.")
+    return lib.fail(403, "permission_denied", "The API key doesn't have permissions to perform the request.")
   end
 
-  local S = STATES[mode]
+  local S = lib.STATES[mode]
   local account, replied = acting_account(S)
   if not account then return replied end
   if route.own_account then account = S.own end
@@ -149,7 +146,7 @@ function M.handle(req)
   local body = {}
   if method ~= "GET" then
     body = C.body(req)
-    if not body then return fail(400, "invalid_json", "Invalid JSON") end
+    if not body then return lib.fail(400, "invalid_json", "Invalid JSON") end
   end
   local ctx = { req = req, S = S, account = account, key = key, body = body }
   return fn(ctx, captures[1], captures[2])
@@ -159,12 +156,12 @@ end
 -- Control API: /_sandbox/coggno-test/... and /_sandbox/coggno-live/...
 ---------------------------------------------------------------------------
 
-M.MAX_SEED = 100000
+lib.M.MAX_SEED = 100000
 
-function M.control(req, rest)
+function lib.M.control(req, rest)
   if rest[1] == "writes" and #rest == 1 then
     if req.method ~= "GET" then return C.method_not_allowed({ "GET" }) end
-    return C.reply(200, STATES[PREFIX_MODE[req.segments[2]]].writes)
+    return C.reply(200, lib.STATES[lib.PREFIX_MODE[req.segments[2]]].writes)
   end
   if rest[1] == "seed" and #rest == 1 then
     if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
@@ -174,7 +171,7 @@ function M.control(req, rest)
     local body
     if raw and raw:match("^%s*{") then body = C.decode(raw) else body = C.body(req) end
     if type(body) ~= "table" then return C.invalid_json() end
-    local mode = PREFIX_MODE[req.segments[2]]
+    local mode = lib.PREFIX_MODE[req.segments[2]]
     if not C.is_null(body.mode) then
       if body.mode ~= "test" and body.mode ~= "live" then
         return C.error(400, 'mode must be "test" or "live"')
@@ -182,10 +179,10 @@ function M.control(req, rest)
       mode = body.mode
     end
     local count = C.to_int(C.is_null(body.users) and 0 or body.users)
-    if not count or count < 0 or count > M.MAX_SEED then
-      return C.error(400, "users must be an integer between 0 and " .. M.MAX_SEED)
+    if not count or count < 0 or count > lib.M.MAX_SEED then
+      return C.error(400, "users must be an integer between 0 and " .. lib.M.MAX_SEED)
     end
-    local S = STATES[mode]
+    local S = lib.STATES[mode]
     local first_id, last_id
     for _ = 1, count do
       local id = S.next_user
@@ -195,7 +192,7 @@ function M.control(req, rest)
         suffix = suffix + 1
         login = "seeduser" .. id .. "_" .. suffix
       end
-      local u = add_user(S, {
+      local u = lib.add_user(S, {
         email = login .. "@example.com", login = login, first_name = "Seed",
         last_name = "User " .. id, password = "seed-password",
       })
@@ -210,4 +207,4 @@ function M.control(req, rest)
   return C.not_found()
 end
 
-return M
+return lib.M

@@ -2,7 +2,7 @@
 
 local J = require "sandbox.common.json"
 
-local type, pairs, tonumber = type, pairs, tonumber
+local type, pairs, ipairs, tonumber, assert, require = type, pairs, ipairs, tonumber, assert, require
 local floor, huge = math.floor, math.huge
 local format = string.format
 local C = J.C
@@ -120,6 +120,20 @@ local function days_from_civil(y, m, d)
   local doy = floor((153 * mp + 2) / 5) + d - 1
   local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
   return era * 146097 + doe - 719468
+end
+
+-- One table of the exports of the modules prefix.<part>, for each part in
+-- order; a name exported twice is an error.  A simulator's lib.lua: the one
+-- require its other files make.
+function C.merged(prefix, parts)
+  local out = {}
+  for _, part in ipairs(parts) do
+    for k, v in pairs(require(prefix .. "." .. part)) do
+      assert(out[k] == nil, k)
+      out[k] = v
+    end
+  end
+  return out
 end
 
 -- Epoch seconds (may carry milliseconds) -> "2017-12-14T00:25:58.000Z"

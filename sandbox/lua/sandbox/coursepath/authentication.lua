@@ -3,12 +3,12 @@
 
 local C = require "sandbox.common"
 local jwt = require "sandbox.jwt"
-local ST = require "sandbox.coursepath.state"
+local lib = require "sandbox.coursepath.lib"
+local S = lib.S
 
 local ngx = ngx
 local type = type
 local format = string.format
-local CFG, M, S, find_member_by_email = ST.CFG, ST.M, ST.S, ST.find_member_by_email
 
 ---------------------------------------------------------------------------
 -- Authentication
@@ -29,7 +29,7 @@ local function authenticate()
   if type(h) ~= "string" then return nil, "missing bearer token" end
   local token = h:match("^%s*[Bb][Ee][Aa][Rr][Ee][Rr]%s+(%S+)%s*$")
   if not token then return nil, "missing bearer token" end
-  local header, claims = jwt.verify_hs256(token, M.SECRET)
+  local header, claims = jwt.verify_hs256(token, lib.M.SECRET)
   if not header then return nil, claims end
 
   local jti = claims.jti
@@ -41,13 +41,13 @@ local function authenticate()
   if C.is_null(iat) then return nil, "missing iat" end
   if type(iat) ~= "number" or iat ~= iat then return nil, "invalid iat" end
   local current = ngx.now()
-  if current - iat > CFG.max_age then return nil, "token expired" end
-  if iat - current > CFG.max_future then return nil, "token issued in the future" end
+  if current - iat > lib.CFG.max_age then return nil, "token expired" end
+  if iat - current > lib.CFG.max_future then return nil, "token issued in the future" end
 
   local email = claims.email
   if C.is_null(email) then return nil, "missing email" end
   if type(email) ~= "string" or email == "" then return nil, "invalid email" end
-  local m = find_member_by_email(email)
+  local m = lib.find_member_by_email(email)
   if not m then return nil, "unknown member" end
   if not m.active then return nil, "member inactive" end
 

@@ -3,8 +3,8 @@
 -- this folder; decisions: DECISIONS.md).  Mounted by the router under /coursepath.
 
 local C = require "sandbox.common"
-local ST = require "sandbox.coursepath.state"
-local V = require "sandbox.coursepath.views"
+local lib = require "sandbox.coursepath.lib"
+local S = lib.S
 local Courses = require "sandbox.coursepath.courses"
 local Authentication = require "sandbox.coursepath.authentication"
 require "sandbox.coursepath.members" -- its handlers (it exports none)
@@ -15,9 +15,6 @@ require "sandbox.coursepath.groups" -- its handlers (it exports none)
 
 local type, pairs, ipairs, tonumber = type, pairs, ipairs, tonumber
 local format, concat = string.format, table.concat
-local CFG, M, S, add_group, add_member = ST.CFG, ST.M, ST.S, ST.add_group, ST.add_member
-local find_member_by_email, iso, now = ST.find_member_by_email, ST.iso, ST.now
-local cm_json, course_count, invite_json, not_found = V.cm_json, V.course_count, V.invite_json, V.not_found
 local H = Courses.H
 local authenticate = Authentication.authenticate
 
@@ -67,9 +64,9 @@ end
 
 
 -- req.segs: decoded path segments below the /coursepath prefix.
-function M.handle(req)
+function lib.M.handle(req)
   local segs = req.segs
-  if segs[1] ~= "api" or segs[2] ~= "v1" or #segs < 3 then return not_found() end
+  if segs[1] ~= "api" or segs[2] ~= "v1" or #segs < 3 then return lib.not_found() end
   local rest = {}
   for i = 3, #segs do rest[#rest + 1] = segs[i] end
   local handlers, raw_ids
@@ -77,7 +74,7 @@ function M.handle(req)
     raw_ids = match(r[1], rest)
     if raw_ids then handlers = r[2] break end
   end
-  if not handlers then return not_found() end
+  if not handlers then return lib.not_found() end
   local method = req.method
   if method == "HEAD" then method = "GET" end
   local fn = handlers[method]
@@ -88,7 +85,7 @@ function M.handle(req)
   if not actor then return C.error(401, reason) end
   local ids = {}
   for i, s in ipairs(raw_ids) do
-    if not s:match("^%d+$") or #s > 15 then return not_found() end
+    if not s:match("^%d+$") or #s > 15 then return lib.not_found() end
     ids[i] = tonumber(s)
   end
   return fn(req, actor, ids[1], ids[2])
@@ -107,7 +104,7 @@ local function ok(keys, vals)
 end
 
 local function config_json()
-  return ok({ "max_age", "max_future" }, { max_age = CFG.max_age, max_future = CFG.max_future })
+  return ok({ "max_age", "max_future" }, { max_age = lib.CFG.max_age, max_future = lib.CFG.max_future })
 end
 
 local function control_config(req)
@@ -126,7 +123,7 @@ local function control_config(req)
       new[k] = n
     end
   end
-  for k, v in pairs(new) do CFG[k] = v end
+  for k, v in pairs(new) do lib.CFG[k] = v end
   return config_json()
 end
 
@@ -137,7 +134,7 @@ local function control_invites(req)
   end
   if req.method ~= "GET" then return C.method_not_allowed({ "GET", "DELETE" }) end
   local out = C.array()
-  for i, inv in ipairs(S.invites) do out[i] = invite_json(inv) end
+  for i, inv in ipairs(S.invites) do out[i] = lib.invite_json(inv) end
   return C.reply(200, C.ordered({ "invites" }, { invites = out }))
 end
 
@@ -146,8 +143,8 @@ local function seed_count(body, name)
   local v = body[name]
   if v == nil then return 0 end
   local n = C.to_int(v)
-  if not n or n < 0 or n > M.MAX_SEED then
-    return nil, C.error(400, name .. " must be an integer between 0 and " .. M.MAX_SEED)
+  if not n or n < 0 or n > lib.M.MAX_SEED then
+    return nil, C.error(400, name .. " must be an integer between 0 and " .. lib.M.MAX_SEED)
   end
   return n
 end
@@ -167,12 +164,12 @@ local function control_seed(req)
     local k = S.next_seed
     S.next_seed = k + 1
     local email = format("seed%d@sandbox.example", k)
-    while find_member_by_email(email) do
+    while lib.find_member_by_email(email) do
       k = S.next_seed
       S.next_seed = k + 1
       email = format("seed%d@sandbox.example", k)
     end
-    local m = add_member({
+    local m = lib.add_member({
       email = email, name = format("Seed Learner %d", k), role = "learner",
       company = "Seed Company", department = (k % 2 == 0) and "Seed Even" or "Seed Odd",
       externalId = format("ext-seed-%d", k),
@@ -183,20 +180,20 @@ local function control_seed(req)
   local keys, vals = { "count", "first_id", "last_id" }, { count = counts.members, first_id = first_id,
                                                             last_id = last_id }
   if counts.courses > 0 then
-    local first = course_count() + 1
+    local first = lib.course_count() + 1
     for id = first, first + counts.courses - 1 do
       S.courses[id] = { id = id, name = format("Seed course %d", id), description = "Seeded for paging.",
-                        created = now() }
+                        created = lib.now() }
       S.cms[id] = {}
     end
     keys[#keys + 1] = "courses"
     vals.courses = C.ordered({ "count", "first_id", "last_id" },
-      { count = counts.courses, first_id = first, last_id = course_count() })
+      { count = counts.courses, first_id = first, last_id = lib.course_count() })
   end
   if counts.groups > 0 then
     local first
     for _ = 1, counts.groups do
-      local g = add_group(format("Seed group %d", S.next_group))
+      local g = lib.add_group(format("Seed group %d", S.next_group))
       first = first or g.id
     end
     keys[#keys + 1] = "groups"
@@ -213,7 +210,7 @@ local function control_results(req)
   if not body then return C.invalid_json() end
   local cid, mid = C.to_int(body.courseId), C.to_int(body.memberId)
   local cm = cid and mid and S.cms[cid] and S.cms[cid][mid]
-  if not cm then return not_found() end
+  if not cm then return lib.not_found() end
   local v = body.score
   if v ~= nil then
     if v == C.null then
@@ -254,7 +251,7 @@ local function control_results(req)
       return C.error(400, "certificate must be a string or null")
     end
   end
-  return C.reply(200, cm_json(cm))
+  return C.reply(200, lib.cm_json(cm))
 end
 
 local function control_programs(req)
@@ -269,7 +266,7 @@ local function control_programs(req)
     out[#out + 1] = C.ordered({ "id", "name", "description", "courseIds", "memberIds", "createdDate" }, {
       id = p.id, name = p.name, description = p.description,
       courseIds = C.array({ unpack(p.course_ids) }), memberIds = members,
-      createdDate = iso(p.created),
+      createdDate = lib.iso(p.created),
     })
   end
   return C.reply(200, C.ordered({ "programs" }, { programs = out }))
@@ -283,10 +280,10 @@ local CONTROL = {
   programs = control_programs,
 }
 
-function M.control(req, rest)
+function lib.M.control(req, rest)
   local fn = #rest == 1 and CONTROL[rest[1]]
   if not fn then return C.not_found() end
   return fn(req)
 end
 
-return M
+return lib.M

@@ -4,9 +4,8 @@
 -- sections/.)  Mounted by the router under /matrix.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S = lib.K, lib.S
 require "sandbox.matrix.seed" -- defines M.reset (the fixtures)
 
 local ngx = ngx
@@ -14,11 +13,6 @@ local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
 local getmetatable = getmetatable
 local ceil = math.ceil
 local error, pcall = error, pcall
-local API_ERROR, M, RAW, arg_str, fail, id_array = B.API_ERROR, B.M, B.RAW, B.arg_str, B.fail, B.id_array
-local is_blank, iso_ms, message_body, scalar = B.is_blank, B.iso_ms, B.message_body, B.scalar
-local send_raw, sorted_keys, trim = B.send_raw, B.sorted_keys, B.trim
-local CFG, K, LIM, S, new_user = ST.CFG, ST.K, ST.LIM, ST.S, ST.new_user
-local FUNCS, FUNC_BY_NAME = R.FUNCS, R.FUNC_BY_NAME
 
 -- the doc's sections, loaded in doc order: the order of def(), so of
 -- /_sandbox/matrix/functions
@@ -30,7 +24,7 @@ local SECTIONS = {
 }
 for _, name in ipairs(SECTIONS) do require("sandbox.matrix.sections." .. name) end
 
-M.FUNCTIONS = FUNCS
+lib.M.FUNCTIONS = lib.FUNCS
 
 ---------------------------------------------------------------------------
 -- Rate limiter: a sliding window of `limit` calls per `window` seconds per
@@ -38,10 +32,10 @@ M.FUNCTIONS = FUNCS
 ---------------------------------------------------------------------------
 
 local function key_state(key)
-  local k = LIM.keys[key]
+  local k = lib.LIM.keys[key]
   if not k then
     k = { hits = {}, locked_until = nil }
-    LIM.keys[key] = k
+    lib.LIM.keys[key] = k
   end
   return k
 end
@@ -49,25 +43,25 @@ end
 -- Returns true, or false + seconds until the lockout ends.
 local function limiter_allow(key, t)
   local k = key_state(key)
-  LIM.keyed_calls = LIM.keyed_calls + 1
+  lib.LIM.keyed_calls = lib.LIM.keyed_calls + 1
   if k.locked_until and t < k.locked_until then
-    LIM.refused_calls = LIM.refused_calls + 1
+    lib.LIM.refused_calls = lib.LIM.refused_calls + 1
     return false, k.locked_until - t
   end
   k.locked_until = nil
-  local cutoff = t - CFG.window
+  local cutoff = t - lib.CFG.window
   local kept = {}
   for _, h in ipairs(k.hits) do
     if h > cutoff then kept[#kept + 1] = h end
   end
   k.hits = kept
-  if #kept >= CFG.limit then
-    k.locked_until = t + CFG.lockout
+  if #kept >= lib.CFG.limit then
+    k.locked_until = t + lib.CFG.lockout
     k.hits = {} -- a fresh window once the lockout is over
-    LIM.refused_calls = LIM.refused_calls + 1
-    LIM.lockouts = LIM.lockouts + 1
-    LIM.last_lockout_at = t
-    return false, CFG.lockout
+    lib.LIM.refused_calls = lib.LIM.refused_calls + 1
+    lib.LIM.lockouts = lib.LIM.lockouts + 1
+    lib.LIM.last_lockout_at = t
+    return false, lib.CFG.lockout
   end
   kept[#kept + 1] = t
   return true
@@ -78,16 +72,16 @@ end
 ---------------------------------------------------------------------------
 
 local function message_reply(status, msg, headers)
-  return C.reply(status, message_body(msg), headers)
+  return C.reply(status, lib.message_body(msg), headers)
 end
 
 local function traceback(e)
-  if getmetatable(e) == API_ERROR then return e end
+  if getmetatable(e) == lib.API_ERROR then return e end
   return debug.traceback(tostring(e), 2)
 end
 
-function M.handle(req)
-  LIM.total_calls = LIM.total_calls + 1
+function lib.M.handle(req)
+  lib.LIM.total_calls = lib.LIM.total_calls + 1
   local segs = req.segs
   if #segs ~= 2 or segs[1] ~= "api" or segs[2] == "" then return message_reply(404, "Not found") end
   local method = req.method
@@ -100,31 +94,33 @@ function M.handle(req)
   for k, v in pairs(req.args) do args[k] = v end
   for k, v in pairs(body) do args[k] = v end
 
-  local ok, key = pcall(scalar, args.api_key, "api_key")
-  if not ok or key ~= M.API_KEY then
-    LIM.unauthorized_calls = LIM.unauthorized_calls + 1
+  local ok, key = pcall(lib.scalar, args.api_key, "api_key")
+  if not ok or key ~= lib.M.API_KEY then
+    lib.LIM.unauthorized_calls = lib.LIM.unauthorized_calls + 1
     return message_reply(401, "Invalid API key")
   end
   ngx.update_time()
   local t = ngx.now()
   local allowed, wait = limiter_allow(key, t)
   if not allowed then
-    return message_reply(400, M.LIMIT_MESSAGE, { ["Retry-After"] = tostring(ceil(wait)) })
+    return message_reply(400, lib.M.LIMIT_MESSAGE, { ["Retry-After"] = tostring(ceil(wait)) })
   end
 
-  local fdef = FUNC_BY_NAME[segs[2]]
+  local fdef = lib.FUNC_BY_NAME[segs[2]]
   if not fdef then return message_reply(404, "Unknown function: " .. segs[2]) end
   local ctx = { req = req, args = args, fdef = fdef, key = key }
   local okc, res = xpcall(function()
-    local v = arg_str(ctx, "api_version")
-    if not is_blank(v) and trim(v) ~= "1" and trim(v) ~= "1.0" then fail("Unsupported api_version: " .. v) end
+    local v = lib.arg_str(ctx, "api_version")
+    if not lib.is_blank(v) and lib.trim(v) ~= "1" and lib.trim(v) ~= "1.0" then
+    lib.fail("Unsupported api_version: " .. v)
+  end
     return fdef.fn(ctx)
   end, traceback)
   if not okc then
-    if getmetatable(res) == API_ERROR then return message_reply(res.status, res.message) end
+    if getmetatable(res) == lib.API_ERROR then return message_reply(res.status, res.message) end
     error(res, 0)
   end
-  if getmetatable(res) == RAW then return send_raw(res) end
+  if getmetatable(res) == lib.RAW then return lib.send_raw(res) end
   if res == nil then res = C.null end
   return C.reply(200, res)
 end
@@ -141,18 +137,18 @@ K.CONFIG_KEYS = {
 
 local function config_view()
   local t = ngx.now()
-  local k = LIM.keys[M.API_KEY] or { hits = {} }
+  local k = lib.LIM.keys[lib.M.API_KEY] or { hits = {} }
   local in_window = 0
   for _, h in ipairs(k.hits) do
-    if h > t - CFG.window then in_window = in_window + 1 end
+    if h > t - lib.CFG.window then in_window = in_window + 1 end
   end
   local locked = k.locked_until ~= nil and t < k.locked_until
   return C.ordered(K.CONFIG_KEYS, {
-    limit = CFG.limit, window = CFG.window, lockout = CFG.lockout, sync_threshold = CFG.sync_threshold,
-    report_delay = CFG.report_delay, total_calls = LIM.total_calls, keyed_calls = LIM.keyed_calls,
-    refused_calls = LIM.refused_calls, unauthorized_calls = LIM.unauthorized_calls, lockouts = LIM.lockouts,
-    last_lockout_at = iso_ms(LIM.last_lockout_at), locked = locked,
-    locked_until = locked and iso_ms(k.locked_until) or nil, calls_in_window = in_window,
+    limit = lib.CFG.limit, window = lib.CFG.window, lockout = lib.CFG.lockout, sync_threshold = lib.CFG.sync_threshold,
+    report_delay = lib.CFG.report_delay, total_calls = lib.LIM.total_calls, keyed_calls = lib.LIM.keyed_calls,
+    refused_calls = lib.LIM.refused_calls, unauthorized_calls = lib.LIM.unauthorized_calls, lockouts = lib.LIM.lockouts,
+    last_lockout_at = lib.iso_ms(lib.LIM.last_lockout_at), locked = locked,
+    locked_until = locked and lib.iso_ms(k.locked_until) or nil, calls_in_window = in_window,
   })
 end
 
@@ -172,7 +168,7 @@ local CONFIG_RULES = {
 local function set_config(body)
   local errs = C.new_errors()
   local new = {}
-  for _, k in ipairs(sorted_keys(body)) do
+  for _, k in ipairs(lib.sorted_keys(body)) do
     local rule = CONFIG_RULES[k]
     if not rule then
       errs.add(tostring(k), "is not a config key (limit, window, lockout, sync_threshold, report_delay)")
@@ -187,9 +183,9 @@ local function set_config(body)
     end
   end
   if errs.any() then return C.unprocessable(errs) end
-  for k, v in pairs(new) do CFG[k] = v end
+  for k, v in pairs(new) do lib.CFG[k] = v end
   -- a new configuration starts with an empty window and no lockout
-  LIM.keys = {}
+  lib.LIM.keys = {}
   return C.reply(200, config_view())
 end
 
@@ -199,7 +195,7 @@ local function list_view(key, list, keys)
   return C.reply(200, C.ordered({ key }, { [key] = out }))
 end
 
-function M.control(req, rest)
+function lib.M.control(req, rest)
   local what, method = rest[1], req.method
   if #rest ~= 1 then return C.not_found() end
   if what == "config" then
@@ -213,12 +209,12 @@ function M.control(req, rest)
     local body = control_body(req)
     if type(body) ~= "table" then return C.invalid_json() end
     local count = C.to_int(C.is_null(body.users) and 0 or body.users)
-    if not count or count < 0 or count > M.MAX_SEED then
-      return C.error(400, "users must be an integer between 0 and " .. M.MAX_SEED)
+    if not count or count < 0 or count > lib.M.MAX_SEED then
+      return C.error(400, "users must be an integer between 0 and " .. lib.M.MAX_SEED)
     end
     local resources = C.to_int(C.is_null(body.resources) and 0 or body.resources)
-    if not resources or resources < 0 or resources > M.MAX_SEED then
-      return C.error(400, "resources must be an integer between 0 and " .. M.MAX_SEED)
+    if not resources or resources < 0 or resources > lib.M.MAX_SEED then
+      return C.error(400, "resources must be an integer between 0 and " .. lib.M.MAX_SEED)
     end
     local first_id, last_id
     for _ = 1, count do
@@ -229,7 +225,7 @@ function M.control(req, rest)
         n = n + 1
         userid = "seeduser" .. id .. "_" .. n
       end
-      local u = new_user({
+      local u = lib.new_user({
         userid = userid, first_name = "Seed", last_name = "User " .. id, email = userid .. "@example.com",
         student = true,
       })
@@ -264,10 +260,10 @@ function M.control(req, rest)
     if method ~= "GET" then return C.method_not_allowed({ "GET" }) end
     local detail = req.args.detail ~= nil
     local out = C.array()
-    for _, f in ipairs(FUNCS) do
+    for _, f in ipairs(lib.FUNCS) do
       if detail then
         out[#out + 1] = C.ordered({ "name", "section", "params", "paginated", "stateful" }, {
-          name = f.name, section = f.section, params = id_array(f.params), paginated = f.paged,
+          name = f.name, section = f.section, params = lib.id_array(f.params), paginated = f.paged,
           stateful = f.stateful,
         })
       else
@@ -279,6 +275,6 @@ function M.control(req, rest)
   return C.not_found()
 end
 
-M.reset()
+lib.M.reset()
 
-return M
+return lib.M

@@ -1,14 +1,10 @@
 -- sandbox.matrix.seed: the fixtures every reset restores, and reset.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
+local lib = require "sandbox.matrix.lib"
+local S = lib.S
 
 local ipairs = ipairs
-local M, now = B.M, B.now
-local CFG, LIM, S, add_teacher, enroll = ST.CFG, ST.LIM, ST.S, ST.add_teacher, ST.enroll
-local new_assignment, new_class, new_user, next_id = ST.new_assignment, ST.new_class, ST.new_user, ST.next_id
-local set_grade = ST.set_grade
 
 local DAY = 86400
 
@@ -47,19 +43,19 @@ end
 -- Users: an admin (the API key's account), a teacher and four students.
 local function seed_users(t)
   local day = DAY
-  new_user({
+  lib.new_user({
     first_name = "Alice", last_name = "Admin", userid = "admin", password = "sandbox-admin-pass",
     email = "admin@example.com", administrator = true, teacher = true, organization_id = 1,
     job_title_id = 1, joined_at = C.utc(2024, 9, 1, 8, 0), first_login_at = C.utc(2024, 9, 1, 8, 5),
     last_login_at = t - day, logins = 42, phone = "555-0100", country = "US",
   })
-  new_user({
+  lib.new_user({
     first_name = "Tom", last_name = "Teacher", userid = "tteacher", password = "sandbox-teacher-pass",
     email = "tom.teacher@example.com", teacher = true, teacher_id = "T-1001", organization_id = 1,
     job_title_id = 2, joined_at = C.utc(2024, 9, 2, 8, 0), first_login_at = C.utc(2024, 9, 2, 9, 0),
     last_login_at = C.utc(2025, 1, 20, 9, 0), logins = 17,
   })
-  local sam = new_user({
+  local sam = lib.new_user({
     first_name = "Sam", last_name = "Student", userid = "sstudent", password = "sandbox-student-pass",
     email = "sam.student@example.com", student = true, student_id = "S-2001", organization_id = 2,
     birthdate = "2007-02-11", year_of_graduation = 2025, gender = "Male", city = "Dallas", state = "TX",
@@ -67,16 +63,16 @@ local function seed_users(t)
     first_login_at = C.utc(2024, 9, 3, 10, 0), last_login_at = t - 2 * day, logins = 9,
   })
   sam.custom.ssn = "123-456-7890"
-  new_user({
+  lib.new_user({
     first_name = "Sara", last_name = "Jones", userid = "sjones", email = "sara.jones@example.com",
     student = true, student_id = "S-2002", organization_id = 2, gender = "Female",
     joined_at = C.utc(2024, 9, 3, 8, 5),
   })
-  new_user({
+  lib.new_user({
     first_name = "Steve", last_name = "Smith", userid = "ssmith", email = "steve.smith@example.com",
     student = true, student_id = "S-2003", organization_id = 1, joined_at = C.utc(2024, 9, 3, 8, 10),
   })
-  new_user({
+  lib.new_user({
     first_name = "Sue", last_name = "Park", userid = "spark", email = "sue.park@example.com",
     student = true, student_id = "S-2004", organization_id = 2, joined_at = C.utc(2024, 9, 3, 8, 15),
   })
@@ -113,7 +109,7 @@ end
 -- and a template; returns the three.
 local function seed_courses(t0)
   local day = DAY
-  local bio = new_class({
+  local bio = lib.new_class({
     name = "Biology 101", style = "Instructor", course_code = "BIO101", section_code = "A",
     semester = "Spring 2025", start = "2025-01-06", finish = "2025-05-30", display_in_catalog = true,
     description = "Introduction to biology", catalog_category = { "Science" },
@@ -125,9 +121,9 @@ local function seed_courses(t0)
     curricula = { { id = 1, ignored = {} } },
   })
   bio.custom.department = "Science"
-  add_teacher(bio, 2)
+  lib.add_teacher(bio, 2)
   for i, uid in ipairs({ 3, 4, 5 }) do
-    local e = enroll(bio, uid, {
+    local e = lib.enroll(bio, uid, {
       enroll_type = "API", enrolled_at = t0 + i * 60, enrolled_by_id = 1, started_at = t0 + day,
       last_visited_at = C.utc(2025, 1, 20, 10, 0), time_spent = 3600 * i,
     })
@@ -138,23 +134,23 @@ local function seed_courses(t0)
       } }
     end
   end
-  local safety = new_class({
+  local safety = lib.new_class({
     name = "Workplace Safety", style = "Self paced", course_code = "SAF100", section_code = "1",
     display_in_catalog = true, weighting_style = "Percent", certificate_id = 1,
     created_at = C.utc(2024, 11, 1), catalog_category = { "Compliance" },
   })
   safety.custom.department = "Operations"
-  add_teacher(safety, 1)
-  enroll(safety, 5, {
+  lib.add_teacher(safety, 1)
+  lib.enroll(safety, 5, {
     enroll_type = "Catalog", enrolled_at = C.utc(2025, 2, 1, 9, 0), started_at = C.utc(2025, 2, 1, 9, 5),
     last_visited_at = C.utc(2025, 2, 3, 9, 0), time_spent = 1200,
   })
-  enroll(safety, 6, {
+  lib.enroll(safety, 6, {
     enroll_type = "API", enrolled_at = C.utc(2025, 2, 1, 9, 0), enrolled_by_id = 1,
     started_at = C.utc(2025, 2, 2, 9, 0), last_visited_at = C.utc(2025, 2, 10, 16, 0), time_spent = 5400,
     completed_at = C.utc(2025, 2, 10, 16, 30), percent = 95, grade = "A",
   })
-  local tpl = new_class({
+  local tpl = lib.new_class({
     name = "Biology template", style = "Instructor", course_code = "BIO-TPL", template = true,
     created_at = C.utc(2024, 8, 1), description = "Template for biology courses",
   })
@@ -163,10 +159,10 @@ end
 
 -- Adds a lesson (module) with its sections to class c.
 local function lesson(c, name, start_at, competencies, sections)
-  local l = { id = next_id("next_lesson"), name = name, start_at = start_at,
+  local l = { id = lib.next_id("next_lesson"), name = name, start_at = start_at,
     competencies = competencies or {}, sections = {} }
   for _, s in ipairs(sections) do
-    s.id = next_id("next_section")
+    s.id = lib.next_id("next_section")
     l.sections[#l.sections + 1] = s
   end
   c.lessons[#c.lessons + 1] = l
@@ -178,40 +174,40 @@ local function seed_modules(bio, safety, tpl)
   local l1 = lesson(bio, "Unit 1: Cells", C.utc(2025, 1, 13, 9, 0), { 2 }, {
     { name = "Reading: the cell", type = "Page" },
   })
-  local essay = new_assignment(bio, {
+  local essay = lib.new_assignment(bio, {
     name = "Cell structure essay", type = "Freeform", points = 100, lesson = l1.id,
     begin = C.utc(2025, 1, 13, 9, 0), ["end"] = C.utc(2025, 1, 20, 17, 0), given = true,
     competencies = { 2 },
   })
   l1.sections[#l1.sections + 1] = {
-    id = next_id("next_section"), name = essay.name, type = "Assignment", assignment_id = essay.id,
+    id = lib.next_id("next_section"), name = essay.name, type = "Assignment", assignment_id = essay.id,
   }
   local l2 = lesson(safety, "Safety basics", nil, nil, {
     { name = "Safety video", type = "SCORM" },
   })
-  local quiz = new_assignment(safety, { name = "Safety quiz", type = "Quiz", points = 10, lesson = l2.id })
+  local quiz = lib.new_assignment(safety, { name = "Safety quiz", type = "Quiz", points = 10, lesson = l2.id })
   l2.sections[#l2.sections + 1] = {
-    id = next_id("next_section"), name = quiz.name, type = "Assignment", assignment_id = quiz.id,
+    id = lib.next_id("next_section"), name = quiz.name, type = "Assignment", assignment_id = quiz.id,
   }
   l2.sections[#l2.sections + 1] = {
-    id = next_id("next_section"), name = "Safety certificate", type = "Certificate", certificate_id = 1,
+    id = lib.next_id("next_section"), name = "Safety certificate", type = "Certificate", certificate_id = 1,
   }
   local l3 = lesson(tpl, "Unit 1: Cells", nil, nil, { { name = "Reading: the cell", type = "Page" } })
-  new_assignment(tpl, { name = "Template essay", points = 50, lesson = l3.id })
+  lib.new_assignment(tpl, { name = "Template essay", points = 50, lesson = l3.id })
   return essay
 end
 
 -- Grades of the essay: a letter, a percentage and an excused.
 local function seed_grades(essay)
-  set_grade(essay.id, 3, {
+  lib.set_grade(essay.id, 3, {
     grade = "B+", percent = 87, score = 87, counted = true, comment = "Good work",
     submitted_at = C.utc(2025, 1, 19, 20, 0), grader_id = 2,
   })
-  set_grade(essay.id, 4, {
+  lib.set_grade(essay.id, 4, {
     grade = "92%", percent = 92, score = 92, counted = true, submitted_at = C.utc(2025, 1, 20, 11, 0),
     grader_id = 2,
   })
-  set_grade(essay.id, 5, { grade = "X", counted = false, grader_id = 2 })
+  lib.set_grade(essay.id, 5, { grade = "X", counted = false, grader_id = 2 })
 end
 
 -- Attendance of Biology 101.
@@ -332,7 +328,7 @@ end
 -- order that gives every record its id.
 local function seed()
   local t0 = C.utc(2025, 1, 6, 9, 0, 0)
-  local t = now()
+  local t = lib.now()
   seed_empty()
   seed_organizations()
   seed_users(t)
@@ -346,15 +342,15 @@ end
 
 -- The limiter's configuration back to the defaults, counters cleared.
 local function reset_limiter()
-  C.refill(CFG, M.DEFAULTS)
-  C.refill(LIM, {
+  C.refill(lib.CFG, lib.M.DEFAULTS)
+  C.refill(lib.LIM, {
     keys = {}, total_calls = 0, keyed_calls = 0, refused_calls = 0, unauthorized_calls = 0,
     lockouts = 0, last_lockout_at = nil,
   })
 end
 
 -- Restores the seed and the limiter's defaults.
-function M.reset()
+function lib.M.reset()
   seed()
   reset_limiter()
 end

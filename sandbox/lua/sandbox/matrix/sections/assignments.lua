@@ -2,21 +2,15 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, def = lib.K, lib.def
 
 local ipairs = ipairs
-local id_array, iso_time = B.id_array, B.iso_time
-local K = ST.K
-local class_assignments, need_class, only = V.class_assignments, V.need_class, V.only
-local def = R.def
 
 def("Assignments", "get_assignments_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx, "class_id", "any")
+  local c = lib.need_class(ctx, "class_id", "any")
   local out = C.array()
-  for _, a in ipairs(class_assignments(c)) do
+  for _, a in ipairs(lib.class_assignments(c)) do
     local keys = { "id", "name", "type", "points", "category", "grading" }
     if c.weighting_using_categories then keys[#keys + 1] = "weight" end
     if c.style ~= "Self paced" then
@@ -28,11 +22,11 @@ def("Assignments", "get_assignments_for_class", { "class_id" }, function(ctx)
     if a.gateway then keys[#keys + 1] = "gateway_threshold" end
     keys[#keys + 1] = "lesson"
     if c.mastery then keys[#keys + 1] = "competencies" end
-    out[#out + 1] = only(keys, {
+    out[#out + 1] = lib.only(keys, {
       id = a.id, name = a.name, type = a.type, points = a.points, category = a.category,
-      grading = a.grading, weight = a.weight, begin = iso_time(a.begin), ["end"] = iso_time(a["end"]),
+      grading = a.grading, weight = a.weight, begin = lib.iso_time(a.begin), ["end"] = lib.iso_time(a["end"]),
       given = a.given == true, gateway = a.gateway == true, gateway_threshold = a.gateway_threshold,
-      lesson = a.lesson, competencies = id_array(a.competencies),
+      lesson = a.lesson, competencies = lib.id_array(a.competencies),
     })
   end
   return out

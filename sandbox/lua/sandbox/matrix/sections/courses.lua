@@ -2,29 +2,14 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Users = require "sandbox.matrix.sections.users"
 
 local ngx = ngx
 local type, pairs, ipairs = type, pairs, ipairs
 local format = string.format
 local concat = table.concat
-local arg_attrs, arg_hash, arg_ids, arg_int = B.arg_attrs, B.arg_hash, B.arg_ids, B.arg_int
-local arg_str, bool_of, copy_list, fail, is_blank = B.arg_str, B.bool_of, B.copy_list, B.fail, B.is_blank
-local map_array, now, one_of, opt_bool, page_of = B.map_array, B.now, B.one_of, B.opt_bool, B.page_of
-local parse_date, parse_when, raw_reply, scalar = B.parse_date, B.parse_when, B.raw_reply, B.scalar
-local sorted_keys, sorted_values, trim = B.sorted_keys, B.sorted_values, B.trim
-local K, S, add_teacher, enroll, new_assignment = ST.K, ST.S, ST.add_teacher, ST.enroll, ST.new_assignment
-local new_class, next_id = ST.new_class, ST.next_id
-local cert_json, class_assignments, class_json = V.cert_json, V.class_assignments, V.class_json
-local find_class, find_user, letter_for, need_class = V.find_class, V.find_user, V.letter_for, V.need_class
-local need_in, need_user, record_mail, student_json = V.need_in, V.need_user, V.record_mail, V.student_json
-local student_percent, teacher_entry, user_json = V.student_percent, V.teacher_entry, V.user_json
-local users_arg = V.users_arg
-local def = R.def
 local CLEAR, constraint_filter, val = Users.CLEAR, Users.constraint_filter, Users.val
 
 ---------------------------------------------------------------------------
@@ -49,14 +34,14 @@ local function tab_list(raw, name, allowed)
   local s
   if type(raw) == "table" then
     local parts = {}
-    for _, x in ipairs(raw) do parts[#parts + 1] = scalar(x, name) end
+    for _, x in ipairs(raw) do parts[#parts + 1] = lib.scalar(x, name) end
     s = concat(parts, ",")
   else
-    s = scalar(raw, name) or ""
+    s = lib.scalar(raw, name) or ""
   end
   local out = {}
   for piece in s:gmatch("[^,]+") do
-    if not is_blank(piece) then out[#out + 1] = one_of(piece, allowed, name) end
+    if not lib.is_blank(piece) then out[#out + 1] = lib.one_of(piece, allowed, name) end
   end
   return out
 end
@@ -64,50 +49,50 @@ end
 -- add_class/edit_class/... attributes -> changes; fails on unknown ones.
 local function parse_class_attrs(attrs, allow_sync)
   local ch, custom = {}, {}
-  for _, k in ipairs(sorted_keys(attrs)) do
+  for _, k in ipairs(lib.sorted_keys(attrs)) do
     local raw = attrs[k]
     local kind = CLASS_ATTR_KIND[k]
     if kind == "list" then
       local out = {}
       if type(raw) == "table" then
-        for _, x in ipairs(raw) do out[#out + 1] = scalar(x, k) end
+        for _, x in ipairs(raw) do out[#out + 1] = lib.scalar(x, k) end
       else
-        for piece in (scalar(raw, k) or ""):gmatch("[^,]+") do
-          if not is_blank(piece) then out[#out + 1] = trim(piece) end
+        for piece in (lib.scalar(raw, k) or ""):gmatch("[^,]+") do
+          if not lib.is_blank(piece) then out[#out + 1] = lib.trim(piece) end
         end
       end
       ch[k] = out
     elseif kind == "tabs" then
       ch[k] = tab_list(raw, k, CLASS_TABS)
     elseif kind then
-      local s = scalar(raw, k)
-      if is_blank(s) then
+      local s = lib.scalar(raw, k)
+      if lib.is_blank(s) then
         if kind == "bool" then ch[k] = false
-        elseif k == "name" then fail("name cannot be blank")
+        elseif k == "name" then lib.fail("name cannot be blank")
         elseif kind == "string" or kind == "date" then ch[k] = CLEAR
         end
       elseif kind == "string" then ch[k] = s
-      elseif kind == "bool" then ch[k] = bool_of(s, k)
+      elseif kind == "bool" then ch[k] = lib.bool_of(s, k)
       elseif kind == "date" then
-        local d = parse_date(s)
-        if not d then fail("Invalid " .. k .. ": " .. s) end
+        local d = lib.parse_date(s)
+        if not d then lib.fail("Invalid " .. k .. ": " .. s) end
         ch[k] = d
       elseif kind == "style" then
-        local norm = trim(s):gsub("[-_]", " ")
-        ch[k] = one_of(norm, STYLES, k)
-      elseif kind == "top_tab" then ch[k] = one_of(s, TOP_TABS, k)
-      elseif kind == "weighting" then ch[k] = one_of(s, WEIGHTING, k)
+        local norm = lib.trim(s):gsub("[-_]", " ")
+        ch[k] = lib.one_of(norm, STYLES, k)
+      elseif kind == "top_tab" then ch[k] = lib.one_of(s, TOP_TABS, k)
+      elseif kind == "weighting" then ch[k] = lib.one_of(s, WEIGHTING, k)
       end
     elseif allow_sync and k == "sync" then
-      ch.sync = bool_of(raw, k, false)
+      ch.sync = lib.bool_of(raw, k, false)
     else
       local known = false
       for _, f in ipairs(S.class_fields) do
         if f == k then known = true end
       end
-      if not known then fail("Unknown class attribute: " .. k) end
-      local s = scalar(raw, k)
-      custom[k] = is_blank(s) and CLEAR or s
+      if not known then lib.fail("Unknown class attribute: " .. k) end
+      local s = lib.scalar(raw, k)
+      custom[k] = lib.is_blank(s) and CLEAR or s
     end
   end
   return ch, custom
@@ -125,13 +110,13 @@ end
 
 -- A copy of a class/template's structure (no people, no grades).
 local function copy_class(src, template)
-  local c = new_class({
+  local c = lib.new_class({
     name = src.name, description = src.description, style = src.style, course_code = src.course_code,
     section_code = src.section_code, semester = src.semester, start = src.start, finish = src.finish,
-    picture = src.picture, private = src.private, top_tab = src.top_tab, tabs = copy_list(src.tabs),
+    picture = src.picture, private = src.private, top_tab = src.top_tab, tabs = lib.copy_list(src.tabs),
     display_in_catalog = src.display_in_catalog, weighting_style = src.weighting_style,
     weighting_using_categories = src.weighting_using_categories, template = template,
-    catalog_category = copy_list(src.catalog_category), certificate_id = src.certificate_id,
+    catalog_category = lib.copy_list(src.catalog_category), certificate_id = src.certificate_id,
     mastery = src.mastery,
   })
   c.grademap = {}
@@ -146,21 +131,21 @@ local function copy_class(src, template)
     c.class_times[i] = { day = x.day, from = x.from, to = x.to, location = x.location }
   end
   for k, v in pairs(src.custom) do c.custom[k] = v end
-  for i, cu in ipairs(src.curricula) do c.curricula[i] = { id = cu.id, ignored = copy_list(cu.ignored) } end
+  for i, cu in ipairs(src.curricula) do c.curricula[i] = { id = cu.id, ignored = lib.copy_list(cu.ignored) } end
   local lesson_map, assignment_map = {}, {}
   for _, l in ipairs(src.lessons) do
-    local nl = { id = next_id("next_lesson"), name = l.name, start_at = l.start_at,
-      competencies = copy_list(l.competencies), sections = {} }
+    local nl = { id = lib.next_id("next_lesson"), name = l.name, start_at = l.start_at,
+      competencies = lib.copy_list(l.competencies), sections = {} }
     lesson_map[l.id] = nl
     c.lessons[#c.lessons + 1] = nl
   end
-  for _, a in ipairs(class_assignments(src)) do
-    local na = new_assignment(c, {
+  for _, a in ipairs(lib.class_assignments(src)) do
+    local na = lib.new_assignment(c, {
       name = a.name, type = a.type, points = a.points, category = a.category, grading = a.grading,
       weight = a.weight, begin = a.begin, ["end"] = a["end"], given = a.given, gateway = a.gateway,
       gateway_threshold = a.gateway_threshold,
       lesson = a.lesson and lesson_map[a.lesson] and lesson_map[a.lesson].id,
-      competencies = copy_list(a.competencies),
+      competencies = lib.copy_list(a.competencies),
     })
     assignment_map[a.id] = na.id
   end
@@ -168,7 +153,7 @@ local function copy_class(src, template)
     local nl = lesson_map[l.id]
     for _, s in ipairs(l.sections) do
       nl.sections[#nl.sections + 1] = {
-        id = next_id("next_section"), name = s.name, type = s.type,
+        id = lib.next_id("next_section"), name = s.name, type = s.type,
         assignment_id = s.assignment_id and assignment_map[s.assignment_id], class_id = s.class_id,
         certificate_id = s.certificate_id,
       }
@@ -178,21 +163,21 @@ local function copy_class(src, template)
 end
 
 local function archived_filter(ctx)
-  local a = arg_str(ctx, "archived")
-  if is_blank(a) then return nil end
+  local a = lib.arg_str(ctx, "archived")
+  if lib.is_blank(a) then return nil end
   local b = C.to_bool(a)
-  if b == nil then fail("Invalid archived: " .. a) end
+  if b == nil then lib.fail("Invalid archived: " .. a) end
   return b
 end
 
 local function list_classes(ctx, template, pred)
   local archived = archived_filter(ctx)
-  local items = sorted_values(S.classes, function(c)
+  local items = lib.sorted_values(S.classes, function(c)
     if c.deleted or c.template ~= template then return false end
     if archived ~= nil and c.archived ~= archived then return false end
     return pred == nil or pred(c)
   end)
-  return page_of(ctx, items, class_json)
+  return lib.page_of(ctx, items, lib.class_json)
 end
 
 local function has_student_from_org(org_id)
@@ -210,7 +195,7 @@ local CLASS_CONSTRAINTS = {
 }
 
 local function class_match_filter(ctx)
-  local cons = arg_attrs(ctx, "constraints")
+  local cons = lib.arg_attrs(ctx, "constraints")
   return constraint_filter(cons, function(k)
     local f = CLASS_CONSTRAINTS[k]
     if not f then return nil end
@@ -224,38 +209,38 @@ end, K.PAGED_STATEFUL)
 
 def("Courses", "get_classes_with_ids", { "class_ids" }, function(ctx)
   local out = C.array()
-  for _, id in ipairs(arg_ids(ctx, "class_ids", true)) do out[#out + 1] = class_json(find_class(id)) end
+  for _, id in ipairs(lib.arg_ids(ctx, "class_ids", true)) do out[#out + 1] = lib.class_json(lib.find_class(id)) end
   return out
 end, K.STATEFUL)
 
 def("Courses", "get_classes_for_organization", { "organization_id", "archived", "page" }, function(ctx)
-  local org = need_in(ctx, "organization_id", S.orgs, "organization")
+  local org = lib.need_in(ctx, "organization_id", S.orgs, "organization")
   return list_classes(ctx, false, has_student_from_org(org.id))
 end, K.PAGED_STATEFUL)
 
 def("Courses", "get_classes_that_match", { "constraints", "page" }, function(ctx)
   local pred = class_match_filter(ctx)
-  local items = sorted_values(S.classes, function(c) return not c.deleted and not c.template and pred(c) end)
-  return page_of(ctx, items, class_json)
+  local items = lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template and pred(c) end)
+  return lib.page_of(ctx, items, lib.class_json)
 end, K.PAGED_STATEFUL)
 
 def("Courses", "get_classes_taught_by", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
+  local u = lib.need_user(ctx)
   local out = C.array()
-  for _, c in ipairs(sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
-    local t = teacher_entry(c, u.id)
-    if t then out[#out + 1] = class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
+  for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+    local t = lib.teacher_entry(c, u.id)
+    if t then out[#out + 1] = lib.class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
   end
   return out
 end, K.STATEFUL)
 
 def("Courses", "get_classes_enrolled_by", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
-  local items = sorted_values(S.classes, function(c)
+  local u = lib.need_user(ctx)
+  local items = lib.sorted_values(S.classes, function(c)
     local e = c.enrollments[u.id]
     return not c.deleted and not c.template and e ~= nil and not e.unenrolled
   end)
-  return map_array(items, class_json)
+  return lib.map_array(items, lib.class_json)
 end, K.STATEFUL)
 
 local function certificate_url(ctx, cert_id, uid, cid)
@@ -264,21 +249,21 @@ local function certificate_url(ctx, cert_id, uid, cid)
 end
 
 local function time_arg(ctx, name)
-  local s = arg_str(ctx, name)
-  if is_blank(s) then return nil end
-  local t = parse_when(s)
-  if not t then fail("Invalid " .. name .. ": " .. s) end
+  local s = lib.arg_str(ctx, name)
+  if lib.is_blank(s) then return nil end
+  local t = lib.parse_when(s)
+  if not t then lib.fail("Invalid " .. name .. ": " .. s) end
   return t
 end
 
 def("Courses", "get_all_class_completions", { "completed_after", "completed_before", "class_id", "user_id" },
   function(ctx)
     local after, before = time_arg(ctx, "completed_after"), time_arg(ctx, "completed_before")
-    local cid, uid = arg_int(ctx, "class_id"), arg_int(ctx, "user_id")
-    if cid then find_class(cid) end
-    if uid then find_user(uid) end
+    local cid, uid = lib.arg_int(ctx, "class_id"), lib.arg_int(ctx, "user_id")
+    if cid then lib.find_class(cid) end
+    if uid then lib.find_user(uid) end
     local out = C.array()
-    for _, c in ipairs(sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+    for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
       if not cid or c.id == cid then
         for _, sid in ipairs(c.enroll_order) do
           local e = c.enrollments[sid]
@@ -288,12 +273,12 @@ def("Courses", "get_all_class_completions", { "completed_after", "completed_befo
             local certs = C.array()
             local cert = c.certificate_id and S.certificates[c.certificate_id]
             if cert then
-              certs[1] = cert_json(cert, { "certificate_file_url" }, {
+              certs[1] = lib.cert_json(cert, { "certificate_file_url" }, {
                 certificate_file_url = certificate_url(ctx, cert.id, sid, c.id),
               })
             end
             out[#out + 1] = C.ordered({ "class", "student", "certificates" }, {
-              class = class_json(c), student = student_json(e), certificates = certs,
+              class = lib.class_json(c), student = lib.student_json(e), certificates = certs,
             })
           end
         end
@@ -303,11 +288,11 @@ def("Courses", "get_all_class_completions", { "completed_after", "completed_befo
   end, K.STATEFUL)
 
 def("Courses", "download_certificate", { "certificate_id", "user_id", "class_id" }, function(ctx)
-  local cert = need_in(ctx, "certificate_id", S.certificates, "certificate")
-  local u = need_user(ctx)
-  local cid = arg_int(ctx, "class_id")
+  local cert = lib.need_in(ctx, "certificate_id", S.certificates, "certificate")
+  local u = lib.need_user(ctx)
+  local cid = lib.arg_int(ctx, "class_id")
   local found
-  for _, c in ipairs(sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+  for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
     local e = c.enrollments[u.id]
     if (not cid or c.id == cid) and c.certificate_id == cert.id and e and e.completed_at
         and not e.unenrolled then
@@ -315,41 +300,41 @@ def("Courses", "download_certificate", { "certificate_id", "user_id", "class_id"
       break
     end
   end
-  if not found then fail("Certificate " .. cert.id .. " was not awarded to user " .. u.id) end
+  if not found then lib.fail("Certificate " .. cert.id .. " was not awarded to user " .. u.id) end
   -- a placeholder PDF document (not a rendered certificate)
   local body = concat({
     "%PDF-1.4", "% MATRIX LMS sandbox certificate",
     "% certificate " .. cert.id .. " (" .. cert.name .. "), user " .. u.id .. ", class " .. found.id,
     "%%EOF", "",
   }, "\n")
-  return raw_reply("application/pdf", body, {
+  return lib.raw_reply("application/pdf", body, {
     ["Content-Disposition"] = format('attachment; filename="certificate-%d-%d.pdf"', cert.id, u.id),
   })
 end, K.STATEFUL)
 
 def("Courses", "get_teachers_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx)
+  local c = lib.need_class(ctx)
   local out = C.array()
   for _, t in ipairs(c.teachers) do
     local u = S.users[t.user_id]
-    if u then out[#out + 1] = user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
+    if u then out[#out + 1] = lib.user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
   end
   return out
 end, K.STATEFUL)
 
 def("Courses", "get_students_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx)
+  local c = lib.need_class(ctx)
   local out = C.array()
   for _, uid in ipairs(c.enroll_order) do
-    if S.users[uid] and c.enrollments[uid] then out[#out + 1] = student_json(c.enrollments[uid]) end
+    if S.users[uid] and c.enrollments[uid] then out[#out + 1] = lib.student_json(c.enrollments[uid]) end
   end
   return out
 end, K.STATEFUL)
 
 def("Courses", "get_status_of_classes", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
+  local u = lib.need_user(ctx)
   local enrolled, deactivated, completed = C.array(), C.array(), C.array()
-  for _, c in ipairs(sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+  for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
     local e = c.enrollments[u.id]
     if e and not e.unenrolled then
       if e.completed_at then completed[#completed + 1] = c.id
@@ -369,38 +354,38 @@ local function active(c, uid)
 end
 
 def("Courses", "add_students_to_class", { "class_id", "user_ids", "options" }, function(ctx)
-  local c = need_class(ctx)
-  local users = users_arg(ctx)
-  local opts = arg_hash(ctx, "options")
-  local notify = opt_bool(ctx, opts, "send_notification", false)
-  local ignore = opt_bool(ctx, opts, "ignore_already_enrolled", false)
+  local c = lib.need_class(ctx)
+  local users = lib.users_arg(ctx)
+  local opts = lib.arg_hash(ctx, "options")
+  local notify = lib.opt_bool(ctx, opts, "send_notification", false)
+  local ignore = lib.opt_bool(ctx, opts, "ignore_already_enrolled", false)
   for _, u in ipairs(users) do
     if active(c, u.id) and not ignore then
-      fail(format("User %d is already enrolled in class %d", u.id, c.id))
+      lib.fail(format("User %d is already enrolled in class %d", u.id, c.id))
     end
   end
   local n = 0
   for _, u in ipairs(users) do
     if not active(c, u.id) then
-      enroll(c, u.id, { enroll_type = "API", enrolled_by_id = S.admin_id })
+      lib.enroll(c, u.id, { enroll_type = "API", enrolled_by_id = S.admin_id })
       n = n + 1
-      if notify then record_mail(ctx, "enrolled_in_class", u, { class_id = c.id }) end
+      if notify then lib.record_mail(ctx, "enrolled_in_class", u, { class_id = c.id }) end
     end
   end
   return n
 end, K.STATEFUL)
 
 def("Courses", "remove_students_from_class", { "class_id", "user_ids", "options" }, function(ctx)
-  local c = need_class(ctx)
-  local users = users_arg(ctx)
-  local notify = opt_bool(ctx, arg_hash(ctx, "options"), "send_notification", false)
-  local n, t = 0, now()
+  local c = lib.need_class(ctx)
+  local users = lib.users_arg(ctx)
+  local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
+  local n, t = 0, lib.now()
   for _, u in ipairs(users) do
     if active(c, u.id) then
       local e = c.enrollments[u.id]
       e.unenrolled, e.unenrolled_at, e.unenrolled_by_id = true, t, S.admin_id
       n = n + 1
-      if notify then record_mail(ctx, "unenrolled_from_class", u, { class_id = c.id }) end
+      if notify then lib.record_mail(ctx, "unenrolled_from_class", u, { class_id = c.id }) end
     end
   end
   return n
@@ -409,13 +394,13 @@ end, K.STATEFUL)
 -- deactivate/reactivate/complete/uncomplete: every user must be enrolled.
 local function enrollment_change(change)
   return function(ctx)
-    local c = need_class(ctx)
-    local users = users_arg(ctx)
-    arg_hash(ctx, "options")
+    local c = lib.need_class(ctx)
+    local users = lib.users_arg(ctx)
+    lib.arg_hash(ctx, "options")
     for _, u in ipairs(users) do
-      if not active(c, u.id) then fail(format("User %d is not enrolled in class %d", u.id, c.id)) end
+      if not active(c, u.id) then lib.fail(format("User %d is not enrolled in class %d", u.id, c.id)) end
     end
-    local t = now()
+    local t = lib.now()
     for _, u in ipairs(users) do change(c, c.enrollments[u.id], t) end
     return true
   end
@@ -435,8 +420,8 @@ def("Courses", "complete_students_in_class", { "class_id", "user_ids", "options"
   enrollment_change(function(c, e, t)
     if not e.completed_at then
       e.completed_at = t
-      e.percent = student_percent(c, e.user_id)
-      e.grade = letter_for(c, e.percent)
+      e.percent = lib.student_percent(c, e.user_id)
+      e.grade = lib.letter_for(c, e.percent)
     end
   end), K.STATEFUL)
 
@@ -446,23 +431,23 @@ def("Courses", "uncomplete_students_in_class", { "class_id", "user_ids", "option
   end), K.STATEFUL)
 
 def("Courses", "add_teachers_to_class", { "class_id", "user_ids", "options" }, function(ctx)
-  local c = need_class(ctx)
-  local users = users_arg(ctx)
-  local notify = opt_bool(ctx, arg_hash(ctx, "options"), "send_notification", false)
+  local c = lib.need_class(ctx)
+  local users = lib.users_arg(ctx)
+  local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
   local n = 0
   for _, u in ipairs(users) do
-    if add_teacher(c, u.id) then
+    if lib.add_teacher(c, u.id) then
       n = n + 1
-      if notify then record_mail(ctx, "added_as_teacher", u, { class_id = c.id }) end
+      if notify then lib.record_mail(ctx, "added_as_teacher", u, { class_id = c.id }) end
     end
   end
   return n
 end, K.STATEFUL)
 
 def("Courses", "remove_teachers_from_class", { "class_id", "user_ids" }, function(ctx)
-  local c = need_class(ctx)
+  local c = lib.need_class(ctx)
   local remove = {}
-  for _, u in ipairs(users_arg(ctx)) do remove[u.id] = true end
+  for _, u in ipairs(lib.users_arg(ctx)) do remove[u.id] = true end
   local kept, n = {}, 0
   for _, t in ipairs(c.teachers) do
     if remove[t.user_id] then n = n + 1 else kept[#kept + 1] = t end
@@ -473,16 +458,16 @@ def("Courses", "remove_teachers_from_class", { "class_id", "user_ids" }, functio
 end, K.STATEFUL)
 
 def("Courses", "add_class", { "attributes" }, function(ctx)
-  local ch, custom = parse_class_attrs(arg_attrs(ctx, "attributes"), false)
-  if is_blank(val(ch.name)) then fail("Missing required attribute: name") end
-  local c = new_class({ start = val(ch.start_at) })
+  local ch, custom = parse_class_attrs(lib.arg_attrs(ctx, "attributes"), false)
+  if lib.is_blank(val(ch.name)) then lib.fail("Missing required attribute: name") end
+  local c = lib.new_class({ start = val(ch.start_at) })
   apply_class(c, ch, custom)
   return c.id
 end, K.STATEFUL)
 
 def("Courses", "add_class_from_template", { "class_template_id", "attributes" }, function(ctx)
-  local tpl = need_class(ctx, "class_template_id", "template")
-  local ch, custom = parse_class_attrs(arg_attrs(ctx, "attributes"), true)
+  local tpl = lib.need_class(ctx, "class_template_id", "template")
+  local ch, custom = parse_class_attrs(lib.arg_attrs(ctx, "attributes"), true)
   local c = copy_class(tpl, false)
   if ch.sync then c.parent_id = tpl.id end
   apply_class(c, ch, custom)
@@ -490,8 +475,8 @@ def("Courses", "add_class_from_template", { "class_template_id", "attributes" },
 end, K.STATEFUL)
 
 def("Courses", "add_child_class", { "parent_class_id", "attributes" }, function(ctx)
-  local parent = need_class(ctx, "parent_class_id")
-  local ch, custom = parse_class_attrs(arg_attrs(ctx, "attributes"), false)
+  local parent = lib.need_class(ctx, "parent_class_id")
+  local ch, custom = parse_class_attrs(lib.arg_attrs(ctx, "attributes"), false)
   local c = copy_class(parent, false)
   c.parent_id = parent.id
   apply_class(c, ch, custom)
@@ -499,8 +484,8 @@ def("Courses", "add_child_class", { "parent_class_id", "attributes" }, function(
 end, K.STATEFUL)
 
 def("Courses", "edit_class", { "class_id", "attributes" }, function(ctx)
-  local c = need_class(ctx)
-  local ch, custom = parse_class_attrs(arg_attrs(ctx, "attributes"), false)
+  local c = lib.need_class(ctx)
+  local ch, custom = parse_class_attrs(lib.arg_attrs(ctx, "attributes"), false)
   apply_class(c, ch, custom)
   return c.id
 end, K.STATEFUL)
@@ -508,7 +493,7 @@ end, K.STATEFUL)
 local function classes_change(kind, change)
   return function(ctx)
     local list = {}
-    for i, id in ipairs(arg_ids(ctx, "class_ids", true)) do list[i] = find_class(id, kind) end
+    for i, id in ipairs(lib.arg_ids(ctx, "class_ids", true)) do list[i] = lib.find_class(id, kind) end
     for _, c in ipairs(list) do change(c) end
     return true
   end
@@ -528,9 +513,9 @@ def("Courses", "restore_classes", { "class_ids" }, classes_change("trash", funct
 ---------------------------------------------------------------------------
 
 def("Course Templates", "add_class_template", { "attributes" }, function(ctx)
-  local ch, custom = parse_class_attrs(arg_attrs(ctx, "attributes"), false)
-  if is_blank(val(ch.name)) then fail("Missing required attribute: name") end
-  local c = new_class({ template = true, start = val(ch.start_at) })
+  local ch, custom = parse_class_attrs(lib.arg_attrs(ctx, "attributes"), false)
+  if lib.is_blank(val(ch.name)) then lib.fail("Missing required attribute: name") end
+  local c = lib.new_class({ template = true, start = val(ch.start_at) })
   apply_class(c, ch, custom)
   return c.id
 end, K.STATEFUL)

@@ -2,17 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 
 local ipairs = ipairs
-local iso_time, map_array, sorted_keys_num = B.iso_time, B.map_array, B.sorted_keys_num
-local sorted_values = B.sorted_values
-local K, S = ST.K, ST.S
-local need_class, need_in, users_arg = V.need_class, V.need_in, V.users_arg
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- Gamification
@@ -44,7 +37,7 @@ local function player_json(g, uid)
   local badges = C.array()
   for _, b in ipairs(p.badges) do
     badges[#badges + 1] = C.ordered({ "id", "name", "awarded_at" }, {
-      id = b.id, name = b.name, awarded_at = iso_time(b.awarded_at),
+      id = b.id, name = b.name, awarded_at = lib.iso_time(b.awarded_at),
     })
   end
   return C.ordered({ "user_id", "points", "level", "badges" }, {
@@ -53,27 +46,27 @@ local function player_json(g, uid)
 end
 
 def("Gamification", "get_games_for_site", {}, function()
-  return map_array(sorted_values(S.games, function(g) return g.class_id == nil end), game_json)
+  return lib.map_array(lib.sorted_values(S.games, function(g) return g.class_id == nil end), game_json)
 end)
 
 def("Gamification", "get_games_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx)
-  return map_array(sorted_values(S.games, function(g) return g.class_id == c.id end), game_json)
+  local c = lib.need_class(ctx)
+  return lib.map_array(lib.sorted_values(S.games, function(g) return g.class_id == c.id end), game_json)
 end)
 
 def("Gamification", "get_status_for_all_players", { "game_id" }, function(ctx)
-  local g = need_in(ctx, "game_id", S.games, "game")
+  local g = lib.need_in(ctx, "game_id", S.games, "game")
   local out = C.array()
-  for _, uid in ipairs(sorted_keys_num(g.players)) do
+  for _, uid in ipairs(lib.sorted_keys_num(g.players)) do
     if S.users[uid] then out[#out + 1] = player_json(g, uid) end
   end
   return out
 end)
 
 def("Gamification", "get_status_for_players", { "game_id", "user_ids" }, function(ctx)
-  local g = need_in(ctx, "game_id", S.games, "game")
+  local g = lib.need_in(ctx, "game_id", S.games, "game")
   local out = C.array()
-  for _, u in ipairs(users_arg(ctx)) do out[#out + 1] = player_json(g, u.id) end
+  for _, u in ipairs(lib.users_arg(ctx)) do out[#out + 1] = player_json(g, u.id) end
   return out
 end)
 

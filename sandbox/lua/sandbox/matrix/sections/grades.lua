@@ -2,19 +2,12 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Courses = require "sandbox.matrix.sections.courses"
 
 local ipairs = ipairs
 local format = string.format
-local fail, now, sorted_values = B.fail, B.now, B.sorted_values
-local K, S, set_grade = ST.K, ST.S, ST.set_grade
-local find_user, grade_info, grade_rows, need_class = V.find_user, V.grade_info, V.grade_rows, V.need_class
-local need_in, need_user, parse_grade = V.need_in, V.need_user, V.parse_grade
-local def = R.def
 local active = Courses.active
 
 ---------------------------------------------------------------------------
@@ -22,40 +15,40 @@ local active = Courses.active
 ---------------------------------------------------------------------------
 
 def("Grades", "get_grades_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx)
+  local c = lib.need_class(ctx)
   local out = C.array()
   for _, uid in ipairs(c.enroll_order) do
-    if S.users[uid] and active(c, uid) then out[#out + 1] = grade_info(c, uid) end
+    if S.users[uid] and active(c, uid) then out[#out + 1] = lib.grade_info(c, uid) end
   end
   return out
 end, K.STATEFUL)
 
 def("Grades", "get_grades_for_user", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
+  local u = lib.need_user(ctx)
   local out = C.array()
-  for _, c in ipairs(sorted_values(S.classes, function(c)
+  for _, c in ipairs(lib.sorted_values(S.classes, function(c)
     return not c.deleted and not c.template and not c.archived and active(c, u.id)
   end)) do
-    out[#out + 1] = C.ordered({ "class_id", "grades" }, { class_id = c.id, grades = grade_info(c, u.id) })
+    out[#out + 1] = C.ordered({ "class_id", "grades" }, { class_id = c.id, grades = lib.grade_info(c, u.id) })
   end
   return out
 end, K.STATEFUL)
 
 def("Grades", "set_grades_for_assignment", { "assignment_id", "grades" }, function(ctx)
-  local a = need_in(ctx, "assignment_id", S.assignments, "assignment")
+  local a = lib.need_in(ctx, "assignment_id", S.assignments, "assignment")
   local c = S.classes[a.class_id]
-  if not c or c.deleted or c.template then fail("Invalid assignment ID: " .. a.id) end
-  local rows = grade_rows(ctx.args.grades)
-  if #rows == 0 then fail("Missing required argument: grades") end
+  if not c or c.deleted or c.template then lib.fail("Invalid assignment ID: " .. a.id) end
+  local rows = lib.grade_rows(ctx.args.grades)
+  if #rows == 0 then lib.fail("Missing required argument: grades") end
   local parsed = {}
   for i, r in ipairs(rows) do
-    local u = find_user(r.user_id)
-    if not active(c, u.id) then fail(format("User %d is not a student in class %d", u.id, c.id)) end
-    local rec = parse_grade(c, a, r.grade)
-    if not rec then fail(format("Invalid grade for user %d: %s", u.id, r.grade)) end
+    local u = lib.find_user(r.user_id)
+    if not active(c, u.id) then lib.fail(format("User %d is not a student in class %d", u.id, c.id)) end
+    local rec = lib.parse_grade(c, a, r.grade)
+    if not rec then lib.fail(format("Invalid grade for user %d: %s", u.id, r.grade)) end
     parsed[i] = rec
   end
-  local t = now()
+  local t = lib.now()
   for i, r in ipairs(rows) do
     local rec = parsed[i]
     if rec == "clear" then
@@ -67,7 +60,7 @@ def("Grades", "set_grades_for_assignment", { "assignment_id", "grades" }, functi
       rec.grader_id = S.admin_id
       rec.graded_at = t
       rec.gradebook = a.type == "Quiz" or a.type == "SCORM"
-      set_grade(a.id, r.user_id, rec)
+      lib.set_grade(a.id, r.user_id, rec)
     end
   end
   return true

@@ -1,20 +1,12 @@
 -- sandbox.matrix.sections.groups: the doc's "Groups" section (its functions, in doc order).
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Users = require "sandbox.matrix.sections.users"
 local Organizations = require "sandbox.matrix.sections.organizations"
 
 local pairs, ipairs = pairs, ipairs
-local arg_attrs, fail, is_blank, map_array, now = B.arg_attrs, B.fail, B.is_blank, B.map_array, B.now
-local page_of, sorted_values = B.page_of, B.sorted_values
-local K, S, next_id = ST.K, ST.S, ST.next_id
-local group_json, group_users_json, list_in, need_in = V.group_json, V.group_users_json, V.list_in, V.need_in
-local need_user, users_arg = V.need_user, V.users_arg
-local def = R.def
 local CLEAR, constraint_filter, val = Users.CLEAR, Users.constraint_filter, Users.val
 local parse_simple_attrs = Organizations.parse_simple_attrs
 
@@ -31,7 +23,7 @@ local GROUP_ATTRS = {
 }
 
 local function apply_group(g, ch)
-  local t = now()
+  local t = lib.now()
   for k, v in pairs(ch) do
     if k == "admin_id" then
       if v ~= CLEAR and not g.admins[v] then g.admins[v] = { joined_at = t } end
@@ -43,45 +35,45 @@ local function apply_group(g, ch)
 end
 
 def("Groups", "get_all_groups", { "page" }, function(ctx)
-  return page_of(ctx, sorted_values(S.groups), group_json)
+  return lib.page_of(ctx, lib.sorted_values(S.groups), lib.group_json)
 end, K.PAGED_STATEFUL)
 
 def("Groups", "get_groups_with_ids", { "group_ids" }, function(ctx)
-  return map_array(list_in(ctx, "group_ids", S.groups, "group"), group_json)
+  return lib.map_array(lib.list_in(ctx, "group_ids", S.groups, "group"), lib.group_json)
 end, K.STATEFUL)
 
 def("Groups", "get_groups_that_match", { "constraints", "page" }, function(ctx)
-  local pred = constraint_filter(arg_attrs(ctx, "constraints"), function(k)
+  local pred = constraint_filter(lib.arg_attrs(ctx, "constraints"), function(k)
     if k == "name" then return function(g) return g.name end end
     if k == "access_code" then return function(g) return g.private and g.access_code or nil end end
     return nil
   end)
-  return page_of(ctx, sorted_values(S.groups, pred), group_json)
+  return lib.page_of(ctx, lib.sorted_values(S.groups, pred), lib.group_json)
 end, K.PAGED_STATEFUL)
 
 def("Groups", "get_members_for_group", { "group_id" }, function(ctx)
-  return group_users_json(need_in(ctx, "group_id", S.groups, "group").members)
+  return lib.group_users_json(lib.need_in(ctx, "group_id", S.groups, "group").members)
 end, K.STATEFUL)
 
 def("Groups", "get_admins_for_group", { "group_id" }, function(ctx)
-  return group_users_json(need_in(ctx, "group_id", S.groups, "group").admins)
+  return lib.group_users_json(lib.need_in(ctx, "group_id", S.groups, "group").admins)
 end, K.STATEFUL)
 
 def("Groups", "get_groups_with_member", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
-  return map_array(sorted_values(S.groups, function(g) return g.members[u.id] ~= nil end), group_json)
+  local u = lib.need_user(ctx)
+  return lib.map_array(lib.sorted_values(S.groups, function(g) return g.members[u.id] ~= nil end), lib.group_json)
 end, K.STATEFUL)
 
 def("Groups", "get_groups_with_admin", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
-  return map_array(sorted_values(S.groups, function(g) return g.admins[u.id] ~= nil end), group_json)
+  local u = lib.need_user(ctx)
+  return lib.map_array(lib.sorted_values(S.groups, function(g) return g.admins[u.id] ~= nil end), lib.group_json)
 end, K.STATEFUL)
 
 local function group_people_change(field, add)
   return function(ctx)
-    local g = need_in(ctx, "group_id", S.groups, "group")
-    local users = users_arg(ctx)
-    local t = now()
+    local g = lib.need_in(ctx, "group_id", S.groups, "group")
+    local users = lib.users_arg(ctx)
+    local t = lib.now()
     for _, u in ipairs(users) do
       if add then
         if not g[field][u.id] then g[field][u.id] = { joined_at = t } end
@@ -103,10 +95,10 @@ def("Groups", "remove_admins_from_group", { "group_id", "user_ids" }, group_peop
   K.STATEFUL)
 
 def("Groups", "add_group", { "attributes" }, function(ctx)
-  local ch = parse_simple_attrs(arg_attrs(ctx, "attributes"), GROUP_ATTRS, "group")
-  if is_blank(val(ch.name)) then fail("Missing required attribute: name") end
+  local ch = parse_simple_attrs(lib.arg_attrs(ctx, "attributes"), GROUP_ATTRS, "group")
+  if lib.is_blank(val(ch.name)) then lib.fail("Missing required attribute: name") end
   local g = {
-    id = next_id("next_group"), private = true, top_tab = "News", type = "Interest",
+    id = lib.next_id("next_group"), private = true, top_tab = "News", type = "Interest",
     tabs = { "news", "members_tab", "admins_tab" }, members = {}, admins = {}, curricula = {},
   }
   if ch.admin_id == nil or ch.admin_id == CLEAR then ch.admin_id = S.admin_id end
@@ -116,13 +108,13 @@ def("Groups", "add_group", { "attributes" }, function(ctx)
 end, K.STATEFUL)
 
 def("Groups", "edit_group", { "group_id", "attributes" }, function(ctx)
-  local g = need_in(ctx, "group_id", S.groups, "group")
-  apply_group(g, parse_simple_attrs(arg_attrs(ctx, "attributes"), GROUP_ATTRS, "group"))
+  local g = lib.need_in(ctx, "group_id", S.groups, "group")
+  apply_group(g, parse_simple_attrs(lib.arg_attrs(ctx, "attributes"), GROUP_ATTRS, "group"))
   return g.id
 end, K.STATEFUL)
 
 def("Groups", "delete_groups", { "group_ids" }, function(ctx)
-  for _, g in ipairs(list_in(ctx, "group_ids", S.groups, "group")) do S.groups[g.id] = nil end
+  for _, g in ipairs(lib.list_in(ctx, "group_ids", S.groups, "group")) do S.groups[g.id] = nil end
   return true
 end, K.STATEFUL)
 

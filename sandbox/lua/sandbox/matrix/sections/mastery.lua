@@ -2,20 +2,13 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Courses = require "sandbox.matrix.sections.courses"
 
 local ipairs = ipairs
 local format = string.format
 local sort = table.sort
-local arg_ids, fail, round2, sorted_values = B.arg_ids, B.fail, B.round2, B.sorted_values
-local K, S = ST.K, ST.S
-local class_assignments, curriculum_json, find_user = V.class_assignments, V.curriculum_json, V.find_user
-local need_class, need_in, need_user = V.need_class, V.need_in, V.need_user
-local def = R.def
 local active = Courses.active
 
 local function classification(p)
@@ -51,7 +44,7 @@ local function proficiency_mastery(classes, pid, uid)
   local sum, n = 0, 0
   local rows = C.array()
   for _, c in ipairs(classes) do
-    for _, a in ipairs(class_assignments(c)) do
+    for _, a in ipairs(lib.class_assignments(c)) do
       local tagged = false
       for _, x in ipairs(a.competencies or {}) do
         for _, y in ipairs(ids) do
@@ -67,7 +60,7 @@ local function proficiency_mastery(classes, pid, uid)
       end
     end
   end
-  local p = n > 0 and round2(sum / n) or nil
+  local p = n > 0 and lib.round2(sum / n) or nil
   return p, C.ordered({ "id", "percent", "classification", "mastered", "assignments" }, {
     id = pid, percent = p, classification = classification(p), mastered = p ~= nil and p >= 80,
     assignments = rows,
@@ -80,7 +73,7 @@ local function average(list)
     if x ~= nil then sum, n = sum + x, n + 1 end
   end
   if n == 0 then return nil end
-  return round2(sum / n)
+  return lib.round2(sum / n)
 end
 
 local function class_mastery(c, student_ids)
@@ -112,7 +105,7 @@ local function class_mastery(c, student_ids)
 end
 
 def("Mastery", "get_mastery_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx)
+  local c = lib.need_class(ctx)
   local ids = {}
   for _, uid in ipairs(c.enroll_order) do
     if S.users[uid] and active(c, uid) then ids[#ids + 1] = uid end
@@ -121,23 +114,23 @@ def("Mastery", "get_mastery_for_class", { "class_id" }, function(ctx)
 end, K.STATEFUL)
 
 def("Mastery", "get_mastery_for_class_students", { "class_id", "student_ids" }, function(ctx)
-  local c = need_class(ctx)
-  local ids = arg_ids(ctx, "student_ids", true)
+  local c = lib.need_class(ctx)
+  local ids = lib.arg_ids(ctx, "student_ids", true)
   for _, uid in ipairs(ids) do
-    find_user(uid)
-    if not active(c, uid) then fail(format("User %d is not a student in class %d", uid, c.id)) end
+    lib.find_user(uid)
+    if not active(c, uid) then lib.fail(format("User %d is not a student in class %d", uid, c.id)) end
   end
   return class_mastery(c, ids)
 end, K.STATEFUL)
 
 local function user_classes(uid)
-  return sorted_values(S.classes, function(c)
+  return lib.sorted_values(S.classes, function(c)
     return not c.deleted and not c.template and active(c, uid)
   end)
 end
 
 def("Mastery", "get_active_curricula_for_user", { "user_id" }, function(ctx)
-  local u = need_user(ctx)
+  local u = lib.need_user(ctx)
   local seen, ids = {}, {}
   for _, c in ipairs(user_classes(u.id)) do
     for _, cu in ipairs(c.curricula) do
@@ -149,13 +142,13 @@ def("Mastery", "get_active_curricula_for_user", { "user_id" }, function(ctx)
   end
   sort(ids)
   local out = C.array()
-  for _, id in ipairs(ids) do out[#out + 1] = curriculum_json(S.curricula[id]) end
+  for _, id in ipairs(ids) do out[#out + 1] = lib.curriculum_json(S.curricula[id]) end
   return out
 end, K.STATEFUL)
 
 def("Mastery", "get_mastery_for_user", { "user_id", "curriculum_id" }, function(ctx)
-  local u = need_user(ctx)
-  local cu = need_in(ctx, "curriculum_id", S.curricula, "curriculum")
+  local u = lib.need_user(ctx)
+  local cu = lib.need_in(ctx, "curriculum_id", S.curricula, "curriculum")
   local classes = user_classes(u.id)
   local seen, pids = {}, {}
   for _, c in ipairs(classes) do

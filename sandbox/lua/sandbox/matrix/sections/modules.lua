@@ -2,23 +2,17 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, def = lib.K, lib.def
 
 local ipairs = ipairs
-local id_array, iso_time = B.id_array, B.iso_time
-local K = ST.K
-local need_class, only = V.need_class, V.only
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- Modules, Assignments
 ---------------------------------------------------------------------------
 
 def("Modules", "get_lessons_for_class", { "class_id" }, function(ctx)
-  local c = need_class(ctx, "class_id", "any")
+  local c = lib.need_class(ctx, "class_id", "any")
   local out = C.array()
   for _, l in ipairs(c.lessons) do
     local secs = C.array()
@@ -28,15 +22,15 @@ def("Modules", "get_lessons_for_class", { "class_id" }, function(ctx)
       elseif s.type == "Class" then keys[4] = "class_id"
       elseif s.type == "Certificate" then keys[4] = "certificate_id"
       end
-      secs[#secs + 1] = only(keys, {
+      secs[#secs + 1] = lib.only(keys, {
         id = s.id, name = s.name, type = s.type, assignment_id = s.assignment_id, class_id = s.class_id,
         certificate_id = s.certificate_id,
       })
     end
     local keys = { "id", "name", "start_at", "sections" }
     if c.mastery then keys = { "id", "name", "start_at", "competencies", "sections" } end
-    out[#out + 1] = only(keys, {
-      id = l.id, name = l.name, start_at = iso_time(l.start_at), competencies = id_array(l.competencies),
+    out[#out + 1] = lib.only(keys, {
+      id = l.id, name = l.name, start_at = lib.iso_time(l.start_at), competencies = lib.id_array(l.competencies),
       sections = secs,
     })
   end

@@ -1,17 +1,10 @@
 -- sandbox.matrix.sections.news_feeds: the doc's "News feeds" section (its functions, in doc order).
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 
 local ipairs = ipairs
-local arg_hash, arg_str, fail, is_blank, iso_ms = B.arg_hash, B.arg_str, B.fail, B.is_blank, B.iso_ms
-local now, opt_bool, opt_str, to_int_or_fail = B.now, B.opt_bool, B.opt_str, B.to_int_or_fail
-local K, S, next_id = ST.K, ST.S, ST.next_id
-local find_user, need_class, need_in = V.find_user, V.need_class, V.need_in
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- News feeds
@@ -25,27 +18,27 @@ K.POST_KEYS = {
 local function poster(kind, scope)
   return function(ctx)
     local target
-    if scope == "class" then target = need_class(ctx)
-    elseif scope == "group" then target = need_in(ctx, "group_id", S.groups, "group")
+    if scope == "class" then target = lib.need_class(ctx)
+    elseif scope == "group" then target = lib.need_in(ctx, "group_id", S.groups, "group")
     end
-    local message = arg_str(ctx, "message", true)
-    local opts = arg_hash(ctx, "options")
-    local sticky = opt_bool(ctx, opts, "sticky", false)
+    local message = lib.arg_str(ctx, "message", true)
+    local opts = lib.arg_hash(ctx, "options")
+    local sticky = lib.opt_bool(ctx, opts, "sticky", false)
     if sticky and kind == "message" and scope == "site" then
-      fail("The sticky option is not available for post_site_message")
+      lib.fail("The sticky option is not available for post_site_message")
     end
-    local sub = opt_str(ctx, opts, "submitter_id")
+    local sub = lib.opt_str(ctx, opts, "submitter_id")
     local submitter = S.admin_id
-    if not is_blank(sub) then submitter = find_user(to_int_or_fail(sub, "submitter_id")).id end
+    if not lib.is_blank(sub) then submitter = lib.find_user(lib.to_int_or_fail(sub, "submitter_id")).id end
     local p = {
-      id = next_id("next_post"), ["function"] = ctx.fdef.name, kind = kind, scope = scope,
+      id = lib.next_id("next_post"), ["function"] = ctx.fdef.name, kind = kind, scope = scope,
       class_id = scope == "class" and target.id or nil, group_id = scope == "group" and target.id or nil,
-      message = message, sticky = sticky, submitter_id = submitter, created_at = iso_ms(now()),
+      message = message, sticky = sticky, submitter_id = submitter, created_at = lib.iso_ms(lib.now()),
     }
-    if kind == "announcement" then p.notify = opt_bool(ctx, opts, "notify", false) end
+    if kind == "announcement" then p.notify = lib.opt_bool(ctx, opts, "notify", false) end
     if scope == "site" then
       for _, k in ipairs({ "students", "teachers", "parents", "managers" }) do
-        p[k] = opt_bool(ctx, opts, k, false)
+        p[k] = lib.opt_bool(ctx, opts, k, false)
       end
     end
     S.posts[#S.posts + 1] = p

@@ -2,23 +2,14 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Courses = require "sandbox.matrix.sections.courses"
 
 local type, pairs, ipairs, tonumber = type, pairs, ipairs, tonumber
 local next = next
 local floor = math.floor
 local format = string.format
-local arg_hash, bool_of, fail, hash_of, id_list = B.arg_hash, B.bool_of, B.fail, B.hash_of, B.id_list
-local is_blank, iso_date, iso_time, now, one_of = B.is_blank, B.iso_date, B.iso_time, B.now, B.one_of
-local parse_when, raw_reply, scalar, sorted_keys_num = B.parse_when, B.raw_reply, B.scalar, B.sorted_keys_num
-local sorted_values, to_csv, to_int_or_fail, trim = B.sorted_values, B.to_csv, B.to_int_or_fail, B.trim
-local CFG, K, S, next_id = ST.CFG, ST.K, ST.S, ST.next_id
-local letter_for, need_in, student_percent = V.letter_for, V.need_in, V.student_percent
-local def = R.def
 local active = Courses.active
 
 ---------------------------------------------------------------------------
@@ -33,39 +24,39 @@ local PERIOD_DAYS = { day = 1, week = 7, month = 30, year = 365 }
 -- Returns begin, end dates ("YYYY-MM-DD") of a validated period.
 local function report_period(p)
   if type(p) ~= "table" or p[1] ~= nil then
-    fail("Missing required argument: period (this report uses periods)")
+    lib.fail("Missing required argument: period (this report uses periods)")
   end
-  local ty = scalar(p.period_type, "period.period_type")
-  if is_blank(ty) then fail("Missing required argument: period.period_type") end
-  ty = one_of(ty, { "Date Range", "Last Period", "Current Period" }, "period.period_type")
-  local today = now()
+  local ty = lib.scalar(p.period_type, "period.period_type")
+  if lib.is_blank(ty) then lib.fail("Missing required argument: period.period_type") end
+  ty = lib.one_of(ty, { "Date Range", "Last Period", "Current Period" }, "period.period_type")
+  local today = lib.now()
   if ty == "Date Range" then
-    local b, e = scalar(p.begin_at, "period.begin_at"), scalar(p.end_at, "period.end_at")
-    if is_blank(b) then fail("Missing required argument: period.begin_at") end
-    if is_blank(e) then fail("Missing required argument: period.end_at") end
+    local b, e = lib.scalar(p.begin_at, "period.begin_at"), lib.scalar(p.end_at, "period.end_at")
+    if lib.is_blank(b) then lib.fail("Missing required argument: period.begin_at") end
+    if lib.is_blank(e) then lib.fail("Missing required argument: period.end_at") end
     local function mdy(s, name)
-      local mo, d, y = trim(s):match("^(%d%d?)/(%d%d?)/(%d%d%d%d)$")
+      local mo, d, y = lib.trim(s):match("^(%d%d?)/(%d%d?)/(%d%d%d%d)$")
       if not mo or tonumber(mo) > 12 or tonumber(mo) < 1 or tonumber(d) < 1 or tonumber(d) > 31 then
-        fail("Invalid " .. name .. " (expected mm/dd/yyyy): " .. s)
+        lib.fail("Invalid " .. name .. " (expected mm/dd/yyyy): " .. s)
       end
       return format("%04d-%02d-%02d", tonumber(y), tonumber(mo), tonumber(d))
     end
     local bd, ed = mdy(b, "period.begin_at"), mdy(e, "period.end_at")
-    if bd > ed then fail("Invalid period: begin_at is after end_at") end
+    if bd > ed then lib.fail("Invalid period: begin_at is after end_at") end
     return bd, ed
   elseif ty == "Last Period" then
-    local n = scalar(p.period_number, "period.period_number")
-    if is_blank(n) then fail("Missing required argument: period.period_number") end
+    local n = lib.scalar(p.period_number, "period.period_number")
+    if lib.is_blank(n) then lib.fail("Missing required argument: period.period_number") end
     local num = C.to_int(n)
-    if not num or num < 1 or num > 31 then fail("Invalid period.period_number (1..31): " .. n) end
-    local unit = scalar(p.period_time, "period.period_time")
-    if is_blank(unit) then fail("Missing required argument: period.period_time") end
-    unit = one_of(unit, PERIOD_UNITS, "period.period_time")
-    return iso_date(today - num * PERIOD_DAYS[unit] * 86400), iso_date(today)
+    if not num or num < 1 or num > 31 then lib.fail("Invalid period.period_number (1..31): " .. n) end
+    local unit = lib.scalar(p.period_time, "period.period_time")
+    if lib.is_blank(unit) then lib.fail("Missing required argument: period.period_time") end
+    unit = lib.one_of(unit, PERIOD_UNITS, "period.period_time")
+    return lib.iso_date(today - num * PERIOD_DAYS[unit] * 86400), lib.iso_date(today)
   end
-  local unit = scalar(p.current_period, "period.current_period")
-  if is_blank(unit) then fail("Missing required argument: period.current_period") end
-  unit = one_of(unit, PERIOD_UNITS, "period.current_period")
+  local unit = lib.scalar(p.current_period, "period.current_period")
+  if lib.is_blank(unit) then lib.fail("Missing required argument: period.current_period") end
+  unit = lib.one_of(unit, PERIOD_UNITS, "period.current_period")
   local d = os.date("!*t", floor(today))
   local b
   if unit == "day" then b = C.utc(d.year, d.month, d.day)
@@ -73,61 +64,76 @@ local function report_period(p)
   elseif unit == "month" then b = C.utc(d.year, d.month, 1)
   else b = C.utc(d.year, 1, 1)
   end
-  return iso_date(b), iso_date(today)
+  return lib.iso_date(b), lib.iso_date(today)
 end
 
 -- "-1" means all; otherwise every id must exist.
 local function scope_ids(raw, name, map, what, pred)
-  local ids = id_list(raw, name)
-  if #ids == 0 then fail("Invalid report." .. name .. ": no ids") end
+  local ids = lib.id_list(raw, name)
+  if #ids == 0 then lib.fail("Invalid report." .. name .. ": no ids") end
   for _, id in ipairs(ids) do
     if id == -1 then
       local all = {}
-      for _, x in ipairs(sorted_values(map, pred)) do all[#all + 1] = x.id end
+      for _, x in ipairs(lib.sorted_values(map, pred)) do all[#all + 1] = x.id end
       return all
     end
   end
   for _, id in ipairs(ids) do
     local x = map[id]
-    if not x or (pred and not pred(x)) then fail("Invalid " .. what .. " ID: " .. id) end
+    if not x or (pred and not pred(x)) then lib.fail("Invalid " .. what .. " ID: " .. id) end
   end
   return ids
 end
 
+-- A user's first and last names (nil, nil when the user is gone).
+local function person(uid)
+  local u = S.users[uid]
+  return u and u.first_name, u and u.last_name
+end
+
+-- The rows of a team-scoped report (admins, then members, of each group)
+-- into rows; returns the header.
+local function team_rows(ids, rows)
+  for _, gid in ipairs(ids) do
+    local g = S.groups[gid]
+    for _, pair in ipairs({ { "Admin", g.admins }, { "Member", g.members } }) do
+      for _, uid in ipairs(lib.sorted_keys_num(pair[2])) do
+        if S.users[uid] then
+          local fn, ln = person(uid)
+          rows[#rows + 1] = { g.id, g.name, uid, fn, ln, pair[1], lib.iso_time(pair[2][uid].joined_at) }
+        end
+      end
+    end
+  end
+  return { "Team ID", "Team name", "User ID", "First name", "Last name", "Role", "Joined at" }
+end
+
+-- The rows of an organization-scoped report (time spent per user) into
+-- rows; returns the header.
+local function organization_rows(ids, period_b, period_e, rows)
+  for _, oid in ipairs(ids) do
+    local o = S.orgs[oid]
+    for _, u in ipairs(lib.sorted_values(S.users, function(x) return x.organization_id == oid end)) do
+      local spent = 0
+      for _, c in pairs(S.classes) do
+        local e = c.enrollments[u.id]
+        if e then spent = spent + (e.time_spent or 0) end
+      end
+      rows[#rows + 1] = { o.id, o.name, u.id, u.first_name, u.last_name, period_b, period_e, spent }
+    end
+  end
+  return { "Organization ID", "Organization name", "User ID", "First name", "Last name", "Period begin",
+    "Period end", "Time spent (seconds)" }
+end
+
+-- A report's CSV: its scope's rows over the ids asked.
 local function report_rows(def_, scope, ids, period_b, period_e)
   local header
   local rows = {}
-  local function person(uid)
-    local u = S.users[uid]
-    return u and u.first_name, u and u.last_name
-  end
   if scope == "team" then
-    header = { "Team ID", "Team name", "User ID", "First name", "Last name", "Role", "Joined at" }
-    for _, gid in ipairs(ids) do
-      local g = S.groups[gid]
-      for _, pair in ipairs({ { "Admin", g.admins }, { "Member", g.members } }) do
-        for _, uid in ipairs(sorted_keys_num(pair[2])) do
-          if S.users[uid] then
-            local fn, ln = person(uid)
-            rows[#rows + 1] = { g.id, g.name, uid, fn, ln, pair[1], iso_time(pair[2][uid].joined_at) }
-          end
-        end
-      end
-    end
+    header = team_rows(ids, rows)
   elseif scope == "organization" then
-    header = { "Organization ID", "Organization name", "User ID", "First name", "Last name", "Period begin",
-      "Period end", "Time spent (seconds)" }
-    for _, oid in ipairs(ids) do
-      local o = S.orgs[oid]
-      for _, u in ipairs(sorted_values(S.users, function(x) return x.organization_id == oid end)) do
-        local spent = 0
-        for _, c in pairs(S.classes) do
-          local e = c.enrollments[u.id]
-          if e then spent = spent + (e.time_spent or 0) end
-        end
-        rows[#rows + 1] = { o.id, o.name, u.id, u.first_name, u.last_name, period_b, period_e, spent }
-      end
-    end
+    header = organization_rows(ids, period_b, period_e, rows)
   elseif def_.id == 47 then
     header = { "Class ID", "Class name", "User ID", "First name", "Last name", "Percent", "Grade" }
     for _, cid in ipairs(ids) do
@@ -135,8 +141,8 @@ local function report_rows(def_, scope, ids, period_b, period_e)
       for _, uid in ipairs(c.enroll_order) do
         if S.users[uid] and active(c, uid) then
           local fn, ln = person(uid)
-          local pct = student_percent(c, uid)
-          rows[#rows + 1] = { c.id, c.name, uid, fn, ln, pct, letter_for(c, pct) }
+          local pct = lib.student_percent(c, uid)
+          rows[#rows + 1] = { c.id, c.name, uid, fn, ln, pct, lib.letter_for(c, pct) }
         end
       end
     end
@@ -170,19 +176,19 @@ local function report_rows(def_, scope, ids, period_b, period_e)
           elseif e.deactivated then status = "Deactivated"
           end
           rows[#rows + 1] = {
-            c.id, c.name, uid, fn, ln, iso_time(e.enrolled_at), iso_time(e.completed_at), status,
+            c.id, c.name, uid, fn, ln, lib.iso_time(e.enrolled_at), lib.iso_time(e.completed_at), status,
           }
         end
       end
     end
   end
-  return to_csv(header, rows)
+  return lib.to_csv(header, rows)
 end
 
 K.REPORT_STATUS_KEYS = { "run_report_id", "report_id", "status", "output", "created_at", "completed_at" }
 
 local function report_status(r)
-  local t = now()
+  local t = lib.now()
   if r.run == "schedule" then
     if t < r.start_at then return "Scheduled" end
     return "Completed", r.start_at
@@ -193,63 +199,63 @@ local function report_status(r)
 end
 
 def("Reports", "run_report", { "report", "run_options", "period" }, function(ctx)
-  local rep = arg_hash(ctx, "report")
-  if next(rep) == nil then fail("Missing required argument: report") end
-  local opts = arg_hash(ctx, "run_options")
-  if next(opts) == nil then fail("Missing required argument: run_options") end
-  local rid = scalar(rep.id, "report.id")
-  if is_blank(rid) then fail("Missing required argument: report.id") end
-  local def_ = S.report_defs[to_int_or_fail(rid, "report.id")]
-  if not def_ then fail("Invalid report ID: " .. rid) end
+  local rep = lib.arg_hash(ctx, "report")
+  if next(rep) == nil then lib.fail("Missing required argument: report") end
+  local opts = lib.arg_hash(ctx, "run_options")
+  if next(opts) == nil then lib.fail("Missing required argument: run_options") end
+  local rid = lib.scalar(rep.id, "report.id")
+  if lib.is_blank(rid) then lib.fail("Missing required argument: report.id") end
+  local def_ = S.report_defs[lib.to_int_or_fail(rid, "report.id")]
+  if not def_ then lib.fail("Invalid report ID: " .. rid) end
   local output = rep.output
   if output == nil then output = rep.outpup end -- the doc's spelling
-  output = scalar(output, "report.output")
-  if is_blank(output) then fail("Missing required argument: report.output") end
-  output = one_of(output, { "CSV", "HTML", "Chart" }, "report.output")
+  output = lib.scalar(output, "report.output")
+  if lib.is_blank(output) then lib.fail("Missing required argument: report.output") end
+  output = lib.one_of(output, { "CSV", "HTML", "Chart" }, "report.output")
   local scope, ids
   local class_raw = rep.class_id
   if class_raw == nil then class_raw = rep.course_id end
   if class_raw ~= nil then
-    if not def_.scopes.class then fail("Report " .. def_.id .. " is not a course report") end
+    if not def_.scopes.class then lib.fail("Report " .. def_.id .. " is not a course report") end
     scope, ids = "class", scope_ids(class_raw, "class_id", S.classes, "class", live_class)
   elseif rep.team_id ~= nil then
-    if not def_.scopes.team then fail("Report " .. def_.id .. " is not a team report") end
+    if not def_.scopes.team then lib.fail("Report " .. def_.id .. " is not a team report") end
     scope, ids = "team", scope_ids(rep.team_id, "team_id", S.groups, "team")
   elseif rep.organization_id ~= nil then
-    if not def_.scopes.organization then fail("Report " .. def_.id .. " is not an organization report") end
+    if not def_.scopes.organization then lib.fail("Report " .. def_.id .. " is not an organization report") end
     scope, ids = "organization", scope_ids(rep.organization_id, "organization_id", S.orgs, "organization")
   else
-    fail("Missing required argument: report.class_id, report.team_id or report.organization_id")
+    lib.fail("Missing required argument: report.class_id, report.team_id or report.organization_id")
   end
   local pb, pe
   if def_.period then
     local p = rep.period
     if p == nil then p = ctx.args.period end
-    if type(p) == "string" then p = hash_of(p, "period") end
+    if type(p) == "string" then p = lib.hash_of(p, "period") end
     pb, pe = report_period(p)
   end
-  local run = scalar(opts.run, "run_options.run")
-  if is_blank(run) then fail("Missing required argument: run_options.run") end
-  run = one_of(run, { "immediately", "schedule" }, "run_options.run")
+  local run = lib.scalar(opts.run, "run_options.run")
+  if lib.is_blank(run) then lib.fail("Missing required argument: run_options.run") end
+  run = lib.one_of(run, { "immediately", "schedule" }, "run_options.run")
   local start_at
   if run == "schedule" then
-    local s = scalar(opts.start_at, "run_options.start_at")
-    if is_blank(s) then fail("Missing required argument: run_options.start_at") end
-    start_at = parse_when(s)
-    if not start_at then fail("Invalid run_options.start_at: " .. s) end
-    if bool_of(opts.repeats_scheduled_report, "run_options.repeats_scheduled_report", false) then
-      local rp = scalar(opts.repeats, "run_options.repeats")
-      if is_blank(rp) then fail("Missing required argument: run_options.repeats") end
-      one_of(rp, { "Minutely", "Daily", "Weekly", "Monthly", "Yearly" }, "run_options.repeats")
-      local every = scalar(opts.repeat_every, "run_options.repeat_every")
-      if is_blank(every) then fail("Missing required argument: run_options.repeat_every") end
+    local s = lib.scalar(opts.start_at, "run_options.start_at")
+    if lib.is_blank(s) then lib.fail("Missing required argument: run_options.start_at") end
+    start_at = lib.parse_when(s)
+    if not start_at then lib.fail("Invalid run_options.start_at: " .. s) end
+    if lib.bool_of(opts.repeats_scheduled_report, "run_options.repeats_scheduled_report", false) then
+      local rp = lib.scalar(opts.repeats, "run_options.repeats")
+      if lib.is_blank(rp) then lib.fail("Missing required argument: run_options.repeats") end
+      lib.one_of(rp, { "Minutely", "Daily", "Weekly", "Monthly", "Yearly" }, "run_options.repeats")
+      local every = lib.scalar(opts.repeat_every, "run_options.repeat_every")
+      if lib.is_blank(every) then lib.fail("Missing required argument: run_options.repeat_every") end
       local n = C.to_int(every)
-      if not n or n < 1 or n > 30 then fail("Invalid run_options.repeat_every (1..30): " .. every) end
+      if not n or n < 1 or n > 30 then lib.fail("Invalid run_options.repeat_every (1..30): " .. every) end
     end
   end
   local r = {
-    id = next_id("next_report"), report_id = def_.id, output = output, run = run, start_at = start_at,
-    created_at = now(), delay = CFG.report_delay,
+    id = lib.next_id("next_report"), report_id = def_.id, output = output, run = run, start_at = start_at,
+    created_at = lib.now(), delay = lib.CFG.report_delay,
     csv = report_rows(def_, scope, ids, pb, pe),
   }
   S.reports[r.id] = r
@@ -257,24 +263,24 @@ def("Reports", "run_report", { "report", "run_options", "period" }, function(ctx
 end, K.STATEFUL)
 
 def("Reports", "get_report_status", { "run_report_id" }, function(ctx)
-  local r = need_in(ctx, "run_report_id", S.reports, "run_report")
+  local r = lib.need_in(ctx, "run_report_id", S.reports, "run_report")
   local status, done = report_status(r)
   return C.ordered(K.REPORT_STATUS_KEYS, {
     run_report_id = r.id, report_id = r.report_id, status = status, output = r.output,
-    created_at = iso_time(r.created_at), completed_at = iso_time(done),
+    created_at = lib.iso_time(r.created_at), completed_at = lib.iso_time(done),
   })
 end, K.STATEFUL)
 
 def("Reports", "download_report", { "run_report_id" }, function(ctx)
-  local r = need_in(ctx, "run_report_id", S.reports, "run_report")
+  local r = lib.need_in(ctx, "run_report_id", S.reports, "run_report")
   if r.output ~= "CSV" then
-    fail("Only CSV reports can be downloaded (report output is " .. r.output .. ")")
+    lib.fail("Only CSV reports can be downloaded (report output is " .. r.output .. ")")
   end
   local status = report_status(r)
   if status ~= "Completed" then
-    fail("Report " .. r.id .. " is not completed yet (status: " .. status .. ")")
+    lib.fail("Report " .. r.id .. " is not completed yet (status: " .. status .. ")")
   end
-  return raw_reply("text/csv; charset=utf-8", r.csv, {
+  return lib.raw_reply("text/csv; charset=utf-8", r.csv, {
     ["Content-Disposition"] = format('attachment; filename="report-%d.csv"', r.id),
   })
 end, K.STATEFUL)

@@ -2,16 +2,11 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Users = require "sandbox.matrix.sections.users"
 
 local min = math.min
-local M, arg_attrs, fail, is_blank, iso_time = B.M, B.arg_attrs, B.fail, B.is_blank, B.iso_time
-local page_number, scalar, sorted_values, trim = B.page_number, B.scalar, B.sorted_values, B.trim
-local K, S = ST.K, ST.S
-local def = R.def
 local constraint_filter = Users.constraint_filter
 
 ---------------------------------------------------------------------------
@@ -19,7 +14,7 @@ local constraint_filter = Users.constraint_filter
 ---------------------------------------------------------------------------
 
 def("Resources", "get_resources", { "constraints", "page", "offset" }, function(ctx)
-  local cons = arg_attrs(ctx, "constraints")
+  local cons = lib.arg_attrs(ctx, "constraints")
   local offset_raw = cons.offset
   if offset_raw == nil then offset_raw = ctx.args.offset end
   cons.offset = nil
@@ -28,8 +23,8 @@ def("Resources", "get_resources", { "constraints", "page", "offset" }, function(
   local libs
   if cons.libraries ~= nil then
     libs = {}
-    for piece in (scalar(cons.libraries, "libraries") or ""):gmatch("[^,]+") do
-      if not is_blank(piece) then libs[trim(piece):lower()] = true end
+    for piece in (lib.scalar(cons.libraries, "libraries") or ""):gmatch("[^,]+") do
+      if not lib.is_blank(piece) then libs[lib.trim(piece):lower()] = true end
     end
     cons.libraries = nil
   end
@@ -37,25 +32,25 @@ def("Resources", "get_resources", { "constraints", "page", "offset" }, function(
     if k == "name" or k == "type" then return function(r) return r[k] end end
     return nil
   end)
-  local items = sorted_values(S.resources, function(r)
+  local items = lib.sorted_values(S.resources, function(r)
     if libs and not libs.all and not libs[r.library:lower()] then return false end
     return pred(r)
   end)
   local first
-  local off = scalar(offset_raw, "offset")
-  if not is_blank(off) then
+  local off = lib.scalar(offset_raw, "offset")
+  if not lib.is_blank(off) then
     local n = C.to_int(off)
-    if not n or n < 0 then fail("Invalid offset: " .. off) end
+    if not n or n < 0 then lib.fail("Invalid offset: " .. off) end
     first = n + 1
   else
-    first = (page_number(ctx) - 1) * M.PAGE_SIZE + 1
+    first = (lib.page_number(ctx) - 1) * lib.M.PAGE_SIZE + 1
   end
   local out = C.array()
-  for i = first, min(#items, first + M.PAGE_SIZE - 1) do
+  for i = first, min(#items, first + lib.M.PAGE_SIZE - 1) do
     local r = items[i]
     out[#out + 1] = C.ordered(K.RESOURCE_KEYS, {
       id = r.id, type = r.type, name = r.name, library = r.library, creator_id = r.creator_id,
-      created_at = iso_time(r.created_at), url = ctx.req.vendor_url .. "/resources/" .. r.id,
+      created_at = lib.iso_time(r.created_at), url = ctx.req.vendor_url .. "/resources/" .. r.id,
     })
   end
   return C.ordered({ "resources", "count" }, { resources = out, count = #items })

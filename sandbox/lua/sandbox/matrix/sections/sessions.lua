@@ -2,26 +2,20 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 
 local ipairs = ipairs
 local sort = table.sort
-local iso_time, now = B.iso_time, B.now
-local K, S = ST.K, ST.S
-local users_arg = V.users_arg
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- Sessions, Course reports
 ---------------------------------------------------------------------------
 
 def("Sessions", "get_session_details", { "user_ids" }, function(ctx)
-  local cutoff = now() - 30 * 86400
+  local cutoff = lib.now() - 30 * 86400
   local out = C.array()
-  for _, u in ipairs(users_arg(ctx)) do
+  for _, u in ipairs(lib.users_arg(ctx)) do
     local list = {}
     for _, s in ipairs(S.sessions[u.id] or {}) do
       if s.login_at >= cutoff then list[#list + 1] = s end
@@ -30,7 +24,7 @@ def("Sessions", "get_session_details", { "user_ids" }, function(ctx)
     local sessions = C.array()
     for _, s in ipairs(list) do
       sessions[#sessions + 1] = C.ordered({ "login_at", "logout_at", "ip_address" }, {
-        login_at = iso_time(s.login_at), logout_at = iso_time(s.logout_at), ip_address = s.ip_address,
+        login_at = lib.iso_time(s.login_at), logout_at = lib.iso_time(s.logout_at), ip_address = s.ip_address,
       })
     end
     out[#out + 1] = C.ordered({ "id", "count", "sessions" },

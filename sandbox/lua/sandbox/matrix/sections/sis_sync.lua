@@ -2,10 +2,8 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 local Courses = require "sandbox.matrix.sections.courses"
 local Reports = require "sandbox.matrix.sections.reports"
 
@@ -13,13 +11,6 @@ local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, t
 local next = next
 local format = string.format
 local concat, sort = table.concat, table.sort
-local arg_bool, arg_int, fail, is_blank, iso_ms = B.arg_bool, B.arg_int, B.fail, B.is_blank, B.iso_ms
-local now, num_str, parse_date, parse_when = B.now, B.num_str, B.parse_date, B.parse_when
-local sorted_values, trim = B.sorted_values, B.trim
-local CFG, K, S, enroll, new_class, new_user = ST.CFG, ST.K, ST.S, ST.enroll, ST.new_class, ST.new_user
-local next_id, set_userid = ST.next_id, ST.set_userid
-local remove_user_everywhere = V.remove_user_everywhere
-local def = R.def
 local active = Courses.active
 local live_class = Reports.live_class
 
@@ -29,33 +20,33 @@ local live_class = Reports.live_class
 
 local function sync_json(s, status)
   return C.ordered(K.SYNC_KEYS, {
-    sync_id = s.id, status = status or s.status, created_at = iso_ms(s.created_at),
-    committed_at = s.committed_at and iso_ms(s.committed_at) or "", error = s.error or "",
+    sync_id = s.id, status = status or s.status, created_at = lib.iso_ms(s.created_at),
+    committed_at = s.committed_at and lib.iso_ms(s.committed_at) or "", error = s.error or "",
   })
 end
 
 local function active_sync()
-  for _, s in ipairs(sorted_values(S.syncs)) do
+  for _, s in ipairs(lib.sorted_values(S.syncs)) do
     if s.status == "Preparing" or s.status == "Prepared" then return s end
   end
   return nil
 end
 
 local function find_sync(ctx, required)
-  local id = arg_int(ctx, "sync_id", required)
+  local id = lib.arg_int(ctx, "sync_id", required)
   if id == nil then return nil end
   local s = S.syncs[id]
-  if not s then fail("Invalid sync_ID") end
+  if not s then lib.fail("Invalid sync_ID") end
   return s
 end
 
 -- A string value of sync data (nil for absent/null/blank).
 local function sval(v)
   if v == nil or v == C.null then return nil end
-  if type(v) == "number" then return num_str(v) end
+  if type(v) == "number" then return lib.num_str(v) end
   if type(v) == "boolean" then return tostring(v) end
-  if type(v) ~= "string" or is_blank(v) then return nil end
-  return trim(v)
+  if type(v) ~= "string" or lib.is_blank(v) then return nil end
+  return lib.trim(v)
 end
 
 local function sub(t, k)
@@ -70,10 +61,10 @@ local function sync_ops(ctx)
   local v = ctx.args.data
   if v == nil then v = ctx.args.operations end
   if type(v) == "string" then
-    if is_blank(v) then v = nil
+    if lib.is_blank(v) then v = nil
     else
       local d = C.decode(v)
-      if type(d) ~= "table" then fail("Invalid data: expected a JSON array of operations") end
+      if type(d) ~= "table" then lib.fail("Invalid data: expected a JSON array of operations") end
       v = d
     end
   end
@@ -81,7 +72,7 @@ local function sync_ops(ctx)
   if type(v) == "table" and v[1] == nil and next(v) ~= nil then
     local keys = {}
     for k in pairs(v) do
-      if not tonumber(k) then fail("Invalid data: expected an array of operations") end
+      if not tonumber(k) then lib.fail("Invalid data: expected an array of operations") end
       keys[#keys + 1] = k
     end
     sort(keys, function(a, b) return tonumber(a) < tonumber(b) end)
@@ -89,34 +80,34 @@ local function sync_ops(ctx)
     for i, k in ipairs(keys) do arr[i] = v[k] end
     v = arr
   end
-  if type(v) ~= "table" or v[1] == nil then fail("Missing required argument: data") end
+  if type(v) ~= "table" or v[1] == nil then lib.fail("Missing required argument: data") end
   return v
 end
 
 local function validate_ops(ops, kind)
   for i, op in ipairs(ops) do
     if type(op) ~= "table" or op[1] ~= nil then
-      fail(format("Invalid operation %d: expected an object", i))
+      lib.fail(format("Invalid operation %d: expected an object", i))
     end
     local action = sval(op.action)
     if action ~= "add" and action ~= "edit" and action ~= "delete" then
-      fail(format("Invalid operation %d: action must be add, edit or delete", i))
+      lib.fail(format("Invalid operation %d: action must be add, edit or delete", i))
     end
     local d = op.data
-    if type(d) ~= "table" or d[1] ~= nil then fail(format("Invalid operation %d: data is required", i)) end
+    if type(d) ~= "table" or d[1] ~= nil then lib.fail(format("Invalid operation %d: data is required", i)) end
     if action == "delete" then
       if not (sval(d.lms_id) or sval(d.id) or sval(d.sis_id)) then
-        fail(format("Invalid operation %d: delete needs data.lms_id, data.id or data.sis_id", i))
+        lib.fail(format("Invalid operation %d: delete needs data.lms_id, data.id or data.sis_id", i))
       end
     else
-      if not sval(d.id) then fail(format("Invalid operation %d: data.id is required for %s", i, action)) end
+      if not sval(d.id) then lib.fail(format("Invalid operation %d: data.id is required for %s", i, action)) end
       if action == "add" then
         if kind == "classes" then
           if not sval(d.name) then
-            fail(format("Invalid operation %d: data.name is required for add", i))
+            lib.fail(format("Invalid operation %d: data.name is required for add", i))
           end
         elseif not sval(sub(d.name, "first")) or not sval(sub(d.name, "last")) then
-          fail(format("Invalid operation %d: data.name.first and data.name.last are required for add", i))
+          lib.fail(format("Invalid operation %d: data.name.first and data.name.last are required for add", i))
         end
       end
     end
@@ -127,7 +118,7 @@ local function sync_adder(kind)
   return function(ctx)
     local s = find_sync(ctx, true)
     if s.status ~= "Preparing" then
-      fail(format("Sync %d is %s: no more data can be added", s.id, s.status))
+      lib.fail(format("Sync %d is %s: no more data can be added", s.id, s.status))
     end
     local ops = sync_ops(ctx)
     validate_ops(ops, kind)
@@ -140,7 +131,7 @@ local function match_sync_user(d, kind)
   local lms = C.to_int(sval(d.lms_id) or "")
   if lms and S.users[lms] then return S.users[lms] end
   local id, sis = sval(d.id), sval(d.sis_id)
-  local users = sorted_values(S.users)
+  local users = lib.sorted_values(S.users)
   if id then
     for _, u in ipairs(users) do
       if u.sis.id == id then return u end
@@ -194,7 +185,7 @@ end
 local function sis_dob(s)
   s = sval(s)
   if not s then return nil end
-  return parse_date(s)
+  return lib.parse_date(s)
 end
 
 local function sync_user_fields(u, d, kind)
@@ -206,7 +197,7 @@ local function sync_user_fields(u, d, kind)
   if sval(d.id) then u.sis.id = sval(d.id) end
   if sval(d.sis_id) then u.sis.sis_id = sval(d.sis_id) end
   local created = sval(d.created)
-  if created and parse_when(created) then u.joined_at = parse_when(created) end
+  if created and lib.parse_when(created) then u.joined_at = lib.parse_when(created) end
   if kind == "teachers" then
     u.teacher = true
     if d.teacher_number ~= nil then u.teacher_id = sval(d.teacher_number) end
@@ -246,7 +237,7 @@ local function apply_user_op(op, kind, errors)
       errors[#errors + 1] = label .. ": cannot delete the API key's owner"
       return
     end
-    remove_user_everywhere(u.id)
+    lib.remove_user_everywhere(u.id)
     return
   end
   if not u and op.action == "edit" then
@@ -267,15 +258,15 @@ local function apply_user_op(op, kind, errors)
       errors[#errors + 1] = label .. ": userid " .. base .. " is already taken"
       return
     end
-    u = new_user({ userid = base })
+    u = lib.new_user({ userid = base })
   elseif userid then
-    set_userid(u, userid)
+    lib.set_userid(u, userid)
   end
   sync_user_fields(u, d, kind)
 end
 
 local function match_sync_class(d)
-  local classes = sorted_values(S.classes, function(c) return not c.deleted and not c.template end)
+  local classes = lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)
   local lms = C.to_int(sval(d.lms_id) or "")
   if lms and S.classes[lms] and live_class(S.classes[lms]) then return S.classes[lms] end
   local id, sis = sval(d.id), sval(d.sis_id)
@@ -305,12 +296,59 @@ local function resolve_person(ref)
   if not s then return nil end
   local n = C.to_int(s)
   if n and S.users[n] then return S.users[n] end
-  for _, u in ipairs(sorted_values(S.users)) do
+  for _, u in ipairs(lib.sorted_values(S.users)) do
     if u.sis.sis_id == s or u.sis.id == s then return u end
   end
   return nil
 end
 
+-- A synced course's roster: exactly the listed learners (enroll_type
+-- "SIS"); the others are unenrolled.  Unknown learners go to errors.
+local function sync_roster(c, students, label, errors)
+  local want = {}
+  for _, ref in ipairs(students) do
+    local u = resolve_person(ref)
+    if u then
+      want[u.id] = true
+      if not active(c, u.id) then
+        lib.enroll(c, u.id, { enroll_type = "SIS", enrolled_by_id = S.admin_id })
+      end
+    else
+      errors[#errors + 1] = label .. ": unknown learner " .. tostring(sval(ref))
+    end
+  end
+  local t = lib.now()
+  for _, uid in ipairs(c.enroll_order) do
+    local e = c.enrollments[uid]
+    if e and not e.unenrolled and not want[uid] then
+      e.unenrolled, e.unenrolled_at, e.unenrolled_by_id = true, t, S.admin_id
+    end
+  end
+end
+
+-- A synced course's instructors: data.teacher is the main one,
+-- data.teachers all of them.  Unknown instructors go to errors.
+local function sync_teachers(c, d, label, errors)
+  local refs = {}
+  if d.teacher ~= nil then refs[1] = d.teacher end
+  for _, ref in ipairs(type(d.teachers) == "table" and d.teachers or {}) do refs[#refs + 1] = ref end
+  local list, seen = {}, {}
+  for _, ref in ipairs(refs) do
+    local u = resolve_person(ref)
+    if u then
+      if not seen[u.id] then
+        seen[u.id] = true
+        list[#list + 1] = { user_id = u.id, coteacher = #list > 0 }
+      end
+    else
+      errors[#errors + 1] = label .. ": unknown instructor " .. tostring(sval(ref))
+    end
+  end
+  c.teachers = list
+end
+
+-- Applies one course operation of a sync (add, edit or delete); what
+-- could not be applied goes to errors.
 local function apply_class_op(op, errors)
   local d = op.data
   local label = "course " .. (sval(d.id) or sval(d.lms_id) or sval(d.sis_id) or "?")
@@ -327,7 +365,7 @@ local function apply_class_op(op, errors)
     errors[#errors + 1] = label .. ": no matching course to edit"
     return
   end
-  if not c then c = new_class({ name = sval(d.name) }) end
+  if not c then c = lib.new_class({ name = sval(d.name) }) end
   if sval(d.name) then c.name = sval(d.name) end
   if sval(d.id) then c.sis.id = sval(d.id) end
   if sval(d.sis_id) then c.sis.sis_id = sval(d.sis_id) end
@@ -354,54 +392,15 @@ local function apply_class_op(op, errors)
     if p then c.parent_id = p.id else errors[#errors + 1] = label .. ": unknown parent course" end
   end
   apply_custom_fields(c, d, S.class_fields, CLASS_RESERVED)
-  -- the roster: exactly the listed learners (enroll_type "SIS")
-  if type(d.students) == "table" then
-    local want = {}
-    for _, ref in ipairs(d.students) do
-      local u = resolve_person(ref)
-      if u then
-        want[u.id] = true
-        if not active(c, u.id) then
-          enroll(c, u.id, { enroll_type = "SIS", enrolled_by_id = S.admin_id })
-        end
-      else
-        errors[#errors + 1] = label .. ": unknown learner " .. tostring(sval(ref))
-      end
-    end
-    local t = now()
-    for _, uid in ipairs(c.enroll_order) do
-      local e = c.enrollments[uid]
-      if e and not e.unenrolled and not want[uid] then
-        e.unenrolled, e.unenrolled_at, e.unenrolled_by_id = true, t, S.admin_id
-      end
-    end
-  end
-  -- instructors: data.teacher is the main one, data.teachers all of them
-  if type(d.teachers) == "table" or d.teacher ~= nil then
-    local refs = {}
-    if d.teacher ~= nil then refs[1] = d.teacher end
-    for _, ref in ipairs(type(d.teachers) == "table" and d.teachers or {}) do refs[#refs + 1] = ref end
-    local list, seen = {}, {}
-    for _, ref in ipairs(refs) do
-      local u = resolve_person(ref)
-      if u then
-        if not seen[u.id] then
-          seen[u.id] = true
-          list[#list + 1] = { user_id = u.id, coteacher = #list > 0 }
-        end
-      else
-        errors[#errors + 1] = label .. ": unknown instructor " .. tostring(sval(ref))
-      end
-    end
-    c.teachers = list
-  end
+  if type(d.students) == "table" then sync_roster(c, d.students, label, errors) end
+  if type(d.teachers) == "table" or d.teacher ~= nil then sync_teachers(c, d, label, errors) end
 end
 
 def("SIS Sync", "begin_sync", {}, function()
   local a = active_sync()
-  if a then fail(format("Sync %d is already active: commit or cancel it first", a.id)) end
+  if a then lib.fail(format("Sync %d is already active: commit or cancel it first", a.id)) end
   local s = {
-    id = next_id("next_sync"), status = "Preparing", created_at = now(), error = "",
+    id = lib.next_id("next_sync"), status = "Preparing", created_at = lib.now(), error = "",
     ops = { teachers = {}, students = {}, classes = {} },
   }
   S.syncs[s.id] = s
@@ -410,8 +409,8 @@ end, K.STATEFUL)
 
 def("SIS Sync", "commit_sync", { "sync_id", "force" }, function(ctx)
   local s = find_sync(ctx, true)
-  local force = arg_bool(ctx, "force", false)
-  if s.status == "Committed" then fail(format("Sync %d has already been committed", s.id)) end
+  local force = lib.arg_bool(ctx, "force", false)
+  if s.status == "Committed" then lib.fail(format("Sync %d has already been committed", s.id)) end
   local changes = 0
   for _, list in pairs(s.ops) do
     for _, op in ipairs(list) do
@@ -419,23 +418,23 @@ def("SIS Sync", "commit_sync", { "sync_id", "force" }, function(ctx)
     end
   end
   s.status = "Prepared"
-  if changes > CFG.sync_threshold and not force then
+  if changes > lib.CFG.sync_threshold and not force then
     s.error = format("The sync edits or deletes %d items, more than the threshold of %d; an administrator "
-      .. "must commit it, or commit again with force=true", changes, CFG.sync_threshold)
-    fail(s.error)
+      .. "must commit it, or commit again with force=true", changes, lib.CFG.sync_threshold)
+    lib.fail(s.error)
   end
   local errors = {}
   for _, op in ipairs(s.ops.teachers) do apply_user_op(op, "teachers", errors) end
   for _, op in ipairs(s.ops.students) do apply_user_op(op, "students", errors) end
   for _, op in ipairs(s.ops.classes) do apply_class_op(op, errors) end
-  s.status, s.committed_at, s.error = "Committed", now(), concat(errors, "; ")
+  s.status, s.committed_at, s.error = "Committed", lib.now(), concat(errors, "; ")
   return sync_json(s)
 end, K.STATEFUL)
 
 def("SIS Sync", "cancel_sync", { "sync_id" }, function(ctx)
   local s = find_sync(ctx, true)
   if s.status == "Committed" then
-    fail(format("Sync %d has already been committed and cannot be canceled", s.id))
+    lib.fail(format("Sync %d has already been committed and cannot be canceled", s.id))
   end
   S.syncs[s.id] = nil
   return sync_json(s, "Canceled")
@@ -445,7 +444,7 @@ def("SIS Sync", "sync_status", { "sync_id" }, function(ctx)
   local s = find_sync(ctx, false)
   if s then return sync_json(s) end
   local a = active_sync()
-  if not a then fail("No active sync was found") end
+  if not a then lib.fail("No active sync was found") end
   return sync_json(a)
 end, K.STATEFUL)
 

@@ -2,20 +2,10 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local B = require "sandbox.matrix.base"
-local ST = require "sandbox.matrix.state"
-local V = require "sandbox.matrix.views"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local K, S, def = lib.K, lib.S, lib.def
 
 local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
-local arg_attrs, bool_of, fail, is_blank, map_array = B.arg_attrs, B.bool_of, B.fail, B.is_blank, B.map_array
-local now, num_str, page_of, parse_date, scalar = B.now, B.num_str, B.page_of, B.parse_date, B.scalar
-local sorted_keys, sorted_values, to_int_or_fail = B.sorted_keys, B.sorted_values, B.to_int_or_fail
-local trim = B.trim
-local K, S, new_user, set_userid = ST.K, ST.S, ST.new_user, ST.set_userid
-local find_in, record_mail, remove_user_everywhere = V.find_in, V.record_mail, V.remove_user_everywhere
-local user_json, users_arg = V.user_json, V.users_arg
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- Users
@@ -49,30 +39,30 @@ local function is_user_field(name)
 end
 
 local function convert_user_value(kind, name, raw)
-  local s = scalar(raw, name)
-  if is_blank(s) then
+  local s = lib.scalar(raw, name)
+  if lib.is_blank(s) then
     if kind == "bool" then return false end
     return CLEAR
   end
   if kind == "string" then return s end
   if kind == "email" then
-    if not s:find("@", 1, true) then fail("Invalid email: " .. s) end
-    return trim(s)
+    if not s:find("@", 1, true) then lib.fail("Invalid email: " .. s) end
+    return lib.trim(s)
   end
-  if kind == "bool" then return bool_of(s, name) end
-  if kind == "int" then return to_int_or_fail(s, name) end
-  if kind == "org" then return find_in(S.orgs, to_int_or_fail(s, name), "organization").id end
-  if kind == "job_title" then return find_in(S.job_titles, to_int_or_fail(s, name), "job title").id end
+  if kind == "bool" then return lib.bool_of(s, name) end
+  if kind == "int" then return lib.to_int_or_fail(s, name) end
+  if kind == "org" then return lib.find_in(S.orgs, lib.to_int_or_fail(s, name), "organization").id end
+  if kind == "job_title" then return lib.find_in(S.job_titles, lib.to_int_or_fail(s, name), "job title").id end
   if kind == "date" then
-    local d = parse_date(s)
-    if not d then fail("Invalid " .. name .. ": " .. s) end
+    local d = lib.parse_date(s)
+    if not d then lib.fail("Invalid " .. name .. ": " .. s) end
     return d
   end
   if kind == "gender" then
-    local l = trim(s):lower()
+    local l = lib.trim(s):lower()
     if l == "male" or l == "m" then return "Male" end
     if l == "female" or l == "f" then return "Female" end
-    fail("Invalid gender: " .. s)
+    lib.fail("Invalid gender: " .. s)
   end
   return s
 end
@@ -81,7 +71,7 @@ end
 -- and flags, or fails.  allow_id: update_user also matches on id/user_id.
 local function parse_user_attrs(attrs, allow_id)
   local ch, custom, fl = {}, {}, {}
-  for _, k in ipairs(sorted_keys(attrs)) do
+  for _, k in ipairs(lib.sorted_keys(attrs)) do
     local raw = attrs[k]
     local kind = USER_ATTR_KIND[k]
     if kind then
@@ -89,28 +79,28 @@ local function parse_user_attrs(attrs, allow_id)
     elseif USER_FLAG_KIND[k] then
       local fk = USER_FLAG_KIND[k]
       if fk == "bool" then
-        fl[k] = bool_of(raw, k, false)
+        fl[k] = lib.bool_of(raw, k, false)
       elseif fk == "types" then
-        local s = scalar(raw, k) or ""
+        local s = lib.scalar(raw, k) or ""
         local set = {}
         for piece in s:gmatch("[^,]+") do
-          local ty = trim(piece):lower()
+          local ty = lib.trim(piece):lower()
           if ty ~= "" then
-            if not ACCOUNT_TYPES[ty] then fail("Invalid account_types: " .. trim(piece)) end
+            if not ACCOUNT_TYPES[ty] then lib.fail("Invalid account_types: " .. lib.trim(piece)) end
             set[ty] = true
           end
         end
         fl.account_types = set
       else
-        fl[k] = scalar(raw, k)
+        fl[k] = lib.scalar(raw, k)
       end
     elseif allow_id and (k == "id" or k == "user_id") then
-      fl.match_id = to_int_or_fail(scalar(raw, k), k)
+      fl.match_id = lib.to_int_or_fail(lib.scalar(raw, k), k)
     elseif is_user_field(k) then
-      local s = scalar(raw, k)
-      custom[k] = is_blank(s) and CLEAR or s
+      local s = lib.scalar(raw, k)
+      custom[k] = lib.is_blank(s) and CLEAR or s
     else
-      fail("Unknown user attribute: " .. k)
+      lib.fail("Unknown user attribute: " .. k)
     end
   end
   return ch, custom, fl
@@ -127,19 +117,19 @@ local function match_user(ch, fl)
   if fl.match_id then return S.users[fl.match_id] end
   local userid = val(ch.userid)
   if userid then
-    local u = S.by_userid[trim(userid):lower()]
+    local u = S.by_userid[lib.trim(userid):lower()]
     if u then return u end
   end
   local sid, tid = val(ch.student_id), val(ch.teacher_id)
   local fn, ln, bd = val(ch.first_name), val(ch.last_name), val(ch.birthdate)
-  for _, u in ipairs(sorted_values(S.users)) do
+  for _, u in ipairs(lib.sorted_values(S.users)) do
     if sid and u.student_id == sid then return u end
   end
-  for _, u in ipairs(sorted_values(S.users)) do
+  for _, u in ipairs(lib.sorted_values(S.users)) do
     if tid and u.teacher_id == tid then return u end
   end
   if fn and ln and bd then
-    for _, u in ipairs(sorted_values(S.users)) do
+    for _, u in ipairs(lib.sorted_values(S.users)) do
       if u.birthdate == bd and (u.first_name or ""):lower() == fn:lower()
           and (u.last_name or ""):lower() == ln:lower() then
         return u
@@ -163,10 +153,10 @@ local function default_userid(ch)
 end
 
 local function apply_user(ctx, u, ch, custom, fl, is_new)
-  local t = now()
+  local t = lib.now()
   for k, v in pairs(ch) do
     if k == "userid" then
-      if v ~= CLEAR then set_userid(u, trim(v)) end
+      if v ~= CLEAR then lib.set_userid(u, lib.trim(v)) end
     elseif k == "password" then
       if is_new or fl.update_password then u.password = val(v) end
     elseif k == "archived" then
@@ -186,15 +176,15 @@ local function apply_user(ctx, u, ch, custom, fl, is_new)
   end
   if fl.change_password ~= nil then u.change_password = fl.change_password end
   if fl.send_login_instructions then
-    record_mail(ctx, "login_instructions", u, { from_name = fl.from_name })
+    lib.record_mail(ctx, "login_instructions", u, { from_name = fl.from_name })
   end
 end
 
 local function check_userid_free(ch, u)
   local userid = val(ch.userid)
   if userid then
-    local other = S.by_userid[trim(userid):lower()]
-    if other and other ~= u then fail("userid " .. trim(userid) .. " is already taken") end
+    local other = S.by_userid[lib.trim(userid):lower()]
+    if other and other ~= u then lib.fail("userid " .. lib.trim(userid) .. " is already taken") end
   end
 end
 
@@ -203,15 +193,15 @@ local function id_userid(u)
 end
 
 def("Users", "get_my_account", {}, function()
-  return user_json(S.users[S.admin_id])
+  return lib.user_json(S.users[S.admin_id])
 end, K.STATEFUL)
 
 def("Users", "get_all_users", { "page" }, function(ctx)
-  return page_of(ctx, C.in_id_order(S.users, S.next_user), user_json) -- no sort: 20000 users stay quick
+  return lib.page_of(ctx, C.in_id_order(S.users, S.next_user), lib.user_json) -- no sort: 20000 users stay quick
 end, K.PAGED_STATEFUL)
 
 def("Users", "get_users_with_ids", { "user_ids" }, function(ctx)
-  return map_array(users_arg(ctx, "user_ids"), user_json)
+  return lib.map_array(lib.users_arg(ctx, "user_ids"), lib.user_json)
 end, K.STATEFUL)
 
 local USER_CONSTRAINTS = {
@@ -230,24 +220,24 @@ local BOOL_FIELDS = {
 
 local function as_text(v)
   if v == nil then return "" end
-  if type(v) == "number" then return num_str(v) end
+  if type(v) == "number" then return lib.num_str(v) end
   return tostring(v)
 end
 
 -- Builds a predicate from constraints; field_of(name) -> getter or nil.
 local function constraint_filter(cons, field_of)
   local tests = {}
-  for _, k in ipairs(sorted_keys(cons)) do
+  for _, k in ipairs(lib.sorted_keys(cons)) do
     local get, is_bool = field_of(k)
-    if not get then fail("Unsupported constraint: " .. k) end
-    local want = scalar(cons[k], k)
+    if not get then lib.fail("Unsupported constraint: " .. k) end
+    local want = lib.scalar(cons[k], k)
     if is_bool then
-      local b = bool_of(want, k, nil)
-      if b == nil then fail("Invalid " .. k .. ": blank") end
+      local b = lib.bool_of(want, k, nil)
+      if b == nil then lib.fail("Invalid " .. k .. ": blank") end
       tests[#tests + 1] = function(x) return (get(x) == true) == b end
     else
-      local w = trim(want or ""):lower()
-      tests[#tests + 1] = function(x) return trim(as_text(get(x))):lower() == w end
+      local w = lib.trim(want or ""):lower()
+      tests[#tests + 1] = function(x) return lib.trim(as_text(get(x))):lower() == w end
     end
   end
   return function(x)
@@ -259,7 +249,7 @@ local function constraint_filter(cons, field_of)
 end
 
 def("Users", "get_users_that_match", { "constraints", "page" }, function(ctx)
-  local pred = constraint_filter(arg_attrs(ctx, "constraints"), function(k)
+  local pred = constraint_filter(lib.arg_attrs(ctx, "constraints"), function(k)
     local f = USER_CONSTRAINTS[k] or USER_CONSTRAINTS[k:gsub(" ", "_")]
     if f then
       if f == "parent" then return function() return false end, true end
@@ -268,21 +258,21 @@ def("Users", "get_users_that_match", { "constraints", "page" }, function(ctx)
     if is_user_field(k) then return function(u) return u.custom[k] end, false end
     return nil
   end)
-  return page_of(ctx, sorted_values(S.users, pred), user_json)
+  return lib.page_of(ctx, lib.sorted_values(S.users, pred), lib.user_json)
 end, K.PAGED_STATEFUL)
 
 def("Users", "add_user", { "attributes" }, function(ctx)
-  local ch, custom, fl = parse_user_attrs(arg_attrs(ctx, "attributes"), false)
+  local ch, custom, fl = parse_user_attrs(lib.arg_attrs(ctx, "attributes"), false)
   local u = match_user(ch, fl)
   check_userid_free(ch, u)
   if not u then
-    if is_blank(val(ch.first_name)) then fail("Missing required attribute: first_name") end
-    if is_blank(val(ch.last_name)) then fail("Missing required attribute: last_name") end
+    if lib.is_blank(val(ch.first_name)) then lib.fail("Missing required attribute: first_name") end
+    if lib.is_blank(val(ch.last_name)) then lib.fail("Missing required attribute: last_name") end
     local any_type = fl.account_types ~= nil
     for _, b in ipairs({ "student", "teacher", "assistant", "administrator", "monitor", "manager" }) do
       if ch[b] ~= nil then any_type = true end
     end
-    u = new_user({ userid = val(ch.userid) and trim(ch.userid) or default_userid(ch) })
+    u = lib.new_user({ userid = val(ch.userid) and lib.trim(ch.userid) or default_userid(ch) })
     if not any_type then u.student = true end
     ch.userid = nil
     apply_user(ctx, u, ch, custom, fl, true)
@@ -293,19 +283,19 @@ def("Users", "add_user", { "attributes" }, function(ctx)
 end, K.STATEFUL)
 
 def("Users", "update_user", { "attributes" }, function(ctx)
-  local ch, custom, fl = parse_user_attrs(arg_attrs(ctx, "attributes"), true)
+  local ch, custom, fl = parse_user_attrs(lib.arg_attrs(ctx, "attributes"), true)
   local u = match_user(ch, fl)
-  if not u then fail("No matching user was found") end
-  if not fl.match_id and val(ch.userid) and S.by_userid[trim(ch.userid):lower()] == u then ch.userid = nil end
+  if not u then lib.fail("No matching user was found") end
+  if not fl.match_id and val(ch.userid) and S.by_userid[lib.trim(ch.userid):lower()] == u then ch.userid = nil end
   check_userid_free(ch, u)
-  if ch.first_name == CLEAR or ch.last_name == CLEAR then fail("first_name and last_name cannot be blank") end
+  if ch.first_name == CLEAR or ch.last_name == CLEAR then lib.fail("first_name and last_name cannot be blank") end
   apply_user(ctx, u, ch, custom, fl, false)
   return id_userid(u)
 end, K.STATEFUL)
 
 def("Users", "archive_users", { "user_ids" }, function(ctx)
-  local t = now()
-  for _, u in ipairs(users_arg(ctx)) do
+  local t = lib.now()
+  for _, u in ipairs(lib.users_arg(ctx)) do
     if not u.archived then
       u.archived, u.archived_at = true, t
     end
@@ -314,18 +304,18 @@ def("Users", "archive_users", { "user_ids" }, function(ctx)
 end, K.STATEFUL)
 
 def("Users", "reactivate_users", { "user_ids" }, function(ctx)
-  for _, u in ipairs(users_arg(ctx)) do
+  for _, u in ipairs(lib.users_arg(ctx)) do
     u.archived, u.archived_at = false, nil
   end
   return true
 end, K.STATEFUL)
 
 def("Users", "delete_users", { "user_ids" }, function(ctx)
-  local users = users_arg(ctx)
+  local users = lib.users_arg(ctx)
   for _, u in ipairs(users) do
-    if u.id == S.admin_id then fail("Cannot delete user " .. u.id .. ": it owns the API key") end
+    if u.id == S.admin_id then lib.fail("Cannot delete user " .. u.id .. ": it owns the API key") end
   end
-  for _, u in ipairs(users) do remove_user_everywhere(u.id) end
+  for _, u in ipairs(users) do lib.remove_user_everywhere(u.id) end
   return true
 end, K.STATEFUL)
 

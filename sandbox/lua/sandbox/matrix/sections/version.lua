@@ -2,9 +2,9 @@
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
 local C = require "sandbox.common"
-local R = require "sandbox.matrix.registry"
+local lib = require "sandbox.matrix.lib"
+local def = lib.def
 
-local def = R.def
 
 ---------------------------------------------------------------------------
 -- Version, Authentication
