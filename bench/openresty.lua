@@ -21,7 +21,7 @@ local ca = os.getenv("LMSKIT_SANDBOX_CA")
 local sport = tonumber(os.getenv("LMSKIT_SANDBOX_PORT") or "18443")
 local PORT = sport + 5
 local CALLS = tonumber(os.getenv("BENCH_OPENRESTY_CALLS") or "2000")
-local TOKEN = "sandbox-catalog-token"
+local TOKEN = require("lmskit.sandbox_credentials").catalog.token
 
 local control = core.client { base_url = url, ca_file = ca }
 -- Calls the sandbox's control API.

@@ -6,11 +6,12 @@
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
+local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
 local core = require "lmskit.core"
 
 local catalog = lmskit.catalog {
   base_url = assert(os.getenv "LMSKIT_SANDBOX_URL", "run me through sandbox/with") .. "/catalog",
-  token = "sandbox-catalog-token",
+  token = CRED.catalog.token,
   ca_file = os.getenv "LMSKIT_SANDBOX_CA",
 }
 

@@ -7,13 +7,14 @@
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
+local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
 assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
   or os.getenv "CEREGO_TOKEN",
   "set the vendor variables named above, or run through sandbox/with")
 
 local key = os.getenv "COGGNO_API_KEY"
 local coggno = lmskit.coggno {
-  api_key = key or "test_sandbox_key_0001",
+  api_key = key or CRED.coggno.api_key,
   base_url = not key and (os.getenv "LMSKIT_SANDBOX_URL" .. "/coggno-test") or nil,
   ca_file = not key and os.getenv "LMSKIT_SANDBOX_CA" or nil,
 }

@@ -7,6 +7,7 @@
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 local lmskit = require "lmskit"
+local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
 assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
   or os.getenv "CEREGO_TOKEN",
   "set the vendor variables named above, or run through sandbox/with")
@@ -14,7 +15,7 @@ assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or o
 local sandbox = os.getenv "LMSKIT_SANDBOX_URL"
 local cp = lmskit.coursepath {
   academy_url = os.getenv "COURSEPATH_ACADEMY_URL" or (sandbox .. "/coursepath"),
-  secret = os.getenv "COURSEPATH_SECRET" or "sandbox-coursepath-secret-0123456789abcdef",
+  secret = os.getenv "COURSEPATH_SECRET" or CRED.coursepath.secret,
   email = os.getenv "COURSEPATH_EMAIL" or "admin@sandbox.example",
   ca_file = not os.getenv "COURSEPATH_ACADEMY_URL" and os.getenv "LMSKIT_SANDBOX_CA" or nil,
 }

@@ -2,6 +2,7 @@
 -- control API (reset, seed, faults, request log).
 local core = require "lmskit.core"
 local json = require "lmskit.json"
+local CRED = require "lmskit.sandbox_credentials"
 
 local sandbox = {}
 
@@ -10,7 +11,7 @@ sandbox.ca = assert(os.getenv("LMSKIT_SANDBOX_CA"))
 sandbox.http_url = os.getenv("LMSKIT_SANDBOX_HTTP_URL")
 sandbox.rogue_url = os.getenv("LMSKIT_SANDBOX_ROGUE_URL")
 sandbox.wronghost_url = os.getenv("LMSKIT_SANDBOX_WRONGHOST_URL")
-sandbox.catalog_token = "sandbox-catalog-token"
+sandbox.catalog_token = CRED.catalog.token
 
 local control
 
@@ -42,7 +43,7 @@ function sandbox.catalog(opts)
   return require("lmskit").catalog(o)
 end
 
-sandbox.coursepath_secret = "sandbox-coursepath-secret-0123456789abcdef"
+sandbox.coursepath_secret = CRED.coursepath.secret
 
 -- Builds a client of vendor `name` with the sandbox's CA and defaults.
 local function vendor_client(name, defaults, opts)
@@ -53,25 +54,25 @@ local function vendor_client(name, defaults, opts)
 end
 
 function sandbox.cerego(opts)
-  return vendor_client("cerego", { base_url = sandbox.url .. "/cerego", token = "sandbox-cerego-token" }, opts)
+  return vendor_client("cerego", { base_url = sandbox.url .. "/cerego", token = CRED.cerego.token }, opts)
 end
 
 function sandbox.coursepath(opts)
   return vendor_client("coursepath", { academy_url = sandbox.url .. "/coursepath",
-    secret = sandbox.coursepath_secret, email = "admin@sandbox.example" }, opts)
+    secret = sandbox.coursepath_secret, email = CRED.coursepath.email }, opts)
 end
 
 -- mode "test" (default) or "live": each has its own host prefix and key.
 function sandbox.coggno(opts, mode)
   mode = mode or "test"
   return vendor_client("coggno", {
-    base_url = sandbox.url .. (mode == "live" and "/coggno-live/capp" or "/coggno-test"),
-    api_key = mode == "live" and "live_sandbox_key_0001" or "test_sandbox_key_0001", mode = mode,
+    base_url = sandbox.url .. (mode == "live" and CRED.coggno_live.path or CRED.coggno.path),
+    api_key = mode == "live" and CRED.coggno_live.api_key or CRED.coggno.api_key, mode = mode,
   }, opts)
 end
 
 function sandbox.matrix(opts)
-  return vendor_client("matrix", { base_url = sandbox.url .. "/matrix", api_key = "sandbox-matrix-key" }, opts)
+  return vendor_client("matrix", { base_url = sandbox.url .. "/matrix", api_key = CRED.matrix.api_key }, opts)
 end
 
 --- Largest number of logged requests inside any window of `per` seconds

@@ -27,14 +27,20 @@ local function bytes_of(req)
   return n
 end
 
--- Sends N filler bytes, flushing each piece before making the next.
-local function big(req)
+-- The bytes argument; when it is wrong, answers 422 and returns nil.
+local function bytes_or_422(req)
   local n, why = bytes_of(req)
   if not n then
     ngx.status = 422
     ngx.say('{"error":"', why, '"}')
-    return
   end
+  return n
+end
+
+-- Sends N filler bytes, flushing each piece before making the next.
+local function big(req)
+  local n = bytes_or_422(req)
+  if not n then return end
   ngx.status = 200
   ngx.header["Content-Type"] = "application/octet-stream"
   if ngx.var.arg_chunked ~= "1" then ngx.header["Content-Length"] = n end
@@ -100,12 +106,8 @@ end
 
 -- Sends a gzip body that inflates to N bytes.
 local function gzip_bomb(req)
-  local n, why = bytes_of(req)
-  if not n then
-    ngx.status = 422
-    ngx.say('{"error":"', why, '"}')
-    return
-  end
+  local n = bytes_or_422(req)
+  if not n then return end
   local gz = bombs[n]
   if not gz then
     gz = make_bomb(n)

@@ -4,9 +4,10 @@
 --   /<vendor>/...      vendor simulator, prefix stripped (e.g. /catalog)
 --   anything else      404 JSON
 --
--- To add a vendor: write sandbox/<name>.lua exposing M.handle(req),
+-- To add a vendor: write sandbox/<name>/init.lua (one file per section of
+-- the vendor's doc beside it, and DECISIONS.md) exposing M.handle(req),
 -- M.reset() and optionally M.control(req, rest_segments), then list it in
--- VENDORS below.
+-- VENDOR_MODULES below.
 
 local C = require "sandbox.common"
 

@@ -1,0 +1,4 @@
+-- sandbox.cerego.lib: what the other files of this simulator use, in one table
+-- (the exports of state, views): one require instead of one per part.
+
+return require("sandbox.common").merged("sandbox.cerego", { "state", "views" })
