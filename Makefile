@@ -169,7 +169,7 @@ lint:
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core fuzz-smoke
+test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core test-c-lib fuzz-smoke
 	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-ubsan-clang-run test-valgrind
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
@@ -202,11 +202,64 @@ PREFIX     ?= /usr/local
 LUA_ABI     = $(if $(filter luajit,$(LUA_VERSION)),5.1,$(LUA_VERSION))
 INSTALL_LMOD = $(DESTDIR)$(PREFIX)/share/lua/$(LUA_ABI)
 INSTALL_CMOD = $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_ABI)
-install: build
+install: build install-lib
 	$(MAKE) --no-print-directory rock-install INST_LIBDIR=$(INSTALL_CMOD) INST_LUADIR=$(INSTALL_LMOD)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/lmskit > $(DESTDIR)$(PREFIX)/bin/lmskit
 	chmod 0755 $(DESTDIR)$(PREFIX)/bin/lmskit
+
+# ---- the C library: build/lib/liblmskit.so, for C hosts without Lua ----
+# The core alone (src/core/*.c), exporting exactly the LMK_API functions of
+# src/core/lmskit.h (tools/check-exports.sh checks it); its SONAME carries
+# the major version (liblmskit.so.0).  `make install` puts it under
+# PREFIX/lib with the header (PREFIX/include/lmskit.h) and
+# PREFIX/lib/pkgconfig/lmskit.pc:  cc host.c $$(pkg-config --cflags --libs lmskit)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
+LIB_DIR     := build/lib
+LIB_SONAME  := liblmskit.so.$(VERSION_MAJOR)
+LIB_REAL    := liblmskit.so.$(VERSION)
+INSTALL_LIB  = $(DESTDIR)$(PREFIX)/lib
+LIB_CMD = $(CC) $(CSTD) $(WARN) $(CFLAGS) $(DEP_CFLAGS) -DLMK_BUILD_SHARED $(SO_FLAGS) \
+  -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $(LIB_DIR)/$(LIB_REAL) $(SRC_CORE) $(DEP_LIBS)
+
+.PHONY: lib install-lib test-c-lib test-c-hosts
+
+lib: $(LIB_DIR)/liblmskit.so
+
+$(LIB_DIR)/flags: FORCE
+	$(call stamp,$@,$(LIB_CMD))
+
+$(LIB_DIR)/$(LIB_REAL): $(SRC_CORE) $(wildcard src/core/*.h) Makefile $(LIB_DIR)/flags
+	@mkdir -p $(LIB_DIR)
+	$(LIB_CMD)
+
+$(LIB_DIR)/liblmskit.so: $(LIB_DIR)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(LIB_DIR)/$(LIB_SONAME)
+	ln -sf $(LIB_REAL) $@
+
+install-lib: lib
+	install -d $(INSTALL_LIB)/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(LIB_DIR)/$(LIB_REAL) $(INSTALL_LIB)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(INSTALL_LIB)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(INSTALL_LIB)/liblmskit.so
+	install -m 0644 src/core/lmskit.h $(DESTDIR)$(PREFIX)/include/lmskit.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tools/lmskit.pc.in \
+	  > $(INSTALL_LIB)/pkgconfig/lmskit.pc
+
+# The library's exports, then an install into a DESTDIR under build/ and a
+# small C program (tests/lib_link.c) built against it through pkg-config,
+# as a user would, and run.  No network.
+C_STAGE    := $(CURDIR)/build/stage
+C_PKG_ENV   = PKG_CONFIG_PATH=$(C_STAGE)/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(C_STAGE)
+test-c-lib: lib build-runtimes
+	@sh tools/check-exports.sh src/core/lmskit.h $(LIB_DIR)/$(LIB_REAL) \
+	  $(foreach r,$(RUNTIMES),build/$(r)/lmskit/core.so)
+	@rm -rf $(C_STAGE)
+	@$(MAKE) --no-print-directory install-lib DESTDIR=$(C_STAGE) PREFIX=/usr >/dev/null
+	@mkdir -p build/tests
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -o build/tests/lib_link tests/lib_link.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	build/tests/lib_link
 
 # The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
 test-unit: build
