@@ -394,4 +394,57 @@ LMK_API lmk_request *lmk_engine_next_done(lmk_engine *e);
 /* Number of requests submitted and not yet finished. */
 LMK_API size_t lmk_engine_running(const lmk_engine *e);
 
+/* Bounds the work of one lmk_engine_step or lmk_engine_wait: at most
+ * `starts` submitted requests begin their transfer (connection, TLS
+ * handshake, sending) in one call; the others wait, counted as running,
+ * for the next calls, in the order they were submitted.  A frame-loop
+ * host calling lmk_engine_step(e, 0) once a frame thus never does more
+ * than `starts` new handshakes in one frame.  0 (the default, and what
+ * the Lua binding uses) starts every request at once.  Requests already
+ * started are not bounded.  Does not apply to a host loop (below), whose
+ * own loop dispatches one socket at a time. */
+LMK_API void lmk_engine_set_budget(lmk_engine *e, size_t starts);
+
+/* ---- driving the engine from the host's own event loop (loop.c) ----
+ *
+ * Instead of calling lmk_engine_step, a host with an event loop (epoll,
+ * libuv, a game engine's poll) hands lmskit's sockets and timer to it, as
+ * libcurl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION do:
+ *
+ *   watch(ud, fd, what)   start watching fd for LMK_WATCH_IN, _OUT or
+ *                         both (_INOUT), replacing what was watched for
+ *                         it; LMK_WATCH_REMOVE: stop watching fd.
+ *   timer(ud, ms)         (re)arm the one timer to fire in ms
+ *                         milliseconds (0: as soon as possible, from the
+ *                         loop, never from inside the callback); -1:
+ *                         disarm it.
+ *
+ * The host calls lmk_engine_socket_ready when a watched fd is ready and
+ * lmk_engine_timer_fired when the timer fires; both advance transfers and
+ * queue finished requests for lmk_engine_next_done.  The callbacks run
+ * inside lmk_engine_submit, _socket_ready, _timer_fired, _free and
+ * lmk_request_free/_detach, and must not call back into the engine.
+ * Everything runs on the host's thread: one engine belongs to one thread. */
+#define LMK_WATCH_IN 1
+#define LMK_WATCH_OUT 2
+#define LMK_WATCH_INOUT 3
+#define LMK_WATCH_REMOVE 4
+typedef void (*lmk_watch_fn)(void *ud, int fd, int what);
+typedef void (*lmk_timer_fn)(void *ud, long timeout_ms);
+
+/* Hands e's sockets and timer to the host's loop (both callbacks
+ * required).  Only on an engine with nothing submitted yet (LMK_USAGE
+ * otherwise); once set, lmk_engine_step and lmk_engine_wait refuse
+ * (LMK_USAGE): the loop drives the engine. */
+LMK_API lmk_kind lmk_engine_set_loop(lmk_engine *e, lmk_watch_fn watch,
+                                     lmk_timer_fn timer, void *ud);
+/* What a ready socket can do, for lmk_engine_socket_ready (may be or'ed). */
+#define LMK_READY_IN 1
+#define LMK_READY_OUT 2
+#define LMK_READY_ERR 4
+/* Tells e that fd is ready (events: LMK_READY_*) and advances it. */
+LMK_API lmk_kind lmk_engine_socket_ready(lmk_engine *e, int fd, int events);
+/* Tells e that its timer fired and advances what was due. */
+LMK_API lmk_kind lmk_engine_timer_fired(lmk_engine *e);
+
 #endif
