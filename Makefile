@@ -169,7 +169,7 @@ lint:
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core test-c-lib fuzz-smoke
+test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core test-c-hosts fuzz-smoke
 	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-ubsan-clang-run test-valgrind
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
@@ -260,6 +260,35 @@ test-c-lib: lib build-runtimes
 	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -o build/tests/lib_link tests/lib_link.c \
 	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
 	build/tests/lib_link
+
+# The C hosts of examples/c/ against the sandbox (started unless one
+# runs): (a) epoll_host, the socket/timer API on its own epoll loop, built
+# against the DESTDIR install through pkg-config; (b) frame_host, Lua 5.4
+# embedded, lmskit.step(0) once per 4 ms frame (frame times printed, never
+# asserted); (c) threads_host, 8 threads each with its own engine, built
+# from the core's sources under ThreadSanitizer and then AddressSanitizer
+# (+UBSan, LeakSanitizer); any report fails.
+C_HOSTS     := build/c-hosts
+C_HOST_CC    = $(CLANG) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc/core
+C_TSAN_ENV  := TSAN_OPTIONS=halt_on_error=1:exitcode=66
+C_ASAN_ENV  := ASAN_OPTIONS=detect_leaks=1:exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+.PHONY: test-c-hosts-run
+test-c-hosts: test-c-lib build/5.4/lmskit/core.so
+	@mkdir -p $(C_HOSTS)
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -O2 -o $(C_HOSTS)/epoll_host examples/c/epoll_host.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	$(CC) $(CSTD) $(WARN) -O2 $(shell pkg-config --cflags lua5.4) -o $(C_HOSTS)/frame_host \
+	  examples/c/frame_host.c $(shell pkg-config --libs lua5.4)
+	$(C_HOST_CC) -fsanitize=thread -o $(C_HOSTS)/threads_tsan examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all -o $(C_HOSTS)/threads_asan \
+	  examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
+	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-c-hosts-run
+
+test-c-hosts-run:
+	$(C_HOSTS)/epoll_host
+	$(C_HOSTS)/frame_host $(CURDIR)/lua $(CURDIR)/build/5.4
+	$(C_TSAN_ENV) $(C_HOSTS)/threads_tsan
+	$(C_ASAN_ENV) $(C_HOSTS)/threads_asan
 
 # The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
 test-unit: build
