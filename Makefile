@@ -262,7 +262,7 @@ test-c-lib: lib build-runtimes
 	build/tests/lib_link
 
 # The C hosts of examples/c/ against the sandbox (started unless one
-# runs): (a) epoll_host, the socket/timer API on its own epoll loop, built
+# runs): minimal_host, the README's example; (a) epoll_host, the socket/timer API on its own epoll loop, built
 # against the DESTDIR install through pkg-config; (b) frame_host, Lua 5.4
 # embedded, lmskit.step(0) once per 4 ms frame (frame times printed, never
 # asserted); (c) threads_host, 8 threads each with its own engine, built
@@ -277,6 +277,8 @@ test-c-hosts: test-c-lib build/5.4/lmskit/core.so
 	@mkdir -p $(C_HOSTS)
 	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -O2 -o $(C_HOSTS)/epoll_host examples/c/epoll_host.c \
 	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -O2 -o $(C_HOSTS)/minimal_host examples/c/minimal_host.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
 	$(CC) $(CSTD) $(WARN) -O2 $(shell pkg-config --cflags lua5.4) -o $(C_HOSTS)/frame_host \
 	  examples/c/frame_host.c $(shell pkg-config --libs lua5.4)
 	$(C_HOST_CC) -fsanitize=thread -o $(C_HOSTS)/threads_tsan examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
@@ -285,6 +287,7 @@ test-c-hosts: test-c-lib build/5.4/lmskit/core.so
 	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-c-hosts-run
 
 test-c-hosts-run:
+	$(C_HOSTS)/minimal_host
 	$(C_HOSTS)/epoll_host
 	$(C_HOSTS)/frame_host $(CURDIR)/lua $(CURDIR)/build/5.4
 	$(C_TSAN_ENV) $(C_HOSTS)/threads_tsan
@@ -406,7 +409,9 @@ rock-install: build
 # `make fuzz` builds one libFuzzer target per core parser with clang
 # (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
 # over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
-# `make test-core` builds and runs tests/core_test.c under ASan + UBSan.
+# `make test-core` builds and runs tests/core_test.c and
+# tests/engine_loop_test.c (the step budget, a host loop; loopback only)
+# under ASan + UBSan.
 # FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
 # corpus under build/fuzz/, never into the committed seeds.
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
@@ -449,5 +454,10 @@ $(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-test-core: $(FUZZ_DIR)/core_test
+$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test $(FUZZ_DIR)/engine_loop_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/engine_loop_test
