@@ -266,12 +266,15 @@ test-c-lib: lib build-runtimes
 # against the DESTDIR install through pkg-config; (b) frame_host, Lua 5.4
 # embedded, lmskit.step(0) once per 4 ms frame (frame times printed, never
 # asserted); (c) threads_host, 8 threads each with its own engine, built
-# from the core's sources under ThreadSanitizer and then AddressSanitizer
-# (+UBSan, LeakSanitizer); any report fails.
+# from the core's sources, and threads_lua_host, 8 threads each with its
+# own lua_State loading an lmskit.core built with the same sanitizer, each
+# under ThreadSanitizer and then AddressSanitizer (+UBSan, LeakSanitizer);
+# any report fails.
 C_HOSTS     := build/c-hosts
 C_HOST_CC    = $(CLANG) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc/core
 C_TSAN_ENV  := TSAN_OPTIONS=halt_on_error=1:exitcode=66
 C_ASAN_ENV  := ASAN_OPTIONS=detect_leaks=1:exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+C_LSAN_ENV  := LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0
 .PHONY: test-c-hosts-run
 test-c-hosts: test-c-lib build/5.4/lmskit/core.so
 	@mkdir -p $(C_HOSTS)
@@ -284,6 +287,15 @@ test-c-hosts: test-c-lib build/5.4/lmskit/core.so
 	$(C_HOST_CC) -fsanitize=thread -o $(C_HOSTS)/threads_tsan examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
 	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all -o $(C_HOSTS)/threads_asan \
 	  examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
+	@mkdir -p $(C_HOSTS)/tsan/lmskit $(C_HOSTS)/asan/lmskit
+	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $(C_HOSTS)/tsan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) -o $(C_HOSTS)/threads_lua_tsan \
+	  examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) $(DEP_CFLAGS) \
+	  $(SO_FLAGS) -o $(C_HOSTS)/asan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) \
+	  -o $(C_HOSTS)/threads_lua_asan examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
 	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-c-hosts-run
 
 test-c-hosts-run:
@@ -292,6 +304,8 @@ test-c-hosts-run:
 	$(C_HOSTS)/frame_host $(CURDIR)/lua $(CURDIR)/build/5.4
 	$(C_TSAN_ENV) $(C_HOSTS)/threads_tsan
 	$(C_ASAN_ENV) $(C_HOSTS)/threads_asan
+	$(C_TSAN_ENV) $(C_HOSTS)/threads_lua_tsan $(CURDIR)/lua $(CURDIR)/$(C_HOSTS)/tsan
+	$(C_ASAN_ENV) $(C_LSAN_ENV) $(C_HOSTS)/threads_lua_asan $(CURDIR)/lua $(CURDIR)/$(C_HOSTS)/asan
 
 # The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
 test-unit: build
