@@ -248,7 +248,8 @@ install-lib: lib
 
 # The library's exports, then an install into a DESTDIR under build/ and a
 # small C program (tests/lib_link.c) built against it through pkg-config,
-# as a user would, and run.  No network.
+# as a user would, and run; then the same program as C++ (the header's
+# extern "C").  No network.
 C_STAGE    := $(CURDIR)/build/stage
 C_PKG_ENV   = PKG_CONFIG_PATH=$(C_STAGE)/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(C_STAGE)
 test-c-lib: lib build-runtimes
@@ -260,6 +261,9 @@ test-c-lib: lib build-runtimes
 	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -o build/tests/lib_link tests/lib_link.c \
 	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
 	build/tests/lib_link
+	$(C_PKG_ENV) sh -c '$(CXX) -x c++ -Wall -Wextra -Werror -o build/tests/lib_link_cxx tests/lib_link.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	build/tests/lib_link_cxx
 
 # The C hosts of examples/c/ against the sandbox (started unless one
 # runs): minimal_host, the README's example; (a) epoll_host, the socket/timer API on its own epoll loop, built

@@ -1,6 +1,7 @@
 /* lib_link.c -- a C program built against the installed liblmskit through
- * pkg-config (make test-c-lib): the header is self-contained, the library
- * links and loads, and a few calls work without Lua or a network. */
+ * pkg-config (make test-c-lib), also as C++: the header is self-contained,
+ * the library links and loads, and a few calls work without Lua or a
+ * network. */
 #include <lmskit.h>
 #include <stdio.h>
 #include <string.h>

@@ -28,6 +28,10 @@
 #define LMK_API
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define LMK_VERSION "0.1.0"
 #define LMK_USER_AGENT "lmskit/" LMK_VERSION
 
@@ -446,5 +450,9 @@ LMK_API lmk_kind lmk_engine_set_loop(lmk_engine *e, lmk_watch_fn watch,
 LMK_API lmk_kind lmk_engine_socket_ready(lmk_engine *e, int fd, int events);
 /* Tells e that its timer fired and advances what was due. */
 LMK_API lmk_kind lmk_engine_timer_fired(lmk_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
