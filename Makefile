@@ -169,7 +169,7 @@ lint:
 test: deps
 	@$(MAKE) --no-print-directory test-built
 
-test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core fuzz-smoke
+test-built: build-runtimes build-asan build-ubsan-clang lint rock-check test-wipe test-core test-c-hosts fuzz-smoke
 	sandbox/with $(MAKE) --no-print-directory test-runtimes test-asan test-ubsan-clang-run test-valgrind
 	@cat $(foreach r,$(RUNTIMES),build/$(r)/specs.tap) > build/runtimes.tap
 	@echo "specs: $$(grep -c '^ok' build/runtimes.tap) passed, $$(grep -c '^not ok' build/runtimes.tap) failed"
@@ -202,11 +202,114 @@ PREFIX     ?= /usr/local
 LUA_ABI     = $(if $(filter luajit,$(LUA_VERSION)),5.1,$(LUA_VERSION))
 INSTALL_LMOD = $(DESTDIR)$(PREFIX)/share/lua/$(LUA_ABI)
 INSTALL_CMOD = $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_ABI)
-install: build
+install: build install-lib
 	$(MAKE) --no-print-directory rock-install INST_LIBDIR=$(INSTALL_CMOD) INST_LUADIR=$(INSTALL_LMOD)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/lmskit > $(DESTDIR)$(PREFIX)/bin/lmskit
 	chmod 0755 $(DESTDIR)$(PREFIX)/bin/lmskit
+
+# ---- the C library: build/lib/liblmskit.so, for C hosts without Lua ----
+# The core alone (src/core/*.c), exporting exactly the LMK_API functions of
+# src/core/lmskit.h (tools/check-exports.sh checks it); its SONAME carries
+# the major version (liblmskit.so.0).  `make install` puts it under
+# PREFIX/lib with the header (PREFIX/include/lmskit.h) and
+# PREFIX/lib/pkgconfig/lmskit.pc:  cc host.c $$(pkg-config --cflags --libs lmskit)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
+LIB_DIR     := build/lib
+LIB_SONAME  := liblmskit.so.$(VERSION_MAJOR)
+LIB_REAL    := liblmskit.so.$(VERSION)
+INSTALL_LIB  = $(DESTDIR)$(PREFIX)/lib
+LIB_CMD = $(CC) $(CSTD) $(WARN) $(CFLAGS) $(DEP_CFLAGS) -DLMK_BUILD_SHARED $(SO_FLAGS) \
+  -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $(LIB_DIR)/$(LIB_REAL) $(SRC_CORE) $(DEP_LIBS)
+
+.PHONY: lib install-lib test-c-lib test-c-hosts
+
+lib: $(LIB_DIR)/liblmskit.so
+
+$(LIB_DIR)/flags: FORCE
+	$(call stamp,$@,$(LIB_CMD))
+
+$(LIB_DIR)/$(LIB_REAL): $(SRC_CORE) $(wildcard src/core/*.h) Makefile $(LIB_DIR)/flags
+	@mkdir -p $(LIB_DIR)
+	$(LIB_CMD)
+
+$(LIB_DIR)/liblmskit.so: $(LIB_DIR)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(LIB_DIR)/$(LIB_SONAME)
+	ln -sf $(LIB_REAL) $@
+
+install-lib: lib
+	install -d $(INSTALL_LIB)/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(LIB_DIR)/$(LIB_REAL) $(INSTALL_LIB)/$(LIB_REAL)
+	ln -sf $(LIB_REAL) $(INSTALL_LIB)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(INSTALL_LIB)/liblmskit.so
+	install -m 0644 src/core/lmskit.h $(DESTDIR)$(PREFIX)/include/lmskit.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tools/lmskit.pc.in \
+	  > $(INSTALL_LIB)/pkgconfig/lmskit.pc
+
+# The library's exports, then an install into a DESTDIR under build/ and a
+# small C program (tests/lib_link.c) built against it through pkg-config,
+# as a user would, and run; then the same program as C++ (the header's
+# extern "C").  No network.
+C_STAGE    := $(CURDIR)/build/stage
+C_PKG_ENV   = PKG_CONFIG_PATH=$(C_STAGE)/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$(C_STAGE)
+test-c-lib: lib build-runtimes
+	@sh tools/check-exports.sh src/core/lmskit.h $(LIB_DIR)/$(LIB_REAL) \
+	  $(foreach r,$(RUNTIMES),build/$(r)/lmskit/core.so)
+	@rm -rf $(C_STAGE)
+	@$(MAKE) --no-print-directory install-lib DESTDIR=$(C_STAGE) PREFIX=/usr >/dev/null
+	@mkdir -p build/tests
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -o build/tests/lib_link tests/lib_link.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	build/tests/lib_link
+	$(C_PKG_ENV) sh -c '$(CXX) -x c++ -Wall -Wextra -Werror -o build/tests/lib_link_cxx tests/lib_link.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	build/tests/lib_link_cxx
+
+# The C hosts of examples/c/ against the sandbox (started unless one
+# runs): minimal_host, the README's example; (a) epoll_host, the socket/timer API on its own epoll loop, built
+# against the DESTDIR install through pkg-config; (b) frame_host, Lua 5.4
+# embedded, lmskit.step(0) once per 4 ms frame (frame times printed, never
+# asserted); (c) threads_host, 8 threads each with its own engine, built
+# from the core's sources, and threads_lua_host, 8 threads each with its
+# own lua_State loading an lmskit.core built with the same sanitizer, each
+# under ThreadSanitizer and then AddressSanitizer (+UBSan, LeakSanitizer);
+# any report fails.
+C_HOSTS     := build/c-hosts
+C_HOST_CC    = $(CLANG) $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -Isrc/core
+C_TSAN_ENV  := TSAN_OPTIONS=halt_on_error=1:exitcode=66
+C_ASAN_ENV  := ASAN_OPTIONS=detect_leaks=1:exitcode=23 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+C_LSAN_ENV  := LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp:print_suppressions=0
+.PHONY: test-c-hosts-run
+test-c-hosts: test-c-lib build/5.4/lmskit/core.so
+	@mkdir -p $(C_HOSTS)
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -O2 -o $(C_HOSTS)/epoll_host examples/c/epoll_host.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	$(C_PKG_ENV) sh -c '$(CC) $(CSTD) $(WARN) -O2 -o $(C_HOSTS)/minimal_host examples/c/minimal_host.c \
+	  $$(pkg-config --cflags --libs lmskit) -Wl,-rpath,$(C_STAGE)/usr/lib'
+	$(CC) $(CSTD) $(WARN) -O2 $(shell pkg-config --cflags lua5.4) -o $(C_HOSTS)/frame_host \
+	  examples/c/frame_host.c $(shell pkg-config --libs lua5.4)
+	$(C_HOST_CC) -fsanitize=thread -o $(C_HOSTS)/threads_tsan examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all -o $(C_HOSTS)/threads_asan \
+	  examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
+	@mkdir -p $(C_HOSTS)/tsan/lmskit $(C_HOSTS)/asan/lmskit
+	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) $(DEP_CFLAGS) $(SO_FLAGS) \
+	  -o $(C_HOSTS)/tsan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) -o $(C_HOSTS)/threads_lua_tsan \
+	  examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) $(DEP_CFLAGS) \
+	  $(SO_FLAGS) -o $(C_HOSTS)/asan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) \
+	  -o $(C_HOSTS)/threads_lua_asan examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
+	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-c-hosts-run
+
+test-c-hosts-run:
+	$(C_HOSTS)/minimal_host
+	$(C_HOSTS)/epoll_host
+	$(C_HOSTS)/frame_host $(CURDIR)/lua $(CURDIR)/build/5.4
+	$(C_TSAN_ENV) $(C_HOSTS)/threads_tsan
+	$(C_ASAN_ENV) $(C_HOSTS)/threads_asan
+	$(C_TSAN_ENV) $(C_HOSTS)/threads_lua_tsan $(CURDIR)/lua $(CURDIR)/$(C_HOSTS)/tsan
+	$(C_ASAN_ENV) $(C_LSAN_ENV) $(C_HOSTS)/threads_lua_asan $(CURDIR)/lua $(CURDIR)/$(C_HOSTS)/asan
 
 # The suite on one runtime:  sandbox/with make test-unit LUA_VERSION=5.1
 test-unit: build
@@ -327,7 +430,9 @@ rock-install: build
 # `make fuzz` builds one libFuzzer target per core parser with clang
 # (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
 # over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
-# `make test-core` builds and runs tests/core_test.c under ASan + UBSan.
+# `make test-core` builds and runs tests/core_test.c and
+# tests/engine_loop_test.c (the step budget, a host loop; loopback only)
+# under ASan + UBSan.
 # FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
 # corpus under build/fuzz/, never into the committed seeds.
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
@@ -370,5 +475,10 @@ $(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-test-core: $(FUZZ_DIR)/core_test
+$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test $(FUZZ_DIR)/engine_loop_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/engine_loop_test

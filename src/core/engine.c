@@ -1,6 +1,7 @@
 /* engine.c -- one curl multi handle plus a share handle (connections, TLS
  * sessions, DNS) per HTTP version.  The engine links the requests it runs but owns none of
- * them: a request and the engine may be freed in either order. */
+ * them: a request and the engine may be freed in either order.  A host
+ * loop (loop.c) may drive it instead of lmk_engine_step. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -28,7 +29,10 @@ static void list_remove(request_list *l, lmk_request *r) {
 /* Drops the engine's links to r: out of the multi, out of the lists, off
  * the share handle (so the share can be cleaned up while r lives on). */
 void lmk_engine_forget(lmk_engine *e, lmk_request *r) {
-    if (r->state == REQUEST_RUNNING) {
+    if (r->state == REQUEST_RUNNING && r->waiting) {
+        list_remove(&e->pending, r);
+        r->waiting = 0;
+    } else if (r->state == REQUEST_RUNNING) {
         curl_multi_remove_handle(e->multi, r->easy);
         list_remove(&e->running, r);
     } else if (r->state == REQUEST_QUEUED) {
@@ -69,8 +73,8 @@ lmk_kind lmk_engine_new(lmk_engine **out) {
  * frees curl's handles; NULL is a no-op. */
 void lmk_engine_free(lmk_engine *e) {
     if (!e) return;
-    while (e->running.head) {
-        lmk_request *r = e->running.head;
+    while (e->running.head || e->pending.head) {
+        lmk_request *r = e->running.head ? e->running.head : e->pending.head;
         lmk_engine_forget(e, r);
         r->state = REQUEST_FINISHED;
         r->outcome = LMK_TRANSPORT;
@@ -87,24 +91,47 @@ void lmk_engine_free(lmk_engine *e) {
     free(e);
 }
 
-/* Starts an idle request on e; LMK_USAGE when it ran already. */
+/* Starts an idle request on e (with a budget set and no host loop, queues
+ * it for the next step); LMK_USAGE when it ran already. */
 lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r) {
     if (r->state != REQUEST_IDLE) return LMK_USAGE;
     if (curl_easy_setopt(r->easy, CURLOPT_SHARE, e->share[!r->http1]) !=
         CURLE_OK)
         return LMK_NOMEM;
-    if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
-        curl_easy_setopt(r->easy, CURLOPT_SHARE, NULL);
-        return LMK_NOMEM;
-    }
     r->state = REQUEST_RUNNING;
     r->engine = e;
+    if (e->budget && !e->watch) {
+        r->waiting = 1;
+        list_push(&e->pending, r);
+        return LMK_OK;
+    }
+    if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) {
+        curl_easy_setopt(r->easy, CURLOPT_SHARE, NULL);
+        r->state = REQUEST_IDLE;
+        r->engine = NULL;
+        return LMK_NOMEM;
+    }
     list_push(&e->running, r);
     return LMK_OK;
 }
 
+/* Sets how many pending requests one step may start (0: all at once). */
+void lmk_engine_set_budget(lmk_engine *e, size_t starts) { e->budget = starts; }
+
+/* Moves up to the budget of pending requests into the multi handle; one
+ * curl refuses stays first in line for the next step. */
+static void start_pending(lmk_engine *e) {
+    for (size_t n = 0; e->pending.head && (!e->budget || n < e->budget); n++) {
+        lmk_request *r = e->pending.head;
+        if (curl_multi_add_handle(e->multi, r->easy) != CURLM_OK) return;
+        list_remove(&e->pending, r);
+        r->waiting = 0;
+        list_push(&e->running, r);
+    }
+}
+
 /* Moves every transfer curl reports finished to the done list. */
-static void collect_finished(lmk_engine *e) {
+void lmk_engine_collect(lmk_engine *e) {
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read(e->multi, &left))) {
@@ -125,8 +152,10 @@ static void collect_finished(lmk_engine *e) {
  * none has finished; finished ones are queued. */
 lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
     int still = 0;
+    if (e->watch) return LMK_USAGE;
+    start_pending(e);
     if (curl_multi_perform(e->multi, &still) != CURLM_OK) return LMK_TRANSPORT;
-    collect_finished(e);
+    lmk_engine_collect(e);
     if (still && !e->done.head && timeout_ms > 0) {
         int numfds = 0;
         if (curl_multi_poll(e->multi, NULL, 0, (int)timeout_ms, &numfds) !=
@@ -134,7 +163,7 @@ lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
             return LMK_TRANSPORT;
         if (curl_multi_perform(e->multi, &still) != CURLM_OK)
             return LMK_TRANSPORT;
-        collect_finished(e);
+        lmk_engine_collect(e);
     }
     return LMK_OK;
 }
@@ -142,11 +171,13 @@ lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms) {
 /* Polls up to timeout_ms even when nothing runs, then advances. */
 lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms) {
     int numfds = 0, still = 0;
+    if (e->watch) return LMK_USAGE;
+    start_pending(e);
     if (timeout_ms > 0 &&
         curl_multi_poll(e->multi, NULL, 0, (int)timeout_ms, &numfds) != CURLM_OK)
         return LMK_TRANSPORT;
     if (curl_multi_perform(e->multi, &still) != CURLM_OK) return LMK_TRANSPORT;
-    collect_finished(e);
+    lmk_engine_collect(e);
     return LMK_OK;
 }
 
@@ -160,4 +191,6 @@ lmk_request *lmk_engine_next_done(lmk_engine *e) {
 }
 
 /* Requests submitted and not yet finished. */
-size_t lmk_engine_running(const lmk_engine *e) { return e->running.count; }
+size_t lmk_engine_running(const lmk_engine *e) {
+    return e->running.count + e->pending.count;
+}

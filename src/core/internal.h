@@ -63,6 +63,8 @@ struct lmk_request {
     int too_large;            /* the body passed max_response */
     long timeout_ms;          /* > 0: this attempt's own, shorter timeout */
     int http1;                /* asks for HTTP/1.1 only (picks the pool) */
+    int waiting;              /* RUNNING but not yet in the multi handle:
+                                 in the engine's pending list (budget) */
     lmk_engine *engine;       /* set while RUNNING or QUEUED */
     lmk_request *prev, *next; /* links in one of the engine's lists */
 };
@@ -80,8 +82,13 @@ typedef struct request_list {
 struct lmk_engine {
     CURLM *multi;
     CURLSH *share[2];         /* [0] HTTP/1.1 requests, [1] HTTP/2 */
-    request_list running;
+    request_list running;     /* in the multi handle */
+    request_list pending;     /* submitted, waiting for a step's budget */
     request_list done;
+    size_t budget;            /* transfers a step may start; 0: no limit */
+    lmk_watch_fn watch;       /* the host's loop (loop.c); NULL: none */
+    lmk_timer_fn timer;
+    void *loop_ud;
 };
 
 /* Maps a transfer's CURLcode to a kind. */
@@ -90,5 +97,7 @@ lmk_kind lmk_kind_from_curl(CURLcode code);
 void lmk_request_finish(lmk_request *r, CURLcode code);
 /* Unlinks r from whichever engine list holds it (engine.c). */
 void lmk_engine_forget(lmk_engine *e, lmk_request *r);
+/* Moves every transfer curl reports finished to the done list (engine.c). */
+void lmk_engine_collect(lmk_engine *e);
 
 #endif

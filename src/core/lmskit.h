@@ -18,6 +18,20 @@
 
 #include <stddef.h>
 
+/* LMK_API marks the public functions.  liblmskit.so is built with
+ * -fvisibility=hidden and LMK_BUILD_SHARED, so exactly these are exported;
+ * the Lua module builds the same sources without it and exports only
+ * luaopen_lmskit_core. */
+#if defined(LMK_BUILD_SHARED) && defined(__GNUC__)
+#define LMK_API __attribute__((visibility("default")))
+#else
+#define LMK_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define LMK_VERSION "0.1.0"
 #define LMK_USER_AGENT "lmskit/" LMK_VERSION
 
@@ -40,30 +54,30 @@ typedef enum lmk_kind {
 } lmk_kind;
 
 /* The stable, lower-case name of a kind ("not_found"). */
-const char *lmk_kind_name(lmk_kind kind);
+LMK_API const char *lmk_kind_name(lmk_kind kind);
 /* The kind an HTTP status means; LMK_OK for statuses below 400. */
-lmk_kind lmk_kind_from_status(long status);
+LMK_API lmk_kind lmk_kind_from_status(long status);
 
 /* Runs curl_global_init exactly once per process (thread-safe; init.c). */
-lmk_kind lmk_global_init(void);
+LMK_API lmk_kind lmk_global_init(void);
 
 /* Seconds on a monotonic clock (clock.c). */
-double lmk_monotonic(void);
+LMK_API double lmk_monotonic(void);
 /* Seconds a Retry-After value asks for; -1 when unreadable (retry_after.c). */
-double lmk_retry_after(const char *value);
+LMK_API double lmk_retry_after(const char *value);
 
 /* ---- rate limiting (limiter.c) ---- */
 
 /* At most `calls` starts in any `per` seconds, plus lock-outs. */
 typedef struct lmk_limiter lmk_limiter;
-lmk_kind lmk_limiter_new(size_t calls, double per, lmk_limiter **out);
-void lmk_limiter_free(lmk_limiter *l);
+LMK_API lmk_kind lmk_limiter_new(size_t calls, double per, lmk_limiter **out);
+LMK_API void lmk_limiter_free(lmk_limiter *l);
 /* Seconds to wait before a call may start at `now` (0: go now). */
-double lmk_limiter_delay(const lmk_limiter *l, double now);
+LMK_API double lmk_limiter_delay(const lmk_limiter *l, double now);
 /* Records a call started at `now` (after a zero delay). */
-void lmk_limiter_record(lmk_limiter *l, double now);
+LMK_API void lmk_limiter_record(lmk_limiter *l, double now);
 /* Lets nothing start before `until` (a vendor's lock-out). */
-void lmk_limiter_block(lmk_limiter *l, double until);
+LMK_API void lmk_limiter_block(lmk_limiter *l, double until);
 
 /* ---- growable byte buffer: always NUL-terminated when data != NULL ---- */
 typedef struct lmk_buf {
@@ -73,37 +87,37 @@ typedef struct lmk_buf {
     int secret;   /* 1: every block let go of is wiped first (see below) */
 } lmk_buf;
 
-void lmk_buf_init(lmk_buf *b);
+LMK_API void lmk_buf_init(lmk_buf *b);
 /* A buffer for credentials: growing, resetting and freeing it wipe the
  * memory it releases, so no copy of what it held is left in the heap. */
-void lmk_buf_init_secret(lmk_buf *b);
-void lmk_buf_free(lmk_buf *b);
-void lmk_buf_reset(lmk_buf *b);
+LMK_API void lmk_buf_init_secret(lmk_buf *b);
+LMK_API void lmk_buf_free(lmk_buf *b);
+LMK_API void lmk_buf_reset(lmk_buf *b);
 /* Makes room for n more bytes at once (no growth until they are added). */
-lmk_kind lmk_buf_reserve(lmk_buf *b, size_t n);
-lmk_kind lmk_buf_add(lmk_buf *b, const void *p, size_t n);
-lmk_kind lmk_buf_adds(lmk_buf *b, const char *s);
+LMK_API lmk_kind lmk_buf_reserve(lmk_buf *b, size_t n);
+LMK_API lmk_kind lmk_buf_add(lmk_buf *b, const void *p, size_t n);
+LMK_API lmk_kind lmk_buf_adds(lmk_buf *b, const char *s);
 /* Takes the buffer's memory: the caller frees the result (through
  * lmk_free_secret when the buffer was secret); b is emptied. */
-char *lmk_buf_take(lmk_buf *b);
+LMK_API char *lmk_buf_take(lmk_buf *b);
 
 /* ---- wiping (wipe.c) ---- */
 
 /* Overwrites n bytes with zeros in a way the compiler keeps (OPENSSL_cleanse). */
-void lmk_wipe(void *p, size_t n);
+LMK_API void lmk_wipe(void *p, size_t n);
 /* Wipes a NUL-terminated string, then frees it; NULL is ignored. */
-void lmk_free_secret(char *s);
+LMK_API void lmk_free_secret(char *s);
 
 /* ---- encoding (encode.c) ---- */
 
 /* Appends s percent-encoded: only RFC 3986 unreserved characters stay. */
-lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n);
+LMK_API lmk_kind lmk_pct_encode(lmk_buf *out, const char *s, size_t n);
 
 /* Formats a Lua number for a path, query or form: an integral value is
  * written as an integer (17431949894, never 1.7e+10 or 3.0).  LMK_USAGE
  * (out empty) for NaN, the infinities and integral values outside the
  * 64-bit range, which no id can be. */
-lmk_kind lmk_number_text(double value, char out[40]);
+LMK_API lmk_kind lmk_number_text(double value, char out[40]);
 
 /* Supplies the value of a ":name" path parameter; returns LMK_OK with
  * *value set, or LMK_USAGE when the parameter is missing. */
@@ -113,7 +127,7 @@ typedef lmk_kind (*lmk_param_fn)(void *ud, const char *name, size_t name_len,
 /* Expands a route such as "/courses/:id": each ":name" segment becomes the
  * percent-encoded value (a "/" cannot add a segment, CR/LF cannot reach a
  * header).  Empty values and the dot segments "." and ".." are refused. */
-lmk_kind lmk_path_expand(lmk_buf *out, const char *route, lmk_param_fn fn,
+LMK_API lmk_kind lmk_path_expand(lmk_buf *out, const char *route, lmk_param_fn fn,
                          void *ud, const char **why);
 
 /* Builds application/x-www-form-urlencoded text (a query or a form body)
@@ -127,13 +141,13 @@ typedef struct lmk_query {
     size_t depth;
 } lmk_query;
 
-void lmk_query_init(lmk_query *q);
-void lmk_query_free(lmk_query *q);
-lmk_kind lmk_query_push_key(lmk_query *q, const char *name, size_t n);
-lmk_kind lmk_query_push_array(lmk_query *q);
-void lmk_query_pop(lmk_query *q);
+LMK_API void lmk_query_init(lmk_query *q);
+LMK_API void lmk_query_free(lmk_query *q);
+LMK_API lmk_kind lmk_query_push_key(lmk_query *q, const char *name, size_t n);
+LMK_API lmk_kind lmk_query_push_array(lmk_query *q);
+LMK_API void lmk_query_pop(lmk_query *q);
 /* Emits "<current key>=<value>" (value percent-encoded). */
-lmk_kind lmk_query_value(lmk_query *q, const char *value, size_t n);
+LMK_API lmk_kind lmk_query_value(lmk_query *q, const char *value, size_t n);
 
 /* ---- Link header (link.c), RFC 8288 ---- */
 
@@ -145,14 +159,14 @@ typedef int (*lmk_link_fn)(void *ud, const char *uri, size_t uri_len,
 /* Walks a Link header value: several links, quoted or bare parameters,
  * commas inside quotes or <...>, any whitespace including line breaks.
  * Returns LMK_DECODE for a header that is not a link list. */
-lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
+LMK_API lmk_kind lmk_link_parse(const char *header, size_t len, lmk_link_fn fn,
                         void *ud);
 
 /* Finds the target of the first link with relation rel; 1 found, 0 not.
  * The binding walks with lmk_link_parse (core.links); this one-relation
  * look-up is kept as an oracle: fuzz/fuzz_link.c checks it agrees with a
  * full walk, and tests/core_test.c reads targets through it. */
-int lmk_link_find(const char *header, size_t len, const char *rel,
+LMK_API int lmk_link_find(const char *header, size_t len, const char *rel,
                   lmk_buf *uri_out);
 
 /* ---- JSON Web Signatures (jwt.c) ---- */
@@ -162,38 +176,38 @@ typedef enum lmk_jwt_alg {
 } lmk_jwt_alg;
 
 /* "HS256" -> LMK_JWT_HS256; LMK_USAGE for anything else ("none" included). */
-lmk_kind lmk_jwt_alg_from_name(const char *name, lmk_jwt_alg *out);
+LMK_API lmk_kind lmk_jwt_alg_from_name(const char *name, lmk_jwt_alg *out);
 /* Appends the compact JWS base64url(header).base64url(payload).sig.
  * HMAC keys are raw bytes and must be at least the digest's length; RS256
  * and ES256 keys are PEM private keys (RSA >= 2048 bits, EC P-256). */
-lmk_kind lmk_jwt_sign(lmk_jwt_alg alg, const char *key, size_t key_len,
+LMK_API lmk_kind lmk_jwt_sign(lmk_jwt_alg alg, const char *key, size_t key_len,
                       const char *header, size_t header_len,
                       const char *payload, size_t payload_len, lmk_buf *out,
                       const char **why);
 /* Appends base64url without padding. */
-lmk_kind lmk_base64url(lmk_buf *out, const unsigned char *data, size_t n);
+LMK_API lmk_kind lmk_base64url(lmk_buf *out, const unsigned char *data, size_t n);
 /* Writes 2*nbytes hex digits (+NUL) from OpenSSL's CSPRNG; nbytes <= 64. */
-lmk_kind lmk_random_hex(char *out, size_t nbytes);
+LMK_API lmk_kind lmk_random_hex(char *out, size_t nbytes);
 
 /* ---- CSV (csv.c, through libcsv) ---- */
 
 typedef struct lmk_csv lmk_csv;
 /* Opens a CSV file for streaming; *why holds the system's reason. */
-lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why);
+LMK_API lmk_kind lmk_csv_open(const char *path, lmk_csv **out, const char **why);
 /* Next record: 1 with fields (valid until the next call), 0 at the end,
  * -1 on a malformed file (*why says why; lmk_csv_line where).  Blank
  * lines are skipped.  Strict: a stray quote is malformed. */
-int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
+LMK_API int lmk_csv_next(lmk_csv *c, size_t *nfields, const char *const **fields,
                  const size_t **lengths, const char **why);
 /* How many records lmk_csv_next has returned. */
-size_t lmk_csv_record_number(const lmk_csv *c);
+LMK_API size_t lmk_csv_record_number(const lmk_csv *c);
 /* The physical line (1-based) the record last returned starts on; after
  * lmk_csv_next returned -1, the line the error was found on. */
-size_t lmk_csv_line(const lmk_csv *c);
+LMK_API size_t lmk_csv_line(const lmk_csv *c);
 /* 0 when s is valid UTF-8 (no overlong forms, surrogates or code points
  * beyond U+10FFFF); else 1 + the offset of the first byte that is not. */
-size_t lmk_utf8_invalid(const char *s, size_t len);
-void lmk_csv_close(lmk_csv *c);
+LMK_API size_t lmk_utf8_invalid(const char *s, size_t len);
+LMK_API void lmk_csv_close(lmk_csv *c);
 
 /* ---- journals (journal.c) ---- */
 
@@ -204,29 +218,29 @@ typedef struct lmk_journal lmk_journal;
  * file, and *torn says how many bytes it had.  A journal locked by
  * another job (any process, this one too): LMK_USAGE, *why saying so and
  * *holder the pid holding it (0 when it cannot be told). */
-lmk_kind lmk_journal_open(const char *path, lmk_buf *content, size_t *torn, long *holder,
+LMK_API lmk_kind lmk_journal_open(const char *path, lmk_buf *content, size_t *torn, long *holder,
                           lmk_journal **out, const char **why);
 /* Appends one record (no newline inside) as one line, in one write(2). */
-lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
+LMK_API lmk_kind lmk_journal_append(lmk_journal *j, const char *record, size_t len);
 /* fdatasync: the records so far survive a power loss. */
-lmk_kind lmk_journal_sync(lmk_journal *j);
+LMK_API lmk_kind lmk_journal_sync(lmk_journal *j);
 /* Syncs and closes. */
-void lmk_journal_close(lmk_journal *j);
+LMK_API void lmk_journal_close(lmk_journal *j);
 
 /* ---- hashing (hash.c) ---- */
 
 /* SHA-256 of data as 64 hex digits (+NUL): content hashes of rows. */
-lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]);
+LMK_API lmk_kind lmk_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- files and descriptors (files.c) ---- */
 
 /* The absolute path with symlinks resolved (malloc'd), NULL when it
  * does not exist. */
-char *lmk_realpath(const char *path);
+LMK_API char *lmk_realpath(const char *path);
 /* 1 when fd is a terminal (progress bars go only there). */
-int lmk_isatty(int fd);
+LMK_API int lmk_isatty(int fd);
 /* The permission bits of a file, or -1 when it cannot be read. */
-int lmk_file_mode(const char *path);
+LMK_API int lmk_file_mode(const char *path);
 
 /* ---- redaction (redact.c) ---- */
 
@@ -234,12 +248,12 @@ int lmk_file_mode(const char *path);
  * value of every query parameter named in params (e.g. "api_key")
  * replaced too.  Secrets shorter than 3 bytes are ignored (they would
  * mangle text without protecting anything). */
-lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
+LMK_API lmk_kind lmk_redact(lmk_buf *out, const char *text, size_t len,
                     const char *const *secrets, size_t nsecrets,
                     const char *const *params, size_t nparams);
 /* Appends s with control characters escaped (\r, \n, \t, \xNN; DEL is
  * \x7f): text from a server cannot forge a log line or a terminal escape. */
-lmk_kind lmk_escape_controls(lmk_buf *out, const char *s, size_t n);
+LMK_API lmk_kind lmk_escape_controls(lmk_buf *out, const char *s, size_t n);
 
 /* ---- clients (client.c) ---- */
 
@@ -281,9 +295,9 @@ typedef struct lmk_client lmk_client;
 
 /* Validates opts and copies everything it keeps.  On failure returns the
  * kind and sets *why to a static explanation. */
-lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
+LMK_API lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
                         const char **why);
-void lmk_client_free(lmk_client *c);
+LMK_API void lmk_client_free(lmk_client *c);
 
 /* Adds a string that must never appear in messages, for the client's
  * life: a copy of it and of each form it takes on the wire or in a reply
@@ -291,7 +305,7 @@ void lmk_client_free(lmk_client *c);
  * freed.  Strings shorter than 3 bytes are ignored.  The client itself
  * registers its credential this way, and for Basic auth also the user,
  * base64("user:password") and "Basic <base64>". */
-lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
+LMK_API lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
 
 /* How many per-attempt secrets a client remembers (see below). */
 #define LMK_ATTEMPT_SECRETS 256
@@ -301,17 +315,17 @@ lmk_kind lmk_client_add_secret(lmk_client *c, const char *secret);
  * last LMK_ATTEMPT_SECRETS are kept (the oldest is wiped and forgotten),
  * so a job minting one per call keeps bounded memory.  In Lua:
  * client:add_secret(s) on a core client. */
-lmk_kind lmk_client_add_attempt_secret(lmk_client *c, const char *secret);
+LMK_API lmk_kind lmk_client_add_attempt_secret(lmk_client *c, const char *secret);
 /* Redacts this client's secrets and secret query parameters from text. */
-lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
+LMK_API lmk_kind lmk_client_redact(const lmk_client *c, const char *text, size_t len,
                            lmk_buf *out);
 /* 1 when url has the client's scheme, host and port. */
-int lmk_client_same_origin(const lmk_client *c, const char *url);
+LMK_API int lmk_client_same_origin(const lmk_client *c, const char *url);
 /* The base URL the client was made with. */
-const char *lmk_client_base_url(const lmk_client *c);
+LMK_API const char *lmk_client_base_url(const lmk_client *c);
 /* Resolves a URI reference against an absolute base URL (RFC 3986) with
  * libcurl's URL parser; LMK_USAGE when either is malformed. */
-lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out);
+LMK_API lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out);
 
 /* ---- requests and the engine (request.c, engine.c) ---- */
 
@@ -338,50 +352,107 @@ typedef struct lmk_request_opts {
  * borrows nothing from opts; it reads c only while it is built (c may be
  * freed while the request runs).  Header lines with CR/LF and targets on
  * another origin are refused. */
-lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *opts,
+LMK_API lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *opts,
                          lmk_request **out, const char **why);
-void lmk_request_free(lmk_request *r);
+LMK_API void lmk_request_free(lmk_request *r);
 
 /* 1 once the transfer has finished (well or not). */
-int lmk_request_done(const lmk_request *r);
+LMK_API int lmk_request_done(const lmk_request *r);
 /* The outcome: LMK_OK when an HTTP response arrived (whatever its status),
  * otherwise the transport kind with a message in *detail; LMK_DECODE
  * ("response larger than N bytes") when the body passed the client's
  * max_response (declared or counted while receiving, after decoding),
  * with the status that came before it. */
-lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail);
-long lmk_request_status(const lmk_request *r);
-const char *lmk_request_body(const lmk_request *r, size_t *len);
+LMK_API lmk_kind lmk_request_outcome(const lmk_request *r, const char **detail);
+LMK_API long lmk_request_status(const lmk_request *r);
+LMK_API const char *lmk_request_body(const lmk_request *r, size_t *len);
 /* The effective URL (never redacted: callers redact before showing it). */
-const char *lmk_request_url(const lmk_request *r);
+LMK_API const char *lmk_request_url(const lmk_request *r);
 /* 1 when the request may have reached the server (bytes were sent). */
-int lmk_request_maybe_sent(const lmk_request *r);
+LMK_API int lmk_request_maybe_sent(const lmk_request *r);
 /* 1 when it failed on a kept-alive connection that closed before any
  * answer, and libcurl's own second transmission was refused (a request
  * that goes at most once): the server may have closed the connection as
  * idle just as it was reused, so the request most likely never ran, but
  * only a caller that can check (or may repeat it) should send it again. */
-int lmk_request_stale(const lmk_request *r);
+LMK_API int lmk_request_stale(const lmk_request *r);
 /* Iterates response headers: idx from 0; returns 0 past the end. */
-int lmk_request_header_at(const lmk_request *r, size_t idx,
+LMK_API int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value);
 /* Removes r from its engine (running or finished and not yet popped). */
-void lmk_request_detach(lmk_request *r);
+LMK_API void lmk_request_detach(lmk_request *r);
 
-lmk_kind lmk_engine_new(lmk_engine **out);
+LMK_API lmk_kind lmk_engine_new(lmk_engine **out);
 /* Detaches every request still linked, then frees curl's handles. */
-void lmk_engine_free(lmk_engine *e);
+LMK_API void lmk_engine_free(lmk_engine *e);
 /* Starts r on e; r must not be running already. */
-lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r);
+LMK_API lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r);
 /* Advances transfers, waiting at most timeout_ms for activity (0: never
  * blocks).  Finished requests are queued for lmk_engine_next_done. */
-lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms);
+LMK_API lmk_kind lmk_engine_step(lmk_engine *e, long timeout_ms);
 /* Waits up to timeout_ms even when nothing runs (a pause that keeps
  * other transfers moving), then behaves as lmk_engine_step. */
-lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms);
+LMK_API lmk_kind lmk_engine_wait(lmk_engine *e, long timeout_ms);
 /* Pops one finished request (NULL when none). */
-lmk_request *lmk_engine_next_done(lmk_engine *e);
+LMK_API lmk_request *lmk_engine_next_done(lmk_engine *e);
 /* Number of requests submitted and not yet finished. */
-size_t lmk_engine_running(const lmk_engine *e);
+LMK_API size_t lmk_engine_running(const lmk_engine *e);
+
+/* Bounds the work of one lmk_engine_step or lmk_engine_wait: at most
+ * `starts` submitted requests begin their transfer (connection, TLS
+ * handshake, sending) in one call; the others wait, counted as running,
+ * for the next calls, in the order they were submitted.  A frame-loop
+ * host calling lmk_engine_step(e, 0) once a frame thus never does more
+ * than `starts` new handshakes in one frame.  0 (the default, and what
+ * the Lua binding uses) starts every request at once.  Requests already
+ * started are not bounded.  Does not apply to a host loop (below), whose
+ * own loop dispatches one socket at a time. */
+LMK_API void lmk_engine_set_budget(lmk_engine *e, size_t starts);
+
+/* ---- driving the engine from the host's own event loop (loop.c) ----
+ *
+ * Instead of calling lmk_engine_step, a host with an event loop (epoll,
+ * libuv, a game engine's poll) hands lmskit's sockets and timer to it, as
+ * libcurl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION do:
+ *
+ *   watch(ud, fd, what)   start watching fd for LMK_WATCH_IN, _OUT or
+ *                         both (_INOUT), replacing what was watched for
+ *                         it; LMK_WATCH_REMOVE: stop watching fd.
+ *   timer(ud, ms)         (re)arm the one timer to fire in ms
+ *                         milliseconds (0: as soon as possible, from the
+ *                         loop, never from inside the callback); -1:
+ *                         disarm it.
+ *
+ * The host calls lmk_engine_socket_ready when a watched fd is ready and
+ * lmk_engine_timer_fired when the timer fires; both advance transfers and
+ * queue finished requests for lmk_engine_next_done.  The callbacks run
+ * inside lmk_engine_submit, _socket_ready, _timer_fired, _free and
+ * lmk_request_free/_detach, and must not call back into the engine.
+ * Everything runs on the host's thread: one engine belongs to one thread. */
+#define LMK_WATCH_IN 1
+#define LMK_WATCH_OUT 2
+#define LMK_WATCH_INOUT 3
+#define LMK_WATCH_REMOVE 4
+typedef void (*lmk_watch_fn)(void *ud, int fd, int what);
+typedef void (*lmk_timer_fn)(void *ud, long timeout_ms);
+
+/* Hands e's sockets and timer to the host's loop (both callbacks
+ * required).  Only on an engine with nothing submitted yet (LMK_USAGE
+ * otherwise); once set, lmk_engine_step and lmk_engine_wait refuse
+ * (LMK_USAGE): the loop drives the engine. */
+LMK_API lmk_kind lmk_engine_set_loop(lmk_engine *e, lmk_watch_fn watch,
+                                     lmk_timer_fn timer, void *ud);
+/* What a ready socket can do, for lmk_engine_socket_ready (may be or'ed). */
+#define LMK_READY_IN 1
+#define LMK_READY_OUT 2
+#define LMK_READY_ERR 4
+/* Tells e that fd is ready (events: LMK_READY_*) and advances it. */
+LMK_API lmk_kind lmk_engine_socket_ready(lmk_engine *e, int fd, int events);
+/* Tells e that its timer fired and advances what was due. */
+LMK_API lmk_kind lmk_engine_timer_fired(lmk_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
