@@ -36,6 +36,28 @@ describe("bulk breaker", function()
     assert.equal(16, dropped)
   end)
 
+  it("counts writes dropped together, then looked up not done, as one outage", function()
+    -- each on a connection of its own (a new engine, HTTP/1.1): the server
+    -- closes them all before doing anything; each write is looked up, found
+    -- not done (sent = false, looked_up), and its row runs again
+    local engine = require("lmskit.core").new_engine()
+    local catalog = sandbox.catalog { retries = 0, http2 = false, engine = engine }
+    sandbox.fault { path = "/catalog/api/v1/enrollments", method = "POST", kind = "drop", count = 16 }
+    local rows = {}
+    for i = 1, 48 do rows[i] = { n = tostring(i) } end
+    local report = lmskit.bulk { rows = rows, key = "n", concurrency = 16, progress = false, retries = 2,
+      run = function(row)
+        catalog.enrollments:create { listing_id = 1, canvas_user_id = 5000 + tonumber(row.n) }
+      end }
+    catalog:close()
+    engine:close()
+    assert.is_nil(report.stopped)
+    assert.equal(48, report.ok)
+    local dropped = 0
+    for _, r in ipairs(sandbox.requests()) do if r.fault == "drop" then dropped = dropped + 1 end end
+    assert.equal(16, dropped)
+  end)
+
   it("counts every call that could not connect, even calls that fail together", function()
     local dead = sandbox.cerego { base_url = "https://127.0.0.1:9/cerego", connect_timeout = 2 }
     local rows = {}

@@ -11,6 +11,8 @@ sandbox.ca = assert(os.getenv("LMSKIT_SANDBOX_CA"))
 sandbox.http_url = os.getenv("LMSKIT_SANDBOX_HTTP_URL")
 sandbox.rogue_url = os.getenv("LMSKIT_SANDBOX_ROGUE_URL")
 sandbox.wronghost_url = os.getenv("LMSKIT_SANDBOX_WRONGHOST_URL")
+-- the same app on a port whose connections close after 20 requests
+sandbox.short_url = os.getenv("LMSKIT_SANDBOX_SHORT_URL")
 sandbox.catalog_token = CRED.catalog.token
 
 local control

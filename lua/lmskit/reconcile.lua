@@ -475,7 +475,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
       end
       local free = not reconnected and retry.reconnects(result)
       if sends >= api.retries and not free then -- looked up: the write surely did not happen
-        result.sent = false
+        result.sent, result.looked_up = false, true
         result.message = result.message .. " (looked up: not done)"
         break
       end

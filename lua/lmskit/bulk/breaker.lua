@@ -12,6 +12,9 @@
 --
 -- A call that could not connect at all (err.sent == false: refused, no
 -- route, a connect timeout) always counts: the host is unreachable now.
+-- A write that went out and that its look-up found not done
+-- (err.looked_up) is sent = false too, but the host answered the look-up:
+-- it counts as a dropped call.
 -- A call dropped after it went out is counted in cause order: one that
 -- was already in flight when the last counted failure came back failed
 -- in the same outage (a server restart, a load balancer failing over, an
@@ -61,7 +64,8 @@ function breaker.new(limit)
       end
     elseif TRANSPORT[kind] then
       local host = host_of(err)
-      if err.sent ~= false and started and counted_at[host] and started < counted_at[host] then
+      local dropped = err.sent ~= false or err.looked_up == true
+      if dropped and started and counted_at[host] and started < counted_at[host] then
         return -- dropped in the same outage as the last counted failure
       end
       counted_at[host] = now()

@@ -38,7 +38,7 @@ end
 -- (a server, or a run function, may repeat the row's password).
 function results.hide_error(err, hidden)
   if type(err) ~= "table" then return err end
-  return { kind = err.kind, status = err.status, url = err.url, sent = err.sent,
+  return { kind = err.kind, status = err.status, url = err.url, sent = err.sent, looked_up = err.looked_up,
            code = secret_names.hide(err.code, hidden), message = secret_names.hide(err.message, hidden) }
 end
 

@@ -180,7 +180,7 @@ end
 local function not_done(client, w, err)
   local _, adecl = declared(client, w)
   if reconcile.unknown(err) and not reconcile.notifies(adecl, values_of(client, w)) then
-    err.sent = false
+    err.sent, err.looked_up = false, true
     err.message = err.message .. " (looked up afterwards: not done)"
   end
   return err
