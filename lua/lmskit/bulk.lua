@@ -64,9 +64,7 @@ local row = require "lmskit.bulk.row"
 
 local bulk = {}
 
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 3)
-end
+local usage = require("lmskit.usage").raise
 
 -- Refuses options of the wrong type or out of range (the input, the key,
 -- the journal and the results file are checked as they are opened).

@@ -22,9 +22,7 @@ input.MAX_LISTED = 20
 local ENCODINGS = { ["utf-8"] = "utf8", utf8 = "utf8", latin1 = "latin1", ["latin-1"] = "latin1",
                     ["iso-8859-1"] = "latin1" }
 
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 0)
-end
+local usage = require("lmskit.usage").raise
 
 -- Latin-1 text as UTF-8 (every byte is the code point of its value).
 local function from_latin1(s)

@@ -32,9 +32,7 @@ local journal = {}
 
 local VERSION = 1
 
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 0)
-end
+local usage = require("lmskit.usage").raise
 
 --- True when a column's name says it holds a secret (password, token,
 -- api_key, ...: lmskit.secret_names, the one list): its values are never

@@ -2,14 +2,10 @@
 -- name it by, from the job's `key` option, and the key earlier versions
 -- gave it.
 -- @module lmskit.bulk.key
-local core = require "lmskit.core"
 local secret_names = require "lmskit.secret_names"
+local usage = require("lmskit.usage").raise
 
 local key = {}
-
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 3)
-end
 
 -- Every column of a row as "name=value" parts joined, sorted by name,
 -- leaving out the columns `skip` says no to.

@@ -14,9 +14,7 @@ local journals = require "lmskit.bulk.journal"
 
 local results = {}
 
-local function usage(message)
-  error(core.error { kind = "usage", message = message }, 3)
-end
+local usage = require("lmskit.usage").raise
 
 -- The columns of a results file, in order.
 local RESULT_COLUMNS = { "row", "key", "outcome", "how", "fix", "kind", "status", "code", "message" }
