@@ -39,6 +39,19 @@ describe("client options", function()
     end
   end)
 
+  it("shows the URL a request goes to as the core makes it, the credential redacted", function()
+    local c = core.client { base_url = "https://h.example/api", auth = "query", param = "api_key",
+                            secret = "s3cr3t-key/+" }
+    assert.equal("https://h.example/api/users/a%2Fb?page=2&api_key=[REDACTED]",
+      c:url_of { path = "/users/:id", params = { id = "a/b" }, query = { page = 2 } })
+    assert.equal("https://h.example/api/x?y=1&api_key=[REDACTED]", c:url_of { url = "https://h.example/api/x?y=1" })
+    -- another origin: nothing is sent there, the URL is shown as it is
+    assert.equal("https://evil.example/x", c:url_of { url = "https://evil.example/x" })
+    assert.equal("usage", sandbox.error_of(c.url_of, c, { path = "no-slash" }).kind)
+    local t = core.client { base_url = "https://h.example", auth = "token", secret = "tok-1" }
+    assert.equal("https://h.example/a?b=c", t:url_of { path = "/a", query = { b = "c" } })
+  end)
+
   it("never shows the secret in messages or tostring", function()
     local c = core.client { base_url = "https://h.example", auth = "query", param = "api_key",
                             secret = "s3cr3t-key/+" }

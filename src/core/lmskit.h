@@ -368,6 +368,15 @@ LMK_API long lmk_request_status(const lmk_request *r);
 LMK_API const char *lmk_request_body(const lmk_request *r, size_t *len);
 /* The effective URL (never redacted: callers redact before showing it). */
 LMK_API const char *lmk_request_url(const lmk_request *r);
+/* Appends to url the URL a request for target (a path below the base URL,
+ * or an absolute URL on the client's origin; a query included) goes to,
+ * with the query credential when the client sends one: the one place
+ * that URL is made, for requests and for what messages, logs and dry runs
+ * show (the caller redacts it; url should be a secret buffer).  LMK_USAGE
+ * with why for a target that cannot be sent (another origin, no leading
+ * '/', control characters). */
+LMK_API lmk_kind lmk_client_url(lmk_client *c, const char *target, lmk_buf *url,
+                                const char **why);
 /* 1 when the request may have reached the server (bytes were sent). */
 LMK_API int lmk_request_maybe_sent(const lmk_request *r);
 /* 1 when it failed on a kept-alive connection that closed before any

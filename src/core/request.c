@@ -113,6 +113,12 @@ static lmk_kind build_url(lmk_client *c, const char *target, lmk_buf *url,
     return LMK_OK;
 }
 
+/* The URL a request for target goes to (lmskit.h). */
+lmk_kind lmk_client_url(lmk_client *c, const char *target, lmk_buf *url,
+                        const char **why) {
+    return build_url(c, target, url, why);
+}
+
 /* Adds one header line to r's list. */
 static lmk_kind add_header(lmk_request *r, const char *line) {
     struct curl_slist *l = curl_slist_append(r->headers, line);

@@ -501,6 +501,33 @@ static int client_fail(lua_State *L) {
     return lua_error(L);
 }
 
+/* client:url_of(spec) -> the URL a request of spec goes to, redacted:
+ * what messages, logs and dry runs show (the core makes it, as for the
+ * request itself).  An absolute URL on another origin, which no request
+ * is sent to, is shown as it is (redacted). */
+static int client_url_of(lua_State *L) {
+    l_client *c = check_client(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    push_target(L, 2);
+    const char *target = lua_tostring(L, -1);
+    lmk_buf url;
+    lmk_buf_init_secret(&url); /* it may carry the query credential */
+    const char *why = NULL;
+    lmk_kind k = lmk_client_url(c->client, target, &url, &why);
+    if (k == LMK_OK) {
+        push_redacted_len(L, c->client, url.data ? url.data : "", url.len, 0);
+        lmk_buf_free(&url);
+        return 1;
+    }
+    lmk_buf_free(&url);
+    if (k == LMK_USAGE && strstr(target, "://")) {
+        push_redacted_len(L, c->client, target, strlen(target), 0);
+        return 1;
+    }
+    lmkL_push_error(L, k, 0, why ? why : lmk_kind_name(k), NULL, NULL);
+    return lua_error(L);
+}
+
 /* client:redact(text) -> text with every secret masked (all of it: a
  * NUL inside does not end the text). */
 static int client_redact(lua_State *L) {
@@ -588,6 +615,7 @@ void lmkL_open_client(lua_State *L) {
         {"submit", client_submit},
         {"fail", client_fail},
         {"redact", client_redact},
+        {"url_of", client_url_of},
         {"add_secret", client_add_secret},
         {"same_origin", client_same_origin},
         {"base_url", client_base_url},

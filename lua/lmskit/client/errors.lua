@@ -119,7 +119,7 @@ function errors.deadline(path, method, spec, last, sent)
   local message = ("deadline of %g s exceeded"):format(path.deadline)
   if last then message = message .. " (" .. last .. ")" end
   error(core.error { kind = "timeout", method = method, message = path.core:redact(message),
-                     url = path.core:redact(path:url_of(spec)), sent = sent }, 0)
+                     url = path:url_of(spec), sent = sent }, 0)
 end
 
 return errors

@@ -72,17 +72,11 @@ function Path.is_dry()
   return dry_run.sink() and true or false
 end
 
---- The full URL of a spec, for messages (redacted by the core later); a
--- query credential shows as name=[REDACTED], where the core puts it.
+--- The URL a request of spec goes to, redacted, as the core makes it for
+-- the request itself (a query credential shows as name=[REDACTED]): what
+-- messages, logs and dry runs show.
 function Path:url_of(spec)
-  if spec.url then return spec.url end
-  local url = self.base .. core.expand(spec.path, spec.params or {})
-  local q = spec.query and core.encode_query(spec.query) or ""
-  local a = self.decl.auth
-  if a.strategy == "query" then
-    q = q .. (q ~= "" and "&" or "") .. a.param .. "=[REDACTED]"
-  end
-  return q ~= "" and url .. "?" .. q or url
+  return self.core:url_of(spec)
 end
 
 --- Raises the core's error for a call of `spec` (fields: kind, method,
@@ -286,7 +280,7 @@ function Path:send(spec)
     else
       if self.log then -- the URL is built only for a listener (hot path)
         self:emit { event = "response", method = method, status = status,
-                    url = self.core:redact(self:url_of(spec)),
+                    url = self:url_of(spec),
                     seconds = core.now() - started, attempt = call.attempt + 1 }
       end
       if status < 300 then return decode(self, method, spec, status, body, headers) end
