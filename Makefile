@@ -330,7 +330,8 @@ rock-install: build
 # `make fuzz` builds one libFuzzer target per core parser with clang
 # (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
 # over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
-# `make test-core` builds and runs tests/core_test.c under ASan + UBSan.
+# `make test-core` builds and runs tests/core_test.c and tests/cursor_test.c
+# (the paging cursor) under ASan + UBSan.
 # FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
 # corpus under build/fuzz/, never into the committed seeds.
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
@@ -373,5 +374,10 @@ $(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-test-core: $(FUZZ_DIR)/core_test
+$(FUZZ_DIR)/cursor_test: tests/cursor_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test $(FUZZ_DIR)/cursor_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/cursor_test
