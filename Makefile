@@ -338,7 +338,7 @@ FUZZ_DEB_PACKAGES := clang libclang-rt-dev
 DEB_PACKAGES      += $(FUZZ_DEB_PACKAGES)
 FUZZ_CC       ?= clang
 FUZZ_DIR      := build/fuzz
-FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv
+FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv cursor
 FUZZ_SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(DEP_CFLAGS)
 FUZZ_CORE_SRC := $(wildcard src/core/*.c)

@@ -358,6 +358,21 @@ static void test_guard_walks(void) {
     walk(c, &s, 1, &w);
     CHECK(w.result == -2 && w.ntaken == 3 && w.failed_index == 4);
     lmk_cursor_free(c);
+    /* ... but one past an empty page is not part of the walk */
+    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_PAGE_NUMBER, .first = 1,
+                                  .prefetch = 3, .max_pages = 2 });
+    lmk_page_ask a;
+    lmk_page_seen seen = { .count = 2, .total = 9 };
+    size_t idx;
+    CHECK(lmk_cursor_ask(c, &a) == 1 && lmk_cursor_arrived(c, 1, &seen) == LMK_OK);
+    CHECK(lmk_cursor_take(c, &idx) == 1 && idx == 1);
+    CHECK(lmk_cursor_ask(c, &a) == 1 && lmk_cursor_ask(c, &a) == 1 && a.index == 3);
+    CHECK(lmk_cursor_arrived(c, 3, NULL) == LMK_OK);
+    seen.count = 0;
+    CHECK(lmk_cursor_arrived(c, 2, &seen) == LMK_OK);
+    CHECK(lmk_cursor_take(c, &idx) == 1 && idx == 2);
+    CHECK(lmk_cursor_take(c, &idx) == -1);
+    lmk_cursor_free(c);
 }
 
 /* link: rel="next" one at a time; with rel="last" on the first page, the

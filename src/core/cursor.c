@@ -321,12 +321,14 @@ lmk_kind lmk_cursor_arrived(lmk_cursor *c, size_t index, const lmk_page_seen *se
 /* The next page in order, the walk's end, or its failure. */
 int lmk_cursor_take(lmk_cursor *c, size_t *index) {
     *index = 0;
+    /* past the end first: a page asked ahead of an empty one and failed
+     * is not part of the walk */
+    if (c->end_at && c->head > c->end_at) return -1;
     if (c->head <= c->asked && slot_at(c, c->head)->state == SLOT_FAILED) {
         *index = c->head;
         return -2;
     }
     if (c->fail_at && c->head >= c->fail_at) return -2;
-    if (c->end_at && c->head > c->end_at) return -1;
     if (c->head > c->asked) return 0;
     slot *s = slot_at(c, c->head);
     if (s->state != SLOT_ARRIVED) return 0;
