@@ -430,16 +430,16 @@ rock-install: build
 # `make fuzz` builds one libFuzzer target per core parser with clang
 # (ASan + UBSan, float-cast-overflow included); `make fuzz-smoke` runs each
 # over its seeds (fuzz/corpus/<name>/) for a bounded number of inputs;
-# `make test-core` builds and runs tests/core_test.c and
+# `make test-core` builds and runs tests/core_test.c,
 # tests/engine_loop_test.c (the step budget, a host loop; loopback only)
-# under ASan + UBSan.
+# and tests/cursor_test.c (the paging cursor) under ASan + UBSan.
 # FUZZ_RUNS / FUZZ_TIME bound each smoke run; new inputs go to a scratch
 # corpus under build/fuzz/, never into the committed seeds.
 FUZZ_DEB_PACKAGES := clang libclang-rt-dev
 DEB_PACKAGES      += $(FUZZ_DEB_PACKAGES)
 FUZZ_CC       ?= clang
 FUZZ_DIR      := build/fuzz
-FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv
+FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv cursor
 FUZZ_SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(DEP_CFLAGS)
 FUZZ_CORE_SRC := $(wildcard src/core/*.c)
@@ -479,6 +479,11 @@ $(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c $(FUZZ_CORE_SRC) $(wildca
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-test-core: $(FUZZ_DIR)/core_test $(FUZZ_DIR)/engine_loop_test
+$(FUZZ_DIR)/cursor_test: tests/cursor_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
+
+test-core: $(FUZZ_DIR)/core_test $(FUZZ_DIR)/engine_loop_test $(FUZZ_DIR)/cursor_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/core_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/engine_loop_test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FUZZ_DIR)/cursor_test

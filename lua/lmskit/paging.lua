@@ -1,10 +1,15 @@
---- Paging strategies: each turns a list call into a lazy iterator that
--- holds one page at a time.  A vendor's declaration names its strategy
+--- Paging strategies: each turns a list call into a lazy iterator over
+-- its items.  A vendor's declaration names its strategy
 -- (`paging = { strategy = "link", ... }`).
 --   link         RFC 8288 Link rel="next" (Canvas Catalog)
 --   page_number  JSON:API page[number] up to meta.total-pages (Cerego)
 --   offset       offset/limit until a short page, the limit kept within the cap (Coursepath)
 --   page         page=1, 2, ... until an empty page (MATRIX; items under a root key when declared)
+-- The decisions (the next request, the pages fetched ahead, the order
+-- pages come back in, the loop guard and max_pages) are the C core's
+-- paging cursor (src/core/cursor.c, `core.cursor`); this module turns a
+-- declaration into a cursor, sends what it asks, reads each page's items
+-- and what the cursor needs from them, and yields the items.
 -- @module lmskit.paging
 local core = require "lmskit.core"
 
@@ -16,10 +21,26 @@ local paging = {}
 -- forever.  The client option `max_pages` changes it.
 paging.MAX_PAGES = 10000
 
+-- The client as paging uses it: its request path (lmskit.client's narrow
+-- interface, client/request_path.lua), in one place.
+local client = {}
+function client.core(api) return api.core end
+function client.url_of(api, spec) return api:url_of(spec) end
+function client.send(api, spec) return api:send(spec) end
+function client.send_all(api, specs) return api:send_all(specs) end
+function client.dry(api) return api:is_dry() end
+function client.declared(api) return api.decl.paging end
+function client.unwrap_list(api, body) return api:unwrap_list(body) end
+function client.cursor_opts(api, opts)
+  opts.prefetch = api.prefetch
+  opts.max_pages = api.max_pages or paging.MAX_PAGES
+  return opts
+end
+
 -- A short mark of a page's items (first id, last id, count), nil when an
 -- item has no id: a server that ignores the page asked answers the same
--- items again, and the same mark shows it.  Kept short (not every id) so
--- a long walk holds little.
+-- items again, and the same mark shows it (the cursor compares them).
+-- Kept short (not every id) so a long walk holds little.
 local function page_mark(items)
   local n = #items
   if n == 0 then return nil end
@@ -30,50 +51,10 @@ local function page_mark(items)
   return tostring(a) .. "\31" .. tostring(b) .. "\31" .. n
 end
 
--- Watches one walk whose end the server has not declared: refuses a page
--- already read (`visit(key)`, key nil when pages are numbered by us), a
--- page whose items repeat an earlier page's (`check(items)`), and more
--- than max_pages pages.  Failures are decode errors naming the list.
-local function guard(api, spec)
-  local keys, marks, count = {}, {}, 0
-  local limit = api.max_pages or paging.MAX_PAGES
-  local function fail(message)
-    api:fail(spec, { kind = "decode", method = "GET", message = message })
-  end
-  local g = {}
-  function g.visit(key)
-    if key ~= nil then
-      if keys[key] then fail("paging leads to a page already read; not followed (a loop)") end
-      keys[key] = true
-    end
-    count = count + 1
-    if count > limit then
-      fail(("more than %d pages and the server declares no end; stopped (max_pages)"):format(limit))
-    end
-  end
-  function g.check(items)
-    local mark = page_mark(items)
-    if not mark then return end
-    if marks[mark] then
-      fail(("page %d repeats page %d: the server does not move on; stopped"):format(count, marks[mark]))
-    end
-    marks[mark] = count
-  end
-  return g
-end
-
--- The identity of a page URL: its path and sorted query, the page
--- parameter (1 when absent) kept apart, so "?per_page=1" and
--- "?page=1&per_page=1" are the same page.
-local function page_key(url, param)
-  local base, query = url:match("^([^?#]*)%??([^#]*)")
-  local n, rest = "1", {}
-  for piece in (query or ""):gmatch("[^&]+") do
-    local name, value = piece:match("^([^=]*)=?(.*)$")
-    if param and name == param then n = tostring(tonumber(value) or value) else rest[#rest + 1] = piece end
-  end
-  table.sort(rest)
-  return (base or url) .. "?" .. table.concat(rest, "&") .. "#" .. n
+-- Raises a decode error for the list (url false: the caller's request).
+local function fail(api, spec, message, url)
+  client.core(api):fail { kind = "decode", method = "GET", url = url or client.url_of(api, spec),
+                          message = message }
 end
 
 --- Reads the item array of a decoded page (under `root` when given), or
@@ -88,77 +69,107 @@ local function page_items(api, spec, body, root)
   local items = body
   if root then items = type(body) == "table" and body[root] end
   if type(items) ~= "table" then
-    api:fail(spec, { kind = "decode", method = "GET",
-                     message = ("expected a %q array in the page"):format(root or "top-level") })
+    fail(api, spec, ("expected a %q array in the page"):format(root or "top-level"))
   end
   return items
 end
 paging.page_items = page_items
 
--- The iterator shared by every strategy: `fetch(state)` returns the next
--- page's items (nil when there is none); items are handed out in order.
-local function iterate(fetch, api)
-  if api and api:is_dry() then return function() return nil end end -- a dry run lists nothing
-  local items, i, n = nil, 0, 0
+-- What the cursor needs from a page: its count and mark, plus extra.
+local function seen_of(items, extra)
+  local seen = extra or {}
+  seen.count, seen.mark = #items, page_mark(items)
+  return seen
+end
+
+-- Sends the cursor's requests: one alone is sent here (its errors raised
+-- as they come); several together, each answer read and reported, a
+-- failure kept to be raised in its page's place.
+local function send_asked(api, cur, asks, pages, read)
+  if #asks == 1 then
+    local a = asks[1]
+    local items, seen = read(a.spec, client.send(api, a.spec))
+    pages[a.index] = items
+    return cur:arrived(a.index, seen)
+  end
+  local specs = {}
+  for i, a in ipairs(asks) do specs[i] = a.spec end
+  local results = client.send_all(api, specs)
+  for i, a in ipairs(asks) do
+    local r = results[i]
+    local ok, items, seen = r[1], r[2], nil
+    if ok then ok, items, seen = pcall(read, a.spec, r[2], r[3]) end
+    pages[a.index] = items -- the items, or the error raised in its place
+    cur:arrived(a.index, ok and seen or nil)
+  end
+end
+
+-- The iterator shared by every strategy: walks the cursor, sending what it
+-- asks (`request(how, n)` is the spec of a page; `read(spec, body,
+-- headers)` its items and what the cursor needs), and yields the items of
+-- the pages it hands back, in order.  A dry run lists nothing.
+local function walk(api, spec, cur, request, read)
+  if client.dry(api) then return function() return nil end end
+  local pages, items, i = {}, {}, 0
+  local function next_page()
+    while true do
+      local what, index, message, url = cur:take()
+      if what == "page" then
+        local got = pages[index]
+        pages[index] = nil -- the page goes with its items: only the window is held
+        return got
+      elseif what == "over" then
+        return nil
+      elseif what == "fail" then
+        if index then error(pages[index], 0) end
+        fail(api, spec, message, url)
+      end
+      local asks = {}
+      for index_, how, n in function() return cur:ask() end do
+        asks[#asks + 1] = { index = index_, spec = request(how, n) }
+      end
+      assert(#asks > 0, "lmskit.paging: the cursor asks nothing and waits")
+      send_asked(api, cur, asks, pages, read)
+    end
+  end
   local done = false
   return function()
     while true do
-      if i < n then
+      if i < #items then
         i = i + 1
         return items[i]
       end
       if done then return nil end
-      items = fetch()
-      if not items then
-        done = true
-        return nil
+      items, i = next_page(), 0
+      if not items or #items == 0 then
+        done, items = true, {}
       end
-      n, i = #items, 0
-      if n == 0 then done = true end
     end
-  end
-end
-
--- Pages from..to fetched `window` at a time, concurrently, and handed
--- out in order: memory stays at `window` pages whatever the collection.
--- The window's size is counted, never taken with `#`: slots already
--- handed out are cleared, and `#` of a table with holes is any border.
-local function windowed(api, spec_for, from, to, extract)
-  local window = api.prefetch
-  local buffer, head, size, nextp = nil, 1, 0, from
-  return function()
-    if head > size then
-      if nextp > to then return nil end
-      local last = math.min(to, nextp + window - 1)
-      local specs = {}
-      for n = nextp, last do specs[n - nextp + 1] = spec_for(n) end
-      buffer, head, size = api:send_all(specs), 1, last - nextp + 1
-      nextp = last + 1
-    end
-    local result = buffer[head]
-    buffer[head] = nil -- the page goes with its items: only the window is held
-    head = head + 1
-    if not result[1] then error(result[2], 0) end
-    return (extract(result[2]))
   end
 end
 
 -- The page number a spec asks for (1 when it names none); nil when the
--- spec is an absolute URL (a followed link): prefetching starts only from
--- the caller's own first request.
+-- spec is an absolute URL (a followed link): fetching ahead starts only
+-- from the caller's own first request.
 local function current_page(spec, param)
   if spec.url then return nil end
   return tonumber(spec.query and spec.query[param]) or 1
 end
 
--- A copy of spec asking for page n.
-local function with_page(spec, param, n)
-  local copy, q = {}, {}
+-- Copies a spec with a new query (each page is its own request).
+local function with_query(spec, query)
+  local copy = {}
   for k, v in pairs(spec) do copy[k] = v end
-  for k, v in pairs(spec.query or {}) do q[k] = v end
-  q[param] = n
-  copy.query = q
+  copy.query = query
   return copy
+end
+
+-- A copy of spec's query with name set to value.
+local function query_with(spec, name, value)
+  local q = {}
+  for k, v in pairs(spec.query or {}) do q[k] = v end
+  q[name] = value
+  return q
 end
 
 --- RFC 8288 Link paging (Canvas Catalog): follow rel="next" until absent.
@@ -169,53 +180,20 @@ end
 -- rel="next" is page+1), the rest is fetched ahead by page number,
 -- `prefetch` pages at a time, still handed out in order.
 function paging.link(api, spec, root)
-  local pending = spec
-  local rest
-  local param = api.decl.paging.page_param
-  local watch = guard(api, spec)
-  watch.visit(page_key(api:url_of(spec), param))
-  return iterate(function()
-    if rest then return rest() end
-    if not pending then return nil end
-    local current = pending
-    pending = nil
-    local body, headers = api:send(current)
-    local items = page_items(api, current, body, root)
-    watch.check(items)
-    local link = headers and headers.link
-    local rels = link and #items > 0 and core.links(link) or {}
-    local next_ref = rels.next
-    local last = param and rels.last and tonumber(rels.last:match("[?&]" .. param .. "=(%d+)"))
-    local page = param and current_page(current, param)
-    if last and page and next_ref and next_ref:match("[?&]" .. param .. "=" .. (page + 1) .. "%f[^%d]")
-       and api:same_origin(api:resolve(rels.last, api:url_of(current)) or "") then
-      -- the last page is known: fetch the rest ahead by page number, in order
-      pending = nil
-      rest = windowed(api, function(n) return with_page(spec, param, n) end, page + 1, last,
-                      function(b) return page_items(api, spec, b, root) end)
-      return items
-    end
-    if next_ref then
-      local here = api:url_of(current)
-      local url = api:resolve(next_ref, here)
-      if not url or not api:same_origin(url) then
-        api:fail(current, { kind = "decode", method = "GET", url = here,
-                            message = "paging link leads to another origin; not followed" })
-      end
-      watch.visit(page_key(url, param))
-      pending = { method = "GET", url = url, headers = spec.headers, as = spec.as,
-                  account = spec.account }
-    end
-    return items
-  end, api)
-end
-
--- Copies a spec with a new query (each page is its own request).
-local function with_query(spec, query)
-  local copy = {}
-  for k, v in pairs(spec) do copy[k] = v end
-  copy.query = query
-  return copy
+  local param = client.declared(api).page_param
+  local cur = core.cursor(client.core(api), client.cursor_opts(api, {
+    strategy = "link", page_param = param, first_url = client.url_of(api, spec),
+    first = param and current_page(spec, param) or 0 }))
+  local function request(how, n)
+    if how == "first" then return spec end
+    if how == "number" then return with_query(spec, query_with(spec, param, n)) end
+    return { method = "GET", url = n, headers = spec.headers, as = spec.as, account = spec.account }
+  end
+  local function read(sent, body, headers)
+    local items = page_items(api, sent.url and sent or spec, body, root)
+    return items, seen_of(items, { link = headers and headers.link })
+  end
+  return walk(api, spec, cur, request, read)
 end
 
 --- JSON:API page numbers (Cerego): page[number] = 1, 2, ... while the
@@ -230,35 +208,23 @@ function paging.page_number(api, spec, _, adecl)
   for k, v in pairs(spec.query or {}) do query[k] = v end
   local first = {}
   for k, v in pairs(type(query.page) == "table" and query.page or {}) do first[k] = v end
-  local size = first.size or adecl.page_size or api.decl.paging.default_size
-  local function spec_for(n)
+  local size = first.size or adecl.page_size or client.declared(api).default_size
+  local cur = core.cursor(client.core(api), client.cursor_opts(api, {
+    strategy = "page_number", first = tonumber(first.number) or 1 }))
+  local function request(_, n)
     local q = {}
     for k, v in pairs(query) do q[k] = v end
     q.page = { number = n, size = size }
     return with_query(spec, q)
   end
-  local function extract(body)
-    local items, meta, links = api:unwrap_list(body)
-    return page_items(api, spec, items), meta, links
-  end
-  local number, rest = first.number or 1, nil
-  local more = true
-  local watch = guard(api, spec)
-  return iterate(function()
-    if rest then return rest() end
-    if not more then return nil end
-    watch.visit(nil)
-    local items, meta, links = extract((api:send(spec_for(number))))
-    watch.check(items)
+  local function read(_, body)
+    local items, meta, links = client.unwrap_list(api, body)
+    items = page_items(api, spec, items)
     local total = type(meta) == "table" and tonumber(meta["total-pages"])
-    number = number + 1
-    if total then -- the rest is known: fetch it ahead, in order
-      rest = windowed(api, spec_for, number, total, extract)
-    else
-      more = #items > 0 and type(links) == "table" and links.next ~= nil
-    end
-    return items
-  end, api)
+    if total then total = math.max(0, math.min(math.floor(total), 2 ^ 31 - 1)) end
+    return items, seen_of(items, { total = total or nil, more = type(links) == "table" and links.next ~= nil })
+  end
+  return walk(api, spec, cur, request, read)
 end
 
 --- Page numbers until an empty page (MATRIX: page=1, 2, ...; 100 rows
@@ -272,19 +238,16 @@ end
 function paging.page(api, spec, root, adecl)
   local by = adecl and adecl.offset
   local offset = by and spec.query and tonumber(spec.query[by])
-  local page = 1
-  local watch = guard(api, spec)
-  return iterate(function()
-    local query = {}
-    for k, v in pairs(spec.query or {}) do query[k] = v end
-    if offset then query[by] = offset else query.page = page end
-    page = page + 1
-    watch.visit(nil)
-    local items = page_items(api, spec, (api:send(with_query(spec, query))), root)
-    watch.check(items)
-    if offset then offset = offset + #items end
-    return items
-  end, api)
+  local cur = core.cursor(client.core(api), client.cursor_opts(api, {
+    strategy = "page", by_offset = offset ~= nil, first = offset or 1 }))
+  local function request(how, n)
+    return with_query(spec, query_with(spec, how == "offset" and by or "page", n))
+  end
+  local function read(_, body)
+    local items = page_items(api, spec, body, root)
+    return items, seen_of(items)
+  end
+  return walk(api, spec, cur, request, read)
 end
 
 --- offset/limit (Coursepath): ask for `limit` items from `offset`, then
@@ -296,31 +259,26 @@ end
 -- vendor's possible caps (paging.caps): then the server may have capped
 -- it, and one more page is asked (an empty one ends the list).
 function paging.offset(api, spec, root, adecl)
-  local p = api.decl.paging
+  local p = client.declared(api)
   local query = {}
   for k, v in pairs(spec.query or {}) do query[k] = v end
   local size = adecl.page_size or p.default_size
   local limit = tonumber(query[p.limit]) or size
   if p.max_is_page_size and limit > size then limit = size end
   query[p.limit] = limit
-  query[p.offset] = query[p.offset] or 0
-  local capped = {}
-  for _, n in ipairs(p.caps or {}) do capped[n] = true end
-  local more = true
-  local watch = guard(api, spec)
-  return iterate(function()
-    if not more then return nil end
-    watch.visit(nil)
-    local items = page_items(api, spec, api:send(with_query(spec, query)), root)
-    watch.check(items)
-    local n = #items
-    more = n >= limit or (n > 0 and capped[n] == true)
-    local nextq = {}
-    for k, v in pairs(query) do nextq[k] = v end
-    nextq[p.offset] = query[p.offset] + n
-    query = nextq
-    return items
-  end, api)
+  local cur = core.cursor(client.core(api), client.cursor_opts(api, {
+    strategy = "offset", first = tonumber(query[p.offset]) or 0, limit = limit, caps = p.caps }))
+  local function request(_, n)
+    local q = {}
+    for k, v in pairs(query) do q[k] = v end
+    q[p.offset] = n
+    return with_query(spec, q)
+  end
+  local function read(_, body)
+    local items = page_items(api, spec, body, root)
+    return items, seen_of(items)
+  end
+  return walk(api, spec, cur, request, read)
 end
 
 return paging

@@ -327,6 +327,121 @@ LMK_API const char *lmk_client_base_url(const lmk_client *c);
  * libcurl's URL parser; LMK_USAGE when either is malformed. */
 LMK_API lmk_kind lmk_url_resolve(const char *base, const char *ref, lmk_buf *out);
 
+/* ---- paging cursor (cursor.c, page_guard.c) ----
+ *
+ * One list walk's decisions, with no I/O: which page to ask next, how many
+ * may be in flight, when the walk ends, and the order pages are handed
+ * back.  The caller (the binding) sends what lmk_cursor_ask names, tells
+ * lmk_cursor_arrived what each response said (the Link header as it came;
+ * the item count, a declared total and a page mark from the decoded body),
+ * and hands pages back as lmk_cursor_take releases them, strictly in order.
+ *
+ *   LINK         follow rel="next" (Canvas Catalog); when the first page
+ *                is the caller's own (numbered) request and its rel="last"
+ *                names the last page number, the rest is asked by number
+ *   PAGE_NUMBER  page first, first+1, ... up to a declared total (Cerego
+ *                meta.total-pages), else while the page says "more"
+ *   PAGE         page 1, 2, ... (or an offset moved by each page's count)
+ *                until an empty page (MATRIX)
+ *   OFFSET       offset/limit until a page shorter than the limit whose
+ *                length is not one of the vendor's caps (Coursepath)
+ *
+ * Pages are numbered 1, 2, ... in the order they are handed back.  Pages
+ * whose range is known (a declared total, rel="last") are asked up to
+ * `prefetch` ahead; the others one at a time, each once the one before it
+ * has been taken (so a reader that stops early sends no extra request).
+ * An empty page ends every walk.  A walk without a declared end is
+ * guarded: a link to a page already read, a page whose mark (first id,
+ * last id, count) repeats an earlier page's, more than max_pages pages, or
+ * a rel="next" off the client's origin fail the walk with a message; the
+ * failure is handed back in order, where the Lua walk raised it. */
+typedef struct lmk_cursor lmk_cursor;
+
+typedef enum lmk_paging {
+    LMK_PAGING_LINK,
+    LMK_PAGING_PAGE_NUMBER,
+    LMK_PAGING_PAGE,
+    LMK_PAGING_OFFSET
+} lmk_paging;
+
+/* Resolves ref against the absolute URL base into out; 1 when the result
+ * is on the client's origin, 0 when it is elsewhere or malformed (the
+ * binding: lmk_url_resolve and lmk_client_same_origin). */
+typedef int (*lmk_cursor_follow_fn)(void *ud, const char *base,
+                                    const char *ref, lmk_buf *out);
+
+typedef struct lmk_cursor_opts {
+    lmk_paging strategy;
+    long first;              /* LINK: the first request's page number, 0
+                                when it is an absolute URL (no asking
+                                ahead); PAGE_NUMBER, PAGE: first page
+                                number; OFFSET, PAGE by_offset: offset */
+    int by_offset;           /* PAGE: move by offset, not page number */
+    long limit;              /* OFFSET: items asked per page */
+    const long *caps;        /* OFFSET: lengths the server may cap a page */
+    size_t ncaps;            /*   at (a page that long is not the last) */
+    const char *page_param;  /* LINK: the page parameter, NULL: none */
+    const char *first_url;   /* LINK: the first request's URL */
+    lmk_cursor_follow_fn follow; /* LINK: resolves links (required) */
+    void *follow_ud;
+    size_t prefetch;         /* most pages asked and not yet taken, >= 1 */
+    long max_pages;          /* most pages of a walk with no declared end */
+} lmk_cursor_opts;
+
+/* How a request names its page. */
+typedef enum lmk_page_by {
+    LMK_PAGE_FIRST,   /* the caller's own request, as given */
+    LMK_PAGE_NUMBER,  /* the caller's request with page number n */
+    LMK_PAGE_OFFSET,  /* the caller's request with offset n */
+    LMK_PAGE_URL      /* GET url (a followed rel="next") */
+} lmk_page_by;
+
+/* A request to send now. */
+typedef struct lmk_page_ask {
+    size_t index;     /* the page's place in the walk, from 1 */
+    lmk_page_by by;
+    long n;
+    const char *url;  /* LMK_PAGE_URL: owned by the cursor, valid until
+                         the next call on it */
+} lmk_page_ask;
+
+/* What a response said. */
+typedef struct lmk_page_seen {
+    const char *link;   /* the Link header, NULL when absent */
+    size_t link_len;
+    long count;         /* items on the page */
+    long total;         /* PAGE_NUMBER: declared total pages, -1: none */
+    int more;           /* PAGE_NUMBER: the page says more exist */
+    const char *mark;   /* first id, last id, count; NULL: an item has */
+    size_t mark_len;    /*   no id (no check) */
+} lmk_page_seen;
+
+/* Makes a cursor; LMK_USAGE for impossible options (prefetch or
+ * max_pages below 1, LINK without follow or first_url). */
+lmk_kind lmk_cursor_new(const lmk_cursor_opts *opts, lmk_cursor **out);
+void lmk_cursor_free(lmk_cursor *c);
+/* 1 and *ask filled when a request should be sent now; 0 when none may
+ * be (the next is not known yet, the window is full, or the walk ends). */
+int lmk_cursor_ask(lmk_cursor *c, lmk_page_ask *ask);
+/* Page index came back; seen NULL when its request failed (the failure is
+ * handed back in its place and ends the walk).  LMK_NOMEM, or LMK_USAGE
+ * for an index not in flight. */
+lmk_kind lmk_cursor_arrived(lmk_cursor *c, size_t index,
+                            const lmk_page_seen *seen);
+/* The next page in order: 1 with *index when it has arrived (the caller
+ * hands it back; its slot is free again), 0 when it has not yet (ask,
+ * then wait for an answer), -1 when the walk is over (answers still in
+ * flight are dropped), -2 when the walk fails here: *index is the page
+ * whose request failed, or 0 for the cursor's own refusal (the message
+ * from lmk_cursor_error, the URL from lmk_cursor_error_url). */
+int lmk_cursor_take(lmk_cursor *c, size_t *index);
+/* The failure's message (decode kind), "" when none. */
+const char *lmk_cursor_error(const lmk_cursor *c);
+/* The URL the failure names (the page that led there), NULL: the first. */
+const char *lmk_cursor_error_url(const lmk_cursor *c);
+/* Pages asked and not yet taken. */
+size_t lmk_cursor_in_flight(const lmk_cursor *c);
+
 /* ---- requests and the engine (request.c, engine.c) ---- */
 
 typedef struct lmk_request lmk_request;

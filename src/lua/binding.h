@@ -124,5 +124,10 @@ void lmkL_open_interrupt(lua_State *L);
 void lmkL_open_client(lua_State *L);
 /* request:result() -> status, body, headers; raises lmskit.Error. */
 int lmkL_request_result(lua_State *L);
+/* The core client of the open Client at idx; raises when closed. */
+lmk_client *lmkL_check_client(lua_State *L, int idx);
+
+/* l_cursor.c: core.cursor (a list walk's paging decisions) */
+void lmkL_open_cursor(lua_State *L);
 
 #endif

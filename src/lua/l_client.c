@@ -29,6 +29,9 @@ static l_client *check_client(lua_State *L, int idx) {
     return c;
 }
 
+/* The core client of the open Client at idx (l_cursor.c follows links). */
+lmk_client *lmkL_check_client(lua_State *L, int idx) { return check_client(L, idx)->client; }
+
 /* Redacts len bytes of text with the client's secrets and pushes the
  * result.  For an error (escape), control characters are escaped first
  * (\r, \n, \xNN: a server cannot forge a log line), and the escaped text

@@ -20,6 +20,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmkL_open_json(L);
     lmkL_open_encode(L);
     lmkL_open_links(L);
+    lmkL_open_cursor(L);
     lmkL_open_engine(L);
     lmkL_open_request(L);
     lmkL_open_clock(L);
