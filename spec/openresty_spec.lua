@@ -135,6 +135,31 @@ describe("lmskit inside nginx (examples/openresty)", function()
 end)
 
 describe("lmskit.nginx outside nginx", function()
+  -- (a pool thread's functions are plain Lua: called here directly)
+  it("keeps at most MAX_CLIENTS clients in a pool thread, closing the oldest", function()
+    local nx = require "lmskit.nginx"
+    local saved = nx.MAX_CLIENTS
+    nx.MAX_CLIENTS = 3
+    local function options(i) -- one client per distinct set of options
+      return { base_url = sandbox.url .. "/catalog", token = sandbox.catalog_token, ca_file = sandbox.ca,
+               timeout = 10 + i }
+    end
+    for i = 1, 5 do
+      local ok, course = nx.thread_call("catalog", options(i), "courses.get", 1)
+      assert.is_true(ok)
+      assert.equal(1, course.id)
+    end
+    assert.equal(3, nx.thread_clients())
+    assert.is_true((nx.thread_call("catalog", options(5), "courses.get", 1)))
+    assert.equal(3, nx.thread_clients())
+    -- a failure leaves as plain data: no metatable crosses between VMs
+    local ok, err = nx.thread_call("catalog", options(5), "courses.get", 424242)
+    assert.is_false(ok)
+    assert.equal("not_found", err.kind)
+    assert.is_nil(getmetatable(err))
+    nx.MAX_CLIENTS = saved
+  end)
+
   it("says it needs nginx", function()
     local ok, err = pcall(require("lmskit.nginx").call, "catalog", {}, "courses.get", 1)
     assert.is_false(ok)

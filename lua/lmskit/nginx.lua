@@ -41,8 +41,14 @@ local function pack(...) return { n = select("#", ...), ... } end
 --- The thread pool's name in nginx.conf (`thread_pool lmskit ...`).
 nginx.pool = "lmskit"
 
--- In a pool thread: the clients made there, by vendor and options.
-local clients = {}
+--- How many clients one pool thread keeps (one per vendor and options:
+-- an app with a credential per tenant makes many); past it, the oldest is
+-- closed, with its connections.
+nginx.MAX_CLIENTS = 32
+
+-- In a pool thread: the clients made there, by vendor and options, and
+-- their keys in the order they were made.
+local clients, made = {}, {}
 
 -- A stable text key of plain options (sorted keys, nested tables).
 local function key_of(v)
@@ -60,7 +66,8 @@ local function key_of(v)
 end
 
 -- The fields of an lmskit.Error, as plain data.
-local ERROR_FIELDS = { "kind", "status", "message", "method", "url", "sent", "code", "retry_after", "stale" }
+local ERROR_FIELDS = { "kind", "status", "message", "method", "url", "sent", "code", "retry_after", "stale",
+                       "idempotent", "looked_up" }
 
 -- An error as plain data that can leave the pool thread.
 local function plain_error(err)
@@ -93,9 +100,20 @@ local function client_for(vendor, options)
       opts.log = function(e) if sink.list then sink.list[#sink.list + 1] = e end end
     end
     c = { api = require("lmskit")[vendor](opts), sink = sink }
+    if #made >= nginx.MAX_CLIENTS then
+      local oldest = table.remove(made, 1)
+      clients[oldest].api:close()
+      clients[oldest] = nil
+    end
     clients[k] = c
+    made[#made + 1] = k
   end
   return c
+end
+
+--- In a pool thread: how many clients it keeps now.
+function nginx.thread_clients()
+  return #made
 end
 
 -- The function a dotted method path names on a client, and its self:
