@@ -42,6 +42,66 @@ describe("paging ahead (rel=last, total-pages)", function()
   end
 end)
 
+describe("paging ahead keeps the window full", function()
+  before_each(function() sandbox.reset() end)
+
+  -- Reads a list and returns the pages asked (logged at path, by param)
+  -- when the caller holds the first item of page 2 and lets the engine
+  -- run a while, as a caller doing its own work with each item would.
+  local function asked_at_page_2(list, per_page, path, param, first)
+    local n, asked = 0, nil
+    for _ in list do
+      n = n + 1
+      if n == per_page + 1 then
+        for _ = 1, 10 do require("lmskit").step(0.05) end
+        asked = walk.logged(path, param, first)
+        table.sort(asked)
+      end
+    end
+    return asked, n
+  end
+
+  it("Catalog (rel=last): taking page 2 asks page 2 + prefetch at once, before the caller reads on", function()
+    sandbox.seed_courses(98) -- plus the two seeded listings
+    sandbox.clear_log()
+    local list = sandbox.catalog { prefetch = 3 }.courses:list { per_page = 5 }
+    local asked, n = asked_at_page_2(list, 5, "/catalog/api/v1/courses", "page", 1)
+    assert.equal(100, n)
+    assert.same(range(1, 5), asked) -- page 1, the window 2..4, and 5 for page 2's slot
+  end)
+
+  it("Cerego (total-pages): taking page 2 asks page 2 + prefetch at once, before the caller reads on", function()
+    sandbox.control("POST", "cerego/seed", { courses = 94 }) -- plus six seeded courses
+    sandbox.clear_log()
+    local list = sandbox.cerego { prefetch = 4 }.courses:list { page = { size = 5 } }
+    local asked, n = asked_at_page_2(list, 5, "/cerego/api/v3/courses", "page[number]")
+    assert.equal(100, n)
+    assert.same(range(1, 6), asked)
+  end)
+
+  it("a caller that stops reading early: the pages in flight end on their own, and the client goes on", function()
+    sandbox.seed_courses(98)
+    local catalog = sandbox.catalog { prefetch = 4 }
+    local n = 0
+    for _ in catalog.courses:list { per_page = 5 } do
+      n = n + 1
+      if n == 6 then break end -- page 2 taken: pages 3..6 are in flight
+    end
+    local again = ids_of(catalog.courses:list { per_page = 50 })
+    assert.same(range(1, 100), again)
+    local lmskit = require "lmskit"
+    lmskit.run(function()
+      local m = 0
+      for _ in catalog.courses:list { per_page = 5 } do
+        m = m + 1
+        if m == 11 then break end
+      end
+    end)
+    assert.same(range(1, 100), ids_of(catalog.courses:list { per_page = 100 }))
+    catalog:close()
+  end)
+end)
+
 describe("Coursepath offset paging", function()
   local cp
   before_each(function()

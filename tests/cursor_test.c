@@ -71,6 +71,7 @@ typedef struct walk_log {
     int result;        /* -1 over, -2 failed, 99 stuck */
     size_t failed_index;
     size_t max_flight;
+    int ahead;         /* lmk_cursor_ahead said 1 at some point */
 } walk_log;
 
 /* Writes what an ask names: "F", "N3", "O10", "U<url>". */
@@ -121,6 +122,7 @@ static void walk(lmk_cursor *c, server *s, int reverse, walk_log *log) {
         lmk_page_seen seen = { r->link[0] ? r->link : NULL, strlen(r->link), r->count,
                                r->total, r->more, r->mark[0] ? r->mark : NULL, strlen(r->mark) };
         CHECK(lmk_cursor_arrived(c, inflight[pick].index, r->failed ? NULL : &seen) == LMK_OK);
+        if (lmk_cursor_ahead(c)) log->ahead = 1;
         memmove(&inflight[pick], &inflight[pick + 1], (size_t)(n - pick - 1) * sizeof inflight[0]);
         n--;
     }
@@ -238,7 +240,7 @@ static void test_page_number(void) {
         lmk_cursor *c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_PAGE_NUMBER,
                                                   .first = 1, .prefetch = 3, .max_pages = 100 });
         walk(c, &s, reverse, &w);
-        CHECK(w.result == -1 && w.ntaken == 5 && w.nasked == 5 && w.max_flight == 3);
+        CHECK(w.result == -1 && w.ntaken == 5 && w.nasked == 5 && w.max_flight == 3 && w.ahead);
         for (int i = 0; i < w.ntaken; i++) CHECK(w.taken[i] == (size_t)i + 1);
         CHECK_STREQ(w.asked[0], "N1");
         CHECK_STREQ(w.asked[4], "N5");
@@ -249,7 +251,7 @@ static void test_page_number(void) {
     lmk_cursor *c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_PAGE_NUMBER,
                                               .first = 2, .prefetch = 3, .max_pages = 100 });
     walk(c, &s, 1, &w);
-    CHECK(w.result == -1 && w.ntaken == 4 && w.max_flight == 1);
+    CHECK(w.result == -1 && w.ntaken == 4 && w.max_flight == 1 && !w.ahead);
     CHECK_STREQ(w.asked[0], "N2");
     CHECK_STREQ(w.asked[3], "N5");
     lmk_cursor_free(c);

@@ -12,6 +12,7 @@
 -- and what the cursor needs from them, and yields the items.
 -- @module lmskit.paging
 local core = require "lmskit.core"
+local tasks = require "lmskit.tasks"
 
 local paging = {}
 
@@ -27,7 +28,6 @@ local client = {}
 function client.core(api) return api.core end
 function client.url_of(api, spec) return api:url_of(spec) end
 function client.send(api, spec) return api:send(spec) end
-function client.send_all(api, specs) return api:send_all(specs) end
 function client.dry(api) return api:is_dry() end
 function client.declared(api) return api.decl.paging end
 function client.unwrap_list(api, body) return api:unwrap_list(body) end
@@ -82,26 +82,64 @@ local function seen_of(items, extra)
   return seen
 end
 
--- Sends the cursor's requests: one alone is sent here (its errors raised
--- as they come); several together, each answer read and reported, a
--- failure kept to be raised in its page's place.
-local function send_asked(api, cur, asks, pages, read)
-  if #asks == 1 then
-    local a = asks[1]
-    local items, seen = read(a.spec, client.send(api, a.spec))
-    pages[a.index] = items
-    return cur:arrived(a.index, seen)
-  end
-  local specs = {}
-  for i, a in ipairs(asks) do specs[i] = a.spec end
-  local results = client.send_all(api, specs)
-  for i, a in ipairs(asks) do
-    local r = results[i]
-    local ok, items, seen = r[1], r[2], nil
-    if ok then ok, items, seen = pcall(read, a.spec, r[2], r[3]) end
-    pages[a.index] = items -- the items, or the error raised in its place
+-- The pages of one walk in flight: each request the cursor asks is sent
+-- as its own task (one alone, with nothing else in flight, is sent here,
+-- its errors raised as they come), so up to `prefetch` pages stay in
+-- flight while the caller reads: a slot the caller frees is asked again
+-- at once.  Each answer is read and reported to the cursor as it comes;
+-- a failure is kept and raised in its page's place.
+local function flight(api, cur, read)
+  local f = { pages = {}, n = 0, arrived = 0 }
+
+  -- Reads one answer (ok, body, headers or false, err) into its page.
+  local function land(a, ok, body, headers)
+    local items, seen = body, nil
+    if ok then ok, items, seen = pcall(read, a.spec, body, headers) end
+    f.pages[a.index] = items -- the items, or the error raised in its place
     cur:arrived(a.index, ok and seen or nil)
   end
+
+  -- Sends every request the cursor asks now (request(how, n) its spec);
+  -- `behind` (a page was just taken) spawns them all, never sending one
+  -- here before the caller has the page it took.
+  function f.launch(request, behind)
+    local asks = {}
+    for index, how, n in function() return cur:ask() end do
+      asks[#asks + 1] = { index = index, spec = request(how, n) }
+    end
+    if #asks == 1 and f.n == 0 and not behind then
+      local a = asks[1]
+      local items, seen = read(a.spec, client.send(api, a.spec))
+      f.pages[a.index] = items
+      cur:arrived(a.index, seen)
+      return true
+    end
+    for _, a in ipairs(asks) do
+      f.n = f.n + 1
+      tasks.spawn(function()
+        land(a, tasks.pcall(client.send, api, a.spec))
+        f.n, f.arrived = f.n - 1, f.arrived + 1
+        local w = f.waiter
+        if w then f.waiter = nil; tasks.release(w) end
+      end)
+    end
+    return #asks > 0
+  end
+
+  -- Waits until one more page in flight has arrived.
+  function f.wait()
+    assert(f.n > 0, "lmskit.paging: the cursor asks nothing and waits")
+    local before = f.arrived
+    if tasks.current() then
+      while f.arrived == before do
+        f.waiter = tasks.semaphore(0)
+        tasks.acquire(f.waiter)
+      end
+    else
+      while f.arrived == before do tasks.step(1) end
+    end
+  end
+  return f
 end
 
 -- The iterator shared by every strategy: walks the cursor, sending what it
@@ -110,26 +148,22 @@ end
 -- the pages it hands back, in order.  A dry run lists nothing.
 local function walk(api, spec, cur, request, read)
   if client.dry(api) then return function() return nil end end
-  local pages, items, i = {}, {}, 0
+  local f, items, i = flight(api, cur, read), {}, 0
   local function next_page()
     while true do
       local what, index, message, url = cur:take()
       if what == "page" then
-        local got = pages[index]
-        pages[index] = nil -- the page goes with its items: only the window is held
+        local got = f.pages[index]
+        f.pages[index] = nil -- the page goes with its items: only the window is held
+        if cur:ahead() then f.launch(request, true) end -- its slot is asked again at once
         return got
       elseif what == "over" then
         return nil
       elseif what == "fail" then
-        if index then error(pages[index], 0) end
+        if index then error(f.pages[index], 0) end
         fail(api, spec, message, url)
       end
-      local asks = {}
-      for index_, how, n in function() return cur:ask() end do
-        asks[#asks + 1] = { index = index_, spec = request(how, n) }
-      end
-      assert(#asks > 0, "lmskit.paging: the cursor asks nothing and waits")
-      send_asked(api, cur, asks, pages, read)
+      if not f.launch(request) then f.wait() end
     end
   end
   local done = false

@@ -107,6 +107,9 @@ static slot *slot_at(lmk_cursor *c, size_t index) {
 /* Pages asked and not yet taken. */
 size_t lmk_cursor_in_flight(const lmk_cursor *c) { return c->asked - (c->head - 1); }
 
+/* 1 while pages are asked by number inside a known range. */
+int lmk_cursor_ahead(const lmk_cursor *c) { return c->ranged; }
+
 /* Ends the walk after page index (the earliest end wins). */
 static void end_at(lmk_cursor *c, size_t index) {
     if (!c->end_at || index < c->end_at) c->end_at = index;

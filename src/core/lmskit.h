@@ -418,29 +418,34 @@ typedef struct lmk_page_seen {
 
 /* Makes a cursor; LMK_USAGE for impossible options (prefetch or
  * max_pages below 1, LINK without follow or first_url). */
-lmk_kind lmk_cursor_new(const lmk_cursor_opts *opts, lmk_cursor **out);
-void lmk_cursor_free(lmk_cursor *c);
+LMK_API lmk_kind lmk_cursor_new(const lmk_cursor_opts *opts, lmk_cursor **out);
+LMK_API void lmk_cursor_free(lmk_cursor *c);
 /* 1 and *ask filled when a request should be sent now; 0 when none may
  * be (the next is not known yet, the window is full, or the walk ends). */
-int lmk_cursor_ask(lmk_cursor *c, lmk_page_ask *ask);
+LMK_API int lmk_cursor_ask(lmk_cursor *c, lmk_page_ask *ask);
 /* Page index came back; seen NULL when its request failed (the failure is
  * handed back in its place and ends the walk).  LMK_NOMEM, or LMK_USAGE
  * for an index not in flight. */
-lmk_kind lmk_cursor_arrived(lmk_cursor *c, size_t index,
-                            const lmk_page_seen *seen);
+LMK_API lmk_kind lmk_cursor_arrived(lmk_cursor *c, size_t index,
+                                    const lmk_page_seen *seen);
 /* The next page in order: 1 with *index when it has arrived (the caller
  * hands it back; its slot is free again), 0 when it has not yet (ask,
  * then wait for an answer), -1 when the walk is over (answers still in
  * flight are dropped), -2 when the walk fails here: *index is the page
  * whose request failed, or 0 for the cursor's own refusal (the message
  * from lmk_cursor_error, the URL from lmk_cursor_error_url). */
-int lmk_cursor_take(lmk_cursor *c, size_t *index);
+LMK_API int lmk_cursor_take(lmk_cursor *c, size_t *index);
 /* The failure's message (decode kind), "" when none. */
-const char *lmk_cursor_error(const lmk_cursor *c);
+LMK_API const char *lmk_cursor_error(const lmk_cursor *c);
 /* The URL the failure names (the page that led there), NULL: the first. */
-const char *lmk_cursor_error_url(const lmk_cursor *c);
+LMK_API const char *lmk_cursor_error_url(const lmk_cursor *c);
 /* Pages asked and not yet taken. */
-size_t lmk_cursor_in_flight(const lmk_cursor *c);
+LMK_API size_t lmk_cursor_in_flight(const lmk_cursor *c);
+/* 1 while the next pages are asked by number inside a known range (a
+ * declared total, rel="last"): a caller may ask again as soon as it takes
+ * a page, keeping the window full; 0 while each next request waits for the
+ * page before it to be taken. */
+LMK_API int lmk_cursor_ahead(const lmk_cursor *c);
 
 /* ---- requests and the engine (request.c, engine.c) ---- */
 

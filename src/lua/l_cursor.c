@@ -11,6 +11,7 @@
  *                            mark = }, nil when the request failed
  *   cur:take()            -> "page", index | "over" | "fail", index or
  *                            false, message, url or false
+ *   cur:ahead()           -> true while pages are asked ahead by number
  *
  * rel="next" and rel="last" are resolved and checked against the origin
  * of the lmskit.Client given (kept in the cursor's uservalue table). */
@@ -207,12 +208,19 @@ static int cursor_tostring(lua_State *L) {
     return 1;
 }
 
+/* cur:ahead() -> true while pages are asked ahead inside a known range. */
+static int cursor_ahead(lua_State *L) {
+    lua_pushboolean(L, lmk_cursor_ahead(check_cursor(L)->cursor));
+    return 1;
+}
+
 /* Registers the lmskit.Cursor metatable and core.cursor. */
 void lmkL_open_cursor(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"ask", cursor_ask},
         {"arrived", cursor_arrived},
         {"take", cursor_take},
+        {"ahead", cursor_ahead},
         {NULL, NULL},
     };
     lmkL_create_meta(L, LMKL_CURSOR_TYPE, methods, cursor_destroy, cursor_tostring);
