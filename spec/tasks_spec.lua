@@ -94,6 +94,45 @@ describe("lmskit.run", function()
     end
     assert.is_true(done)
   end)
+
+  it("with lmskit.budget(n), one step starts at most n requests; every call still finishes once", function()
+    local engine = core.new_engine()
+    local c = sandbox.catalog { engine = engine, concurrency = 16 }
+    engine:budget(2)
+    local got = {}
+    for i = 1, 7 do
+      lmskit.spawn(function() got[i] = c.courses:get(1).id end)
+    end
+    lmskit.step(0) -- the tasks run and submit their 7 requests; 2 start
+    assert.equal(7, engine:running())
+    assert.equal(5, engine:waiting())
+    lmskit.step(0)
+    assert.equal(3, engine:waiting())
+    local steps = 0
+    while lmskit.step(0.05) > 0 do
+      steps = steps + 1
+      assert.is_true(steps < 400, "the tasks never finished")
+    end
+    assert.equal(0, engine:waiting())
+    for i = 1, 7 do assert.equal(1, got[i]) end
+    engine:close()
+  end)
+
+  it("lmskit.budget sets the shared engine's budget; 0 starts every request at once again", function()
+    lmskit.budget(1)
+    lmskit.spawn(function() catalog.courses:get(1) end)
+    lmskit.spawn(function() catalog.courses:get(2) end)
+    lmskit.step(0)
+    assert.equal(1, core.engine():waiting())
+    lmskit.budget(0)
+    while lmskit.step(0.05) > 0 do end
+    assert.equal(0, core.engine():waiting())
+    for _, bad in ipairs { -1, 1.5, "x", 0 / 0 } do
+      local ok, err = pcall(lmskit.budget, bad)
+      assert.is_false(ok)
+      assert.equal("usage", err.kind)
+    end
+  end)
 end)
 
 describe("client rate limit", function()

@@ -36,6 +36,14 @@ lmskit.spawn = tasks.spawn
 --- Advances tasks without blocking longer than timeout seconds (default 0);
 -- for hosts with their own loop.  Returns the number of live tasks.
 lmskit.step = tasks.step
+--- Bounds what one lmskit.step does, for a host that steps once a frame:
+-- at most n requests start their transfer (connection, TLS handshake) in
+-- one step, the others in the next steps, in order, on the engine that
+-- clients made without `engine =` share.  0 (the default) starts every
+-- request at once.
+function lmskit.budget(n)
+  core.engine():budget(n)
+end
 
 --- Runs a journaled, resumable bulk job (see lmskit.bulk).
 lmskit.bulk = require("lmskit.bulk").run

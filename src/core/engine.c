@@ -118,6 +118,9 @@ lmk_kind lmk_engine_submit(lmk_engine *e, lmk_request *r) {
 /* Sets how many pending requests one step may start (0: all at once). */
 void lmk_engine_set_budget(lmk_engine *e, size_t starts) { e->budget = starts; }
 
+/* Requests waiting for a step's budget. */
+size_t lmk_engine_waiting(const lmk_engine *e) { return e->pending.count; }
+
 /* Moves up to the budget of pending requests into the multi handle; one
  * curl refuses stays first in line for the next step. */
 static void start_pending(lmk_engine *e) {

@@ -537,6 +537,8 @@ LMK_API size_t lmk_engine_running(const lmk_engine *e);
  * started are not bounded.  Does not apply to a host loop (below), whose
  * own loop dispatches one socket at a time. */
 LMK_API void lmk_engine_set_budget(lmk_engine *e, size_t starts);
+/* Requests submitted and waiting for a step's budget to start them. */
+LMK_API size_t lmk_engine_waiting(const lmk_engine *e);
 
 /* ---- driving the engine from the host's own event loop (loop.c) ----
  *

@@ -132,6 +132,24 @@ static int engine_running(lua_State *L) {
     return 1;
 }
 
+/* engine:budget(n): at most n submitted requests start their transfer
+ * (connection, TLS handshake) in one step or wait; 0 starts all at once. */
+static int engine_budget(lua_State *L) {
+    l_engine *e = lmkL_check_engine(L, 1);
+    lua_Integer n;
+    if (!lmkL_to_integer(L, 2, &n) || n < 0)
+        lmkL_usage(L, "engine:budget(n): n must be an integer >= 0");
+    lmk_engine_set_budget(e->engine, (size_t)n);
+    return 0;
+}
+
+/* engine:waiting() -> requests submitted and waiting for a step's budget. */
+static int engine_waiting(lua_State *L) {
+    l_engine *e = lmkL_check_engine(L, 1);
+    lua_pushinteger(L, (lua_Integer)lmk_engine_waiting(e->engine));
+    return 1;
+}
+
 /* engine:closed() -> true once close() (or __close) freed it. */
 static int engine_closed(lua_State *L) {
     l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
@@ -155,6 +173,8 @@ void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg engine_methods[] = {
         {"step", engine_step},
         {"running", engine_running},
+        {"budget", engine_budget},
+        {"waiting", engine_waiting},
         {"closed", engine_closed},
         {"wait", engine_wait},
         {NULL, NULL},
