@@ -18,7 +18,21 @@ describe("lmskit inside nginx (examples/openresty)", function()
   setup(function()
     sandbox.reset()
     server = openresty.start { root = ROOT, port = PORT, catalog_url = sandbox.url .. "/catalog",
-                               token = sandbox.catalog_token, ca_file = sandbox.ca }
+                               token = sandbox.catalog_token, ca_file = sandbox.ca,
+                               -- a call that may wait only 0.3 s for a free pool VM
+                               server_extra = [[
+        location ~ ^/impatient/(?<id>[^/]+)$ {
+            content_by_lua_block {
+                local lms = require "lmskit.nginx"
+                local saved = lms.queue_timeout
+                lms.queue_timeout = 0.3
+                local ok, err = pcall(lms.call, "catalog", { base_url = os.getenv("CATALOG_URL"),
+                    token = os.getenv("CATALOG_TOKEN"), ca_file = os.getenv("CATALOG_CA") },
+                    "courses.get", ngx.var.id)
+                lms.queue_timeout = saved
+                ngx.say(ok and "ok" or err.kind .. ": " .. err.message)
+            }
+        }]] }
     DIR = server.dir
     host = core.client { base_url = ("http://127.0.0.1:%d"):format(PORT), allow_http_loopback = true,
                          timeout = 30 * (tonumber(os.getenv("LMSKIT_SLOWDOWN")) or 1) }
@@ -36,6 +50,48 @@ describe("lmskit inside nginx (examples/openresty)", function()
     local ok, decoded = pcall(json.decode, text)
     return status, ok and decoded or text
   end
+
+  it("makes the pool's VMs at start (warm), then says ready", function()
+    local text
+    for _ = 1, 200 do
+      text = select(2, get("/ready"))
+      if text:match("^ready") then break end
+      succeeds("sleep 0.05")
+    end
+    assert.matches("^ready", text)
+  end)
+
+  it("runs more calls at once than the pool has VMs: each waits for a free VM, none fails", function()
+    sandbox.fault { path = "/catalog/api/v1/courses/1", kind = "delay", delay_ms = 100, count = 40 }
+    local statuses = {}
+    tasks.run({ concurrency = 40 }, function(spawn)
+      for i = 1, 40 do -- the example's pool has 16 threads and 16 VMs
+        spawn(function() statuses[i] = tasks.await(host, { method = "GET", path = "/course/1" }):result() end)
+      end
+    end)
+    for i = 1, 40 do assert.equal(200, statuses[i], "call " .. i) end
+  end)
+
+  it("a call that finds every VM busy past queue_timeout fails with kind timeout", function()
+    local slow = 1500 * math.min(tonumber(os.getenv("LMSKIT_SLOWDOWN")) or 1, 10)
+    sandbox.fault { path = "/catalog/api/v1/courses/2", kind = "delay", delay_ms = slow, count = 16 }
+    local answer
+    tasks.run({ concurrency = 32 }, function(spawn)
+      for _ = 1, 16 do spawn(function() tasks.await(host, { method = "GET", path = "/course/2" }):result() end) end
+      spawn(function()
+        for _ = 1, 400 do -- all 16 VMs busy: the sandbox has logged the 16 reads
+          local seen = 0
+          for _, r in ipairs(sandbox.requests()) do
+            if r.path == "/catalog/api/v1/courses/2" then seen = seen + 1 end
+          end
+          if seen == 16 then break end
+          tasks.sleep(0.01)
+        end
+        answer = select(2, tasks.await(host, { method = "GET", path = "/impatient/1" }):result())
+      end)
+    end)
+    assert.matches("^timeout: lmskit.nginx: every pool VM stayed in use for 0.3 s", answer)
+  end)
 
   it("serves a Catalog course from a content handler", function()
     local status, course = get("/course/1")

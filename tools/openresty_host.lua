@@ -47,7 +47,11 @@ function host.start(opts)
   assert(succeeds(("mkdir -p '%s/tmp'"):format(dir)))
   local conf = read(root .. "/examples/openresty/nginx.conf")
   conf = conf:gsub("@DIR@", dir):gsub("@LMSKIT@", root):gsub("@PORT@", tostring(opts.port))
-  if opts.threads then conf = conf:gsub("threads=%d+", "threads=" .. opts.threads) end
+  if opts.threads then -- the pool, its VMs and lmskit.nginx.threads alike
+    conf = conf:gsub("threads=%d+", "threads=" .. opts.threads)
+               :gsub("lua_worker_thread_vm_pool_size %d+", "lua_worker_thread_vm_pool_size " .. opts.threads)
+               :gsub("lms%.threads = %d+", "lms.threads = " .. opts.threads)
+  end
   -- more configuration (a bench's own locations): http-level text before
   -- the server block, server-level text after its /ping location
   if opts.http_extra then

@@ -13,7 +13,11 @@
 -- In nginx.conf (see examples/openresty/):
 --
 --     thread_pool lmskit threads=16 max_queue=1024;   # main context
---     http { lua_package_path ...; lua_package_cpath ...; }
+--     http {
+--         lua_package_path ...; lua_package_cpath ...;
+--         lua_worker_thread_vm_pool_size 16;            # = threads
+--         init_worker_by_lua_block { require("lmskit.nginx").warm() }
+--     }
 --
 -- In a content, access or timer handler:
 --
@@ -40,6 +44,50 @@ local function pack(...) return { n = select("#", ...), ... } end
 
 --- The thread pool's name in nginx.conf (`thread_pool lmskit ...`).
 nginx.pool = "lmskit"
+
+--- How many Lua VMs warm() makes: the pool's thread count.  Keep it
+-- equal to `threads=` of `thread_pool lmskit` and to
+-- `lua_worker_thread_vm_pool_size` in nginx.conf.  ngx_lua gives each
+-- call handed to the pool a Lua VM of its own, and makes a missing one in
+-- the worker's own thread (loading lua-resty-core into it holds that
+-- thread for tens of milliseconds: 100 made at once held it for seconds).
+-- With the VM pool that size, a call beyond it waits here for a free VM,
+-- without blocking the worker, instead of making one more.
+nginx.threads = 16
+
+--- Seconds a call waits for a free pool VM before it fails (kind
+-- `timeout`).
+nginx.queue_timeout = 60
+
+-- Seconds between two VMs made by warm(): each is made while the worker
+-- is otherwise idle, not in one burst.
+local WARM_STAGGER = 0.02
+
+-- In the worker: whether warm() has finished.
+local warmed
+
+--- The nice value of pool threads while they run lmskit (Linux, 0 to 19;
+-- false leaves it): their CPU work (TLS handshakes, decoding) yields to
+-- the worker's event loop, a thread of the same process serving every
+-- other request.  nginx's pool threads run nothing else.
+nginx.thread_nice = 10
+
+-- In a pool thread: lowers this thread's priority to nginx.thread_nice
+-- (Linux's setpriority with who = 0 sets the calling thread's; through
+-- LuaJIT's FFI, which ngx_lua's VMs have).
+local lower_priority
+local function yield_cpu_to_worker()
+  if not nginx.thread_nice then return end
+  if lower_priority == nil then
+    lower_priority = false
+    local ok, ffi = pcall(require, "ffi")
+    if ok and ffi.os == "Linux" then
+      pcall(ffi.cdef, "int setpriority(int which, unsigned int who, int prio);")
+      lower_priority = function(n) ffi.C.setpriority(0, 0, n) end
+    end
+  end
+  if lower_priority then lower_priority(nginx.thread_nice) end
+end
 
 --- How many clients one pool thread keeps (one per vendor and options:
 -- an app with a credential per tenant makes many); past it, the oldest is
@@ -137,6 +185,7 @@ end
 -- result (a list call's items collected) and the events when
 -- `options.log == true`; or false and the error as plain data.
 function nginx.thread_call(vendor, options, path, ...)
+  yield_cpu_to_worker()
   local ok, c = pcall(client_for, vendor, options)
   if not ok then return false, plain_error(c) end
   local args = pack(...)
@@ -157,6 +206,7 @@ end
 -- code, with all of lmskit at hand; returns true and its results, or
 -- false and the error as plain data.
 function nginx.thread_run(module, fn, ...)
+  yield_cpu_to_worker()
   local res = pack(pcall(require(module)[fn], ...))
   if not res[1] then return false, plain_error(res[2]) end
   return unpack(res, 1, res.n)
@@ -167,19 +217,89 @@ local function raise(err)
   error(require("lmskit.core").error(err), 0)
 end
 
--- Hands a function of this module to the pool (the handler yields to
--- nginx meanwhile); returns everything it returned, packed.  Raises when
--- nginx could not run it (no such pool, its queue full, a phase that
--- cannot yield such as init_by_lua or header_filter_by_lua).
-local function in_pool(fname, ...)
+-- The worker's ngx, or a usage error outside nginx.
+local function worker_ngx()
   local ngx = rawget(_G, "ngx")
   if not (ngx and ngx.run_worker_thread) then
     raise { kind = "usage", message = "lmskit.nginx: not inside nginx with ngx_lua 0.10.21 or later" }
   end
-  local res = pack(pcall(ngx.run_worker_thread, nginx.pool, "lmskit.nginx", fname, ...))
-  if res[1] and res[2] then return pack(unpack(res, 3, res.n)) end
-  raise { kind = "usage", message = "lmskit.nginx: the thread pool '" .. nginx.pool ..
-          "' could not run the call: " .. tostring(res[1] and res[3] or res[2]) }
+  return ngx
+end
+
+-- ngx_lua's answer when every VM of the pool is in use.
+local NO_VM = "no available Lua vm"
+
+-- Hands a function of this module to the pool (the handler yields to
+-- nginx meanwhile); returns everything it returned, packed.  While every
+-- pool VM is in use it waits (1 ms, doubling to 16 ms, nginx.queue_timeout
+-- in all).  Raises when nginx could not run it (no such pool, its queue
+-- full, a phase that cannot yield such as init_by_lua or
+-- header_filter_by_lua).
+local function in_pool(fname, ...)
+  local ngx = worker_ngx()
+  local pause, waited = 0.001, 0
+  while true do
+    local res = pack(pcall(ngx.run_worker_thread, nginx.pool, "lmskit.nginx", fname, ...))
+    if res[1] and res[2] then return pack(unpack(res, 3, res.n)) end
+    local why = tostring(res[1] and res[3] or res[2])
+    if why ~= NO_VM then
+      raise { kind = "usage", message = "lmskit.nginx: the thread pool '" .. nginx.pool ..
+              "' could not run the call: " .. why }
+    end
+    if waited >= nginx.queue_timeout then
+      raise { kind = "timeout", message = ("lmskit.nginx: every pool VM stayed in use for %g s")
+              :format(nginx.queue_timeout) }
+    end
+    ngx.sleep(pause)
+    waited = waited + pause
+    pause = math.min(pause * 2, 0.016)
+  end
+end
+
+--- In a pool thread (warm() hands it there): loads lmskit into this
+-- thread's Lua VM, then keeps the VM busy for `seconds`, so that the next
+-- warm-up call gets a VM of its own.
+function nginx.thread_hold(seconds)
+  yield_cpu_to_worker()
+  local core = require "lmskit.core"
+  require "lmskit"
+  local until_ = core.now() + seconds
+  local engine = core.new_engine()
+  while core.now() < until_ do engine:wait(until_ - core.now()) end
+  engine:close()
+  return true
+end
+
+-- In a timer: makes the pool's nginx.threads Lua VMs, one every
+-- WARM_STAGGER seconds, each held until the last is made.
+local function warm_all(premature)
+  if premature then return end
+  local ngx = worker_ngx()
+  local n = nginx.threads
+  local release = ngx.now() + n * WARM_STAGGER + 0.2
+  local holders = {}
+  for i = 1, n do
+    local hold = release - ngx.now()
+    holders[i] = ngx.thread.spawn(function() return pcall(in_pool, "thread_hold", hold) end)
+    ngx.sleep(WARM_STAGGER)
+  end
+  for i = 1, n do ngx.thread.wait(holders[i]) end
+  warmed = true
+end
+
+--- Makes the pool's Lua VMs before any call needs one: call it from
+-- `init_worker_by_lua*`.  Each of the nginx.threads VMs is made apart from
+-- the others and loads lmskit in its pool thread, so the first burst of
+-- calls finds them ready instead of making them in the worker's thread
+-- (100 at once held it for seconds).  Calls made meanwhile wait for it.
+function nginx.warm()
+  local ok, err = worker_ngx().timer.at(0, warm_all)
+  if not ok then raise { kind = "usage", message = "lmskit.nginx: warm: " .. tostring(err) } end
+end
+
+--- True once warm() has made every VM (false before, or without warm()).
+function nginx.ready()
+  return warmed == true
 end
 
 --- Makes one call with a client of `vendor` ("catalog", "cerego", ...)
