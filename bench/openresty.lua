@@ -128,7 +128,8 @@ local ok, err = pcall(function()
     "",
     "| measure | value |", "|---|---|",
     ("| /ping while 100 lmskit calls of 200 ms are in flight, first calls of the pool threads "
-      .. "(their TLS handshakes): pings, p50, p99, max | %d, %.2f ms, %.2f ms, %.2f ms |"):format(cold.n, cold.p50, cold.p99, cold.max),
+      .. "(their TLS handshakes): pings, p50, p99, max | %d, %.2f ms, %.2f ms, %.2f ms |")
+      :format(cold.n, cold.p50, cold.p99, cold.max),
     ("| same, warm pool threads (target p99 < 5 ms): pings, p50, p99, max | %d, %.2f ms, %.2f ms, %.2f ms |")
       :format(warm.n, warm.p50, warm.p99, warm.max),
     ("| Catalog GET through lmskit.nginx.call (pool thread), %d calls at 32 | %.0f calls/s |"):format(
