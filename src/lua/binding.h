@@ -65,6 +65,9 @@ void lmkL_open_files(lua_State *L);
 /* l_hash.c: core.sha256 */
 void lmkL_open_hash(lua_State *L);
 
+/* l_secret_names.c: core.secret_names, core.is_secret_name */
+void lmkL_open_secret_names(lua_State *L);
+
 /* l_json.c: core.integerize */
 void lmkL_open_json(lua_State *L);
 

@@ -30,6 +30,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmkL_open_journal(L);
     lmkL_open_files(L);
     lmkL_open_hash(L);
+    lmkL_open_secret_names(L);
     lmkL_open_interrupt(L);
     return 1;
 }
