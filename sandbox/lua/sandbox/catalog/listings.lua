@@ -210,10 +210,16 @@ local function listing_resource(kind, root, plural)
   return res
 end
 
-local courses = listing_resource("Course", "course", "courses")
-local programs = listing_resource("Program", "program", "programs")
+-- The routes of a listing kind: its collection and its members.
+local function listing_routes(kind, root, plural)
+  local res = listing_resource(kind, root, plural)
+  return {
+    collection = { GET = res.list, POST = res.create },
+    member = { GET = res.show, PUT = res.update, DELETE = res.destroy },
+  }
+end
 
 return {
-  courses = courses,
-  programs = programs,
+  courses = listing_routes("Course", "course", "courses"),
+  programs = listing_routes("Program", "program", "programs"),
 }
