@@ -74,21 +74,36 @@ void lmkL_open_json(lua_State *L);
 /* l_links.c: core.links */
 void lmkL_open_links(lua_State *L);
 
-/* l_meta.c */
+/* l_meta.c: the userdata types. */
+/* The userdata of a type that owns one core object (Client, Engine,
+ * Request, CsvReader, Journal, Limiter), as liolib's LStream: the object,
+ * NULL once closed. */
+typedef struct lmkL_box {
+    void *ptr;
+} lmkL_box;
 /* Creates a metatable in liolib's style: __name, __index methods, __gc and
- * __close sharing one idempotent destroy (also the close() method). */
+ * __close sharing one idempotent destroy (also the close() method),
+ * __tostring (NULL: "<name>" or "<name> (closed)"); adds the type's module
+ * functions (NULL: none) to the module table on the stack. */
 void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
-                      lua_CFunction destroy, lua_CFunction tostring);
+                      lua_CFunction destroy, lua_CFunction tostring,
+                      const luaL_Reg *functions);
+/* Pushes a new, empty box of that type (its maker sets ptr). */
+lmkL_box *lmkL_new_box(lua_State *L, const char *type);
+/* Takes the object out of the box at idx (NULL when closed already). */
+void *lmkL_take_box(lua_State *L, int idx, const char *type);
+/* The object of the open box at idx; closed: "<what> is closed". */
+void *lmkL_check_box(lua_State *L, int idx, const char *type, const char *what);
+/* The object of the box at idx, NULL when it is closed. */
+void *lmkL_box_object(lua_State *L, int idx, const char *type);
 
 /* l_engine.c */
 void lmkL_open_engine(lua_State *L);
-typedef struct l_engine {
-    lmk_engine *engine;
-} l_engine;
 /* Pushes this state's default engine, creating it on first use. */
-l_engine *lmkL_default_engine(lua_State *L);
-/* The open Engine at idx; raises a usage lmskit.Error otherwise. */
-l_engine *lmkL_check_engine(lua_State *L, int idx);
+void lmkL_default_engine(lua_State *L);
+/* The core engine of the open Engine at idx; raises a usage lmskit.Error
+ * otherwise. */
+lmk_engine *lmkL_check_engine(lua_State *L, int idx);
 /* Submits the Request at req_idx to the Engine at engine_idx and keeps it
  * in the engine's in-flight table. */
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx);
