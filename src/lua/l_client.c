@@ -148,7 +148,7 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
  *              user_agent=, proxy=, proxy_from_env=, max_response_size=,
  *              timeout=, connect_timeout=, http2=, allow_http_loopback=,
  *              secrets={...}, engine= } */
-static int l_client_new(lua_State *L) {
+int lmkL_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     luaL_checkstack(L, 24, "options");
@@ -597,7 +597,7 @@ static int client_tostring(lua_State *L) {
     return 1;
 }
 
-/* Registers the lmskit.Client metatable and core.client. */
+/* Registers the lmskit.Client metatable (core.client: lmskit_core.c). */
 void lmkL_open_client(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"request", client_request},
@@ -612,6 +612,5 @@ void lmkL_open_client(lua_State *L) {
         {"resolve", client_resolve},
         {NULL, NULL},
     };
-    static const luaL_Reg functions[] = {{"client", l_client_new}, {NULL, NULL}};
-    lmkL_create_meta(L, LMKL_CLIENT_TYPE, methods, client_destroy, client_tostring, functions);
+    lmkL_create_meta(L, LMKL_CLIENT_TYPE, methods, client_destroy, client_tostring);
 }

@@ -17,7 +17,7 @@ static int csv_destroy(lua_State *L) {
 }
 
 /* core.csv_open(path) -> an lmskit.CsvReader. */
-static int l_csv_open(lua_State *L) {
+int lmkL_csv_open(lua_State *L) {
     const char *path = lmkL_check_cstring(L, 1, "CSV path");
     lmkL_box *box = lmkL_new_box(L, LMKL_CSV_TYPE);
     lmk_csv *c = NULL;
@@ -68,7 +68,7 @@ static int csv_line(lua_State *L) {
 }
 
 /* core.csv_quote(s) -> s as one CSV field, always quoted (libcsv). */
-static int l_csv_quote(lua_State *L) {
+int lmkL_csv_quote(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     size_t need = csv_write(NULL, 0, s, len);
@@ -81,7 +81,7 @@ static int l_csv_quote(lua_State *L) {
 
 /* core.utf8_invalid(s) -> nil when s is UTF-8, else the (1-based)
  * position of the first byte that is not. */
-static int l_utf8_invalid(lua_State *L) {
+int lmkL_utf8_invalid(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     size_t at = lmk_utf8_invalid(s, len);
@@ -90,8 +90,8 @@ static int l_utf8_invalid(lua_State *L) {
     return 1;
 }
 
-/* Registers the lmskit.CsvReader metatable, csv_open, csv_quote and
- * utf8_invalid. */
+/* Registers the lmskit.CsvReader metatable (core.csv_open, csv_quote and
+ * utf8_invalid: lmskit_core.c). */
 void lmkL_open_csv(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"next", csv_next},
@@ -99,11 +99,5 @@ void lmkL_open_csv(lua_State *L) {
         {"line", csv_line},
         {NULL, NULL},
     };
-    static const luaL_Reg functions[] = {
-        {"csv_open", l_csv_open},
-        {"csv_quote", l_csv_quote},
-        {"utf8_invalid", l_utf8_invalid},
-        {NULL, NULL},
-    };
-    lmkL_create_meta(L, LMKL_CSV_TYPE, methods, csv_destroy, NULL, functions);
+    lmkL_create_meta(L, LMKL_CSV_TYPE, methods, csv_destroy, NULL);
 }

@@ -49,13 +49,13 @@ void lmkL_default_engine(lua_State *L) {
 }
 
 /* core.engine(): this state's default engine.  core.new_engine(): another. */
-static int l_default_engine(lua_State *L) {
+int lmkL_engine(lua_State *L) {
     lmkL_default_engine(L);
     return 1;
 }
 
 /* core.new_engine(): an engine of its own. */
-static int l_new_engine(lua_State *L) {
+int lmkL_new_engine(lua_State *L) {
     push_engine(L);
     return 1;
 }
@@ -142,7 +142,8 @@ static int engine_tostring(lua_State *L) {
     return 1;
 }
 
-/* Registers the lmskit.Engine metatable, engine and new_engine. */
+/* Registers the lmskit.Engine metatable (core.engine and new_engine:
+ * lmskit_core.c). */
 void lmkL_open_engine(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"step", engine_step},
@@ -151,10 +152,5 @@ void lmkL_open_engine(lua_State *L) {
         {"wait", engine_wait},
         {NULL, NULL},
     };
-    static const luaL_Reg functions[] = {
-        {"engine", l_default_engine},
-        {"new_engine", l_new_engine},
-        {NULL, NULL},
-    };
-    lmkL_create_meta(L, LMKL_ENGINE_TYPE, methods, engine_destroy, engine_tostring, functions);
+    lmkL_create_meta(L, LMKL_ENGINE_TYPE, methods, engine_destroy, engine_tostring);
 }

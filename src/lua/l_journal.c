@@ -20,7 +20,7 @@ static lmk_journal *check_journal(lua_State *L) {
  * for this job, the records it holds (whole lines), and how many bytes
  * of a torn last line were cut off (0: none).  A journal in use by
  * another job raises a usage error naming it and the pid holding it. */
-static int l_journal_open(lua_State *L) {
+int lmkL_journal_open(lua_State *L) {
     const char *path = lmkL_check_cstring(L, 1, "journal path");
     lmkL_box *j = lmkL_new_box(L, LMKL_JOURNAL_TYPE);
     const char *why = NULL;
@@ -65,13 +65,13 @@ static int journal_sync(lua_State *L) {
     return 0;
 }
 
-/* Registers the lmskit.Journal metatable and journal_open. */
+/* Registers the lmskit.Journal metatable (core.journal_open:
+ * lmskit_core.c). */
 void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
         {"sync", journal_sync},
         {NULL, NULL},
     };
-    static const luaL_Reg functions[] = {{"journal_open", l_journal_open}, {NULL, NULL}};
-    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, NULL, functions);
+    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, NULL);
 }

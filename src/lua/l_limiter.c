@@ -17,7 +17,7 @@ static lmk_limiter *check_limiter(lua_State *L) {
 }
 
 /* core.limiter(calls, per) -> an lmskit.Limiter. */
-static int l_limiter_new(lua_State *L) {
+int lmkL_limiter_new(lua_State *L) {
     lua_Integer calls = lmkL_check_integer(L, 1, "calls", 1, 1000000);
     lua_Number per = lmkL_check_seconds(L, 2, "per", 0, 1);
     lmkL_box *box = lmkL_new_box(L, LMKL_LIMITER_TYPE);
@@ -47,13 +47,12 @@ static int limiter_block(lua_State *L) {
     return 0;
 }
 
-/* Registers the lmskit.Limiter metatable and core.limiter. */
+/* Registers the lmskit.Limiter metatable (core.limiter: lmskit_core.c). */
 void lmkL_open_limiter(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"take", limiter_take},
         {"block", limiter_block},
         {NULL, NULL},
     };
-    static const luaL_Reg functions[] = {{"limiter", l_limiter_new}, {NULL, NULL}};
-    lmkL_create_meta(L, LMKL_LIMITER_TYPE, methods, limiter_destroy, NULL, functions);
+    lmkL_create_meta(L, LMKL_LIMITER_TYPE, methods, limiter_destroy, NULL);
 }

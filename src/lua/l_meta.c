@@ -17,11 +17,9 @@ static int box_tostring(lua_State *L) {
 
 /* Creates a metatable in liolib's style: __name, __index methods, __gc and
  * __close sharing one idempotent destroy (also the close() method), and
- * __tostring (NULL: box_tostring); then adds the type's module functions
- * (NULL: none) to the module table on the stack. */
+ * __tostring (NULL: box_tostring). */
 void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
-                      lua_CFunction destroy, lua_CFunction tostring,
-                      const luaL_Reg *functions) {
+                      lua_CFunction destroy, lua_CFunction tostring) {
     luaL_newmetatable(L, name);
     lua_pushcfunction(L, destroy);
     lua_setfield(L, -2, "__gc");
@@ -40,7 +38,6 @@ void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
     lua_setfield(L, -2, "close");
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
-    if (functions) luaL_setfuncs(L, functions, 0);
 }
 
 /* Pushes a new, empty box of that type (its maker sets ptr). */

@@ -65,5 +65,5 @@ void lmkL_open_request(lua_State *L) {
         {"result", lmkL_request_result},
         {NULL, NULL},
     };
-    lmkL_create_meta(L, LMKL_REQUEST_TYPE, methods, request_destroy, request_tostring, NULL);
+    lmkL_create_meta(L, LMKL_REQUEST_TYPE, methods, request_destroy, request_tostring);
 }

@@ -6,14 +6,14 @@
 /* core.is_secret_name(name) -> true when a field, column or query
  * parameter of this name holds a secret (lmk_secret_name); anything but
  * a string is not one. */
-static int l_is_secret_name(lua_State *L) {
+int lmkL_is_secret_name(lua_State *L) {
     const char *name = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
     lua_pushboolean(L, lmk_secret_name(name));
     return 1;
 }
 
-/* Adds secret_names (a list of the names) and is_secret_name to the
- * module table on the stack. */
+/* Adds secret_names, a list of the names, to the module table on the
+ * stack (core.is_secret_name: lmskit_core.c). */
 void lmkL_open_secret_names(lua_State *L) {
     size_t n;
     const char *const *names = lmk_secret_names(&n);
@@ -23,6 +23,4 @@ void lmkL_open_secret_names(lua_State *L) {
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "secret_names");
-    lua_pushcfunction(L, l_is_secret_name);
-    lua_setfield(L, -2, "is_secret_name");
 }
