@@ -57,23 +57,19 @@ local function read_field(changes, errs, name, ftype, v, current)
       local b = C.to_bool(v)
       if b == nil then errs.add(name, "is invalid") else changes[name] = b end
     end
-  elseif ftype == "int" then
+  elseif ftype == "int" or ftype == "decimal" then
     if C.is_null(v) or v == "" then
       changes[name] = C.null
     else
-      local n = C.to_int(v)
-      if n == nil then
-        errs.add(name, C.to_decimal(v) and "must be an integer" or "is not a number")
-      else
+      local n
+      if ftype == "int" then n = C.to_int(v) else n = C.to_decimal(v) end
+      if n ~= nil then
         changes[name] = n
+      elseif ftype == "int" and C.to_decimal(v) then
+        errs.add(name, "must be an integer")
+      else
+        errs.add(name, "is not a number")
       end
-    end
-  elseif ftype == "decimal" then
-    if C.is_null(v) or v == "" then
-      changes[name] = C.null
-    else
-      local n = C.to_decimal(v)
-      if n == nil then errs.add(name, "is not a number") else changes[name] = n end
     end
   elseif ftype == "visibility" then
     if type(v) ~= "string" or not VISIBILITIES[v] then
