@@ -28,8 +28,7 @@ local function create_certificate(req)
     end
   end
   if errs.any() then return C.unprocessable(errs) end
-  local id = S.next_certificate
-  S.next_certificate = id + 1
+  local id = lib.next_id("next_certificate")
   local ts = lib.now()
   local c = {
     id = id, listing_id = listing_id, name = name, active = active,

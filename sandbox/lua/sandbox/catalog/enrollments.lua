@@ -37,8 +37,7 @@ local function create_enrollment(req)
   end
   if errs.any() then return C.unprocessable(errs) end
   local l = S.listings[listing_id]
-  local id = S.next_enrollment
-  S.next_enrollment = id + 1
+  local id = lib.next_id("next_enrollment")
   local e = {
     id = id, listing_id = listing_id, canvas_user_id = user_id,
     listing_snapshot = { title = l.title, type = l.type, canvas_course_id = l.canvas_course_id },

@@ -19,8 +19,7 @@ local function user_info(canvas_user_id)
 end
 
 local function create_order_for(canvas_user_id, l)
-  local id = S.next_order
-  S.next_order = id + 1
+  local id = lib.next_id("next_order")
   local ts = lib.now()
   local fee = l.enrollment_fee or 0
   local payments = {}

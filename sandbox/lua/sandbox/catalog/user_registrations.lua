@@ -59,8 +59,7 @@ local function create_registration(req)
     errs.add("custom_fields", "is invalid")
   end
   if errs.any() then return C.unprocessable(errs) end
-  local id = S.next_user
-  S.next_user = id + 1
+  local id = lib.next_id("next_user")
   local ts = lib.now()
   local r = {
     canvas_user_id = id, catalog_id = catalog_id, name = name, email = email,

@@ -20,6 +20,14 @@ function C.refill(t, fresh)
   return t
 end
 
+-- Takes the next id of a sequence kept in a simulator's state (state[counter]:
+-- next_user, next_group, ...): returns it and moves the sequence on.
+function C.take_id(state, counter)
+  local id = state[counter]
+  state[counter] = id + 1
+  return id
+end
+
 -- Values of tbl[1 .. next_id-1] that exist (and satisfy pred, if given),
 -- in ascending id order: how every simulator lists a collection.
 function C.in_id_order(tbl, next_id, pred)

@@ -161,12 +161,10 @@ local function control_seed(req)
   end
   local first_id, last_id
   for _ = 1, counts.members do
-    local k = S.next_seed
-    S.next_seed = k + 1
+    local k = C.take_id(S, "next_seed")
     local email = format("seed%d@sandbox.example", k)
     while lib.find_member_by_email(email) do
-      k = S.next_seed
-      S.next_seed = k + 1
+      k = C.take_id(S, "next_seed")
       email = format("seed%d@sandbox.example", k)
     end
     local m = lib.add_member({

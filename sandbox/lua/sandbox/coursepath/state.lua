@@ -88,8 +88,7 @@ local function find_member_by_email(email)
 end
 
 local function add_member(f)
-  local id = S.next_member
-  S.next_member = id + 1
+  local id = C.take_id(S, "next_member")
   local m = {
     id = id, email = f.email, name = f.name or name_from_email(f.email),
     role = f.role or "learner", created = f.created or now(),
@@ -128,8 +127,7 @@ local function find_group(name)
 end
 
 local function add_group(name)
-  local id = S.next_group
-  S.next_group = id + 1
+  local id = C.take_id(S, "next_group")
   local g = { id = id, name = name, members = {} }
   S.groups[id] = g
   return g
