@@ -226,12 +226,11 @@ end, K.PAGED_STATEFUL)
 
 def("Courses", "get_classes_taught_by", { "user_id" }, function(ctx)
   local u = lib.need_user(ctx)
-  local out = C.array()
-  for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+  local live = lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)
+  return lib.map_array(live, function(c)
     local t = lib.teacher_entry(c, u.id)
-    if t then out[#out + 1] = lib.class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
-  end
-  return out
+    if t then return lib.class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_classes_enrolled_by", { "user_id" }, function(ctx)
@@ -314,21 +313,17 @@ end, K.STATEFUL)
 
 def("Courses", "get_teachers_for_class", { "class_id" }, function(ctx)
   local c = lib.need_class(ctx)
-  local out = C.array()
-  for _, t in ipairs(c.teachers) do
+  return lib.map_array(c.teachers, function(t)
     local u = S.users[t.user_id]
-    if u then out[#out + 1] = lib.user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
-  end
-  return out
+    if u then return lib.user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_students_for_class", { "class_id" }, function(ctx)
   local c = lib.need_class(ctx)
-  local out = C.array()
-  for _, uid in ipairs(c.enroll_order) do
-    if S.users[uid] and c.enrollments[uid] then out[#out + 1] = lib.student_json(c.enrollments[uid]) end
-  end
-  return out
+  return lib.map_array(c.enroll_order, function(uid)
+    if S.users[uid] and c.enrollments[uid] then return lib.student_json(c.enrollments[uid]) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_status_of_classes", { "user_id" }, function(ctx)

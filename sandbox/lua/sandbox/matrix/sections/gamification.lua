@@ -56,11 +56,9 @@ end)
 
 def("Gamification", "get_status_for_all_players", { "game_id" }, function(ctx)
   local g = lib.need_in(ctx, "game_id", S.games, "game")
-  local out = C.array()
-  for _, uid in ipairs(lib.sorted_keys_num(g.players)) do
-    if S.users[uid] then out[#out + 1] = player_json(g, uid) end
-  end
-  return out
+  return lib.map_array(lib.sorted_keys_num(g.players), function(uid)
+    if S.users[uid] then return player_json(g, uid) end
+  end)
 end)
 
 def("Gamification", "get_status_for_players", { "game_id", "user_ids" }, function(ctx)

@@ -1,7 +1,6 @@
 -- sandbox.matrix.sections.paths: the doc's "Paths" section (its functions, in doc order).
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
-local C = require "sandbox.common"
 local lib = require "sandbox.matrix.lib"
 local K, S, def = lib.K, lib.S, lib.def
 
@@ -22,11 +21,9 @@ end, K.STATEFUL)
 
 def("Paths", "get_students_for_path", { "path_id" }, function(ctx)
   local p = lib.need_in(ctx, "path_id", S.paths, "path")
-  local out = C.array()
-  for _, uid in ipairs(lib.sorted_keys_num(p.students)) do
-    if S.users[uid] then out[#out + 1] = lib.user_json(S.users[uid]) end
-  end
-  return out
+  return lib.map_array(lib.sorted_keys_num(p.students), function(uid)
+    if S.users[uid] then return lib.user_json(S.users[uid]) end
+  end)
 end, K.STATEFUL)
 
 def("Paths", "add_students_to_path", { "path_id", "user_ids", "options" }, function(ctx)
