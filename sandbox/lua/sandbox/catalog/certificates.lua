@@ -12,9 +12,8 @@ local type = type
 ---------------------------------------------------------------------------
 
 local function create_certificate(req)
-  local body = lib.read_body(req)
+  local body, p = lib.body_params(req, "certificate")
   if not body then return end
-  local p = lib.root_params(body, "certificate")
   local errs = C.new_errors()
   local listing_id = lib.listing_id(errs, p)
   local name = lib.required_string(errs, p, "name")

@@ -14,9 +14,8 @@ local create_order_for = Orders.create_order_for
 ---------------------------------------------------------------------------
 
 local function create_enrollment(req)
-  local body = lib.read_body(req)
+  local body, p = lib.body_params(req, "enrollment")
   if not body then return end
-  local p = lib.root_params(body, "enrollment")
   local errs = C.new_errors()
   local listing_id = lib.listing_id(errs, p)
   local user_id

@@ -156,11 +156,7 @@ local function remove_listing(id)
   S.listings[id] = nil
   for _, l in pairs(S.listings) do
     if l.type == "Program" then
-      local kept = {}
-      for _, rid in ipairs(l.requirement_ids) do
-        if rid ~= id then kept[#kept + 1] = rid end
-      end
-      l.requirement_ids = kept
+      l.requirement_ids = C.kept(l.requirement_ids, function(rid) return rid ~= id end)
     end
   end
 end
@@ -171,9 +167,9 @@ local function listing_resource(kind, root, plural)
     return lib.index(req, plural, C.in_id_order(S.listings, S.next_listing, listing_pred(kind)), lib.listing_json)
   end
   function res.create(req)
-    local body = lib.read_body(req)
+    local body, p = lib.body_params(req, root)
     if not body then return end
-    local changes, errs = listing_changes(kind, lib.root_params(body, root), nil)
+    local changes, errs = listing_changes(kind, p, nil)
     if not changes then return C.unprocessable(errs) end
     local l = lib.new_listing(kind, {})
     apply_changes(l, changes)
@@ -190,9 +186,9 @@ local function listing_resource(kind, root, plural)
   function res.update(req, id)
     local l = find_listing(kind, id)
     if not l then return C.not_found() end
-    local body = lib.read_body(req)
+    local body, p = lib.body_params(req, root)
     if not body then return end
-    local changes, errs = listing_changes(kind, lib.root_params(body, root), l)
+    local changes, errs = listing_changes(kind, p, l)
     if not changes then return C.unprocessable(errs) end
     apply_changes(l, changes)
     return C.no_content()

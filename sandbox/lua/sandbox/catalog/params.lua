@@ -27,6 +27,14 @@ local function read_body(req)
 end
 
 
+-- A write's JSON body and its root object (root_params); nil after a 400
+-- when the body is not JSON.
+local function body_params(req, root)
+  local body = read_body(req)
+  if not body then return nil end
+  return body, root_params(body, root)
+end
+
 -- Optional integer filter from the query: nil when absent, false when
 -- present but not an integer (matches nothing).
 local function int_filter(args, name)
@@ -100,6 +108,7 @@ local function optional_bool(errs, value, name, default)
 end
 
 return {
+  body_params = body_params,
   date_filters = date_filters,
   in_range = in_range,
   int_filter = int_filter,

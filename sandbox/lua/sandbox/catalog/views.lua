@@ -141,25 +141,20 @@ local function enrollment_json(e)
 end
 
 local function order_json(o)
-  local listings = C.array()
-  for _, x in ipairs(o.listings) do
-    listings[#listings + 1] = C.ordered({ "id", "canvas_course_id", "title", "amount" }, {
+  local listings = C.map_array(o.listings, function(x)
+    return C.ordered({ "id", "canvas_course_id", "title", "amount" }, {
       id = x.id, canvas_course_id = x.canvas_course_id, title = x.title,
       amount = C.fmt_decimal(x.amount),
     })
-  end
-  local promotions = C.array()
-  for _, p in ipairs(o.promotions) do
-    promotions[#promotions + 1] = C.ordered({ "id", "code", "amount" }, {
-      id = p.id, code = p.code, amount = C.fmt_decimal(p.amount),
-    })
-  end
-  local payments = C.array()
-  for _, p in ipairs(o.payments) do
-    payments[#payments + 1] = C.ordered({ "reference_id", "status", "amount" }, {
+  end)
+  local promotions = C.map_array(o.promotions, function(p)
+    return C.ordered({ "id", "code", "amount" }, { id = p.id, code = p.code, amount = C.fmt_decimal(p.amount) })
+  end)
+  local payments = C.map_array(o.payments, function(p)
+    return C.ordered({ "reference_id", "status", "amount" }, {
       reference_id = p.reference_id, status = p.status, amount = C.fmt_decimal(p.amount),
     })
-  end
+  end)
   return C.ordered(ORDER_KEYS, {
     id = o.id, full_id = tostring(o.id), catalog_id = o.catalog_id,
     catalog = catalog_ref(o.catalog_id),

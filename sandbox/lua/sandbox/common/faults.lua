@@ -126,9 +126,7 @@ function C.add_fault(spec)
 end
 
 function C.list_faults()
-  local out = C.array()
-  for _, f in ipairs(faults) do out[#out + 1] = fault_json(f) end
-  return out
+  return C.map_array(faults, fault_json)
 end
 
 function C.clear_faults()

@@ -99,16 +99,8 @@ local function sorted_values(map, pred)
   return out
 end
 
--- A JSON array of view(x) for each of items, in order; an item whose view
--- is nil is left out.
-local function map_array(items, view)
-  local out = C.array()
-  for _, x in ipairs(items) do
-    local v = view(x)
-    if v ~= nil then out[#out + 1] = v end
-  end
-  return out
-end
+-- A JSON array of view(x) for each of items (nil views left out).
+local map_array = C.map_array
 
 local function copy_list(t)
   local out = {}

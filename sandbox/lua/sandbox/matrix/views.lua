@@ -467,16 +467,9 @@ local function remove_user_everywhere(uid)
   for _, c in pairs(S.classes) do
     if c.enrollments[uid] then
       c.enrollments[uid] = nil
-      local order = {}
-      for _, x in ipairs(c.enroll_order) do
-        if x ~= uid then order[#order + 1] = x end
-      end
-      c.enroll_order = order
+      c.enroll_order = C.kept(c.enroll_order, function(x) return x ~= uid end)
     end
-    local ts = {}
-    for _, t in ipairs(c.teachers) do
-      if t.user_id ~= uid then ts[#ts + 1] = t end
-    end
+    local ts = C.kept(c.teachers, function(t) return t.user_id ~= uid end)
     if ts[1] then ts[1].coteacher = false end
     c.teachers = ts
   end
