@@ -37,13 +37,7 @@ local function course_members(cp, cid)
   return by_id, by_email
 end
 
--- Seeds n members; returns their ids.
-local function seed_members(n)
-  local s = sandbox.control("POST", "coursepath/seed", { members = n })
-  local ids = {}
-  for id = s.first_id, s.last_id do ids[#ids + 1] = id end
-  return ids
-end
+local seed_members = sandbox.seed_members
 
 -- The log entries of method+path (exact path).
 local function logged(method, path)
