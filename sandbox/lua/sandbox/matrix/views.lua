@@ -459,6 +459,20 @@ local function record_mail(ctx, kind, u, extra)
   S.mail[#S.mail + 1] = m
 end
 
+-- Applies change(u) to each of users (true when it changed something for
+-- u) and, when notify, mails each user changed (kind, extra: as
+-- record_mail); returns how many changed.
+local function change_users(ctx, users, notify, kind, extra, change)
+  local n = 0
+  for _, u in ipairs(users) do
+    if change(u) then
+      n = n + 1
+      if notify then record_mail(ctx, kind, u, extra) end
+    end
+  end
+  return n
+end
+
 local function remove_user_everywhere(uid)
   local u = S.users[uid]
   if not u then return end
@@ -505,6 +519,7 @@ return {
   org_json = org_json,
   parse_grade = parse_grade,
   path_json = path_json,
+  change_users = change_users,
   record_mail = record_mail,
   remove_user_everywhere = remove_user_everywhere,
   student_json = student_json,

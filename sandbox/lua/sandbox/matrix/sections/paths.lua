@@ -45,15 +45,11 @@ def("Paths", "remove_students_from_path", { "path_id", "user_ids", "options" }, 
   local p = lib.need_in(ctx, "path_id", S.paths, "path")
   local users = lib.users_arg(ctx)
   local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
-  local n = 0
-  for _, u in ipairs(users) do
-    if p.students[u.id] then
-      p.students[u.id] = nil
-      n = n + 1
-      if notify then lib.record_mail(ctx, "unenrolled_from_path", u, { path_id = p.id }) end
-    end
-  end
-  return n
+  return lib.change_users(ctx, users, notify, "unenrolled_from_path", { path_id = p.id }, function(u)
+    if not p.students[u.id] then return false end
+    p.students[u.id] = nil
+    return true
+  end)
 end, K.STATEFUL)
 
 return true
