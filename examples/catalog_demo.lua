@@ -3,17 +3,10 @@
 -- back through paging and check nothing was lost or doubled.
 --
 --   sandbox/with lua5.4 examples/catalog_demo.lua
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
-local lmskit = require "lmskit"
-local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
+local clients = dofile "examples/clients.lua" -- this checkout's lmskit, each vendor's client
 local core = require "lmskit.core"
 
-local catalog = lmskit.catalog {
-  base_url = assert(os.getenv "LMSKIT_SANDBOX_URL", "run me through sandbox/with") .. "/catalog",
-  token = CRED.catalog.token,
-  ca_file = os.getenv "LMSKIT_SANDBOX_CA",
-}
+local catalog = clients.catalog()
 
 local COURSES, LEARNERS = 5, 300
 local started = core.now()

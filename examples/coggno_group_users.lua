@@ -4,20 +4,10 @@
 --
 -- Against Coggno set COGGNO_API_KEY (test_... or live_...); otherwise it
 -- talks to the sandbox's test host.
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
-local lmskit = require "lmskit"
-local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
-assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
-  or os.getenv "CEREGO_TOKEN",
-  "set the vendor variables named above, or run through sandbox/with")
+local clients = dofile "examples/clients.lua" -- this checkout's lmskit, each vendor's client
+local lmskit = clients.lmskit
 
-local key = os.getenv "COGGNO_API_KEY"
-local coggno = lmskit.coggno {
-  api_key = key or CRED.coggno.api_key,
-  base_url = not key and (os.getenv "LMSKIT_SANDBOX_URL" .. "/coggno-test") or nil,
-  ca_file = not key and os.getenv "LMSKIT_SANDBOX_CA" or nil,
-}
+local coggno = clients.coggno()
 
 local group = coggno.groups:create { name = "New hires " .. os.date("!%Y-%m-%d"), description = "Onboarding" }
 print(("group %d: %s"):format(group.id, group.name))

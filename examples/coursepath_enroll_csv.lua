@@ -4,21 +4,10 @@
 --
 -- Against a real academy set COURSEPATH_ACADEMY_URL, COURSEPATH_SECRET and
 -- COURSEPATH_EMAIL (an admin); otherwise it talks to the sandbox.
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
-local lmskit = require "lmskit"
-local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
-assert(os.getenv "LMSKIT_SANDBOX_URL" or os.getenv "COURSEPATH_ACADEMY_URL" or os.getenv "COGGNO_API_KEY"
-  or os.getenv "CEREGO_TOKEN",
-  "set the vendor variables named above, or run through sandbox/with")
+local clients = dofile "examples/clients.lua" -- this checkout's lmskit, each vendor's client
+local lmskit = clients.lmskit
 
-local sandbox = os.getenv "LMSKIT_SANDBOX_URL"
-local cp = lmskit.coursepath {
-  academy_url = os.getenv "COURSEPATH_ACADEMY_URL" or (sandbox .. "/coursepath"),
-  secret = os.getenv "COURSEPATH_SECRET" or CRED.coursepath.secret,
-  email = os.getenv "COURSEPATH_EMAIL" or "admin@sandbox.example",
-  ca_file = not os.getenv "COURSEPATH_ACADEMY_URL" and os.getenv "LMSKIT_SANDBOX_CA" or nil,
-}
+local cp = clients.coursepath()
 
 local path = arg[1] or "examples/data/learners.csv"
 local course = tonumber(arg[2] or "1")

@@ -5,18 +5,10 @@
 -- Grades are sent exactly as written: letter grades (B+), numbers (3.1),
 -- percentages (15%), blanks (clears the grade) and X/M/I/AB.  Against a
 -- real site set MATRIX_URL and MATRIX_API_KEY.
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
-local lmskit = require "lmskit"
-local CRED = require "lmskit.sandbox_credentials" -- the sandbox's test credentials
+local clients = dofile "examples/clients.lua" -- this checkout's lmskit, each vendor's client
+local lmskit = clients.lmskit
 
-local real = os.getenv "MATRIX_URL"
-assert(real or os.getenv "LMSKIT_SANDBOX_URL", "set MATRIX_URL and MATRIX_API_KEY, or run through sandbox/with")
-local matrix = lmskit.matrix {
-  base_url = real or (os.getenv "LMSKIT_SANDBOX_URL" .. "/matrix"),
-  api_key = os.getenv "MATRIX_API_KEY" or CRED.matrix.api_key,
-  ca_file = not real and os.getenv "LMSKIT_SANDBOX_CA" or nil,
-}
+local matrix = clients.matrix()
 
 local path, assignment = arg[1] or "examples/data/grades.csv", tonumber(arg[2] or "1")
 local batch, sent = {}, 0

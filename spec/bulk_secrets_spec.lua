@@ -6,25 +6,13 @@ local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local workflows = require "lmskit.workflows"
 local sandbox = require "sandbox"
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
-
-local function fresh_path(suffix)
-  local path = os.tmpname()
-  os.remove(path)
-  return path .. (suffix or "")
-end
+local files = require "support.files"
 
 -- Runs a job whose rows carry secret columns and whose every row fails
 -- with an error echoing the row (as a careless server would); returns
 -- the report, the journal's text and the results file's text.
 local function job_with_secrets(results_suffix, key)
-  local journal, results = fresh_path(), fresh_path(results_suffix)
+  local journal, results = files.fresh_path(), files.fresh_path(results_suffix)
   local rows = {
     { email = "ann@school.edu", password = "hunter2-pass-ann", api_token = "tok-ann-0123456789" },
     { email = "bob@school.edu", password = "hunter2-pass-bob", api_token = "tok-bob-0123456789" },
@@ -36,7 +24,7 @@ local function job_with_secrets(results_suffix, key)
       error(core.error { kind = "validation", status = 422, code = "bad " .. row.password,
                          message = "refused: " .. row.email .. " / " .. row.password .. " / " .. row.api_token })
     end }
-  local text = { journal = slurp(journal), results = slurp(results) }
+  local text = { journal = files.read(journal), results = files.read(results) }
   os.remove(journal)
   os.remove(results)
   return report, text, journal, results
@@ -69,23 +57,23 @@ describe("bulk and secret columns", function()
   end)
 
   it("creates the results file 0600, even over an older file readable by others", function()
-    local results = fresh_path(".csv")
+    local results = files.fresh_path(".csv")
     local f = assert(io.open(results, "w"))
     f:write("old\n")
     f:close()
     assert(os.execute("chmod 644 " .. results))
     lmskit.bulk { rows = { { a = "1" } }, results = results, progress = false, run = function() end }
     assert.equal(tonumber("600", 8), core.file_mode(results))
-    assert.is_nil(slurp(results):find("old", 1, true))
+    assert.is_nil(files.read(results):find("old", 1, true))
     os.remove(results)
-    local fresh = fresh_path(".jsonl")
+    local fresh = files.fresh_path(".jsonl")
     lmskit.bulk { rows = { { a = "1" } }, results = fresh, progress = false, run = function() end }
     assert.equal(tonumber("600", 8), core.file_mode(fresh))
     os.remove(fresh)
   end)
 
   it("creates the journal 0600 and refuses one that others can read", function()
-    local journal = fresh_path()
+    local journal = files.fresh_path()
     lmskit.bulk { rows = { { a = "1" } }, journal = journal, progress = false, run = function() end }
     assert.equal(tonumber("600", 8), core.file_mode(journal))
     assert(os.execute("chmod 644 " .. journal))
@@ -100,7 +88,7 @@ end)
 
 describe("journals of earlier versions (keyed by every column)", function()
   it("still skip the rows they record as done or started: an invitation is not sent twice", function()
-    local journal = fresh_path()
+    local journal = files.fresh_path()
     local j = core.journal_open(journal)
     -- what earlier versions wrote for these rows: every column, sorted
     j:append('{"k":"email=ann@school.edu\\u001fpassword=pw-ann-0001","s":"ok"}')
@@ -118,7 +106,7 @@ describe("journals of earlier versions (keyed by every column)", function()
     assert.equal(1, report.skipped)
     assert.equal(1, report.unknown)
     assert.equal(1, report.rerun.kept_unknown)
-    local text = slurp(journal)
+    local text = files.read(journal)
     assert.is_nil(text:find("pw-cy", 1, true))
     os.remove(journal)
   end)

@@ -3,22 +3,11 @@
 local lmskit = require "lmskit"
 local core = require "lmskit.core"
 local sandbox = require "sandbox"
-
--- Writes text to a new temporary file; returns its path.
-local function file_with(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local files = require "support.files"
 
 -- The sandbox CA's PEM text.
 local function ca_text()
-  local f = assert(io.open(sandbox.ca, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
+  return files.read(sandbox.ca)
 end
 
 describe("ca_file", function()
@@ -28,7 +17,7 @@ describe("ca_file", function()
     made = {}
   end)
   local function temp(text)
-    local path = file_with(text)
+    local path = files.with(text)
     made[#made + 1] = path
     return path
   end

@@ -8,6 +8,7 @@ local core = require "lmskit.core"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
 local once = require "support.exactly_once"
+local files = require "support.files"
 
 -- Runs bin/lmskit with args (and environment assignments before it);
 -- returns its output (stdout and stderr), exit status and wall time.
@@ -17,14 +18,6 @@ local function cli(args, env)
   local out = p:read("*a")
   p:close()
   return out, tonumber(out:match("exit=(%d+)%s*$")), core.now() - started
-end
-
-local function write_csv(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
 end
 
 -- The results file (CSV through --results) by row: { outcome, how, fix, ... }.
@@ -74,7 +67,7 @@ describe("bin/lmskit client options", function()
 
   it("takes the rate from LMSKIT_MATRIX_RATE and from --rate (2 calls a second: paced)", function()
     -- no such users: each call is refused, but each is made
-    local rows = write_csv("userid\nnone1\nnone2\nnone3\nnone4\nnone5\n")
+    local rows = files.with("userid\nnone1\nnone2\nnone3\nnone4\nnone5\n")
     for _, how in ipairs { { "LMSKIT_MATRIX_RATE=2/1 " .. SANDBOX_MATRIX, "" },
                            { SANDBOX_MATRIX, " --rate 2/1" } } do
       sandbox.reset()
@@ -122,7 +115,7 @@ describe("bin/lmskit client options", function()
   end)
 
   it("takes the concurrency from LMSKIT_CATALOG_CONCURRENCY and --concurrency", function()
-    local rows = write_csv("listing_id,canvas_user_id\n1,11\n1,12\n1,13\n1,14\n")
+    local rows = files.with("listing_id,canvas_user_id\n1,11\n1,12\n1,13\n1,14\n")
     local base = ("LMSKIT_CATALOG_BASE_URL=%s/catalog LMSKIT_CATALOG_TOKEN=sandbox-catalog-token " ..
                   "LMSKIT_CATALOG_CA_FILE=%s "):format(sandbox.url, sandbox.ca)
     local function overlap()
@@ -162,7 +155,7 @@ describe("bin/lmskit summary and exit status", function()
 
   it("lists done by how, failed, unknown and skipped; exit 1 unless every row is done", function()
     sandbox.catalog().enrollments:create { listing_id = 1, canvas_user_id = 12 }
-    local rows = write_csv("listing_id,canvas_user_id\n1,11\n1,12\n999,13\n")
+    local rows = files.with("listing_id,canvas_user_id\n1,11\n1,12\n999,13\n")
     local out_file = os.tmpname() .. ".csv"
     local out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --results " .. out_file)
     assert.equal(1, code, out)
@@ -179,7 +172,7 @@ describe("bin/lmskit summary and exit status", function()
     assert.is_nil(enrolled(999)[13])
     os.remove(out_file)
     -- every row done: exit 0
-    local good = write_csv("listing_id,canvas_user_id\n1,11\n2,14\n")
+    local good = files.with("listing_id,canvas_user_id\n1,11\n2,14\n")
     out, code = cli("catalog enroll --sandbox -q --csv " .. good)
     assert.equal(0, code, out)
     assert.matches("2 rows: 2 done (1 created, 1 exists, 0 updated), 0 failed, 0 unknown, 0 skipped", out, 1, true)
@@ -188,7 +181,7 @@ describe("bin/lmskit summary and exit status", function()
   end)
 
   it("exits 1 for a row whose outcome is unknown, saying what was tried", function()
-    local rows = write_csv("member_id\n2\n1\n")
+    local rows = files.with("member_id\n2\n1\n")
     sandbox.fault { path = "/coursepath/api/v1/members/2/invite", method = "POST", kind = "drop_after" }
     local out, code = cli("coursepath invite --sandbox -q --csv " .. rows)
     assert.equal(1, code, out)
@@ -202,7 +195,7 @@ describe("bin/lmskit summary and exit status", function()
   end)
 
   it("shows a progress bar and the summary on a terminal (a pseudo-terminal)", function()
-    local rows = write_csv("listing_id,canvas_user_id\n1,11\n1,12\n")
+    local rows = files.with("listing_id,canvas_user_id\n1,11\n1,12\n")
     local out, code = require("support.tty").lmskit("catalog enroll --sandbox --csv " .. rows, {
       LMSKIT_SANDBOX_URL = sandbox.url, LMSKIT_SANDBOX_CA = sandbox.ca })
     assert.equal(0, code, out)
@@ -235,7 +228,7 @@ describe("bin/lmskit as a person meets it", function()
   end)
 
   it("names the variable and the profile key of a missing credential (exit 2)", function()
-    local rows = write_csv("listing_id,canvas_user_id\n1,1\n")
+    local rows = files.with("listing_id,canvas_user_id\n1,1\n")
     local out, code = cli("catalog enroll --csv " .. rows, "env LMSKIT_PROFILES=/nonexistent")
     assert.equal(2, code, out)
     assert.matches("catalog needs its token: set the variable LMSKIT_CATALOG_TOKEN, or token = \"...\" " ..

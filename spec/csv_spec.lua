@@ -1,17 +1,10 @@
 -- CSV through libcsv: the edge cases spreadsheets produce.
 local csv = require "lmskit.csv"
-
-local function write(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local files = require "support.files"
 
 describe("lmskit.csv", function()
   it("reads quoted fields with commas, quotes, newlines, CRLF and a BOM", function()
-    local path = write('\239\187\191email, name ,note\r\n"a@x.edu","Lee, Ann","line1\r\nline2"\r\n' ..
+    local path = files.with('\239\187\191email, name ,note\r\n"a@x.edu","Lee, Ann","line1\r\nline2"\r\n' ..
                        'b@x.edu,Bob,"say ""hi"""\r\n')
     local rows = csv.read(path)
     os.remove(path)
@@ -21,7 +14,7 @@ describe("lmskit.csv", function()
   end)
 
   it("skips blank lines, keeps UTF-8, leaves missing trailing fields nil", function()
-    local path = write("email,name\n\nz@x.edu,Zoë\n\ny@x.edu\n")
+    local path = files.with("email,name\n\nz@x.edu,Zoë\n\ny@x.edu\n")
     local rows = csv.read(path)
     os.remove(path)
     assert.equal(2, #rows)
@@ -32,7 +25,7 @@ describe("lmskit.csv", function()
   it("streams large files without reading them whole", function()
     local lines = { "id,email" }
     for i = 1, 20000 do lines[#lines + 1] = ("%d,user%d@x.edu"):format(i, i) end
-    local path = write(table.concat(lines, "\n"))
+    local path = files.with(table.concat(lines, "\n"))
     local n, last = 0, nil
     for row in csv.rows(path) do n, last = n + 1, row end
     os.remove(path)
@@ -47,7 +40,7 @@ describe("lmskit.csv", function()
       "a,,b\n1,2,3\n",   -- unnamed column
     }
     for _, text in ipairs(cases) do
-      local path = write(text)
+      local path = files.with(text)
       local ok, err = pcall(csv.read, path)
       os.remove(path)
       assert.is_false(ok, text)
@@ -69,14 +62,14 @@ describe("lmskit.csv", function()
       { head .. '4,5\n7,"8\n9,10\n', "line 7: a quoted field is never closed" },
     }
     for _, case in ipairs(cases) do
-      local path = write(case[1])
+      local path = files.with(case[1])
       local ok, err = pcall(csv.read, path)
       os.remove(path)
       assert.is_false(ok, case[1])
       assert.equal("decode", err.kind)
       assert.matches(case[2], err.message, 1, true)
     end
-    local path = write(head .. "4,5\r\n")
+    local path = files.with(head .. "4,5\r\n")
     local header, rows = csv.open(path)
     assert.same({ "a", "b" }, header)
     local lines = {}
@@ -86,7 +79,7 @@ describe("lmskit.csv", function()
   end)
 
   it("returns nothing for an empty file", function()
-    local path = write("")
+    local path = files.with("")
     assert.same({}, csv.read(path))
     os.remove(path)
   end)

@@ -9,15 +9,9 @@ local options = require "lmskit.options"
 local reconcile = require "lmskit.reconcile"
 local gen = require "gen_doc"
 local doc_count = require "doc_count"
+local files = require "support.files"
 
 local CORE_DOC = "tools/doc/core.luadoc"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
 
 -- The items of an LDoc file: the name of the first @function, @table or
 -- @field tag of each comment block ("Client:request", "version", ...).
@@ -87,7 +81,7 @@ end
 
 describe("the reference", function()
   it("documents every function and method lmskit.core registers, and nothing else", function()
-    local documented = ldoc_items(read(CORE_DOC))
+    local documented = ldoc_items(files.read(CORE_DOC))
     local registered = core_names()
     local missing, stale = {}, {}
     for name in pairs(registered) do
@@ -110,7 +104,7 @@ describe("the reference", function()
     local vendors = gen.vendors()
     assert.equal(#vendors + 1, #written)
     for _, name in ipairs(vendors) do
-      local text = read(dir .. "/" .. name .. ".luadoc")
+      local text = files.read(dir .. "/" .. name .. ".luadoc")
       assert.truthy(text:find("\n%-%- @module lmskit%." .. name .. "\n"), name)
       local documented = ldoc_items(text)
       local from_decl = {}

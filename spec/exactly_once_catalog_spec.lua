@@ -2,7 +2,6 @@
 -- have: a keep-alive connection that dies after the server did the work,
 -- drops, 5xx, 429 and random latency.  Judged from the simulator's state
 -- and from what lmskit reported.
-local lmskit = require "lmskit"
 local sandbox = require "sandbox"
 local once = require "support.exactly_once"
 
@@ -97,11 +96,10 @@ for _, http2 in ipairs { false, true } do
       for i = 1, 400 do
         rows[i] = { listing_id = "1", email = ("learner%d@example.edu"):format(i), name = "L" .. i }
       end
-      once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("catalog", "enroll", catalog,
-        { rows = rows, concurrency = 16, progress = false })
-      local faulted = once.faults_seen("POST", PREFIX)
-      once.calm()
+      local report, faulted = once.stormed_workflow {
+        vendor = "catalog", workflow = "enroll", client = catalog,
+        rows = rows, storm = PREFIX, method = "POST",
+      }
       assert.is_true(faulted >= 20, "only " .. faulted .. " faults on writes")
       -- the simulator: one registration per email, one enrollment per user
       local user_of = {}

@@ -4,7 +4,6 @@
 -- the writes it handled per natural key (GET /_sandbox/coggno-test/writes:
 -- Coggno refuses a second registration itself, so a duplicate shows
 -- there), and from what lmskit reported.
-local lmskit = require "lmskit"
 local json = require "lmskit.json"
 local sandbox = require "sandbox"
 local once = require "support.exactly_once"
@@ -236,13 +235,11 @@ for _, http2 in ipairs { false, true } do
                             password = "secret1" }
       end
       sandbox.clear_log()
-      once.storm(PREFIX, 0.1)
       local out = os.tmpname() .. ".jsonl"
-      local report = lmskit.workflow("coggno", "enroll", coggno,
-        { rows = rows, concurrency = 16, progress = false, results = out })
-      local faulted, kinds = once.faults_seen("POST", PREFIX)
-      local applied = once.applied()
-      once.calm()
+      local report, faulted, kinds, applied = once.stormed_workflow {
+        vendor = "coggno", workflow = "enroll", client = coggno,
+        rows = rows, storm = PREFIX, method = "POST", options = { results = out },
+      }
       assert.is_true(faulted >= 15, "only " .. faulted .. " faults on writes: " .. json.encode(kinds))
       assert.is_true(applied > faulted, "no faults on the look-ups")
       local outcome, how = outcomes(out)
@@ -285,12 +282,11 @@ for _, http2 in ipairs { false, true } do
                              or { group_id = tostring(g.id), login = "seeduser" .. id }
       end
       sandbox.clear_log()
-      once.storm(PREFIX, 0.1)
       local out = os.tmpname() .. ".jsonl"
-      local report = lmskit.workflow("coggno", "unenroll", coggno,
-        { rows = rows, concurrency = 16, progress = false, results = out })
-      local faulted, kinds = once.faults_seen("DELETE", PREFIX)
-      once.calm()
+      local report, faulted, kinds = once.stormed_workflow {
+        vendor = "coggno", workflow = "unenroll", client = coggno,
+        rows = rows, storm = PREFIX, method = "DELETE", options = { results = out },
+      }
       assert.is_true(faulted >= 15, "only " .. faulted .. " faults on deletes: " .. json.encode(kinds))
       local outcome = outcomes(out)
       local in_group = members(coggno, g.id)

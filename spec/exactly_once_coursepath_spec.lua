@@ -37,13 +37,7 @@ local function course_members(cp, cid)
   return by_id, by_email
 end
 
--- Seeds n members; returns their ids.
-local function seed_members(n)
-  local s = sandbox.control("POST", "coursepath/seed", { members = n })
-  local ids = {}
-  for id = s.first_id, s.last_id do ids[#ids + 1] = id end
-  return ids
-end
+local seed_members = sandbox.seed_members
 
 -- The log entries of method+path (exact path).
 local function logged(method, path)
@@ -240,13 +234,12 @@ for _, http2 in ipairs { false, true } do
         rows[#rows + 1] = { course_id = "3", email = ("learner%d@school.example"):format(i), name = "L" .. i }
         rows[#rows + 1] = { course_id = "3", member_id = tostring(ids[i]) }
       end
-      once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("coursepath", "enroll", cp,
-        { rows = rows, concurrency = 16, progress = false })
-      local faulted, seen = once.faults_seen("POST", PREFIX)
-      once.calm()
+      local report, faulted, seen = once.stormed_workflow {
+        vendor = "coursepath", workflow = "enroll", client = cp,
+        rows = rows, storm = PREFIX, method = "POST",
+      }
       assert.is_true(faulted >= 20, "only " .. faulted .. " faults on writes")
-      assert.is_true((seen.drop_after or 0) + (seen.drop_after_reused or 0) >= 1, "no write done and unanswered")
+      once.assert_unanswered(seen, "write done")
       local by_id, by_email = course_members(cp, 3)
       local members = {}
       for m in cp.members:list() do
@@ -282,15 +275,14 @@ for _, http2 in ipairs { false, true } do
           rows[i] = { member_id = tostring(ids[i]) }
         end
       end
-      once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("coursepath", "invite", cp,
-        { rows = rows, concurrency = 16, progress = false })
-      local faulted, seen = once.faults_seen("POST", PREFIX)
-      once.calm()
+      local report, faulted, seen = once.stormed_workflow {
+        vendor = "coursepath", workflow = "invite", client = cp,
+        rows = rows, storm = PREFIX, method = "POST",
+      }
       assert.is_true(faulted >= 15, ("only %d faults on invitations (%d sent; ok %d, failed %d, "
         .. "unknown %d, untouched %s; stopped: %s)"):format(faulted, once.count("POST", PREFIX),
         report.ok, report.failed, report.unknown, tostring(report.untouched), tostring(report.stopped)))
-      assert.is_true((seen.drop_after or 0) + (seen.drop_after_reused or 0) >= 1, "no invitation sent and unanswered")
+      once.assert_unanswered(seen, "invitation sent")
       local count = {}
       for _, inv in ipairs(invites()) do
         local k = inv.type .. ":" .. inv.memberId
@@ -319,13 +311,12 @@ for _, http2 in ipairs { false, true } do
         rows[i] = i % 2 == 0 and { course_id = "3", member_id = tostring(ids[i]) }
                   or { course_id = "3", email = ("seed%d@sandbox.example"):format(i) }
       end
-      once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("coursepath", "unenroll", cp,
-        { rows = rows, concurrency = 16, progress = false })
-      local faulted, seen = once.faults_seen("DELETE", PREFIX)
-      once.calm()
+      local report, faulted, seen = once.stormed_workflow {
+        vendor = "coursepath", workflow = "unenroll", client = cp,
+        rows = rows, storm = PREFIX, method = "DELETE",
+      }
       assert.is_true(faulted >= 15, "only " .. faulted .. " faults on removals")
-      assert.is_true((seen.drop_after or 0) + (seen.drop_after_reused or 0) >= 1, "no removal done and unanswered")
+      once.assert_unanswered(seen, "removal done")
       local by_id = course_members(cp, 3)
       local outcome = outcomes(report, #rows)
       for i = 1, #rows do

@@ -421,10 +421,10 @@ for _, http2 in ipairs { false, true } do
         rows[i] = { class_id = "1", userid = "learner" .. i, first_name = "L", last_name = tostring(i),
                     email = ("learner%d@example.edu"):format(i) }
       end
-      once.storm(PREFIX, 0.1)
-      local report = lmskit.workflow("matrix", "enroll", matrix, { rows = rows, concurrency = 16, progress = false })
-      local faulted = once.faults_seen("POST", PREFIX)
-      once.calm()
+      local report, faulted = once.stormed_workflow {
+        vendor = "matrix", workflow = "enroll", client = matrix,
+        rows = rows, storm = PREFIX, method = "POST",
+      }
       assert.is_true(faulted >= 15, "only " .. faulted .. " faults on writes")
       local id_of, accounts = {}, {}
       for u in matrix.users:get_all_users() do

@@ -2,13 +2,7 @@
 local core = require "lmskit.core"
 local lmskit = require "lmskit"
 local json = require "lmskit.json"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local files = require "support.files"
 
 -- base64url decoding, for reading tokens back in the specs
 local function b64url_decode(s)
@@ -34,15 +28,15 @@ describe("lmskit.jwt", function()
   end)
 
   it("signs a known RS256 vector byte for byte (made with the openssl CLI)", function()
-    local expected = read("spec/fixtures/jwt-rs256.expected"):gsub("%s+$", "")
+    local expected = files.read("spec/fixtures/jwt-rs256.expected"):gsub("%s+$", "")
     local token = core.jwt_sign('{"alg":"RS256","typ":"JWT"}',
       '{"sub":"1234567890","name":"John Doe","admin":true,"iat":1516239022}',
-      read("spec/fixtures/jwt-rs256.pem"), "RS256")
+      files.read("spec/fixtures/jwt-rs256.pem"), "RS256")
     assert.equal(expected, token)
   end)
 
   it("signs ES256 as a raw 64-byte R||S signature", function()
-    local key = read("spec/fixtures/jwt-es256.pem")
+    local key = files.read("spec/fixtures/jwt-es256.pem")
     local a = lmskit.jwt.sign({ sub = "x" }, key, "ES256")
     local b = lmskit.jwt.sign({ sub = "x" }, key, "ES256")
     local sig = a:match("%.([^.]+)$")
@@ -70,10 +64,10 @@ describe("lmskit.jwt", function()
     assert.is_false(ok)
     assert.matches("shorter than the digest", err.message)
     assert.is_false((pcall(lmskit.jwt.sign, {}, string.rep("k", 48), "HS512")))
-    ok, err = pcall(lmskit.jwt.sign, {}, read("spec/fixtures/jwt-es256.pem"), "RS256")
+    ok, err = pcall(lmskit.jwt.sign, {}, files.read("spec/fixtures/jwt-es256.pem"), "RS256")
     assert.is_false(ok)
     assert.matches("RSA", err.message)
-    ok, err = pcall(lmskit.jwt.sign, {}, read("spec/fixtures/jwt-rsa1024.pem"), "RS256")
+    ok, err = pcall(lmskit.jwt.sign, {}, files.read("spec/fixtures/jwt-rsa1024.pem"), "RS256")
     assert.is_false(ok)
     assert.matches("2048", err.message)
     ok, err = pcall(lmskit.jwt.sign, {}, "not a pem", "ES256")

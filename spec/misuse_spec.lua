@@ -6,6 +6,7 @@
 -- a bulk row becomes an lmskit.Error of kind nomem.
 local lmskit = require "lmskit"
 local sandbox = require "sandbox"
+local files = require "support.files"
 
 -- Runs fn(...), expecting an lmskit.Error of `kind`; returns it.
 local function refused(kind, fn, ...)
@@ -48,10 +49,7 @@ describe("concurrency", function()
   end)
 
   it("the command line refuses --concurrency 0, -1, 1.5 and nan with exit 2", function()
-    local rows = os.tmpname()
-    local f = io.open(rows, "w")
-    f:write("listing_id,canvas_user_id\n1,11\n")
-    f:close()
+    local rows = files.with("listing_id,canvas_user_id\n1,11\n")
     for _, n in ipairs { "0", "-1", "1.5", "nan" } do
       local p = io.popen("bin/lmskit catalog enroll --sandbox -q --dry-run --csv " .. rows ..
                          " --concurrency=" .. n .. " 2>&1; echo \"exit=$?\"")

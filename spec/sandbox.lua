@@ -31,6 +31,14 @@ end
 function sandbox.reset() return call("POST", "/_sandbox/reset") end
 function sandbox.control(method, path, body) return call(method, "/_sandbox/" .. path, body) end
 function sandbox.seed_courses(n) return call("POST", "/_sandbox/catalog/seed", { courses = n }) end
+--- Seeds n Coursepath members (seed1@.. seedN@sandbox.example after a
+-- reset); returns their ids, in order.
+function sandbox.seed_members(n)
+  local s = call("POST", "/_sandbox/coursepath/seed", { members = n })
+  local ids = {}
+  for id = s.first_id, s.last_id do ids[#ids + 1] = id end
+  return ids
+end
 function sandbox.fault(f) return call("POST", "/_sandbox/faults", f) end
 function sandbox.clear_faults() return call("DELETE", "/_sandbox/faults") end
 function sandbox.latency(l) return call("POST", "/_sandbox/latency", l) end

@@ -24,14 +24,21 @@ describe("transport: no silent re-send over " .. (http2 and "HTTP/2" or "HTTP/1.
     engine:close()
   end)
 
+  -- Opens a keep-alive connection, then faults (kind) the next request of
+  -- method to path on it and makes that request (a JSON body: body);
+  -- returns what pcall does.
+  local function on_reused_connection(method, path, kind, body)
+    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+    sandbox.fault { path = "/cerego/api" .. path, method = method, kind = kind }
+    return pcall(client.request, client, {
+      method = method, path = path, body = body, content_type = body and "application/json" or nil,
+    })
+  end
+
   -- Opens a keep-alive connection, then faults the next POST on it.
   local function post_on_reused_connection(kind)
-    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
-    sandbox.fault { path = "/cerego/api/v3/courses", method = "POST", kind = kind }
-    return pcall(client.request, client, {
-      method = "POST", path = "/v3/courses", content_type = "application/json",
-      body = '{"data":{"attributes":{"name":"Once only","partner_id":21}}}',
-    })
+    return on_reused_connection("POST", "/v3/courses", kind,
+                                '{"data":{"attributes":{"name":"Once only","partner_id":21}}}')
   end
 
   it("sends a POST once when its reused connection dies after the server did the work", function()
@@ -46,9 +53,7 @@ describe("transport: no silent re-send over " .. (http2 and "HTTP/2" or "HTTP/1.
   end)
 
   it("sends a body-less DELETE once too", function()
-    assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
-    sandbox.fault { path = "/cerego/api/v3/courses/13422", method = "DELETE", kind = "drop_after_reused" }
-    local ok, err = pcall(client.request, client, { method = "DELETE", path = "/v3/courses/13422" })
+    local ok, err = on_reused_connection("DELETE", "/v3/courses/13422", "drop_after_reused")
     assert.is_false(ok)
     assert.equal("unknown", err.sent)
     assert.equal(1, count("DELETE", "/cerego/api/v3/courses/13422"))
@@ -56,16 +61,14 @@ describe("transport: no silent re-send over " .. (http2 and "HTTP/2" or "HTTP/1.
 
   if not http2 then
     it("still lets libcurl repeat a GET on a fresh connection", function()
-      assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
-      sandbox.fault { path = "/cerego/api/v3/courses", method = "GET", kind = "drop_after_reused" }
-      assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
+      local ok, status = on_reused_connection("GET", "/v3/courses", "drop_after_reused")
+      assert.is_true(ok)
+      assert.equal(200, status)
       assert.equal(3, count("GET", "/cerego/api/v3/courses"))
     end)
   else
     it("leaves a GET whose stream was reset to the Lua layer's retry", function()
-      assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
-      sandbox.fault { path = "/cerego/api/v3/courses", method = "GET", kind = "drop_after_reused" }
-      local ok, err = pcall(client.request, client, { method = "GET", path = "/v3/courses" })
+      local ok, err = on_reused_connection("GET", "/v3/courses", "drop_after_reused")
       assert.is_false(ok)
       assert.equal("transport", err.kind)
       assert.equal(2, count("GET", "/cerego/api/v3/courses"))

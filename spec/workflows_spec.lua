@@ -3,6 +3,7 @@ local lmskit = require "lmskit"
 local json = require "lmskit.json"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
+local files = require "support.files"
 
 local function job(vendor, action, client, rows, extra)
   local opts = { rows = rows, progress = false }
@@ -142,11 +143,8 @@ describe("bin/lmskit", function()
   end)
 
   it("runs a workflow over a CSV with a journal and a summary, exit 1 on failures", function()
-    local rows, journal = os.tmpname(), os.tmpname()
-    os.remove(journal)
-    local f = io.open(rows, "w")
-    f:write("listing_id,canvas_user_id\n1,11\n1,12\n999,13\n")
-    f:close()
+    local rows = files.with("listing_id,canvas_user_id\n1,11\n1,12\n999,13\n")
+    local journal = files.fresh_path()
     local out, code = cli("catalog enroll --sandbox -q --csv " .. rows .. " --journal " .. journal)
     assert.equal(1, code)
     assert.matches("3 rows: 2 done (2 created, 0 exists, 0 updated), 1 failed, 0 unknown, 0 skipped", out, 1, true)
@@ -170,10 +168,7 @@ describe("bin/lmskit", function()
   end)
 
   it("asks before unenrolling from Coursepath unless --yes", function()
-    local rows = os.tmpname()
-    local f = io.open(rows, "w")
-    f:write("course_id,member_id\n1,2\n")
-    f:close()
+    local rows = files.with("course_id,member_id\n1,2\n")
     local out, code = cli("coursepath unenroll --sandbox -q --csv " .. rows)
     assert.equal(2, code)
     assert.matches("deletes all learning results", out)
@@ -191,10 +186,7 @@ describe("bin/lmskit", function()
     local out = p:read("*a")
     p:close()
     assert.equal(2, #json.decode(out))
-    local profiles = os.tmpname()
-    local pf = io.open(profiles, "w")
-    pf:write('return { default = { catalog = { token = "x" } } }')
-    pf:close()
+    local profiles = files.with('return { default = { catalog = { token = "x" } } }')
     os.execute("chmod 644 " .. profiles)
     p = io.popen("LMSKIT_PROFILES=" .. profiles .. " " .. runtime.lua ..
                  " bin/lmskit catalog call catalogs list 2>&1; echo exit=$?")

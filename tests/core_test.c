@@ -485,6 +485,50 @@ static void test_url(void) {
     lmk_buf_free(&b);
 }
 
+/* ------------------------------------------------------------ secret names */
+
+/* The one list of secret names and its rule (secret_names.c); a client
+ * redacts every listed name from the URLs it shows. */
+static void test_secret_names(void) {
+    size_t n = 0;
+    const char *const *names = lmk_secret_names(&n);
+    CHECK(n >= 10);
+    int has_access_token = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(lmk_secret_name(names[i]));
+        has_access_token |= strcmp(names[i], "access_token") == 0;
+    }
+    CHECK(has_access_token);
+    const char *secret[] = {"password", "PassWord", "api_key", "x-api-key",
+                            "new_password", "password_confirmation", "pwd",
+                            "refresh_token", "Client-Secret", "private_key",
+                            "key", "signing_key", "jwt-assertion", "Authorization"};
+    for (size_t i = 0; i < sizeof secret / sizeof *secret; i++) {
+        if (!lmk_secret_name(secret[i])) fprintf(stderr, "not secret: %s\n", secret[i]);
+        CHECK(lmk_secret_name(secret[i]));
+    }
+    CHECK(!lmk_secret_name("key_id"));
+    CHECK(!lmk_secret_name("keys"));
+    CHECK(!lmk_secret_name("monkey"));
+    CHECK(!lmk_secret_name("email"));
+    CHECK(!lmk_secret_name("tokens"));
+    CHECK(!lmk_secret_name("passwordless"));
+    CHECK(!lmk_secret_name("xpassword"));
+    CHECK(!lmk_secret_name(""));
+    CHECK(!lmk_secret_name(NULL));
+
+    /* a client redacts each listed name (and its own parameter) in URLs */
+    lmk_client *c = client("https://h.example", LMK_AUTH_NONE, 0);
+    CHECK(c != NULL);
+    lmk_buf b;
+    lmk_buf_init(&b);
+    const char *url = "https://h.example/x?access_token=a1b2c3&passwd=hunter2&page=2";
+    CHECK(lmk_client_redact(c, url, strlen(url), &b) == LMK_OK);
+    CHECK_STR(&b, "https://h.example/x?access_token=[REDACTED]&passwd=[REDACTED]&page=2");
+    lmk_buf_free(&b);
+    lmk_client_free(c);
+}
+
 /* ------------------------------------------------------------ CSV */
 
 /* Records of a small file: BOM, quotes, CRLF, blank lines. */
@@ -740,6 +784,7 @@ int main(void) {
     test_link();
     test_encode();
     test_redact();
+    test_secret_names();
     test_retry_after();
     test_limiter();
     test_url();

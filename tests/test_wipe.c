@@ -86,27 +86,32 @@ static void one_request(lmk_client *c, const char *method, const char *target,
     lmk_request_free(r);
 }
 
-/* Makes a client or fails the test. */
-static lmk_client *client(lmk_client_opts *o) {
+/* Makes a client of https://h.example with the given options (its auth
+ * and credentials) or fails the test. */
+static lmk_client *client(lmk_client_opts o) {
+    o.base_url = "https://h.example";
     lmk_client *c = NULL;
     const char *why = NULL;
-    if (lmk_client_new(o, &c, &why) != LMK_OK) {
+    if (lmk_client_new(&o, &c, &why) != LMK_OK) {
         printf("# client refused: %s\n", why ? why : "?");
         exit(1);
     }
     return c;
 }
 
+/* Frees c after forgetting what was seen: what is seen next is what
+ * freeing it wiped. */
+static void free_client(lmk_client *c) {
+    forget();
+    lmk_client_free(c);
+}
+
 /* Bearer token, a per-attempt JWT header, a form body with a password,
  * the ring of per-attempt secrets. */
 static void bearer_case(void) {
-    lmk_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.base_url = "https://h.example";
-    o.auth = LMK_AUTH_BEARER;
-    o.secret = "bearer-SECRET/token\"1";
-    o.proxy = "http://proxyuser:proxy-PW@127.0.0.1:3128";
-    lmk_client *c = client(&o);
+    lmk_client *c = client((lmk_client_opts){
+        .auth = LMK_AUTH_BEARER, .secret = "bearer-SECRET/token\"1",
+        .proxy = "http://proxyuser:proxy-PW@127.0.0.1:3128"});
     char jwt[64];
     for (int i = 0; i < 300; i++) { /* the first 44 are pushed out of the ring */
         if (i == 256) forget(); /* the ring is full: what follows evicts */
@@ -124,8 +129,7 @@ static void bearer_case(void) {
            "bearer: a per-request header line (a JWT)");
     expect(was_wiped("Authorization: Bearer bearer-SECRET/token\"1"),
            "bearer: the Authorization line in the request's header list");
-    forget();
-    lmk_client_free(c);
+    free_client(c);
     expect(was_wiped("bearer-SECRET/token\"1"), "bearer: the secret");
     expect(was_wiped("bearer-SECRET%2Ftoken%221"), "bearer: its percent-encoded form");
     expect(was_wiped("bearer-SECRET\\/token\\\"1"), "bearer: its JSON-escaped form");
@@ -141,21 +145,15 @@ static void bearer_case(void) {
 /* HTTP Basic: the user, the password, base64("user:password"), the
  * Authorization line. */
 static void basic_case(void) {
-    lmk_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.base_url = "https://h.example";
-    o.auth = LMK_AUTH_BASIC;
-    o.user = "basic-USER-key";
-    o.secret = "basic-PASSWORD";
-    lmk_client *c = client(&o);
+    lmk_client *c = client((lmk_client_opts){
+        .auth = LMK_AUTH_BASIC, .user = "basic-USER-key", .secret = "basic-PASSWORD"});
     /* base64("basic-USER-key:basic-PASSWORD") */
     const char *b64 = "YmFzaWMtVVNFUi1rZXk6YmFzaWMtUEFTU1dPUkQ=";
     expect(was_wiped("basic-USER-key:basic-PASSWORD"),
            "basic: the joined user:password, once encoded");
     one_request(c, "GET", "/x", NULL, NULL);
     expect(was_wiped(b64), "basic: the Authorization line in the request's header list");
-    forget();
-    lmk_client_free(c);
+    free_client(c);
     expect(was_wiped("basic-USER-key"), "basic: the user (Coggno's key)");
     expect(was_wiped("basic-PASSWORD"), "basic: the password");
     char value[128];
@@ -166,18 +164,12 @@ static void basic_case(void) {
 
 /* Query auth: the URL carrying api_key=<secret>. */
 static void query_case(void) {
-    lmk_client_opts o;
-    memset(&o, 0, sizeof o);
-    o.base_url = "https://h.example";
-    o.auth = LMK_AUTH_QUERY;
-    o.param = "api_key";
-    o.secret = "query KEY/1";
-    lmk_client *c = client(&o);
+    lmk_client *c = client((lmk_client_opts){
+        .auth = LMK_AUTH_QUERY, .param = "api_key", .secret = "query KEY/1"});
     one_request(c, "GET", "/api/get_users?page=2", NULL, NULL);
     expect(was_wiped("https://h.example/api/get_users?page=2&api_key=query%20KEY%2F1"),
            "query: the request URL with the credential");
-    forget();
-    lmk_client_free(c);
+    free_client(c);
     expect(was_wiped("query KEY/1") && was_wiped("query%20KEY%2F1"),
            "query: the secret and its percent-encoded form");
     forget();

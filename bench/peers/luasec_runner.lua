@@ -15,14 +15,10 @@
 local https = require "ssl.https"
 local ltn12 = require "ltn12"
 local socket = require "socket"
-local cjson = require "cjson"
+package.path = "bench/peers/?.lua;" .. package.path
+local jobs = require "jobs"
 
-local job, count = arg[1], tonumber(arg[2])
-assert(job and count, "usage: luasec_runner.lua JOB COUNT")
-local url, ca = assert(os.getenv "BENCH_URL"), assert(os.getenv "BENCH_CA")
-local base = ({ pages = url, enroll = url, pages_slow = url .. "/slow",
-                enroll_slow = url .. "/slow", memory = os.getenv "BENCH_BIG_URL" })[job]
-assert(base, "unknown job " .. job)
+local job, count, base, ca = jobs.args("luasec_runner.lua")
 local AUTH = 'Token token="bench-token"'
 
 do -- TCP_NODELAY on every connected LuaSocket TCP socket (see above)
@@ -53,41 +49,13 @@ local function request(method, target, body)
   return code, rh, table.concat(out)
 end
 
-local items
-local t0 = socket.gettime()
-if job == "pages" or job == "pages_slow" or job == "memory" then
-  local n, last_id, pages = 0, 0, 0
-  local next_url = base .. "/api/v1/courses?per_page=100"
-  local max_pages = count // 100 + 2 -- bounded
-  while next_url do
-    pages = pages + 1
-    assert(pages <= max_pages, "too many pages")
-    local code, headers, body = request("GET", next_url)
-    assert(code == 200, "status " .. tostring(code))
-    for _, c in ipairs(cjson.decode(body).courses) do
-      n = n + 1
-      last_id = c.id
-    end
-    -- the usual script idiom: the URL of the link whose rel is "next"
-    next_url = headers.link and headers.link:match('<([^>]*)>%s*;%s*rel="next"')
-  end
-  assert(n == count and last_id == count,
-         ("walked %d items (last id %s), expected %d"):format(n, tostring(last_id), count))
-  items = n
-else
-  local ok = 0
-  for i = 1, count do
-    local body = cjson.encode { enrollment = { listing_id = 1, canvas_user_id = i } }
-    local code, _, reply = request("POST", base .. "/api/v1/enrollments", body)
-    assert(code == 201, "status " .. tostring(code))
-    local e = cjson.decode(reply).enrollment
-    assert(e.user.id == i and e.status == "active", "bad enrollment reply")
-    ok = ok + 1
-  end
-  items = ok
-end
-local seconds = socket.gettime() - t0
-print(cjson.encode {
-  peer = "lua5.4-luasec", job = job, items = items, seconds = seconds,
-  notes = "HTTP/1.1, a new TLS connection per request, sequential, TCP_NODELAY",
-})
+jobs.run(job, count, base, "lua5.4-luasec",
+         "HTTP/1.1, a new TLS connection per request, sequential, TCP_NODELAY",
+         function(url)
+           local code, headers, body = request("GET", url)
+           return code, body, headers.link
+         end,
+         function(url, body)
+           local code, _, reply = request("POST", url, body)
+           return code, reply
+         end)

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lua_paths.h"
+
 #define CALLS 1000
 #define FRAME_MS 4.0
 #define MAX_FRAMES 200000
@@ -66,20 +68,6 @@ static long field_int(lua_State *L, int idx, const char *name) {
     long v = (long)lua_tointeger(L, -1);
     lua_pop(L, 1);
     return v;
-}
-
-/* Puts the tree's lua/ and the module's dir first in package.path and
- * package.cpath (lua-cjson and the rest stay found where they are). */
-static void set_paths(lua_State *L, const char *lua_dir, const char *cdir) {
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "path");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", lua_dir, lua_dir, lua_tostring(L, -1));
-    lua_setfield(L, -3, "path");
-    lua_pop(L, 1);
-    lua_getfield(L, -1, "cpath");
-    lua_pushfstring(L, "%s/?.so;%s", cdir, lua_tostring(L, -1));
-    lua_setfield(L, -3, "cpath");
-    lua_pop(L, 2);
 }
 
 /* Runs frames until every task is done; frame times into times[]. */

@@ -1,6 +1,6 @@
 /* sandbox_client.h -- what the C host examples share: a client for the
  * sandbox's Cerego API (LMSKIT_SANDBOX_URL, trusting LMSKIT_SANDBOX_CA
- * only) and the check of one answer.  Header-only, static functions. */
+ * only), a call submitted on an engine and the check of one answer.  Header-only, static functions. */
 #ifndef LMSKIT_EXAMPLES_SANDBOX_CLIENT_H
 #define LMSKIT_EXAMPLES_SANDBOX_CLIENT_H
 
@@ -50,6 +50,18 @@ static lmk_request *sandbox_courses_request(lmk_client *c) {
         return NULL;
     }
     return r;
+}
+
+/* Submits one more GET /courses on e (the engine's caller owns it, as
+ * lmk_engine_next_done hands it back); 1 on success. */
+static int sandbox_submit_courses(lmk_engine *e, lmk_client *c) {
+    lmk_request *r = sandbox_courses_request(c);
+    if (!r) return 0;
+    if (lmk_engine_submit(e, r) != LMK_OK) {
+        lmk_request_free(r);
+        return 0;
+    }
+    return 1;
 }
 
 /* 1 when r finished with a 200 and a JSON:API list of courses. */

@@ -16,17 +16,6 @@ typedef struct tally {
     int passed, failed;
 } tally;
 
-/* Submits one call on e; 1 on success (the engine's caller owns r). */
-static int submit_one(lmk_engine *e, lmk_client *c) {
-    lmk_request *r = sandbox_courses_request(c);
-    if (!r) return 0;
-    if (lmk_engine_submit(e, r) != LMK_OK) {
-        lmk_request_free(r);
-        return 0;
-    }
-    return 1;
-}
-
 /* A thread: its own engine and client, CALLS_PER_THREAD calls. */
 static void *run_thread(void *arg) {
     tally *t = arg;
@@ -40,7 +29,7 @@ static void *run_thread(void *arg) {
     int submitted = 0;
     for (int turns = 0; t->passed + t->failed < CALLS_PER_THREAD && turns < 5000; turns++) {
         while (submitted < CALLS_PER_THREAD &&
-               (int)lmk_engine_running(e) < CONCURRENCY && submit_one(e, c))
+               (int)lmk_engine_running(e) < CONCURRENCY && sandbox_submit_courses(e, c))
             submitted++;
         if (lmk_engine_step(e, 100) != LMK_OK) break;
         lmk_request *r;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lua_paths.h"
+
 #define THREADS 8
 #define CALLS_PER_THREAD 25
 
@@ -35,19 +37,6 @@ typedef struct job {
     const char *lua_dir, *cdir, *url, *ca;
     long passed;
 } job;
-
-/* Puts the tree's lua/ and the module's dir first in the search paths. */
-static void set_paths(lua_State *L, const char *lua_dir, const char *cdir) {
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "path");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", lua_dir, lua_dir, lua_tostring(L, -1));
-    lua_setfield(L, -3, "path");
-    lua_pop(L, 1);
-    lua_getfield(L, -1, "cpath");
-    lua_pushfstring(L, "%s/?.so;%s", cdir, lua_tostring(L, -1));
-    lua_setfield(L, -3, "cpath");
-    lua_pop(L, 2);
-}
 
 /* A thread: its own lua_State (created, used and closed here). */
 static void *run_thread(void *arg) {

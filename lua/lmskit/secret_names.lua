@@ -1,43 +1,34 @@
---- Names of fields and CSV columns whose values are secrets: the one list
--- every part of the Lua layer asks (dry runs mask them, a bulk job never
--- keys, journals or reports them).  The C core masks credentials and the
--- query parameters it knows (api_key, token, password, ...) on its own.
+--- Names of fields and CSV columns whose values are secrets: what every
+-- part of the Lua layer asks (dry runs mask them, a bulk job never keys,
+-- journals or reports them).  The list and its rule live once, in the C
+-- core (src/core/secret_names.c), which also redacts these names as query
+-- parameters from every URL it shows; this module reads them.
 --
--- A name is secret when, lower-cased, it is one of the names below, or
--- starts or ends with one of them joined by "_" or "-" (`new_password`,
+-- A name is secret when, lower-cased, it is one of the names in the list,
+-- or starts or ends with one of them joined by "_" or "-" (`new_password`,
 -- `password_confirmation`, `x-api-key`, `refresh_token`).  "key" alone
 -- counts only as the whole name or a suffix (`api_key`, `private_key`):
 -- `key_id` is not a secret.
 -- @module lmskit.secret_names
+local core = require "lmskit.core"
+
 local secret_names = {}
 
---- The names, in one list.
-secret_names.list = {
-  "password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey", "key",
-  "jwt", "authorization", "credential", "credentials", "private_key",
-}
+--- The names, in one list (the core's: core.secret_names).
+secret_names.list = core.secret_names
 
-local exact, affix = {}, {}
-for _, name in ipairs(secret_names.list) do
-  exact[name] = true
-  if name ~= "key" then affix[#affix + 1] = name end
-end
-
+local is_secret_name = core.is_secret_name
 local cache = {}
 
---- True when a field or column of this name holds a secret.
+--- True when a field or column of this name holds a secret (the core's
+-- rule: core.is_secret_name).
 function secret_names.is_secret(name)
   if type(name) ~= "string" then return false end
   local hit = cache[name]
-  if hit ~= nil then return hit end
-  local n = name:lower()
-  hit = exact[n] or n:find("[_%-]key$") ~= nil
-  for _, word in ipairs(affix) do
-    if hit then break end
-    hit = n:sub(-#word - 1) == "_" .. word or n:sub(-#word - 1) == "-" .. word
-          or n:sub(1, #word + 1) == word .. "_" or n:sub(1, #word + 1) == word .. "-"
+  if hit == nil then
+    hit = is_secret_name(name)
+    cache[name] = hit
   end
-  cache[name] = hit
   return hit
 end
 

@@ -2,32 +2,20 @@
 -- enrollment CSV, and the simulator's count of enrollments.
 local sandbox = require "sandbox"
 local json = require "lmskit.json"
+local files = require "support.files"
 
 local M = {}
 
 --- A path for a new temporary file (not created), ending in suffix.
-function M.tmp(suffix)
-  local path = os.tmpname()
-  os.remove(path)
-  return path .. (suffix or "")
-end
+M.tmp = files.fresh_path
 
 --- Writes text to a new temporary file (".csv" unless suffix); its path.
 function M.write(text, suffix)
-  local path = M.tmp(suffix or ".csv")
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
+  return files.with(text, suffix or ".csv")
 end
 
 --- A file's bytes.
-function M.read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+M.read = files.read
 
 --- A Catalog enrollment CSV: listing 1, canvas users first..last.
 function M.enroll_csv(first, last)

@@ -1,5 +1,6 @@
 --- Shared by the exactly-once specs of every vendor: the faults real
 -- networks have, set on the sandbox, and counting helpers.
+local lmskit = require "lmskit"
 local sandbox = require "sandbox"
 
 local M = {}
@@ -41,6 +42,30 @@ function M.faults_seen(method, prefix)
     end
   end
   return n, seen
+end
+
+--- Runs a ready-made workflow through a storm of faults and calms it:
+-- `t.vendor`, `t.workflow`, `t.client`, `t.rows` (16 at a time, no
+-- progress; `t.options` adds to those), the storm on `t.storm`, the faults
+-- counted on `t.method` requests under `t.seen` (default: t.storm).
+-- Returns the report, the faults seen, their kinds, and how many took
+-- effect in all (M.applied).
+function M.stormed_workflow(t)
+  M.storm(t.storm, 0.1)
+  local options = { rows = t.rows, concurrency = 16, progress = false }
+  for k, v in pairs(t.options or {}) do options[k] = v end
+  local report = lmskit.workflow(t.vendor, t.workflow, t.client, options)
+  local faulted, kinds = M.faults_seen(t.method, t.seen or t.storm)
+  local applied = M.applied()
+  M.calm()
+  return report, faulted, kinds, applied
+end
+
+--- Fails unless some fault hit a write the server did and never answered
+-- (drop_after, on a fresh or a reused connection); what: "write done".
+function M.assert_unanswered(kinds, what)
+  assert((kinds.drop_after or 0) + (kinds.drop_after_reused or 0) >= 1,
+         "no " .. (what or "write done") .. " and unanswered")
 end
 
 --- Counts requests of method whose path starts with prefix.

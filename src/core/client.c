@@ -15,12 +15,6 @@
 
 #include "internal.h"
 
-/* Query parameters whose values are secrets wherever they appear. */
-static const char *const secret_params[] = {
-    "api_key", "apikey", "access_token", "token", "secret", "password", "jwt",
-};
-#define NSECRET_PARAMS (sizeof secret_params / sizeof secret_params[0])
-
 /* strdup that accepts NULL. */
 static char *copy_or_null(const char *s, int *failed) {
     if (!s) return NULL;
@@ -314,10 +308,12 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
     c->http_version = opts->http_version;
     c->allow_http = opts->allow_http_loopback;
-    c->params = malloc((NSECRET_PARAMS + 1) * sizeof *c->params);
+    size_t nsecret; /* the one list of secret names (secret_names.c) */
+    const char *const *secret_params = lmk_secret_names(&nsecret);
+    c->params = malloc((nsecret + 1) * sizeof *c->params);
     failed |= !c->params;
     if (!failed) {
-        for (size_t i = 0; i < NSECRET_PARAMS; i++)
+        for (size_t i = 0; i < nsecret; i++)
             c->params[c->nparams++] = secret_params[i];
         if (c->param) c->params[c->nparams++] = c->param;
     }

@@ -242,6 +242,17 @@ LMK_API int lmk_isatty(int fd);
 /* The permission bits of a file, or -1 when it cannot be read. */
 LMK_API int lmk_file_mode(const char *path);
 
+/* ---- secret names (secret_names.c) ---- */
+
+/* The one list of secret names (lower-case): the query parameters every
+ * client redacts, the fields dry runs mask, the CSV columns bulk jobs
+ * never key, journal or report; *n is set to its length. */
+LMK_API const char *const *lmk_secret_names(size_t *n);
+/* 1 when a name holds a secret: lower-cased, it is a listed name, or
+ * starts or ends with one joined by "_" or "-"; "key" only as the whole
+ * name or a suffix ("api_key", not "key_id").  NULL: 0. */
+LMK_API int lmk_secret_name(const char *name);
+
 /* ---- redaction (redact.c) ---- */
 
 /* Copies text into out with every secret replaced by "[REDACTED]" and the

@@ -20,8 +20,14 @@
 #define LMKL_ENGINE_TYPE "lmskit.Engine"
 #define LMKL_REQUEST_TYPE "lmskit.Request"
 
-/* l_error.c */
+/* The module's functions (core.<name>: lmskit_core.c lists them all) are
+ * lua_CFunctions named lmkL_<name>, declared below with their files. */
+
+/* l_error.c: the lmskit.Error type; core.error, is_error, kind_of_status */
 void lmkL_open_error(lua_State *L);
+int lmkL_error_new(lua_State *L);
+int lmkL_is_error(lua_State *L);
+int lmkL_kind_of_status(lua_State *L);
 /* Pushes a new lmskit.Error with the given fields (status 0: absent). */
 void lmkL_push_error(lua_State *L, lmk_kind kind, long status,
                      const char *message, const char *method, const char *url);
@@ -47,8 +53,11 @@ lua_Number lmkL_check_seconds(lua_State *L, int idx, const char *what,
 /* The string at idx, refused when it is not a string or hides a NUL. */
 const char *lmkL_check_cstring(lua_State *L, int idx, const char *what);
 
-/* l_encode.c */
+/* l_encode.c: core.encode_query, expand, number_text */
 void lmkL_open_encode(lua_State *L);
+int lmkL_encode_query(lua_State *L);
+int lmkL_expand(lua_State *L);
+int lmkL_number_text(lua_State *L);
 /* Encodes the table at idx as form/query text into out; raises on misuse. */
 void lmkL_encode_table(lua_State *L, int idx, lmk_buf *out);
 /* Expands a route with the parameters in the table at idx into out. */
@@ -60,32 +69,53 @@ const char *lmkL_scalar_text(lua_State *L, int idx, char scratch[40],
                              size_t *len, const char **why);
 
 /* l_files.c: core.isatty, core.file_mode, core.realpath */
-void lmkL_open_files(lua_State *L);
+int lmkL_isatty(lua_State *L);
+int lmkL_file_mode(lua_State *L);
+int lmkL_realpath(lua_State *L);
 
 /* l_hash.c: core.sha256 */
-void lmkL_open_hash(lua_State *L);
+int lmkL_sha256(lua_State *L);
+
+/* l_secret_names.c: core.secret_names (the list), core.is_secret_name */
+void lmkL_open_secret_names(lua_State *L);
+int lmkL_is_secret_name(lua_State *L);
 
 /* l_json.c: core.integerize */
-void lmkL_open_json(lua_State *L);
+int lmkL_integerize(lua_State *L);
 
 /* l_links.c: core.links */
-void lmkL_open_links(lua_State *L);
+int lmkL_links(lua_State *L);
 
-/* l_meta.c */
+/* l_meta.c: the userdata types. */
+/* The userdata of a type that owns one core object (Client, Engine,
+ * Request, CsvReader, Journal, Limiter), as liolib's LStream: the object,
+ * NULL once closed. */
+typedef struct lmkL_box {
+    void *ptr;
+} lmkL_box;
 /* Creates a metatable in liolib's style: __name, __index methods, __gc and
- * __close sharing one idempotent destroy (also the close() method). */
+ * __close sharing one idempotent destroy (also the close() method),
+ * __tostring (NULL: "<name>" or "<name> (closed)"). */
 void lmkL_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
                       lua_CFunction destroy, lua_CFunction tostring);
+/* Pushes a new, empty box of that type (its maker sets ptr). */
+lmkL_box *lmkL_new_box(lua_State *L, const char *type);
+/* Takes the object out of the box at idx (NULL when closed already). */
+void *lmkL_take_box(lua_State *L, int idx, const char *type);
+/* The object of the open box at idx; closed: "<what> is closed". */
+void *lmkL_check_box(lua_State *L, int idx, const char *type, const char *what);
+/* The object of the box at idx, NULL when it is closed. */
+void *lmkL_box_object(lua_State *L, int idx, const char *type);
 
-/* l_engine.c */
+/* l_engine.c: the lmskit.Engine type; core.engine, new_engine */
 void lmkL_open_engine(lua_State *L);
-typedef struct l_engine {
-    lmk_engine *engine;
-} l_engine;
+int lmkL_engine(lua_State *L);
+int lmkL_new_engine(lua_State *L);
 /* Pushes this state's default engine, creating it on first use. */
-l_engine *lmkL_default_engine(lua_State *L);
-/* The open Engine at idx; raises a usage lmskit.Error otherwise. */
-l_engine *lmkL_check_engine(lua_State *L, int idx);
+void lmkL_default_engine(lua_State *L);
+/* The core engine of the open Engine at idx; raises a usage lmskit.Error
+ * otherwise. */
+lmk_engine *lmkL_check_engine(lua_State *L, int idx);
 /* Submits the Request at req_idx to the Engine at engine_idx and keeps it
  * in the engine's in-flight table. */
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx);
@@ -103,25 +133,36 @@ lmk_request *lmkL_to_request(lua_State *L, int idx);
 void lmkL_release_request(lua_State *L, int idx);
 
 /* l_clock.c: core.now, core.retry_after */
-void lmkL_open_clock(lua_State *L);
+int lmkL_now(lua_State *L);
+int lmkL_retry_after(lua_State *L);
 
-/* l_journal.c */
+/* l_journal.c: the lmskit.Journal type; core.journal_open */
 void lmkL_open_journal(lua_State *L);
+int lmkL_journal_open(lua_State *L);
 
-/* l_limiter.c */
+/* l_limiter.c: the lmskit.Limiter type; core.limiter */
 void lmkL_open_limiter(lua_State *L);
+int lmkL_limiter_new(lua_State *L);
 
-/* l_csv.c */
+/* l_csv.c: the lmskit.CsvReader type; core.csv_open, csv_quote,
+ * utf8_invalid */
 void lmkL_open_csv(lua_State *L);
+int lmkL_csv_open(lua_State *L);
+int lmkL_csv_quote(lua_State *L);
+int lmkL_utf8_invalid(lua_State *L);
 
-/* l_jwt.c */
-void lmkL_open_jwt(lua_State *L);
+/* l_jwt.c: core.jwt_sign, core.random_hex */
+int lmkL_jwt_sign(lua_State *L);
+int lmkL_random_hex(lua_State *L);
 
-/* l_interrupt.c */
-void lmkL_open_interrupt(lua_State *L);
+/* l_interrupt.c: core.catch_interrupts, release_interrupts, interrupted */
+int lmkL_catch_interrupts(lua_State *L);
+int lmkL_release_interrupts(lua_State *L);
+int lmkL_interrupted(lua_State *L);
 
-/* l_client.c */
+/* l_client.c: the lmskit.Client type; core.client */
 void lmkL_open_client(lua_State *L);
+int lmkL_client_new(lua_State *L);
 /* request:result() -> status, body, headers; raises lmskit.Error. */
 int lmkL_request_result(lua_State *L);
 /* The core client of the open Client at idx; raises when closed. */

@@ -7,30 +7,19 @@
 
 #include "binding.h"
 
-/* The userdata: the core client it owns (NULL once closed). */
-typedef struct l_client {
-    lmk_client *client;
-} l_client;
-
 /* Frees the core client once; shared by __gc, __close and close(). */
 static int client_destroy(lua_State *L) {
-    l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
-    if (c->client) {
-        lmk_client_free(c->client);
-        c->client = NULL;
-    }
+    lmk_client_free(lmkL_take_box(L, 1, LMKL_CLIENT_TYPE));
     return 0;
 }
 
 /* The open Client at idx; a closed one is an argument error. */
-static l_client *check_client(lua_State *L, int idx) {
-    l_client *c = luaL_checkudata(L, idx, LMKL_CLIENT_TYPE);
-    if (!c->client) luaL_argerror(L, idx, "client is closed");
-    return c;
+static lmk_client *check_client(lua_State *L, int idx) {
+    return lmkL_check_box(L, idx, LMKL_CLIENT_TYPE, "client");
 }
 
 /* The core client of the open Client at idx (l_cursor.c follows links). */
-lmk_client *lmkL_check_client(lua_State *L, int idx) { return check_client(L, idx)->client; }
+lmk_client *lmkL_check_client(lua_State *L, int idx) { return check_client(L, idx); }
 
 /* Redacts len bytes of text with the client's secrets and pushes the
  * result.  For an error (escape), control characters are escaped first
@@ -162,7 +151,7 @@ static lmk_auth_kind auth_kind(lua_State *L, const char *name) {
  *              user_agent=, proxy=, proxy_from_env=, max_response_size=,
  *              timeout=, connect_timeout=, http2=, allow_http_loopback=,
  *              secrets={...}, engine= } */
-static int l_client_new(lua_State *L) {
+int lmkL_client_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     luaL_checkstack(L, 24, "options");
@@ -198,20 +187,20 @@ static int l_client_new(lua_State *L) {
     }
     int engine_idx = lua_gettop(L);
 
-    l_client *c = lua_newuserdata(L, sizeof *c);
-    c->client = NULL;
-    luaL_setmetatable(L, LMKL_CLIENT_TYPE);
+    lmkL_box *box = lmkL_new_box(L, LMKL_CLIENT_TYPE);
     lua_createtable(L, 0, 1);
     lua_pushvalue(L, engine_idx);
     lua_setfield(L, -2, "engine");
     lua_setuservalue(L, -2);
 
     const char *why = NULL;
-    lmk_kind k = lmk_client_new(&o, &c->client, &why);
+    lmk_client *c = NULL;
+    lmk_kind k = lmk_client_new(&o, &c, &why);
     if (k != LMK_OK) {
         /* the message names the problem, never the secret */
         return lmkL_raise(L, k, 0, why, NULL, NULL);
     }
+    box->ptr = c;
     lua_getfield(L, 1, "secrets");
     if (lua_type(L, -1) == LUA_TTABLE) {
         for (int i = 1;; i++) {
@@ -222,7 +211,7 @@ static int l_client_new(lua_State *L) {
             }
             if (lua_type(L, -1) == LUA_TSTRING &&
                 lmk_client_add_secret(
-                    c->client, lmkL_check_cstring(L, -1, "a secret")) != LMK_OK)
+                    c, lmkL_check_cstring(L, -1, "a secret")) != LMK_OK)
                 return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
             lua_pop(L, 1);
         }
@@ -293,7 +282,7 @@ static long attempt_timeout_ms(lua_State *L, int spec) {
  *     form=, headers={ "Name: value", ... }, once=, timeout= }
  * and pushes it as a Request userdata (not yet submitted). */
 static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
-    l_client *c = check_client(L, client_idx);
+    lmk_client *c = check_client(L, client_idx);
     luaL_checktype(L, spec, LUA_TTABLE);
     luaL_checkstack(L, 12, "request");
     lmk_request_opts o;
@@ -351,9 +340,9 @@ static lmk_request *build_request(lua_State *L, int client_idx, int spec) {
     lua_pop(L, 1);
     lmk_request *req = NULL;
     const char *why = NULL;
-    lmk_kind k = lmk_request_new(c->client, &o, &req, &why);
+    lmk_kind k = lmk_request_new(c, &o, &req, &why);
     if (k != LMK_OK)
-        raise_redacted(L, c->client, k, 0, why, o.method, o.target);
+        raise_redacted(L, c, k, 0, why, o.method, o.target);
     lmkL_set_request(L, req_idx, req);
     lua_replace(L, spec + 1); /* the strings read above are no longer used */
     lua_settop(L, spec + 1);
@@ -404,11 +393,11 @@ int lmkL_request_result(lua_State *L) {
     if (k != LMK_OK) {
         lua_getuservalue(L, 1);
         lua_getfield(L, -1, "client");
-        l_client *c = check_client(L, -1);
+        lmk_client *c = check_client(L, -1);
         lua_getfield(L, -2, "method");
         const char *method = lua_tostring(L, -1);
-        const char *m = push_redacted(L, c->client, detail);
-        const char *u = push_redacted(L, c->client, lmk_request_url(r));
+        const char *m = push_redacted(L, c, detail);
+        const char *u = push_redacted(L, c, lmk_request_url(r));
         /* a status is known when the body was refused (too large) */
         lmkL_push_error(L, k, lmk_request_status(r), m, method, u);
         /* sent = false: it surely never left (safe to send again);
@@ -445,10 +434,10 @@ static int client_request(lua_State *L) {
     lua_getuservalue(L, 1);
     lua_getfield(L, -1, "engine");
     int engine_idx = lua_gettop(L);
-    l_engine *e = lmkL_check_engine(L, engine_idx);
+    lmk_engine *e = lmkL_check_engine(L, engine_idx);
     lmkL_submit(L, engine_idx, req_idx);
     while (!lmk_request_done(r)) {
-        if (lmk_engine_step(e->engine, 1000) != LMK_OK) break;
+        if (lmk_engine_step(e, 1000) != LMK_OK) break;
     }
     lmk_request_detach(r);
     lmkL_forget(L, engine_idx, r);
@@ -462,7 +451,7 @@ static int client_request(lua_State *L) {
  * raises an lmskit.Error; kind defaults to what the status means; message
  * and url are redacted; sent ("unknown") says the write may have happened. */
 static int client_fail(lua_State *L) {
-    l_client *c = check_client(L, 1);
+    lmk_client *c = check_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     luaL_checkstack(L, 16, "error");
@@ -490,10 +479,10 @@ static int client_fail(lua_State *L) {
     /* every string field is escaped and redacted: a server that echoes
      * the request may put the credential in any of them (err.code is
      * written to bulk results files) */
-    const char *m = push_redacted_text(L, c->client, message, message_len);
-    const char *u = push_redacted_text(L, c->client, url, url_len);
-    const char *me = push_redacted_text(L, c->client, method, method_len);
-    const char *co = push_redacted_text(L, c->client, code, code_len);
+    const char *m = push_redacted_text(L, c, message, message_len);
+    const char *u = push_redacted_text(L, c, url, url_len);
+    const char *me = push_redacted_text(L, c, method, method_len);
+    const char *co = push_redacted_text(L, c, code, code_len);
     lmkL_push_error(L, kind, status, m, me, u);
     if (co) { /* the vendor's machine-readable code, e.g. Coggno's */
         lua_pushstring(L, co);
@@ -509,22 +498,22 @@ static int client_fail(lua_State *L) {
  * request itself).  An absolute URL on another origin, which no request
  * is sent to, is shown as it is (redacted). */
 static int client_url_of(lua_State *L) {
-    l_client *c = check_client(L, 1);
+    lmk_client *c = check_client(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     push_target(L, 2);
     const char *target = lua_tostring(L, -1);
     lmk_buf url;
     lmk_buf_init_secret(&url); /* it may carry the query credential */
     const char *why = NULL;
-    lmk_kind k = lmk_client_url(c->client, target, &url, &why);
+    lmk_kind k = lmk_client_url(c, target, &url, &why);
     if (k == LMK_OK) {
-        push_redacted_len(L, c->client, url.data ? url.data : "", url.len, 0);
+        push_redacted_len(L, c, url.data ? url.data : "", url.len, 0);
         lmk_buf_free(&url);
         return 1;
     }
     lmk_buf_free(&url);
     if (k == LMK_USAGE && strstr(target, "://")) {
-        push_redacted_len(L, c->client, target, strlen(target), 0);
+        push_redacted_len(L, c, target, strlen(target), 0);
         return 1;
     }
     lmkL_push_error(L, k, 0, why ? why : lmk_kind_name(k), NULL, NULL);
@@ -534,10 +523,10 @@ static int client_url_of(lua_State *L) {
 /* client:redact(text) -> text with every secret masked (all of it: a
  * NUL inside does not end the text). */
 static int client_redact(lua_State *L) {
-    l_client *c = check_client(L, 1);
+    lmk_client *c = check_client(L, 1);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
-    push_redacted_len(L, c->client, text, len, 0);
+    push_redacted_len(L, c, text, len, 0);
     return 1;
 }
 
@@ -553,24 +542,24 @@ static int has_nul(lua_State *L, int idx) {
  * minted per request); only the last LMK_ATTEMPT_SECRETS (256) are kept,
  * so memory stays bounded however many are added. */
 static int client_add_secret(lua_State *L) {
-    l_client *c = check_client(L, 1);
+    lmk_client *c = check_client(L, 1);
     const char *s = lmkL_check_cstring(L, 2, "a secret");
-    if (lmk_client_add_attempt_secret(c->client, s) != LMK_OK)
+    if (lmk_client_add_attempt_secret(c, s) != LMK_OK)
         return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     return 0;
 }
 
 /* client:same_origin(url) -> true when url is on the client's origin. */
 static int client_same_origin(lua_State *L) {
-    l_client *c = check_client(L, 1);
+    lmk_client *c = check_client(L, 1);
     const char *url = luaL_checkstring(L, 2);
-    lua_pushboolean(L, !has_nul(L, 2) && lmk_client_same_origin(c->client, url));
+    lua_pushboolean(L, !has_nul(L, 2) && lmk_client_same_origin(c, url));
     return 1;
 }
 
 /* client:base_url() -> the base URL (it holds no secret). */
 static int client_base_url(lua_State *L) {
-    lua_pushstring(L, lmk_client_base_url(check_client(L, 1)->client));
+    lua_pushstring(L, lmk_client_base_url(check_client(L, 1)));
     return 1;
 }
 
@@ -603,15 +592,15 @@ static int client_engine(lua_State *L) {
 
 /* tostring(client): "lmskit.Client (base URL)" or "(closed)". */
 static int client_tostring(lua_State *L) {
-    l_client *c = luaL_checkudata(L, 1, LMKL_CLIENT_TYPE);
-    if (c->client)
-        lua_pushfstring(L, "lmskit.Client (%s)", lmk_client_base_url(c->client));
+    lmk_client *c = lmkL_box_object(L, 1, LMKL_CLIENT_TYPE);
+    if (c)
+        lua_pushfstring(L, "lmskit.Client (%s)", lmk_client_base_url(c));
     else
         lua_pushliteral(L, "lmskit.Client (closed)");
     return 1;
 }
 
-/* Registers the lmskit.Client metatable and core.client. */
+/* Registers the lmskit.Client metatable (core.client: lmskit_core.c). */
 void lmkL_open_client(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"request", client_request},
@@ -627,6 +616,4 @@ void lmkL_open_client(lua_State *L) {
         {NULL, NULL},
     };
     lmkL_create_meta(L, LMKL_CLIENT_TYPE, methods, client_destroy, client_tostring);
-    lua_pushcfunction(L, l_client_new);
-    lua_setfield(L, -2, "client");
 }

@@ -3,23 +3,15 @@
 #include "binding.h"
 
 /* core.now() -> seconds on a monotonic clock. */
-static int l_now(lua_State *L) {
+int lmkL_now(lua_State *L) {
     lua_pushnumber(L, (lua_Number)lmk_monotonic());
     return 1;
 }
 
 /* core.retry_after(value) -> seconds, or nil when unreadable. */
-static int l_retry_after(lua_State *L) {
+int lmkL_retry_after(lua_State *L) {
     double s = lmk_retry_after(luaL_checkstring(L, 1));
     if (s < 0) lua_pushnil(L);
     else lua_pushnumber(L, (lua_Number)s);
     return 1;
-}
-
-/* Adds now and retry_after to the module table on the stack. */
-void lmkL_open_clock(lua_State *L) {
-    lua_pushcfunction(L, l_now);
-    lua_setfield(L, -2, "now");
-    lua_pushcfunction(L, l_retry_after);
-    lua_setfield(L, -2, "retry_after");
 }

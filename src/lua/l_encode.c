@@ -177,7 +177,7 @@ void lmkL_encode_table(lua_State *L, int idx, lmk_buf *out) {
 }
 
 /* core.encode_query(t): "a=1&b[]=x&c[k]=v" (keys sorted). */
-static int l_encode_query(lua_State *L) {
+int lmkL_encode_query(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lmk_buf out;
     lmk_buf_init(&out);
@@ -249,7 +249,7 @@ void lmkL_expand_route(lua_State *L, const char *route, int idx, lmk_buf *out) {
 }
 
 /* core.expand(route, params): "/courses/:id" -> "/courses/4". */
-static int l_expand(lua_State *L) {
+int lmkL_expand(lua_State *L) {
     const char *route = lmkL_check_cstring(L, 1, "route");
     luaL_checktype(L, 2, LUA_TTABLE);
     lmk_buf out;
@@ -261,7 +261,7 @@ static int l_expand(lua_State *L) {
 }
 
 /* core.number_text(n): how a number is written into a path or query. */
-static int l_number_text(lua_State *L) {
+int lmkL_number_text(lua_State *L) {
     char scratch[40];
     size_t len;
     const char *why;
@@ -272,17 +272,11 @@ static int l_number_text(lua_State *L) {
     return 1;
 }
 
-/* Registers the walk's metatable, encode_query, expand and number_text. */
+/* Registers the walk's metatable (core.encode_query, expand and
+ * number_text: lmskit_core.c). */
 void lmkL_open_encode(lua_State *L) {
     luaL_newmetatable(L, LMKL_WALK_TYPE);
     lua_pushcfunction(L, walk_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
-    static const luaL_Reg fns[] = {
-        {"encode_query", l_encode_query},
-        {"expand", l_expand},
-        {"number_text", l_number_text},
-        {NULL, NULL},
-    };
-    luaL_setfuncs(L, fns, 0);
 }

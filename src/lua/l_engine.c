@@ -12,56 +12,50 @@ static const char default_engine_key = 'e';
 
 /* Frees the core engine once; shared by __gc, __close and close(). */
 static int engine_destroy(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
-    if (e->engine) {
-        lmk_engine_free(e->engine);
-        e->engine = NULL;
-    }
+    lmk_engine_free(lmkL_take_box(L, 1, LMKL_ENGINE_TYPE));
     return 0;
 }
 
-/* The open Engine at idx; anything else (a string, another userdata, a
- * closed engine) is a usage lmskit.Error. */
-l_engine *lmkL_check_engine(lua_State *L, int idx) {
-    l_engine *e = luaL_testudata(L, idx, LMKL_ENGINE_TYPE);
+/* The core engine of the open Engine at idx; anything else (a string,
+ * another userdata, a closed engine) is a usage lmskit.Error. */
+lmk_engine *lmkL_check_engine(lua_State *L, int idx) {
+    lmkL_box *e = luaL_testudata(L, idx, LMKL_ENGINE_TYPE);
     if (!e) lmkL_usage(L, "an lmskit.Engine expected as engine, got %s",
                        luaL_typename(L, idx));
-    if (!e->engine) lmkL_usage(L, "the engine is closed");
-    return e;
+    if (!e->ptr) lmkL_usage(L, "the engine is closed");
+    return e->ptr;
 }
 
 /* Pushes a new engine userdata. */
-static l_engine *push_engine(lua_State *L) {
-    l_engine *e = lua_newuserdata(L, sizeof *e);
-    e->engine = NULL;
-    luaL_setmetatable(L, LMKL_ENGINE_TYPE);
+static void push_engine(lua_State *L) {
+    lmkL_box *e = lmkL_new_box(L, LMKL_ENGINE_TYPE);
     lua_newtable(L);
     lua_setuservalue(L, -2);
-    if (lmk_engine_new(&e->engine) != LMK_OK)
+    lmk_engine *engine = NULL;
+    if (lmk_engine_new(&engine) != LMK_OK)
         lmkL_raise(L, LMK_NOMEM, 0, "cannot create the HTTP engine", NULL, NULL);
-    return e;
+    e->ptr = engine;
 }
 
 /* Pushes this state's default engine (kept in the registry), creating
  * it on first use. */
-l_engine *lmkL_default_engine(lua_State *L) {
+void lmkL_default_engine(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &default_engine_key);
-    if (!lua_isnil(L, -1)) return lua_touserdata(L, -1);
+    if (!lua_isnil(L, -1)) return;
     lua_pop(L, 1);
-    l_engine *e = push_engine(L);
+    push_engine(L);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &default_engine_key);
-    return e;
 }
 
 /* core.engine(): this state's default engine.  core.new_engine(): another. */
-static int l_default_engine(lua_State *L) {
+int lmkL_engine(lua_State *L) {
     lmkL_default_engine(L);
     return 1;
 }
 
 /* core.new_engine(): an engine of its own. */
-static int l_new_engine(lua_State *L) {
+int lmkL_new_engine(lua_State *L) {
     push_engine(L);
     return 1;
 }
@@ -69,10 +63,10 @@ static int l_new_engine(lua_State *L) {
 /* Submits the Request at req_idx to the engine at engine_idx and records
  * it in the engine's in-flight table. */
 void lmkL_submit(lua_State *L, int engine_idx, int req_idx) {
-    l_engine *e = lmkL_check_engine(L, engine_idx);
+    lmk_engine *e = lmkL_check_engine(L, engine_idx);
     lmk_request *req = lmkL_to_request(L, req_idx);
     req_idx = lua_absindex(L, req_idx);
-    if (lmk_engine_submit(e->engine, req) != LMK_OK)
+    if (lmk_engine_submit(e, req) != LMK_OK)
         luaL_argerror(L, req_idx, "request cannot be submitted twice");
     lua_getuservalue(L, engine_idx);
     lua_pushvalue(L, req_idx);
@@ -91,17 +85,17 @@ void lmkL_forget(lua_State *L, int engine_idx, lmk_request *req) {
 /* engine:step([timeout_seconds]) -> array of finished Requests.  Never
  * blocks longer than the timeout (default 0: does not block). */
 static int engine_step(lua_State *L) {
-    l_engine *e = lmkL_check_engine(L, 1);
+    lmk_engine *e = lmkL_check_engine(L, 1);
     lua_Number timeout = 0;
     if (!lua_isnoneornil(L, 2)) /* checked before the cast */
         timeout = lmkL_check_seconds(L, 2, "engine:step timeout", 0, 0);
-    if (lmk_engine_step(e->engine, (long)(timeout * 1000)) != LMK_OK)
+    if (lmk_engine_step(e, (long)(timeout * 1000)) != LMK_OK)
         lmkL_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     lua_newtable(L);
     lua_getuservalue(L, 1);
     lua_Integer n = 0;
     lmk_request *done;
-    while ((done = lmk_engine_next_done(e->engine))) {
+    while ((done = lmk_engine_next_done(e))) {
         lua_rawgetp(L, -1, done);
         if (lua_isnil(L, -1)) {
             lua_pop(L, 1);
@@ -118,59 +112,58 @@ static int engine_step(lua_State *L) {
 /* engine:wait(seconds): pauses up to seconds while transfers keep
  * moving; returns early when one finishes.  Callers loop on core.now(). */
 static int engine_wait(lua_State *L) {
-    l_engine *e = lmkL_check_engine(L, 1);
+    lmk_engine *e = lmkL_check_engine(L, 1);
     lua_Number seconds = lmkL_check_seconds(L, 2, "engine:wait", 0, 0);
-    if (lmk_engine_wait(e->engine, (long)(seconds * 1000)) != LMK_OK)
+    if (lmk_engine_wait(e, (long)(seconds * 1000)) != LMK_OK)
         lmkL_raise(L, LMK_TRANSPORT, 0, "the HTTP engine failed", NULL, NULL);
     return 0;
 }
 
 /* engine:running() -> number of requests in flight. */
 static int engine_running(lua_State *L) {
-    l_engine *e = lmkL_check_engine(L, 1);
-    lua_pushinteger(L, (lua_Integer)lmk_engine_running(e->engine));
+    lmk_engine *e = lmkL_check_engine(L, 1);
+    lua_pushinteger(L, (lua_Integer)lmk_engine_running(e));
     return 1;
 }
 
 /* engine:budget(n): at most n submitted requests start their transfer
  * (connection, TLS handshake) in one step or wait; 0 starts all at once. */
 static int engine_budget(lua_State *L) {
-    l_engine *e = lmkL_check_engine(L, 1);
+    lmk_engine *e = lmkL_check_engine(L, 1);
     lua_Integer n;
     if (!lmkL_to_integer(L, 2, &n) || n < 0)
         lmkL_usage(L, "engine:budget(n): n must be an integer >= 0");
-    lmk_engine_set_budget(e->engine, (size_t)n);
+    lmk_engine_set_budget(e, (size_t)n);
     return 0;
 }
 
 /* engine:waiting() -> requests submitted and waiting for a step's budget. */
 static int engine_waiting(lua_State *L) {
-    l_engine *e = lmkL_check_engine(L, 1);
-    lua_pushinteger(L, (lua_Integer)lmk_engine_waiting(e->engine));
+    lmk_engine *e = lmkL_check_engine(L, 1);
+    lua_pushinteger(L, (lua_Integer)lmk_engine_waiting(e));
     return 1;
 }
 
 /* engine:closed() -> true once close() (or __close) freed it. */
 static int engine_closed(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
-    lua_pushboolean(L, e->engine == NULL);
+    lua_pushboolean(L, lmkL_box_object(L, 1, LMKL_ENGINE_TYPE) == NULL);
     return 1;
 }
 
 /* tostring(engine): "lmskit.Engine (n running)" or "(closed)". */
 static int engine_tostring(lua_State *L) {
-    l_engine *e = luaL_checkudata(L, 1, LMKL_ENGINE_TYPE);
-    if (e->engine)
-        lua_pushfstring(L, "lmskit.Engine (%d running)",
-                        (int)lmk_engine_running(e->engine));
+    lmk_engine *e = lmkL_box_object(L, 1, LMKL_ENGINE_TYPE);
+    if (e)
+        lua_pushfstring(L, "lmskit.Engine (%d running)", (int)lmk_engine_running(e));
     else
         lua_pushliteral(L, "lmskit.Engine (closed)");
     return 1;
 }
 
-/* Registers the lmskit.Engine metatable, engine and new_engine. */
+/* Registers the lmskit.Engine metatable (core.engine and new_engine:
+ * lmskit_core.c). */
 void lmkL_open_engine(lua_State *L) {
-    static const luaL_Reg engine_methods[] = {
+    static const luaL_Reg methods[] = {
         {"step", engine_step},
         {"running", engine_running},
         {"budget", engine_budget},
@@ -179,9 +172,5 @@ void lmkL_open_engine(lua_State *L) {
         {"wait", engine_wait},
         {NULL, NULL},
     };
-    lmkL_create_meta(L, LMKL_ENGINE_TYPE, engine_methods, engine_destroy, engine_tostring);
-    lua_pushcfunction(L, l_default_engine);
-    lua_setfield(L, -2, "engine");
-    lua_pushcfunction(L, l_new_engine);
-    lua_setfield(L, -2, "new_engine");
+    lmkL_create_meta(L, LMKL_ENGINE_TYPE, methods, engine_destroy, engine_tostring);
 }

@@ -79,7 +79,7 @@ int lmkL_raise(lua_State *L, lmk_kind kind, long status, const char *message,
 /* core.error{kind=, status=, message=, method=, url=}: builds an Error
  * from Lua (used by the Lua layer for errors it detects itself, such as
  * an undecodable body).  Fields are taken as given. */
-static int error_new(lua_State *L) {
+int lmkL_error_new(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     luaL_setmetatable(L, LMKL_ERROR_TYPE);
@@ -87,7 +87,7 @@ static int error_new(lua_State *L) {
 }
 
 /* core.is_error(v): true when v is an lmskit.Error. */
-static int error_is(lua_State *L) {
+int lmkL_is_error(lua_State *L) {
     int is = 0;
     if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
         luaL_getmetatable(L, LMKL_ERROR_TYPE);
@@ -98,15 +98,15 @@ static int error_is(lua_State *L) {
 }
 
 /* core.kind_of_status(status): the kind name an HTTP status maps to. */
-static int error_kind_of_status(lua_State *L) {
+int lmkL_kind_of_status(lua_State *L) {
     lmk_kind k = lmk_kind_from_status((long)lmkL_check_integer(L, 1, "status", 0, 999));
     if (k == LMK_OK) lua_pushnil(L);
     else lua_pushstring(L, lmk_kind_name(k));
     return 1;
 }
 
-/* Registers the lmskit.Error metatable (as core.Error), error, is_error
- * and kind_of_status. */
+/* Registers the lmskit.Error metatable, as core.Error (core.error,
+ * is_error and kind_of_status: lmskit_core.c). */
 void lmkL_open_error(lua_State *L) {
     luaL_newmetatable(L, LMKL_ERROR_TYPE);
     lua_pushcfunction(L, error_tostring);
@@ -114,10 +114,4 @@ void lmkL_open_error(lua_State *L) {
     lua_pushstring(L, LMKL_ERROR_TYPE);
     lua_setfield(L, -2, "__name");
     lua_setfield(L, -2, "Error");
-    lua_pushcfunction(L, error_new);
-    lua_setfield(L, -2, "error");
-    lua_pushcfunction(L, error_is);
-    lua_setfield(L, -2, "is_error");
-    lua_pushcfunction(L, error_kind_of_status);
-    lua_setfield(L, -2, "kind_of_status");
 }

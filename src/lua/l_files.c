@@ -5,13 +5,13 @@
 #include "binding.h"
 
 /* core.isatty(fd) -> true when fd is a terminal. */
-static int l_isatty(lua_State *L) {
+int lmkL_isatty(lua_State *L) {
     lua_pushboolean(L, lmk_isatty((int)lmkL_check_integer(L, 1, "fd", 0, 65535)));
     return 1;
 }
 
 /* core.file_mode(path) -> permission bits (e.g. 384 for 0600), or nil. */
-static int l_file_mode(lua_State *L) {
+int lmkL_file_mode(lua_State *L) {
     int mode = lmk_file_mode(lmkL_check_cstring(L, 1, "path"));
     if (mode < 0) lua_pushnil(L);
     else lua_pushinteger(L, mode);
@@ -20,20 +20,10 @@ static int l_file_mode(lua_State *L) {
 
 /* core.realpath(path) -> the absolute path, symlinks resolved; nil when
  * the file does not exist. */
-static int l_realpath(lua_State *L) {
+int lmkL_realpath(lua_State *L) {
     char *abs = lmk_realpath(lmkL_check_cstring(L, 1, "path"));
     if (!abs) return 0;
     lua_pushstring(L, abs);
     free(abs);
     return 1;
-}
-
-/* Adds isatty, file_mode and realpath to the module table on the stack. */
-void lmkL_open_files(lua_State *L) {
-    lua_pushcfunction(L, l_isatty);
-    lua_setfield(L, -2, "isatty");
-    lua_pushcfunction(L, l_file_mode);
-    lua_setfield(L, -2, "file_mode");
-    lua_pushcfunction(L, l_realpath);
-    lua_setfield(L, -2, "realpath");
 }

@@ -3,7 +3,7 @@
 #include "binding.h"
 
 /* core.sha256(s) -> 64 hex digits. */
-static int l_sha256(lua_State *L) {
+int lmkL_sha256(lua_State *L) {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
     char hex[65];
@@ -11,10 +11,4 @@ static int l_sha256(lua_State *L) {
         return lmkL_raise(L, LMK_NOMEM, 0, "SHA-256 failed", NULL, NULL);
     lua_pushstring(L, hex);
     return 1;
-}
-
-/* Adds sha256 to the module table on the stack. */
-void lmkL_open_hash(lua_State *L) {
-    lua_pushcfunction(L, l_sha256);
-    lua_setfield(L, -2, "sha256");
 }

@@ -31,7 +31,7 @@ static void on_sigint(int sig) {
 }
 
 /* core.catch_interrupts() -> true; raises lmskit.Error when it cannot. */
-static int l_catch_interrupts(lua_State *L) {
+int lmkL_catch_interrupts(lua_State *L) {
     if (!catching) {
         struct sigaction act;
         memset(&act, 0, sizeof act);
@@ -49,7 +49,7 @@ static int l_catch_interrupts(lua_State *L) {
 }
 
 /* core.release_interrupts(): the handler from before catch_interrupts. */
-static int l_release_interrupts(lua_State *L) {
+int lmkL_release_interrupts(lua_State *L) {
     (void)L;
     if (catching) {
         sigaction(SIGINT, &previous, NULL);
@@ -60,18 +60,7 @@ static int l_release_interrupts(lua_State *L) {
 }
 
 /* core.interrupted() -> the number of SIGINTs caught (0: none). */
-static int l_interrupted(lua_State *L) {
+int lmkL_interrupted(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)interrupts);
     return 1;
-}
-
-/* Adds catch_interrupts, release_interrupts and interrupted. */
-void lmkL_open_interrupt(lua_State *L) {
-    static const luaL_Reg fns[] = {
-        {"catch_interrupts", l_catch_interrupts},
-        {"release_interrupts", l_release_interrupts},
-        {"interrupted", l_interrupted},
-        {NULL, NULL},
-    };
-    luaL_setfuncs(L, fns, 0);
 }

@@ -4,43 +4,32 @@
 
 #define LMKL_JOURNAL_TYPE "lmskit.Journal"
 
-/* The userdata: the core journal it owns (NULL once closed). */
-typedef struct l_journal {
-    lmk_journal *journal;
-} l_journal;
-
 /* Closes the core journal once; shared by __gc, __close and close(). */
 static int journal_destroy(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
-    if (j->journal) {
-        lmk_journal_close(j->journal);
-        j->journal = NULL;
-    }
+    lmk_journal *j = lmkL_take_box(L, 1, LMKL_JOURNAL_TYPE);
+    if (j) lmk_journal_close(j);
     return 0;
 }
 
 /* The open journal at 1; a closed one is an argument error. */
 static lmk_journal *check_journal(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
-    if (!j->journal) luaL_argerror(L, 1, "journal is closed");
-    return j->journal;
+    return lmkL_check_box(L, 1, LMKL_JOURNAL_TYPE, "journal");
 }
 
 /* core.journal_open(path) -> journal, content, torn: the journal locked
  * for this job, the records it holds (whole lines), and how many bytes
  * of a torn last line were cut off (0: none).  A journal in use by
  * another job raises a usage error naming it and the pid holding it. */
-static int l_journal_open(lua_State *L) {
+int lmkL_journal_open(lua_State *L) {
     const char *path = lmkL_check_cstring(L, 1, "journal path");
-    l_journal *j = lua_newuserdata(L, sizeof *j);
-    j->journal = NULL;
-    luaL_setmetatable(L, LMKL_JOURNAL_TYPE);
+    lmkL_box *j = lmkL_new_box(L, LMKL_JOURNAL_TYPE);
     const char *why = NULL;
     size_t torn = 0;
     long holder = 0;
     lmk_buf content;
     lmk_buf_init(&content);
-    lmk_kind k = lmk_journal_open(path, &content, &torn, &holder, &j->journal, &why);
+    lmk_journal *journal = NULL;
+    lmk_kind k = lmk_journal_open(path, &content, &torn, &holder, &journal, &why);
     if (k != LMK_OK) {
         lmk_buf_free(&content);
         if (holder > 0)
@@ -51,6 +40,7 @@ static int l_journal_open(lua_State *L) {
         return lmkL_raise(L, k == LMK_NOMEM ? LMK_NOMEM : LMK_USAGE, 0, lua_tostring(L, -1), NULL,
                           NULL);
     }
+    j->ptr = journal;
     lua_pushlstring(L, content.data ? content.data : "", content.len);
     lmk_buf_free(&content);
     lua_pushinteger(L, (lua_Integer)torn);
@@ -75,21 +65,13 @@ static int journal_sync(lua_State *L) {
     return 0;
 }
 
-/* tostring(journal): "lmskit.Journal" or "(closed)". */
-static int journal_tostring(lua_State *L) {
-    l_journal *j = luaL_checkudata(L, 1, LMKL_JOURNAL_TYPE);
-    lua_pushstring(L, j->journal ? "lmskit.Journal" : "lmskit.Journal (closed)");
-    return 1;
-}
-
-/* Registers the lmskit.Journal metatable and journal_open. */
+/* Registers the lmskit.Journal metatable (core.journal_open:
+ * lmskit_core.c). */
 void lmkL_open_journal(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"append", journal_append},
         {"sync", journal_sync},
         {NULL, NULL},
     };
-    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, journal_tostring);
-    lua_pushcfunction(L, l_journal_open);
-    lua_setfield(L, -2, "journal_open");
+    lmkL_create_meta(L, LMKL_JOURNAL_TYPE, methods, journal_destroy, NULL);
 }

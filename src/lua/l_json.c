@@ -33,14 +33,8 @@ static void integerize(lua_State *L, int idx, int depth) {
 }
 
 /* core.integerize(t) -> t, with integral floats made integers in place. */
-static int l_integerize(lua_State *L) {
+int lmkL_integerize(lua_State *L) {
     if (lua_type(L, 1) == LUA_TTABLE) integerize(L, 1, 0);
     lua_settop(L, 1);
     return 1;
-}
-
-/* Adds integerize to the module table on the stack. */
-void lmkL_open_json(lua_State *L) {
-    lua_pushcfunction(L, l_integerize);
-    lua_setfield(L, -2, "integerize");
 }

@@ -4,7 +4,7 @@
 /* core.jwt_sign(header_json, payload_json, key, alg) -> compact JWS.
  * The JSON text is signed exactly as given (test vectors need the bytes);
  * lmskit.jwt.sign builds it from tables. */
-static int l_jwt_sign(lua_State *L) {
+int lmkL_jwt_sign(lua_State *L) {
     size_t hlen, plen, klen;
     const char *header = luaL_checklstring(L, 1, &hlen);
     const char *payload = luaL_checklstring(L, 2, &plen);
@@ -29,7 +29,7 @@ static int l_jwt_sign(lua_State *L) {
 }
 
 /* core.random_hex(nbytes) -> 2*nbytes hex digits from the CSPRNG. */
-static int l_random_hex(lua_State *L) {
+int lmkL_random_hex(lua_State *L) {
     lua_Integer n = 16;
     if (!lua_isnoneornil(L, 1)) n = lmkL_check_integer(L, 1, "random_hex bytes", 1, 64);
     char out[129];
@@ -37,12 +37,4 @@ static int l_random_hex(lua_State *L) {
         return lmkL_raise(L, LMK_USAGE, 0, "the random generator failed", NULL, NULL);
     lua_pushstring(L, out);
     return 1;
-}
-
-/* Adds jwt_sign and random_hex to the module table on the stack. */
-void lmkL_open_jwt(lua_State *L) {
-    lua_pushcfunction(L, l_jwt_sign);
-    lua_setfield(L, -2, "jwt_sign");
-    lua_pushcfunction(L, l_random_hex);
-    lua_setfield(L, -2, "random_hex");
 }

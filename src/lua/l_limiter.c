@@ -5,37 +5,26 @@
 
 #define LMKL_LIMITER_TYPE "lmskit.Limiter"
 
-/* The userdata: the core limiter it owns (NULL once closed). */
-typedef struct l_limiter {
-    lmk_limiter *limiter;
-} l_limiter;
-
 /* Frees the core limiter once; shared by __gc, __close and close(). */
 static int limiter_destroy(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
-    if (l->limiter) {
-        lmk_limiter_free(l->limiter);
-        l->limiter = NULL;
-    }
+    lmk_limiter_free(lmkL_take_box(L, 1, LMKL_LIMITER_TYPE));
     return 0;
 }
 
 /* The open limiter at 1; a closed one is an argument error. */
 static lmk_limiter *check_limiter(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
-    if (!l->limiter) luaL_argerror(L, 1, "limiter is closed");
-    return l->limiter;
+    return lmkL_check_box(L, 1, LMKL_LIMITER_TYPE, "limiter");
 }
 
 /* core.limiter(calls, per) -> an lmskit.Limiter. */
-static int l_limiter_new(lua_State *L) {
+int lmkL_limiter_new(lua_State *L) {
     lua_Integer calls = lmkL_check_integer(L, 1, "calls", 1, 1000000);
     lua_Number per = lmkL_check_seconds(L, 2, "per", 0, 1);
-    l_limiter *l = lua_newuserdata(L, sizeof *l);
-    l->limiter = NULL;
-    luaL_setmetatable(L, LMKL_LIMITER_TYPE);
-    if (lmk_limiter_new((size_t)calls, (double)per, &l->limiter) != LMK_OK)
+    lmkL_box *box = lmkL_new_box(L, LMKL_LIMITER_TYPE);
+    lmk_limiter *l = NULL;
+    if (lmk_limiter_new((size_t)calls, (double)per, &l) != LMK_OK)
         return lmkL_raise(L, LMK_NOMEM, 0, "cannot create the rate limiter", NULL, NULL);
+    box->ptr = l;
     return 1;
 }
 
@@ -58,21 +47,12 @@ static int limiter_block(lua_State *L) {
     return 0;
 }
 
-/* tostring(limiter): "lmskit.Limiter" or "(closed)". */
-static int limiter_tostring(lua_State *L) {
-    l_limiter *l = luaL_checkudata(L, 1, LMKL_LIMITER_TYPE);
-    lua_pushstring(L, l->limiter ? "lmskit.Limiter" : "lmskit.Limiter (closed)");
-    return 1;
-}
-
-/* Registers the lmskit.Limiter metatable and core.limiter. */
+/* Registers the lmskit.Limiter metatable (core.limiter: lmskit_core.c). */
 void lmkL_open_limiter(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"take", limiter_take},
         {"block", limiter_block},
         {NULL, NULL},
     };
-    lmkL_create_meta(L, LMKL_LIMITER_TYPE, methods, limiter_destroy, limiter_tostring);
-    lua_pushcfunction(L, l_limiter_new);
-    lua_setfield(L, -2, "limiter");
+    lmkL_create_meta(L, LMKL_LIMITER_TYPE, methods, limiter_destroy, NULL);
 }

@@ -1,4 +1,4 @@
-/* l_links.c -- core.links(header): a Link header (RFC 8288) as a table
+/* lmkL_links.c -- core.links(header): a Link header (RFC 8288) as a table
  * from relation type to target, over the core's lmk_link_parse. */
 #include <ctype.h>
 
@@ -27,7 +27,7 @@ static int link_into_table(void *ud, const char *uri, size_t uri_len,
 
 /* core.links(header): { next = uri, last = uri, ... }; nil, msg when the
  * header is not a link list. */
-static int l_links(lua_State *L) {
+int lmkL_links(lua_State *L) {
     size_t len;
     const char *h = luaL_checklstring(L, 1, &len);
     lua_newtable(L);
@@ -37,10 +37,4 @@ static int l_links(lua_State *L) {
         return 2;
     }
     return 1;
-}
-
-/* Adds links to the module table on the stack. */
-void lmkL_open_links(lua_State *L) {
-    lua_pushcfunction(L, l_links);
-    lua_setfield(L, -2, "links");
 }

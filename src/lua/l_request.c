@@ -4,35 +4,23 @@
  * alive (the core request borrows the client). */
 #include "binding.h"
 
-/* The userdata: the core request it owns (NULL once closed). */
-typedef struct l_request {
-    lmk_request *request;
-} l_request;
-
 /* Frees the core request once; shared by __gc, __close and close(). */
 static int request_destroy(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
-    if (r->request) {
-        lmk_request_free(r->request);
-        r->request = NULL;
-    }
+    lmk_request_free(lmkL_take_box(L, 1, LMKL_REQUEST_TYPE));
     return 0;
 }
 
-/* The open Request at idx; a closed one is an argument error. */
-static l_request *check_request(lua_State *L, int idx) {
-    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
-    if (!r->request) luaL_argerror(L, idx, "request is closed");
-    return r;
+/* The core request of the open Request at idx; a closed one is an
+ * argument error. */
+lmk_request *lmkL_to_request(lua_State *L, int idx) {
+    return lmkL_check_box(L, idx, LMKL_REQUEST_TYPE, "request");
 }
 
 /* Pushes a Request userdata taking ownership of req (NULL: given later
  * by lmkL_set_request); the value at client_idx is kept alive by it. */
 void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx) {
     client_idx = lua_absindex(L, client_idx);
-    l_request *r = lua_newuserdata(L, sizeof *r);
-    r->request = req;
-    luaL_setmetatable(L, LMKL_REQUEST_TYPE);
+    lmkL_new_box(L, LMKL_REQUEST_TYPE)->ptr = req;
     lua_createtable(L, 0, 1);
     lua_pushvalue(L, client_idx);
     lua_setfield(L, -2, "client");
@@ -42,13 +30,8 @@ void lmkL_push_request(lua_State *L, lmk_request *req, int client_idx) {
 /* Gives the Request userdata at idx (made with a NULL request) its core
  * request, which it owns from then on. */
 void lmkL_set_request(lua_State *L, int idx, lmk_request *req) {
-    l_request *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
-    r->request = req;
-}
-
-/* The core request of the open Request at idx. */
-lmk_request *lmkL_to_request(lua_State *L, int idx) {
-    return check_request(L, idx)->request;
+    lmkL_box *r = luaL_checkudata(L, idx, LMKL_REQUEST_TYPE);
+    r->ptr = req;
 }
 
 /* Frees the core request of the Request at idx now (its easy handle,
@@ -56,23 +39,22 @@ lmk_request *lmkL_to_request(lua_State *L, int idx) {
  * once the outcome is on the Lua stack, so a long job's memory does not
  * wait for the collector, which cannot see it.  The Request is closed. */
 void lmkL_release_request(lua_State *L, int idx) {
-    l_request *r = check_request(L, idx);
-    lmk_request_free(r->request);
-    r->request = NULL;
+    lmkL_to_request(L, idx); /* raises when it is closed */
+    lmk_request_free(lmkL_take_box(L, idx, LMKL_REQUEST_TYPE));
 }
 
 /* request:done() -> true once the response (or a failure) is in. */
 static int request_done(lua_State *L) {
-    lua_pushboolean(L, lmk_request_done(check_request(L, 1)->request));
+    lua_pushboolean(L, lmk_request_done(lmkL_to_request(L, 1)));
     return 1;
 }
 
 /* tostring(request): "lmskit.Request", "(done)" or "(closed)". */
 static int request_tostring(lua_State *L) {
-    l_request *r = luaL_checkudata(L, 1, LMKL_REQUEST_TYPE);
-    lua_pushstring(L, !r->request ? "lmskit.Request (closed)"
-                      : lmk_request_done(r->request) ? "lmskit.Request (done)"
-                                                     : "lmskit.Request");
+    lmk_request *r = lmkL_box_object(L, 1, LMKL_REQUEST_TYPE);
+    lua_pushstring(L, !r ? "lmskit.Request (closed)"
+                      : lmk_request_done(r) ? "lmskit.Request (done)"
+                                            : "lmskit.Request");
     return 1;
 }
 

@@ -15,13 +15,7 @@ local M = { prefix = "/coursepath/api/v1/" }
 
 M.client = sandbox.coursepath
 
--- Seeds n members (seed1@.. seedN@sandbox.example after a reset); their ids.
-local function seed(n)
-  local s = sandbox.control("POST", "coursepath/seed", { members = n })
-  local ids = {}
-  for id = s.first_id, s.last_id do ids[#ids + 1] = id end
-  return ids
-end
+local seed = sandbox.seed_members
 
 -- Runs fn(i) for i = 1..n, 16 at a time (setup, before the faults).
 local function each(n, fn)

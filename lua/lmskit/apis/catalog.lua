@@ -30,6 +30,21 @@ local tail = { page = "page", size = "per_page", per = 100 }
 -- Date range filters of orders and user registrations (ISO 8601, UTC).
 local since = { from = "datetime", to = "datetime" }
 
+-- Courses and programs, the two kinds of listing: the same five actions,
+-- each over its own body and the way to find its effect.
+local function listings(plural, singular, body, effect)
+  return {
+    path = "/" .. plural, root = singular, roots = plural,
+    actions = {
+      list = { "GET", paged = true },
+      get = { "GET", "/:id" },
+      create = { "POST", body = body, effect = effect },
+      update = { "PUT", "/:id", body = body, partial = true },
+      delete = { "DELETE", "/:id" },
+    },
+  }
+end
+
 return {
   name = "catalog",
   title = "Canvas Catalog",
@@ -57,16 +72,7 @@ return {
         } },
       },
     },
-    courses = {
-      path = "/courses", root = "course", roots = "courses",
-      actions = {
-        list = { "GET", paged = true },
-        get = { "GET", "/:id" },
-        create = { "POST", body = course, effect = course_effect },
-        update = { "PUT", "/:id", body = course, partial = true },
-        delete = { "DELETE", "/:id" },
-      },
-    },
+    courses = listings("courses", "course", course, course_effect),
     enrollments = {
       path = "/enrollments", root = "enrollment", roots = "enrollments",
       actions = {
@@ -88,16 +94,7 @@ return {
         get = { "GET", "/:id" },
       },
     },
-    programs = {
-      path = "/programs", root = "program", roots = "programs",
-      actions = {
-        list = { "GET", paged = true },
-        get = { "GET", "/:id" },
-        create = { "POST", body = program, effect = program_effect },
-        update = { "PUT", "/:id", body = program, partial = true },
-        delete = { "DELETE", "/:id" },
-      },
-    },
+    programs = listings("programs", "program", program, program_effect),
     user_registrations = {
       -- The id is the Canvas user id.  The doc lists the fields without a
       -- root key but its example body has one: we send the root key.

@@ -45,10 +45,15 @@ function report.new(total, torn, file, progress)
     return finish { row = n, key = key, outcome = "done", how = how }
   end
 
-  function r.skipped(result)
-    stats.skipped = stats.skipped + 1
-    return finish(result)
+  -- A row counted under `name` (skipped, untouched) and finished.
+  local function counted(name)
+    return function(result)
+      stats[name] = stats[name] + 1
+      return finish(result)
+    end
   end
+
+  r.skipped = counted("skipped")
 
   function r.failed(result)
     stats[result.outcome] = stats[result.outcome] + 1
@@ -56,10 +61,7 @@ function report.new(total, torn, file, progress)
     return finish(result)
   end
 
-  function r.untouched(result)
-    stats.untouched = stats.untouched + 1
-    return finish(result)
-  end
+  r.untouched = counted("untouched")
 
   -- (not counted as done: the progress shows the rows taken)
   function r.left(result)

@@ -39,14 +39,19 @@ end
 
 local function key(row) return wf.key(row, "course_id", { "member_id", "email" }) end
 
+-- Checks a row names a course and a member (by id or by email).
+local function need_course_member(row)
+  wf.need(row, "course_id")
+  wf.either(row, { "member_id", "email" })
+end
+
 M.enroll = {
   summary = "enroll members into a course: course_id, and member_id or email (+name, company, ...; created if new)",
   required = { "course_id" },
   one_of = { { "member_id", "email" } },
   key = key,
   run = function(client, row)
-    wf.need(row, "course_id")
-    wf.either(row, { "member_id", "email" })
+    need_course_member(row)
     return (wf.write(client, enrollment(row)))
   end,
   verify = function(client, row) return wf.check(client, enrollment(row)) end,
@@ -95,8 +100,7 @@ M.unenroll = {
   one_of = { { "member_id", "email" } },
   key = key,
   run = function(client, row)
-    wf.need(row, "course_id")
-    wf.either(row, { "member_id", "email" })
+    need_course_member(row)
     return (wf.write(client, removal(row, member_of(client, row)), REMOVAL))
   end,
   verify = function(client, row)

@@ -52,6 +52,17 @@ local function ok(extra)
   return C.reply(200, C.ordered(keys, vals))
 end
 
+-- A control's POST: the JSON body handed to add (C.add_fault,
+-- C.set_latency); what add made, or nil and the reply sent (400 for a
+-- body that is not JSON, 422 with add's errors).
+local function posted(req, add)
+  local body = C.body(req)
+  if not body then return nil, C.invalid_json() end
+  local made, errs = add(body)
+  if not made then return nil, C.unprocessable(errs) end
+  return made
+end
+
 local function control(req)
   local segs = req.segments
   local what = segs[2]
@@ -65,10 +76,8 @@ local function control(req)
     return ok()
   elseif what == "faults" and #segs == 2 then
     if method == "POST" then
-      local body = C.body(req)
-      if not body then return C.invalid_json() end
-      local f, errs = C.add_fault(body)
-      if not f then return C.unprocessable(errs) end
+      local f, replied = posted(req, C.add_fault)
+      if not f then return replied end
       return ok({ { "id", f.id } })
     elseif method == "DELETE" then
       C.clear_faults()
@@ -80,10 +89,8 @@ local function control(req)
     return C.method_not_allowed({ "GET", "POST", "DELETE" })
   elseif what == "latency" and #segs == 2 then
     if method == "POST" then
-      local body = C.body(req)
-      if not body then return C.invalid_json() end
-      local l, errs = C.set_latency(body)
-      if not l then return C.unprocessable(errs) end
+      local l, replied = posted(req, C.set_latency)
+      if not l then return replied end
       return ok()
     elseif method == "DELETE" then
       C.clear_latency()

@@ -22,13 +22,9 @@ local function list_applicants(req)
   return lib.index(req, "applicants", items, lib.applicant_json)
 end
 
-local function show_applicant(_, id)
-  local a = S.applicants[id]
-  if not a then return C.not_found() end
-  return C.reply(200, lib.one("applicant", lib.applicant_json(a)))
-end
-
 return {
-  list_applicants = list_applicants,
-  show_applicant = show_applicant,
+  routes = {
+    collection = { GET = list_applicants },
+    member = { GET = lib.show("applicants", "applicant", lib.applicant_json) },
+  },
 }

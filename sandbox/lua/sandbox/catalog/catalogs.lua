@@ -15,5 +15,5 @@ local function list_catalogs(req)
 end
 
 return {
-  list_catalogs = list_catalogs,
+  routes = { collection = { GET = list_catalogs } },
 }

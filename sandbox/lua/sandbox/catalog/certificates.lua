@@ -12,36 +12,13 @@ local type = type
 ---------------------------------------------------------------------------
 
 local function create_certificate(req)
-  local body = lib.read_body(req)
+  local body, p = lib.body_params(req, "certificate")
   if not body then return end
-  local p = lib.root_params(body, "certificate")
   local errs = C.new_errors()
-  local listing_id
-  if C.is_blank(p.listing_id) then
-    errs.add("listing_id", "can't be blank")
-  else
-    listing_id = C.to_int(p.listing_id)
-    if not listing_id or not S.listings[listing_id] then
-      errs.add("listing_id", "does not exist")
-    end
-  end
-  local name = lib.str_value(p.name)
-  if C.is_blank(p.name) then
-    errs.add("name", "can't be blank")
-  elseif not name then
-    errs.add("name", "is invalid")
-  end
-  local template = lib.str_value(p.template)
-  if C.is_blank(p.template) then
-    errs.add("template", "can't be blank")
-  elseif not template then
-    errs.add("template", "is invalid")
-  end
-  local active = true
-  if not C.is_null(p.active) and p.active ~= "" then
-    active = C.to_bool(p.active)
-    if active == nil then errs.add("active", "is invalid") end
-  end
+  local listing_id = lib.listing_id(errs, p)
+  local name = lib.required_string(errs, p, "name")
+  local template = lib.required_string(errs, p, "template")
+  local active = lib.optional_bool(errs, p.active, "active", true)
   local orientation = "Landscape"
   if type(p.pdf_settings) == "table" and not C.is_blank(p.pdf_settings.orientation) then
     orientation = lib.str_value(p.pdf_settings.orientation)
@@ -50,8 +27,7 @@ local function create_certificate(req)
     end
   end
   if errs.any() then return C.unprocessable(errs) end
-  local id = S.next_certificate
-  S.next_certificate = id + 1
+  local id = lib.next_id("next_certificate")
   local ts = lib.now()
   local c = {
     id = id, listing_id = listing_id, name = name, active = active,
@@ -65,5 +41,5 @@ local function create_certificate(req)
 end
 
 return {
-  create_certificate = create_certificate,
+  routes = { collection = { POST = create_certificate } },
 }

@@ -14,30 +14,18 @@ local create_order_for = Orders.create_order_for
 ---------------------------------------------------------------------------
 
 local function create_enrollment(req)
-  local body = lib.read_body(req)
+  local body, p = lib.body_params(req, "enrollment")
   if not body then return end
-  local p = lib.root_params(body, "enrollment")
   local errs = C.new_errors()
-  local listing_id, user_id
-  if C.is_blank(p.listing_id) then
-    errs.add("listing_id", "can't be blank")
-  else
-    listing_id = C.to_int(p.listing_id)
-    if not listing_id or not S.listings[listing_id] then
-      errs.add("listing_id", "does not exist")
-    end
-  end
+  local listing_id = lib.listing_id(errs, p)
+  local user_id
   if C.is_blank(p.canvas_user_id) then
     errs.add("canvas_user_id", "can't be blank")
   else
     user_id = C.to_int(p.canvas_user_id)
     if not user_id then errs.add("canvas_user_id", "is not a number") end
   end
-  local create_order = false
-  if not C.is_null(body.create_order) and body.create_order ~= "" then
-    create_order = C.to_bool(body.create_order)
-    if create_order == nil then errs.add("create_order", "is invalid") end
-  end
+  local create_order = lib.optional_bool(errs, body.create_order, "create_order", false)
   if listing_id and user_id and not errs.any() then
     for _, e in pairs(S.enrollments) do
       if e.listing_id == listing_id and e.canvas_user_id == user_id and e.status == "active" then
@@ -48,8 +36,7 @@ local function create_enrollment(req)
   end
   if errs.any() then return C.unprocessable(errs) end
   local l = S.listings[listing_id]
-  local id = S.next_enrollment
-  S.next_enrollment = id + 1
+  local id = lib.next_id("next_enrollment")
   local e = {
     id = id, listing_id = listing_id, canvas_user_id = user_id,
     listing_snapshot = { title = l.title, type = l.type, canvas_course_id = l.canvas_course_id },
@@ -68,14 +55,9 @@ local function list_enrollments(req)
   return lib.index(req, "enrollments", items, lib.enrollment_json)
 end
 
-local function show_enrollment(_, id)
-  local e = S.enrollments[id]
-  if not e then return C.not_found() end
-  return C.reply(200, lib.one("enrollment", lib.enrollment_json(e)))
-end
-
 return {
-  create_enrollment = create_enrollment,
-  list_enrollments = list_enrollments,
-  show_enrollment = show_enrollment,
+  routes = {
+    collection = { GET = list_enrollments, POST = create_enrollment },
+    member = { GET = lib.show("enrollments", "enrollment", lib.enrollment_json) },
+  },
 }

@@ -14,49 +14,22 @@ local Applicants = require "sandbox.catalog.applicants"
 
 local ngx = ngx
 local type = type
-local courses, programs = Listings.courses, Listings.programs
-local list_catalogs = Catalogs.list_catalogs
-local create_certificate = Certificates.create_certificate
-local list_orders, show_order = Orders.list_orders, Orders.show_order
-local create_enrollment, list_enrollments = Enrollments.create_enrollment, Enrollments.list_enrollments
-local show_enrollment = Enrollments.show_enrollment
-local create_registration = UserRegistrations.create_registration
-local list_registrations = UserRegistrations.list_registrations
-local show_registration = UserRegistrations.show_registration
-local list_applicants, show_applicant = Applicants.list_applicants, Applicants.show_applicant
 
 ---------------------------------------------------------------------------
 -- Routing
 ---------------------------------------------------------------------------
 
--- resource -> { collection = {METHOD = fn}, member = {METHOD = fn(req, id)} }
+-- resource -> { collection = {METHOD = fn}, member = {METHOD = fn(req, id)} }:
+-- each resource's file gives its own
 local ROUTES = {
-  catalogs = { collection = { GET = list_catalogs } },
-  certificates = { collection = { POST = create_certificate } },
-  courses = {
-    collection = { GET = courses.list, POST = courses.create },
-    member = { GET = courses.show, PUT = courses.update, DELETE = courses.destroy },
-  },
-  enrollments = {
-    collection = { GET = list_enrollments, POST = create_enrollment },
-    member = { GET = show_enrollment },
-  },
-  orders = {
-    collection = { GET = list_orders },
-    member = { GET = show_order },
-  },
-  programs = {
-    collection = { GET = programs.list, POST = programs.create },
-    member = { GET = programs.show, PUT = programs.update, DELETE = programs.destroy },
-  },
-  user_registrations = {
-    collection = { GET = list_registrations, POST = create_registration },
-    member = { GET = show_registration },
-  },
-  applicants = {
-    collection = { GET = list_applicants },
-    member = { GET = show_applicant },
-  },
+  catalogs = Catalogs.routes,
+  certificates = Certificates.routes,
+  courses = Listings.courses,
+  enrollments = Enrollments.routes,
+  orders = Orders.routes,
+  programs = Listings.programs,
+  user_registrations = UserRegistrations.routes,
+  applicants = Applicants.routes,
 }
 
 local METHOD_ORDER = { "GET", "POST", "PUT", "DELETE" }

@@ -57,23 +57,19 @@ local function read_field(changes, errs, name, ftype, v, current)
       local b = C.to_bool(v)
       if b == nil then errs.add(name, "is invalid") else changes[name] = b end
     end
-  elseif ftype == "int" then
+  elseif ftype == "int" or ftype == "decimal" then
     if C.is_null(v) or v == "" then
       changes[name] = C.null
     else
-      local n = C.to_int(v)
-      if n == nil then
-        errs.add(name, C.to_decimal(v) and "must be an integer" or "is not a number")
-      else
+      local n
+      if ftype == "int" then n = C.to_int(v) else n = C.to_decimal(v) end
+      if n ~= nil then
         changes[name] = n
+      elseif ftype == "int" and C.to_decimal(v) then
+        errs.add(name, "must be an integer")
+      else
+        errs.add(name, "is not a number")
       end
-    end
-  elseif ftype == "decimal" then
-    if C.is_null(v) or v == "" then
-      changes[name] = C.null
-    else
-      local n = C.to_decimal(v)
-      if n == nil then errs.add(name, "is not a number") else changes[name] = n end
     end
   elseif ftype == "visibility" then
     if type(v) ~= "string" or not VISIBILITIES[v] then
@@ -160,11 +156,7 @@ local function remove_listing(id)
   S.listings[id] = nil
   for _, l in pairs(S.listings) do
     if l.type == "Program" then
-      local kept = {}
-      for _, rid in ipairs(l.requirement_ids) do
-        if rid ~= id then kept[#kept + 1] = rid end
-      end
-      l.requirement_ids = kept
+      l.requirement_ids = C.kept(l.requirement_ids, function(rid) return rid ~= id end)
     end
   end
 end
@@ -175,9 +167,9 @@ local function listing_resource(kind, root, plural)
     return lib.index(req, plural, C.in_id_order(S.listings, S.next_listing, listing_pred(kind)), lib.listing_json)
   end
   function res.create(req)
-    local body = lib.read_body(req)
+    local body, p = lib.body_params(req, root)
     if not body then return end
-    local changes, errs = listing_changes(kind, lib.root_params(body, root), nil)
+    local changes, errs = listing_changes(kind, p, nil)
     if not changes then return C.unprocessable(errs) end
     local l = lib.new_listing(kind, {})
     apply_changes(l, changes)
@@ -194,9 +186,9 @@ local function listing_resource(kind, root, plural)
   function res.update(req, id)
     local l = find_listing(kind, id)
     if not l then return C.not_found() end
-    local body = lib.read_body(req)
+    local body, p = lib.body_params(req, root)
     if not body then return end
-    local changes, errs = listing_changes(kind, lib.root_params(body, root), l)
+    local changes, errs = listing_changes(kind, p, l)
     if not changes then return C.unprocessable(errs) end
     apply_changes(l, changes)
     return C.no_content()
@@ -210,10 +202,16 @@ local function listing_resource(kind, root, plural)
   return res
 end
 
-local courses = listing_resource("Course", "course", "courses")
-local programs = listing_resource("Program", "program", "programs")
+-- The routes of a listing kind: its collection and its members.
+local function listing_routes(kind, root, plural)
+  local res = listing_resource(kind, root, plural)
+  return {
+    collection = { GET = res.list, POST = res.create },
+    member = { GET = res.show, PUT = res.update, DELETE = res.destroy },
+  }
+end
 
 return {
-  courses = courses,
-  programs = programs,
+  courses = listing_routes("Course", "course", "courses"),
+  programs = listing_routes("Program", "program", "programs"),
 }

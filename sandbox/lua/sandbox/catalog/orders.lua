@@ -19,8 +19,7 @@ local function user_info(canvas_user_id)
 end
 
 local function create_order_for(canvas_user_id, l)
-  local id = S.next_order
-  S.next_order = id + 1
+  local id = lib.next_id("next_order")
   local ts = lib.now()
   local fee = l.enrollment_fee or 0
   local payments = {}
@@ -72,14 +71,10 @@ local function list_orders(req)
   return lib.index(req, "orders", items, lib.order_json)
 end
 
-local function show_order(_, id)
-  local o = S.orders[id]
-  if not o then return C.not_found() end
-  return C.reply(200, lib.one("order", lib.order_json(o)))
-end
-
 return {
   create_order_for = create_order_for,
-  list_orders = list_orders,
-  show_order = show_order,
+  routes = {
+    collection = { GET = list_orders },
+    member = { GET = lib.show("orders", "order", lib.order_json) },
+  },
 }

@@ -80,9 +80,13 @@ local function catalog_ref(id)
   return C.ordered({ "id", "name" }, { id = c.id, name = c.name })
 end
 
+-- Takes the next id of a sequence kept in S (next_listing, next_order, ...).
+local function next_id(counter)
+  return C.take_id(S, counter)
+end
+
 local function new_listing(kind, fields)
-  local id = S.next_listing
-  S.next_listing = id + 1
+  local id = next_id("next_listing")
   local ts = fields.created_at or now()
   local l = {
     id = id, type = kind,
@@ -200,5 +204,6 @@ return {
   UDF_KEYS = UDF_KEYS,
   catalog_ref = catalog_ref,
   new_listing = new_listing,
+  next_id = next_id,
   now = now,
 }

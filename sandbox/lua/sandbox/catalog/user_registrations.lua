@@ -30,12 +30,7 @@ local function create_registration(req)
   local p = body
   if type(body.user_registration) == "table" then p = body.user_registration end
   local errs = C.new_errors()
-  local name = lib.str_value(p.name)
-  if C.is_blank(p.name) then
-    errs.add("name", "can't be blank")
-  elseif not name then
-    errs.add("name", "is invalid")
-  end
+  local name = lib.required_string(errs, p, "name")
   local email = lib.str_value(p.email)
   if C.is_blank(p.email) then
     errs.add("email", "can't be blank")
@@ -64,8 +59,7 @@ local function create_registration(req)
     errs.add("custom_fields", "is invalid")
   end
   if errs.any() then return C.unprocessable(errs) end
-  local id = S.next_user
-  S.next_user = id + 1
+  local id = lib.next_id("next_user")
   local ts = lib.now()
   local r = {
     canvas_user_id = id, catalog_id = catalog_id, name = name, email = email,
@@ -82,14 +76,9 @@ local function list_registrations(req)
   return lib.index(req, "user_registrations", items, lib.registration_json)
 end
 
-local function show_registration(_, id)
-  local r = S.registrations[id]
-  if not r then return C.not_found() end
-  return C.reply(200, lib.one("user_registration", lib.registration_json(r)))
-end
-
 return {
-  create_registration = create_registration,
-  list_registrations = list_registrations,
-  show_registration = show_registration,
+  routes = {
+    collection = { GET = list_registrations, POST = create_registration },
+    member = { GET = lib.show("registrations", "user_registration", lib.registration_json) },
+  },
 }

@@ -4,7 +4,7 @@
 local C = require "sandbox.common"
 local ST = require "sandbox.catalog.state"
 
-local type, ipairs, tostring = type, ipairs, tostring
+local ipairs, tostring = ipairs, tostring
 local APPLICANT_KEYS, CATALOG_KEYS, CERT_KEYS = ST.APPLICANT_KEYS, ST.CATALOG_KEYS, ST.CERT_KEYS
 local COURSE_KEYS, ENROLL_KEYS, ENROLL_LISTING_KEYS = ST.COURSE_KEYS, ST.ENROLL_KEYS, ST.ENROLL_LISTING_KEYS
 local ORDER_KEYS, PROGRAM_KEYS, REG_KEYS, S = ST.ORDER_KEYS, ST.PROGRAM_KEYS, ST.REG_KEYS, ST.S
@@ -141,25 +141,20 @@ local function enrollment_json(e)
 end
 
 local function order_json(o)
-  local listings = C.array()
-  for _, x in ipairs(o.listings) do
-    listings[#listings + 1] = C.ordered({ "id", "canvas_course_id", "title", "amount" }, {
+  local listings = C.map_array(o.listings, function(x)
+    return C.ordered({ "id", "canvas_course_id", "title", "amount" }, {
       id = x.id, canvas_course_id = x.canvas_course_id, title = x.title,
       amount = C.fmt_decimal(x.amount),
     })
-  end
-  local promotions = C.array()
-  for _, p in ipairs(o.promotions) do
-    promotions[#promotions + 1] = C.ordered({ "id", "code", "amount" }, {
-      id = p.id, code = p.code, amount = C.fmt_decimal(p.amount),
-    })
-  end
-  local payments = C.array()
-  for _, p in ipairs(o.payments) do
-    payments[#payments + 1] = C.ordered({ "reference_id", "status", "amount" }, {
+  end)
+  local promotions = C.map_array(o.promotions, function(p)
+    return C.ordered({ "id", "code", "amount" }, { id = p.id, code = p.code, amount = C.fmt_decimal(p.amount) })
+  end)
+  local payments = C.map_array(o.payments, function(p)
+    return C.ordered({ "reference_id", "status", "amount" }, {
       reference_id = p.reference_id, status = p.status, amount = C.fmt_decimal(p.amount),
     })
-  end
+  end)
   return C.ordered(ORDER_KEYS, {
     id = o.id, full_id = tostring(o.id), catalog_id = o.catalog_id,
     catalog = catalog_ref(o.catalog_id),
@@ -204,77 +199,26 @@ local function index(req, root, items, view)
   return C.reply(200, one(root, page), headers)
 end
 
--- The root-key object of a request body ({"course": {...}}), or {}.
-local function root_params(body, root)
-  local p = body[root]
-  if type(p) ~= "table" then return {} end
-  return p
-end
-
--- Reads the body; replies 400 on invalid JSON.  Returns body or nil.
-local function read_body(req)
-  local body = C.body(req)
-  if not body then
-    C.invalid_json()
-    return nil
+-- A member GET handler: the object of that id in the state's `collection`
+-- (looked up at each call: a reset refills the state) as {root: view(x)},
+-- or 404.
+local function show(collection, root, view)
+  return function(_, id)
+    local x = S[collection][id]
+    if not x then return C.not_found() end
+    return C.reply(200, one(root, view(x)))
   end
-  return body
-end
-
-
--- Optional integer filter from the query: nil when absent, false when
--- present but not an integer (matches nothing).
-local function int_filter(args, name)
-  local v = args[name]
-  if v == nil then return nil end
-  local n = C.to_int(C.scalar_arg(v) or "")
-  if n == nil then return false end
-  return n
-end
-
--- from/to date filters; replies 400 and returns nil on a bad value.
-local function date_filters(req)
-  local out = {}
-  for _, name in ipairs({ "from", "to" }) do
-    local v = C.scalar_arg(req.args[name])
-    if v ~= nil and v ~= "" then
-      local ts = C.parse_time(v)
-      if not ts then
-        C.error(400, "Invalid date/time for " .. name .. " (use YYYY-MM-DDTHH:MM:SSZ)")
-        return nil
-      end
-      out[name] = ts
-    end
-  end
-  return out
-end
-
-local function in_range(ts, range)
-  if range.from and (ts == nil or ts < range.from) then return false end
-  if range.to and (ts == nil or ts > range.to) then return false end
-  return true
-end
-
-local function str_value(v)
-  if type(v) == "string" then return v end
-  if type(v) == "number" then return C.fmt_decimal(v):gsub("%.0$", "") end
-  return nil
 end
 
 return {
   applicant_json = applicant_json,
   catalog_json = catalog_json,
   certificate_json = certificate_json,
-  date_filters = date_filters,
   enrollment_json = enrollment_json,
-  in_range = in_range,
   index = index,
-  int_filter = int_filter,
   listing_json = listing_json,
   one = one,
   order_json = order_json,
-  read_body = read_body,
   registration_json = registration_json,
-  root_params = root_params,
-  str_value = str_value,
+  show = show,
 }

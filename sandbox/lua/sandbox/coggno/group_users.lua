@@ -29,11 +29,19 @@ local function list_group_users(ctx, gref)
   return lib.list(users, lib.user_json)
 end
 
-local function show_group_user(ctx, gref, uref)
+-- The group gref and its member uref; nil and the reply sent (404) when
+-- either is not found.
+local function group_member(ctx, gref, uref)
   local g, replied = group_or_404(ctx, gref)
-  if not g then return replied end
+  if not g then return nil, replied end
   local u = lib.find_user(ctx.S, uref, in_group(ctx, g))
-  if not u then return lib.user_not_found(uref) end
+  if not u then return nil, lib.user_not_found(uref) end
+  return g, u
+end
+
+local function show_group_user(ctx, gref, uref)
+  local g, u = group_member(ctx, gref, uref)
+  if not g then return u end
   return C.reply(200, C.array { lib.user_json(u) }) -- one-element array, as in the doc
 end
 
@@ -62,10 +70,8 @@ local function add_group_user(ctx, gref)
 end
 
 local function remove_group_user(ctx, gref, uref)
-  local g, replied = group_or_404(ctx, gref)
-  if not g then return replied end
-  local u = lib.find_user(ctx.S, uref, in_group(ctx, g))
-  if not u then return lib.user_not_found(uref) end
+  local g, u = group_member(ctx, gref, uref)
+  if not g then return u end
   g.members[u.id] = nil
   return C.reply(200, lib.user_json(u))
 end

@@ -63,8 +63,7 @@ local function new_state()
 end
 
 local function add_user(S, f)
-  local id = S.next_user
-  S.next_user = id + 1
+  local id = C.take_id(S, "next_user")
   local u = {
     id = id, email = f.email, login = f.login or f.email,
     first_name = f.first_name, last_name = f.last_name, password = f.password,
@@ -76,8 +75,7 @@ local function add_user(S, f)
 end
 
 local function add_company(S, owner, name, connected)
-  local id = S.next_company
-  S.next_company = id + 1
+  local id = C.take_id(S, "next_company")
   local c = {
     id = id, owner_id = owner.id, name = name, connected = connected,
     members = { [owner.id] = true },
@@ -87,16 +85,14 @@ local function add_company(S, owner, name, connected)
 end
 
 local function add_group(S, company, name, description)
-  local id = S.next_group
-  S.next_group = id + 1
+  local id = C.take_id(S, "next_group")
   local g = { id = id, company_id = company.id, name = name, description = description, members = {} }
   S.groups[id] = g
   return g
 end
 
 local function add_document(S, company, f)
-  local id = S.next_document
-  S.next_document = id + 1
+  local id = C.take_id(S, "next_document")
   local d = {
     id = id, company_id = company.id, title = f.title, published = f.published,
     type = f.type or "ScormDocument", published_at = f.published_at, created_at = f.created_at,

@@ -56,6 +56,16 @@ local function fault_json(f)
   })
 end
 
+-- The optional number spec[name] read by read (C.to_int, C.to_decimal):
+-- default when absent or null; "must be <what>" added to errs when it is
+-- not such a number of at least lo.
+local function optional_number(errs, spec, name, read, lo, default, what)
+  if C.is_null(spec[name]) then return default end
+  local n = read(spec[name])
+  if not n or n < lo then errs.add(name, "must be " .. what) end
+  return n
+end
+
 -- Validates and queues a fault spec.  Returns the fault or nil, errors.
 function C.add_fault(spec)
   local errs = C.new_errors()
@@ -77,16 +87,8 @@ function C.add_fault(spec)
   if type(kind) ~= "string" or not FAULT_KINDS[kind] then
     errs.add("kind", "is not included in the list")
   end
-  local count = 1
-  if not C.is_null(spec.count) then
-    count = C.to_int(spec.count)
-    if not count or count < 1 then errs.add("count", "must be a positive integer") end
-  end
-  local retry_after
-  if not C.is_null(spec.retry_after) then
-    retry_after = C.to_int(spec.retry_after)
-    if not retry_after or retry_after < 0 then errs.add("retry_after", "must be a non-negative integer") end
-  end
+  local count = optional_number(errs, spec, "count", C.to_int, 1, 1, "a positive integer")
+  local retry_after = optional_number(errs, spec, "retry_after", C.to_int, 0, nil, "a non-negative integer")
   local rate, kinds
   if kind == "random" then
     rate = C.to_decimal(spec.rate)
@@ -101,11 +103,7 @@ function C.add_fault(spec)
       end
     end
   end
-  local delay_ms = 100
-  if not C.is_null(spec.delay_ms) then
-    delay_ms = C.to_decimal(spec.delay_ms)
-    if not delay_ms or delay_ms < 0 then errs.add("delay_ms", "must be a non-negative number") end
-  end
+  local delay_ms = optional_number(errs, spec, "delay_ms", C.to_decimal, 0, 100, "a non-negative number")
   local status, echo_format, pad
   if kind == "echo" then
     status = C.is_null(spec.status) and 400 or C.to_int(spec.status)
@@ -128,9 +126,7 @@ function C.add_fault(spec)
 end
 
 function C.list_faults()
-  local out = C.array()
-  for _, f in ipairs(faults) do out[#out + 1] = fault_json(f) end
-  return out
+  return C.map_array(faults, fault_json)
 end
 
 function C.clear_faults()

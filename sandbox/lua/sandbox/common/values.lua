@@ -20,6 +20,34 @@ function C.refill(t, fresh)
   return t
 end
 
+-- A JSON array of view(x) for each of items, in order; an item whose view
+-- is nil is left out.
+function C.map_array(items, view)
+  local out = C.array()
+  for _, x in ipairs(items) do
+    local v = view(x)
+    if v ~= nil then out[#out + 1] = v end
+  end
+  return out
+end
+
+-- A new list of the items of list for which keep(x) is true, in order.
+function C.kept(list, keep)
+  local out = {}
+  for _, x in ipairs(list) do
+    if keep(x) then out[#out + 1] = x end
+  end
+  return out
+end
+
+-- Takes the next id of a sequence kept in a simulator's state (state[counter]:
+-- next_user, next_group, ...): returns it and moves the sequence on.
+function C.take_id(state, counter)
+  local id = state[counter]
+  state[counter] = id + 1
+  return id
+end
+
 -- Values of tbl[1 .. next_id-1] that exist (and satisfy pred, if given),
 -- in ascending id order: how every simulator lists a collection.
 function C.in_id_order(tbl, next_id, pred)

@@ -16,18 +16,29 @@ function H.show_cm(_, _, cid, mid)
   return C.reply(200, lib.cm_json(cm))
 end
 
-function H.enroll_cm(_, actor, cid, mid)
-  if not lib.is_admin(actor) and actor.id ~= mid then return lib.forbidden() end
-  if not S.courses[cid] or not S.members[mid] then return lib.not_found() end
-  local cm, created = lib.enroll_course(cid, mid)
-  return C.reply(created and 201 or 200, lib.cm_json(cm))
+-- The two writes of a member's enrollment in a course (here) or a program
+-- (program_enrollment.lua): PUT enrolls (201 new, 200 already), DELETE
+-- ends it; an admin or the member itself.  items names the courses or
+-- programs in S, links their enrollments; enroll and view as in lib.
+local function enrollment_writes(items, links, enroll, view)
+  local function allowed(actor, mid)
+    return lib.is_admin(actor) or actor.id == mid
+  end
+  local function put(_, actor, id, mid)
+    if not allowed(actor, mid) then return lib.forbidden() end
+    if not S[items][id] or not S.members[mid] then return lib.not_found() end
+    local e, created = enroll(id, mid)
+    return C.reply(created and 201 or 200, view(e))
+  end
+  local function delete(_, actor, id, mid)
+    if not allowed(actor, mid) then return lib.forbidden() end
+    if not (S[links][id] and S[links][id][mid]) then return lib.not_found() end
+    S[links][id][mid] = nil
+    return C.no_content()
+  end
+  return put, delete
 end
 
-function H.delete_cm(_, actor, cid, mid)
-  if not lib.is_admin(actor) and actor.id ~= mid then return lib.forbidden() end
-  if not (S.cms[cid] and S.cms[cid][mid]) then return lib.not_found() end
-  S.cms[cid][mid] = nil
-  return C.no_content()
-end
+H.enroll_cm, H.delete_cm = enrollment_writes("courses", "cms", lib.enroll_course, lib.cm_json)
 
-return true
+return { enrollment_writes = enrollment_writes }

@@ -28,13 +28,22 @@ function H.member_groups(req, _, mid)
   return lib.list(req, items, lib.LIMIT_GROUPS, lib.group_json)
 end
 
-function H.add_to_group(req, actor, mid)
-  if not lib.is_admin(actor) then return lib.forbidden() end
+-- What both group writes of member mid check first: an admin, a body, a
+-- member that exists, a valid "name" (nil when absent).  Returns true and
+-- the name, or false and the reply already sent.
+local function group_write(req, actor, mid)
+  if not lib.is_admin(actor) then return false, lib.forbidden() end
   local p = lib.params(req)
-  if not p then return end
-  if not S.members[mid] then return lib.not_found() end
+  if not p then return false end
+  if not S.members[mid] then return false, lib.not_found() end
   local name, err = lib.str_param(p, "name")
-  if err then return lib.unprocessable(err) end
+  if err then return false, lib.unprocessable(err) end
+  return true, name
+end
+
+function H.add_to_group(req, actor, mid)
+  local ok, name = group_write(req, actor, mid)
+  if not ok then return name end
   if not name then return lib.unprocessable("name is required") end
   local g = lib.find_group(name) or lib.add_group(name)
   g.members[mid] = true
@@ -42,12 +51,8 @@ function H.add_to_group(req, actor, mid)
 end
 
 function H.remove_from_groups(req, actor, mid)
-  if not lib.is_admin(actor) then return lib.forbidden() end
-  local p = lib.params(req)
-  if not p then return end
-  if not S.members[mid] then return lib.not_found() end
-  local name, err = lib.str_param(p, "name")
-  if err then return lib.unprocessable(err) end
+  local ok, name = group_write(req, actor, mid)
+  if not ok then return name end
   if name then
     local g = lib.find_group(name)
     if g then g.members[mid] = nil end

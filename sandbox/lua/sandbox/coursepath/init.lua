@@ -8,7 +8,7 @@ local S = lib.S
 local Courses = require "sandbox.coursepath.courses"
 local Authentication = require "sandbox.coursepath.authentication"
 require "sandbox.coursepath.members" -- its handlers (it exports none)
-require "sandbox.coursepath.course_enrollment" -- its handlers (it exports none)
+require "sandbox.coursepath.course_enrollment" -- its handlers (and the writes program enrollment shares)
 require "sandbox.coursepath.program_enrollment" -- its handlers (it exports none)
 require "sandbox.coursepath.invites" -- its handlers (it exports none)
 require "sandbox.coursepath.groups" -- its handlers (it exports none)
@@ -161,12 +161,10 @@ local function control_seed(req)
   end
   local first_id, last_id
   for _ = 1, counts.members do
-    local k = S.next_seed
-    S.next_seed = k + 1
+    local k = C.take_id(S, "next_seed")
     local email = format("seed%d@sandbox.example", k)
     while lib.find_member_by_email(email) do
-      k = S.next_seed
-      S.next_seed = k + 1
+      k = C.take_id(S, "next_seed")
       email = format("seed%d@sandbox.example", k)
     end
     local m = lib.add_member({
@@ -203,7 +201,22 @@ local function control_seed(req)
   return ok(keys, vals)
 end
 
--- Sets the learning results of an existing course membership.
+-- The learning results a control call may set on a course membership:
+-- the body's field, the membership's, how a value is read (ok, value) and
+-- what a 400 says it must be (null always clears it).
+local RESULT_FIELDS = {
+  { from = "score", to = "score", what = "a number",
+    read = function(v) return type(v) == "number", v end },
+  { from = "success", to = "success", what = "a boolean",
+    read = function(v) return type(v) == "boolean", v end },
+  { from = "completedDate", to = "completed", what = "an ISO 8601 time",
+    read = function(v) local ts = C.parse_time(v) return ts ~= nil, ts end },
+  { from = "certificate", to = "certificate", what = "a string",
+    read = function(v) return type(v) == "string", v end },
+}
+
+-- Sets the learning results of an existing course membership, field by
+-- field in that order (a bad one replies 400 and stops there).
 local function control_results(req)
   if req.method ~= "POST" then return C.method_not_allowed({ "POST" }) end
   local body = C.body(req)
@@ -211,44 +224,14 @@ local function control_results(req)
   local cid, mid = C.to_int(body.courseId), C.to_int(body.memberId)
   local cm = cid and mid and S.cms[cid] and S.cms[cid][mid]
   if not cm then return lib.not_found() end
-  local v = body.score
-  if v ~= nil then
+  for _, f in ipairs(RESULT_FIELDS) do
+    local v = body[f.from]
     if v == C.null then
-      cm.score = nil
-    elseif type(v) == "number" then
-      cm.score = v
-    else
-      return C.error(400, "score must be a number or null")
-    end
-  end
-  v = body.success
-  if v ~= nil then
-    if v == C.null then
-      cm.success = nil
-    elseif type(v) == "boolean" then
-      cm.success = v
-    else
-      return C.error(400, "success must be a boolean or null")
-    end
-  end
-  v = body.completedDate
-  if v ~= nil then
-    if v == C.null then
-      cm.completed = nil
-    else
-      local ts = C.parse_time(v)
-      if not ts then return C.error(400, "completedDate must be an ISO 8601 time or null") end
-      cm.completed = ts
-    end
-  end
-  v = body.certificate
-  if v ~= nil then
-    if v == C.null then
-      cm.certificate = nil
-    elseif type(v) == "string" then
-      cm.certificate = v
-    else
-      return C.error(400, "certificate must be a string or null")
+      cm[f.to] = nil
+    elseif v ~= nil then
+      local valid, value = f.read(v)
+      if not valid then return C.error(400, f.from .. " must be " .. f.what .. " or null") end
+      cm[f.to] = value
     end
   end
   return C.reply(200, lib.cm_json(cm))

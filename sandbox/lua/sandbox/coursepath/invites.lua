@@ -37,8 +37,7 @@ local function invite(req, actor, kind, mid, cid, pid)
   if kind == "program" and not (S.pms[pid] and S.pms[pid][mid]) then return lib.not_found() end
   local mail, err = mail_overrides(p)
   if not mail then return lib.unprocessable(err) end
-  local id = S.next_invite
-  S.next_invite = id + 1
+  local id = C.take_id(S, "next_invite")
   local i = {
     id = id, type = kind, member_id = mid, email = m.email,
     course_id = cid, program_id = pid,

@@ -84,26 +84,23 @@ local function create_or_reuse(p)
   return lib.create_member_from(f), true
 end
 
-function H.create_course_member(req, actor, cid)
-  if not lib.is_admin(actor) then return lib.forbidden() end
-  local p = lib.params(req)
-  if not p then return end
-  if not S.courses[cid] then return lib.not_found() end
-  local m, created = create_or_reuse(p)
-  if not m then return end
-  lib.enroll_course(cid, m.id)
-  return C.reply(created and 201 or 200, lib.member_json(m))
+-- A member created (or reused by email) and enrolled in the course or
+-- program id; items names the courses or programs in S, enroll is
+-- lib.enroll_course or lib.enroll_program.
+local function create_enrolled_member(items, enroll)
+  return function(req, actor, id)
+    if not lib.is_admin(actor) then return lib.forbidden() end
+    local p = lib.params(req)
+    if not p then return end
+    if not S[items][id] then return lib.not_found() end
+    local m, created = create_or_reuse(p)
+    if not m then return end
+    enroll(id, m.id)
+    return C.reply(created and 201 or 200, lib.member_json(m))
+  end
 end
 
-function H.create_program_member(req, actor, pid)
-  if not lib.is_admin(actor) then return lib.forbidden() end
-  local p = lib.params(req)
-  if not p then return end
-  if not S.programs[pid] then return lib.not_found() end
-  local m, created = create_or_reuse(p)
-  if not m then return end
-  lib.enroll_program(pid, m.id)
-  return C.reply(created and 201 or 200, lib.member_json(m))
-end
+H.create_course_member = create_enrolled_member("courses", lib.enroll_course)
+H.create_program_member = create_enrolled_member("programs", lib.enroll_program)
 
 return true

@@ -88,8 +88,7 @@ local function find_member_by_email(email)
 end
 
 local function add_member(f)
-  local id = S.next_member
-  S.next_member = id + 1
+  local id = C.take_id(S, "next_member")
   local m = {
     id = id, email = f.email, name = f.name or name_from_email(f.email),
     role = f.role or "learner", created = f.created or now(),
@@ -100,20 +99,23 @@ local function add_member(f)
   return m
 end
 
+-- Enrolls member mid, once, in the course or program id whose enrollments
+-- are links[id] (S.cms, S.pms; id_field names it in the record); returns
+-- the enrollment and whether it is new.
+local function enroll(links, id_field, id, mid, ts)
+  local e = links[id][mid]
+  if e then return e, false end
+  e = { [id_field] = id, member_id = mid, role = "learner", enrolled = ts or now() }
+  links[id][mid] = e
+  return e, true
+end
+
 local function enroll_course(cid, mid, ts)
-  local cm = S.cms[cid][mid]
-  if cm then return cm, false end
-  cm = { course_id = cid, member_id = mid, role = "learner", enrolled = ts or now() }
-  S.cms[cid][mid] = cm
-  return cm, true
+  return enroll(S.cms, "course_id", cid, mid, ts)
 end
 
 local function enroll_program(pid, mid, ts)
-  local pm = S.pms[pid][mid]
-  if pm then return pm, false end
-  pm = { program_id = pid, member_id = mid, role = "learner", enrolled = ts or now() }
-  S.pms[pid][mid] = pm
-  return pm, true
+  return enroll(S.pms, "program_id", pid, mid, ts)
 end
 
 local function find_group(name)
@@ -125,8 +127,7 @@ local function find_group(name)
 end
 
 local function add_group(name)
-  local id = S.next_group
-  S.next_group = id + 1
+  local id = C.take_id(S, "next_group")
   local g = { id = id, name = name, members = {} }
   S.groups[id] = g
   return g

@@ -109,26 +109,26 @@ local function params(req)
   return p
 end
 
+-- The integer query argument `name` (nil when absent or empty), or false
+-- after a 400 when it is not an integer >= lo.
+local function int_arg(req, name, lo)
+  local v = last(req.args[name])
+  if v == nil or v == "" then return nil end
+  local n = C.to_int(v)
+  if not n or n < lo then
+    C.error(400, name .. " must be an integer >= " .. lo)
+    return false
+  end
+  return n
+end
+
 local function paging(req, max)
-  local offset, limit = 0, max
-  local o = last(req.args.offset)
-  if o ~= nil and o ~= "" then
-    offset = C.to_int(o)
-    if not offset or offset < 0 then
-      C.error(400, "offset must be an integer >= 0")
-      return nil
-    end
-  end
-  local l = last(req.args.limit)
-  if l ~= nil and l ~= "" then
-    limit = C.to_int(l)
-    if not limit or limit < 1 then
-      C.error(400, "limit must be an integer >= 1")
-      return nil
-    end
-    if limit > max then limit = max end
-  end
-  return offset, limit
+  local offset = int_arg(req, "offset", 0)
+  if offset == false then return nil end
+  local limit = int_arg(req, "limit", 1)
+  if limit == false then return nil end
+  if not limit or limit > max then limit = max end
+  return offset or 0, limit
 end
 
 -- Replies with items[offset+1 .. offset+limit] rendered by view.

@@ -99,11 +99,8 @@ local function sorted_values(map, pred)
   return out
 end
 
-local function map_array(items, view)
-  local out = C.array()
-  for i, x in ipairs(items) do out[i] = view(x) end
-  return out
-end
+-- A JSON array of view(x) for each of items (nil views left out).
+local map_array = C.map_array
 
 local function copy_list(t)
   local out = {}

@@ -1,5 +1,6 @@
 -- sandbox.matrix.state: the state tables (S, CFG, LIM), key orders (K) and the record constructors.
 
+local C = require "sandbox.common"
 local B = require "sandbox.matrix.base"
 
 local pairs, ipairs = pairs, ipairs
@@ -63,9 +64,7 @@ local function default_grademap()
 end
 
 local function next_id(counter)
-  local id = S[counter]
-  S[counter] = id + 1
-  return id
+  return C.take_id(S, counter)
 end
 
 local function set_userid(u, userid)

@@ -459,6 +459,20 @@ local function record_mail(ctx, kind, u, extra)
   S.mail[#S.mail + 1] = m
 end
 
+-- Applies change(u) to each of users (true when it changed something for
+-- u) and, when notify, mails each user changed (kind, extra: as
+-- record_mail); returns how many changed.
+local function change_users(ctx, users, notify, kind, extra, change)
+  local n = 0
+  for _, u in ipairs(users) do
+    if change(u) then
+      n = n + 1
+      if notify then record_mail(ctx, kind, u, extra) end
+    end
+  end
+  return n
+end
+
 local function remove_user_everywhere(uid)
   local u = S.users[uid]
   if not u then return end
@@ -467,16 +481,9 @@ local function remove_user_everywhere(uid)
   for _, c in pairs(S.classes) do
     if c.enrollments[uid] then
       c.enrollments[uid] = nil
-      local order = {}
-      for _, x in ipairs(c.enroll_order) do
-        if x ~= uid then order[#order + 1] = x end
-      end
-      c.enroll_order = order
+      c.enroll_order = C.kept(c.enroll_order, function(x) return x ~= uid end)
     end
-    local ts = {}
-    for _, t in ipairs(c.teachers) do
-      if t.user_id ~= uid then ts[#ts + 1] = t end
-    end
+    local ts = C.kept(c.teachers, function(t) return t.user_id ~= uid end)
     if ts[1] then ts[1].coteacher = false end
     c.teachers = ts
   end
@@ -512,6 +519,7 @@ return {
   org_json = org_json,
   parse_grade = parse_grade,
   path_json = path_json,
+  change_users = change_users,
   record_mail = record_mail,
   remove_user_everywhere = remove_user_everywhere,
   student_json = student_json,

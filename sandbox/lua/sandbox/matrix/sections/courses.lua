@@ -226,12 +226,11 @@ end, K.PAGED_STATEFUL)
 
 def("Courses", "get_classes_taught_by", { "user_id" }, function(ctx)
   local u = lib.need_user(ctx)
-  local out = C.array()
-  for _, c in ipairs(lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)) do
+  local live = lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)
+  return lib.map_array(live, function(c)
     local t = lib.teacher_entry(c, u.id)
-    if t then out[#out + 1] = lib.class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
-  end
-  return out
+    if t then return lib.class_json(c, { "coteacher" }, { coteacher = t.coteacher }) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_classes_enrolled_by", { "user_id" }, function(ctx)
@@ -314,21 +313,17 @@ end, K.STATEFUL)
 
 def("Courses", "get_teachers_for_class", { "class_id" }, function(ctx)
   local c = lib.need_class(ctx)
-  local out = C.array()
-  for _, t in ipairs(c.teachers) do
+  return lib.map_array(c.teachers, function(t)
     local u = S.users[t.user_id]
-    if u then out[#out + 1] = lib.user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
-  end
-  return out
+    if u then return lib.user_json(u, { "coteacher" }, { coteacher = t.coteacher }) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_students_for_class", { "class_id" }, function(ctx)
   local c = lib.need_class(ctx)
-  local out = C.array()
-  for _, uid in ipairs(c.enroll_order) do
-    if S.users[uid] and c.enrollments[uid] then out[#out + 1] = lib.student_json(c.enrollments[uid]) end
-  end
-  return out
+  return lib.map_array(c.enroll_order, function(uid)
+    if S.users[uid] and c.enrollments[uid] then return lib.student_json(c.enrollments[uid]) end
+  end)
 end, K.STATEFUL)
 
 def("Courses", "get_status_of_classes", { "user_id" }, function(ctx)
@@ -364,31 +359,24 @@ def("Courses", "add_students_to_class", { "class_id", "user_ids", "options" }, f
       lib.fail(format("User %d is already enrolled in class %d", u.id, c.id))
     end
   end
-  local n = 0
-  for _, u in ipairs(users) do
-    if not active(c, u.id) then
-      lib.enroll(c, u.id, { enroll_type = "API", enrolled_by_id = S.admin_id })
-      n = n + 1
-      if notify then lib.record_mail(ctx, "enrolled_in_class", u, { class_id = c.id }) end
-    end
-  end
-  return n
+  return lib.change_users(ctx, users, notify, "enrolled_in_class", { class_id = c.id }, function(u)
+    if active(c, u.id) then return false end
+    lib.enroll(c, u.id, { enroll_type = "API", enrolled_by_id = S.admin_id })
+    return true
+  end)
 end, K.STATEFUL)
 
 def("Courses", "remove_students_from_class", { "class_id", "user_ids", "options" }, function(ctx)
   local c = lib.need_class(ctx)
   local users = lib.users_arg(ctx)
   local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
-  local n, t = 0, lib.now()
-  for _, u in ipairs(users) do
-    if active(c, u.id) then
-      local e = c.enrollments[u.id]
-      e.unenrolled, e.unenrolled_at, e.unenrolled_by_id = true, t, S.admin_id
-      n = n + 1
-      if notify then lib.record_mail(ctx, "unenrolled_from_class", u, { class_id = c.id }) end
-    end
-  end
-  return n
+  local t = lib.now()
+  return lib.change_users(ctx, users, notify, "unenrolled_from_class", { class_id = c.id }, function(u)
+    if not active(c, u.id) then return false end
+    local e = c.enrollments[u.id]
+    e.unenrolled, e.unenrolled_at, e.unenrolled_by_id = true, t, S.admin_id
+    return true
+  end)
 end, K.STATEFUL)
 
 -- deactivate/reactivate/complete/uncomplete: every user must be enrolled.
@@ -434,14 +422,9 @@ def("Courses", "add_teachers_to_class", { "class_id", "user_ids", "options" }, f
   local c = lib.need_class(ctx)
   local users = lib.users_arg(ctx)
   local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
-  local n = 0
-  for _, u in ipairs(users) do
-    if lib.add_teacher(c, u.id) then
-      n = n + 1
-      if notify then lib.record_mail(ctx, "added_as_teacher", u, { class_id = c.id }) end
-    end
-  end
-  return n
+  return lib.change_users(ctx, users, notify, "added_as_teacher", { class_id = c.id }, function(u)
+    return lib.add_teacher(c, u.id)
+  end)
 end, K.STATEFUL)
 
 def("Courses", "remove_teachers_from_class", { "class_id", "user_ids" }, function(ctx)

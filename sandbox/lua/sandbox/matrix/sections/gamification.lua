@@ -17,10 +17,9 @@ K.GAME_KEYS = {
 }
 
 local function game_json(g)
-  local levels = C.array()
-  for _, l in ipairs(g.levels) do
-    levels[#levels + 1] = C.ordered({ "name", "points" }, { name = l[1], points = l[2] })
-  end
+  local levels = lib.map_array(g.levels, function(l)
+    return C.ordered({ "name", "points" }, { name = l[1], points = l[2] })
+  end)
   return C.ordered(K.GAME_KEYS, {
     id = g.id, name = g.name, description = g.description, levels = levels,
     enable_leaderboard = g.enable_leaderboard, leaderboard_size = g.leaderboard_size,
@@ -34,12 +33,11 @@ local function player_json(g, uid)
   for _, l in ipairs(g.levels) do
     if p.points >= l[2] then level = l[1] end
   end
-  local badges = C.array()
-  for _, b in ipairs(p.badges) do
-    badges[#badges + 1] = C.ordered({ "id", "name", "awarded_at" }, {
+  local badges = lib.map_array(p.badges, function(b)
+    return C.ordered({ "id", "name", "awarded_at" }, {
       id = b.id, name = b.name, awarded_at = lib.iso_time(b.awarded_at),
     })
-  end
+  end)
   return C.ordered({ "user_id", "points", "level", "badges" }, {
     user_id = uid, points = p.points, level = level, badges = badges,
   })
@@ -56,18 +54,14 @@ end)
 
 def("Gamification", "get_status_for_all_players", { "game_id" }, function(ctx)
   local g = lib.need_in(ctx, "game_id", S.games, "game")
-  local out = C.array()
-  for _, uid in ipairs(lib.sorted_keys_num(g.players)) do
-    if S.users[uid] then out[#out + 1] = player_json(g, uid) end
-  end
-  return out
+  return lib.map_array(lib.sorted_keys_num(g.players), function(uid)
+    if S.users[uid] then return player_json(g, uid) end
+  end)
 end)
 
 def("Gamification", "get_status_for_players", { "game_id", "user_ids" }, function(ctx)
   local g = lib.need_in(ctx, "game_id", S.games, "game")
-  local out = C.array()
-  for _, u in ipairs(lib.users_arg(ctx)) do out[#out + 1] = player_json(g, u.id) end
-  return out
+  return lib.map_array(lib.users_arg(ctx), function(u) return player_json(g, u.id) end)
 end)
 
 return true

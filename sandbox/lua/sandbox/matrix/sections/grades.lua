@@ -16,11 +16,9 @@ local active = Courses.active
 
 def("Grades", "get_grades_for_class", { "class_id" }, function(ctx)
   local c = lib.need_class(ctx)
-  local out = C.array()
-  for _, uid in ipairs(c.enroll_order) do
-    if S.users[uid] and active(c, uid) then out[#out + 1] = lib.grade_info(c, uid) end
-  end
-  return out
+  return lib.map_array(c.enroll_order, function(uid)
+    if S.users[uid] and active(c, uid) then return lib.grade_info(c, uid) end
+  end)
 end, K.STATEFUL)
 
 def("Grades", "get_grades_for_user", { "user_id" }, function(ctx)

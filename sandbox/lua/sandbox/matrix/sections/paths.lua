@@ -1,7 +1,6 @@
 -- sandbox.matrix.sections.paths: the doc's "Paths" section (its functions, in doc order).
 -- Decisions where the doc is silent: sandbox/lua/sandbox/matrix/DECISIONS.md.
 
-local C = require "sandbox.common"
 local lib = require "sandbox.matrix.lib"
 local K, S, def = lib.K, lib.S, lib.def
 
@@ -22,11 +21,9 @@ end, K.STATEFUL)
 
 def("Paths", "get_students_for_path", { "path_id" }, function(ctx)
   local p = lib.need_in(ctx, "path_id", S.paths, "path")
-  local out = C.array()
-  for _, uid in ipairs(lib.sorted_keys_num(p.students)) do
-    if S.users[uid] then out[#out + 1] = lib.user_json(S.users[uid]) end
-  end
-  return out
+  return lib.map_array(lib.sorted_keys_num(p.students), function(uid)
+    if S.users[uid] then return lib.user_json(S.users[uid]) end
+  end)
 end, K.STATEFUL)
 
 def("Paths", "add_students_to_path", { "path_id", "user_ids", "options" }, function(ctx)
@@ -48,15 +45,11 @@ def("Paths", "remove_students_from_path", { "path_id", "user_ids", "options" }, 
   local p = lib.need_in(ctx, "path_id", S.paths, "path")
   local users = lib.users_arg(ctx)
   local notify = lib.opt_bool(ctx, lib.arg_hash(ctx, "options"), "send_notification", false)
-  local n = 0
-  for _, u in ipairs(users) do
-    if p.students[u.id] then
-      p.students[u.id] = nil
-      n = n + 1
-      if notify then lib.record_mail(ctx, "unenrolled_from_path", u, { path_id = p.id }) end
-    end
-  end
-  return n
+  return lib.change_users(ctx, users, notify, "unenrolled_from_path", { path_id = p.id }, function(u)
+    if not p.students[u.id] then return false end
+    p.students[u.id] = nil
+    return true
+  end)
 end, K.STATEFUL)
 
 return true
