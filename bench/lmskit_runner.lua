@@ -1,9 +1,12 @@
--- bench/lmskit_runner.lua JOB COUNT: one bench job through lmskit's public API.
+-- bench/lmskit_runner.lua JOB COUNT [CONCURRENCY]: one bench job through
+-- lmskit's public API.
 -- Run from the repo root with lua5.4 (bench/run sets LUA_PATH/LUA_CPATH to
 -- lua/ and build/5.4/).  Reads BENCH_URL, BENCH_BIG_URL, BENCH_CA; prints one
 -- JSON result line: {"peer":"lmskit","job":...,"items":...,"seconds":...}.
 --   pages, pages_slow, memory   COUNT = items the collection must yield
 --   enroll, enroll_slow, cpu    COUNT = POSTs, 16 in flight
+--   memory_enroll               COUNT = POSTs, CONCURRENCY (default 16) in
+--                               flight; bench/run reads its peak RSS
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. (rawget(_G, "jit") and "luajit" or _VERSION:sub(5)) .. "/?.so;" .. package.cpath
 
@@ -11,13 +14,14 @@ local lmskit = require "lmskit"
 local now = require("lmskit.core").now -- a monotonic clock, for timing only
 
 local job, count = arg[1], tonumber(arg[2])
-assert(job and count, "usage: lmskit_runner.lua JOB COUNT")
+local concurrency = tonumber(arg[3] or "16")
+assert(job and count and concurrency, "usage: lmskit_runner.lua JOB COUNT [CONCURRENCY]")
 local url = assert(os.getenv "BENCH_URL", "BENCH_URL is not set")
 local ca = assert(os.getenv "BENCH_CA", "BENCH_CA is not set")
 local PREFETCH = tonumber(os.getenv "BENCH_PREFETCH") or 8
 
 local base = ({
-  pages = url, enroll = url, cpu = url,
+  pages = url, enroll = url, cpu = url, memory_enroll = url,
   pages_slow = url .. "/slow", enroll_slow = url .. "/slow",
   memory = os.getenv "BENCH_BIG_URL",
 })[job]
@@ -40,7 +44,7 @@ if job == "pages" or job == "pages_slow" or job == "memory" then
   items = n
 else
   local ok = 0
-  lmskit.run({ concurrency = 16 }, function(spawn)
+  lmskit.run({ concurrency = concurrency }, function(spawn)
     for i = 1, count do
       spawn(function()
         local e = catalog.enrollments:create { listing_id = 1, canvas_user_id = i }
@@ -55,6 +59,6 @@ end
 local seconds = now() - t0
 
 print(lmskit.json.encode {
-  peer = "lmskit", job = job, items = items, seconds = seconds,
-  notes = ("HTTP/2, prefetch=%d, concurrency 16"):format(PREFETCH),
+  peer = "lmskit", job = job, items = items, seconds = seconds, concurrency = concurrency,
+  notes = ("HTTP/2, prefetch=%d, concurrency %d"):format(PREFETCH, concurrency),
 })

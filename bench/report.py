@@ -2,7 +2,8 @@
 """bench/report.py: records runner results and writes the summary.
 
   report.py record RAW PEER JOB REP TIMEFILE RC < runner-stdout
-      Appends one JSON line to RAW: the runner's one result line, with
+      Appends one JSON line to RAW: the runner's one result line (JOB may
+      be JOB@C, a job run at concurrency C; the runner names JOB), with
       cpu (user+sys s) and rss_kb from `/usr/bin/time -f '%e %U %S %M'`
       unless the runner measured them itself (curl measures only curl).
   report.py callgrind RAW PEER REP N_BASE N_FULL LOG_BASE LOG_FULL
@@ -16,9 +17,20 @@ import statistics
 import sys
 
 PEER_ORDER = ["lmskit", "python-requests", "lua5.4-luasec", "lua5.1-curl",
-              "node-fetch", "curl", "wrk", "h2load"]
-JOB_ORDER = ["pages", "enroll", "enroll_slow", "pages_slow", "memory"]
-LUA_PEERS = ["lua5.4-luasec", "lua5.1-curl"]
+              "lua5.2-http", "lua5.2-http-h2", "node-fetch", "curl", "wrk", "h2load"]
+# memory_enroll is recorded once per concurrency, as memory_enroll@C
+MEM_ENROLL = ["memory_enroll@16", "memory_enroll@64"]
+MEM_ENROLL_TARGET_MB = 25
+JOB_ORDER = ["pages", "enroll", "enroll_slow", "pages_slow", "memory"] + MEM_ENROLL
+LUA_PEERS = ["lua5.4-luasec", "lua5.1-curl", "lua5.2-http", "lua5.2-http-h2"]
+LUA_HTTP = ["lua5.2-http", "lua5.2-http-h2"]
+CEILINGS = ["wrk", "h2load"]
+# which peers send one request at a time, job by job (stated in the report)
+SEQUENTIAL = ("sequential peers: lua5.4-luasec and lua5.1-curl do everything one request at a "
+              "time (so they do fewer POSTs in enroll_slow); every peer but lmskit walks pages "
+              "one at a time (lmskit fetches ahead); lua5.2-http (16 connections) and "
+              "lua5.2-http-h2 (16 streams on one connection) send POSTs 16 at a time with "
+              "cqueues, as lmskit, python-requests, node-fetch and curl do")
 
 
 def record(raw, peer, job, rep, timefile, rc):
@@ -31,8 +43,9 @@ def record(raw, peer, job, rep, timefile, rc):
         if len(lines) != 1:
             raise ValueError(f"expected one result line, got {len(lines)}")
         res = json.loads(lines[0])
-        if res.get("peer") != peer or res.get("job") != job:
+        if res.get("peer") != peer or res.get("job") != job.split("@")[0]:
             raise ValueError(f"result names {res.get('peer')}/{res.get('job')}")
+        res["job"] = job  # memory_enroll@C: one row per concurrency
         if not (res.get("items", 0) > 0 and res.get("seconds", 0) > 0):
             raise ValueError("items and seconds must be positive")
         t = open(timefile).read().split()[-4:]
@@ -92,6 +105,40 @@ def fmt(x, digits=2):
     return f"{x:.{digits}f}"
 
 
+def luahttp_lines(stats):
+    """The table of lmskit ÷ lua-http (each HTTP version), job by job."""
+    cols = [p for p in LUA_HTTP if any((j, p) in stats for j in JOB_ORDER)]
+    if not cols or not any((j, "lmskit") in stats for j in JOB_ORDER):
+        return []
+    out = ["lmskit ÷ lua-http, the strongest Lua peer Debian offers (items/s: above 1, lmskit is "
+           "faster; CPU per item: below 1, lmskit is leaner):", "",
+           "| job | " + " | ".join(f"items/s, lmskit ÷ {p} | CPU/item, lmskit ÷ {p}" for p in cols) + " |",
+           "|---|" + "---:|---:|" * len(cols)]
+    for job in JOB_ORDER:
+        lm = stats.get((job, "lmskit"))
+        if not lm or not any((job, p) in stats for p in cols):
+            continue
+        cells = []
+        for p in cols:
+            s = stats.get((job, p))
+            rate = lm["rate"] / s["rate"] if s else None
+            cpu = lm["cpu_per_item"] / s["cpu_per_item"] if s and s["cpu_per_item"] else None
+            cells.append(f"{fmt(rate)}× | {fmt(cpu)}×" if s else "– | –")
+        out.append(f"| {job} | " + " | ".join(cells) + " |")
+    return out + [""]
+
+
+def mem_enroll_text(stats, meta):
+    """memory_enroll: (met, target line, figures) of lmskit's peak RSS at each concurrency, or None."""
+    got = [(j.split("@")[1], stats[(j, "lmskit")]) for j in MEM_ENROLL if (j, "lmskit") in stats]
+    if not got:
+        return None
+    figures = "; ".join(f"concurrency {c}: {s['rss_mb']:.1f} MB" for c, s in got)
+    ok = all(s["rss_mb"] <= MEM_ENROLL_TARGET_MB for _, s in got) and len(got) == len(MEM_ENROLL)
+    return ok, (f"memory_enroll peak RSS ≤ {MEM_ENROLL_TARGET_MB} MB for "
+                f"{meta.get('mem_enroll_n', 0):,} POSTs at concurrency 16 and at 64: lmskit {figures}"), figures
+
+
 def summary(raw, out, metafile):
     meta = json.load(open(metafile))
     rows = [json.loads(l) for l in open(raw) if l.strip()]
@@ -132,7 +179,9 @@ def summary(raw, out, metafile):
       f"collection {meta['size']:,} items (100 a page), memory job {meta['big_size']:,} items")
     w(f"- counts: enroll {meta['enroll_n']:,} POSTs at concurrency 16; sequential-only peers "
       f"(lua5.4-luasec, lua5.1-curl) do {meta['seq_slow_n']:,} POSTs in enroll_slow; "
-      f"wrk and h2load run {meta['wrk_seconds']} s; cpu job {meta['cpu_n']} POSTs under callgrind")
+      f"wrk and h2load run {meta['wrk_seconds']} s; cpu job {meta['cpu_n']} POSTs under callgrind; "
+      f"memory_enroll {meta.get('mem_enroll_n', 0):,} POSTs at concurrency 16 and 64 (lmskit only)")
+    w(f"- {SEQUENTIAL}")
     if meta.get("tls_ok") or meta.get("tls_failed"):
         w(f"- TLS: every peer verifies the server against the bench CA; checked at the start: "
           f"refused under an unrelated CA: {', '.join(meta.get('tls_ok', [])) or 'none'}"
@@ -159,11 +208,19 @@ def summary(raw, out, metafile):
                 continue
             rr = s["rate"] / ref["rate"] if ref else None
             cr = s["cpu_per_item"] / ref["cpu_per_item"] if ref and ref["cpu_per_item"] else None
-            wrk = peer in ("wrk", "h2load")
+            wrk = peer in CEILINGS
             w(f"| {job} | {peer} | {s['items']:,.0f} | {fmt(s['seconds'], 3)} | {fmt(s['rate'], 0)} | "
               f"{fmt(rr)} | {'–' if wrk else fmt(s['cpu'])} | {'–' if wrk else fmt(cr)} | "
               f"{'–' if wrk else fmt(s['rss_mb'], 1)} | {s['notes']} |")
     w("")
+    for line_ in luahttp_lines(stats):
+        w(line_)
+    mem = mem_enroll_text(stats, meta)
+    if mem:
+        w(f"memory_enroll: lmskit's peak RSS (from `/usr/bin/time`, whole process) for "
+          f"{meta.get('mem_enroll_n', 0):,} POSTs: {mem[2]}; the target is ≤ {MEM_ENROLL_TARGET_MB} MB "
+          f"at each (reported, not asserted).")
+        w("")
     if cpu:
         w(f"cpu job: `valgrind --tool=callgrind`, instructions (Ir) of the whole process for "
           f"{meta['cpu_n'] + meta['cpu_base_n']} and for {meta['cpu_base_n']} POSTs; the difference "
@@ -237,7 +294,8 @@ def summary(raw, out, metafile):
     if lps:
         pages = -(-int(lps["items"]) // 100)
         seq = pages * 0.02
-        measured = [(p, S("pages_slow", p)) for p in PEER_ORDER[1:6] if S("pages_slow", p)]
+        measured = [(p, S("pages_slow", p)) for p in PEER_ORDER[1:]
+                    if p not in CEILINGS and S("pages_slow", p)]
         extra = ", ".join(f"{p} {s['seconds']:.2f} s" for p, s in measured)
         line(lps["seconds"] * 5 <= seq,
              f"pages_slow ≥ 5× faster than sequential walking ({pages} pages × 20 ms = {seq:.2f} s): "
@@ -248,6 +306,8 @@ def summary(raw, out, metafile):
         grow = f"; {meta['size']:,}-item pages job {small['rss_mb']:.1f} MB" if small else ""
         line(mm["rss_mb"] < 40,
              f"memory peak RSS < 40 MB over {mm['items']:,.0f} items: lmskit {mm['rss_mb']:.1f} MB{grow}")
+    if mem:
+        line(mem[0], mem[1])
     if "lmskit" in cpu and "lua5.1-curl" in cpu:
         a = med([r["marginal"] for r in cpu["lmskit"]])
         b = med([r["marginal"] for r in cpu["lua5.1-curl"]])
