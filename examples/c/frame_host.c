@@ -23,7 +23,7 @@
 static const char *const lua_calls =
     "local lmskit = require 'lmskit'\n"
     "local url, ca, calls = ...\n"
-    "lmskit.budget(2) -- at most 2 new connections (TLS handshakes) a frame\n"
+    "lmskit.budget(8) -- at most 8 transfers (and TLS handshakes) start a frame\n"
     "local catalog = lmskit.catalog { base_url = url .. '/catalog',\n"
     "  token = 'sandbox-catalog-token', ca_file = ca, concurrency = 16 }\n"
     "local state = { started = 0, passed = 0, failed = 0 }\n"
