@@ -471,15 +471,15 @@ fuzz-smoke: fuzz
 	  echo "fuzz-smoke: $$t $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/smoke-$$t.log | grep -o '[0-9]*$$') runs clean"; \
 	done
 
-$(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/core_test: tests/core_test.c tests/check.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c tests/check.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-$(FUZZ_DIR)/cursor_test: tests/cursor_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/cursor_test: tests/cursor_test.c tests/check.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 

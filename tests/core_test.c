@@ -24,29 +24,7 @@
 
 #include "../src/core/lmskit.h"
 
-static int checks, failures;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
-
-/* Compares a buffer with a string, printing both when they differ. */
-#define CHECK_STR(buf, want)                                               \
-    do {                                                                   \
-        checks++;                                                          \
-        const char *got_ = (buf)->data ? (buf)->data : "";                 \
-        if (strcmp(got_, want) != 0) {                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
-                    __FILE__, __LINE__, got_, want);                       \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ------------------------------------------------------------ Link */
 
@@ -794,6 +772,5 @@ int main(void) {
     test_kind_from_status();
     test_utf8();
     test_journal();
-    printf("core tests: %d checks, %d failed\n", checks, failures);
-    return failures > 100 ? 100 : failures;
+    return check_summary("core tests");
 }

@@ -11,28 +11,7 @@
 #include "../src/core/lmskit.h"
 #include "../src/core/page_guard.h"
 
-static int checks, failures;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
-
-#define CHECK_STREQ(got, want)                                             \
-    do {                                                                   \
-        checks++;                                                          \
-        const char *g_ = (got) ? (got) : "(null)";                         \
-        if (strcmp(g_, want) != 0) {                                       \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
-                    __FILE__, __LINE__, g_, want);                         \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ------------------------------------------------------- fake servers */
 
@@ -464,6 +443,5 @@ int main(void) {
     test_offset();
     test_guard_walks();
     test_link();
-    printf("cursor tests: %d checks, %d failed\n", checks, failures);
-    return failures > 100 ? 100 : failures;
+    return check_summary("cursor tests");
 }
