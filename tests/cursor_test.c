@@ -12,6 +12,7 @@
 #include "../src/core/page_guard.h"
 
 #include "check.h"
+#include "same_origin.h"
 
 /* ------------------------------------------------------- fake servers */
 
@@ -140,19 +141,6 @@ static void linked(server *s, const lmk_page_ask *a, reply *r) {
     r->failed = page == s->fail_page;
     snprintf(r->mark, sizeof r->mark, "%ld\x1f%ld\x1f" "2", page * 10, page * 10 + 1);
     if (page >= 1 && page < 8 && s->link_of[page]) snprintf(r->link, sizeof r->link, "%s", s->link_of[page]);
-}
-
-/* Resolves against https://h: "/x" and "https://h/x" stay, others leave. */
-static int follow(void *ud, const char *base, const char *ref, lmk_buf *out) {
-    (void)ud;
-    (void)base;
-    if (ref[0] == '/') {
-        lmk_buf_adds(out, "https://h");
-        lmk_buf_adds(out, ref);
-        return 1;
-    }
-    lmk_buf_adds(out, ref);
-    return strncmp(ref, "https://h/", 10) == 0;
 }
 
 /* A cursor over opts; NULL fails the test. */
