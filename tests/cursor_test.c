@@ -150,6 +150,14 @@ static lmk_cursor *cursor(lmk_cursor_opts o) {
     return c;
 }
 
+/* A link cursor on page numbers ("page") from first_url, three pages in
+ * flight at the most; first: the first page's number (0: unknown). */
+static lmk_cursor *link_cursor(const char *first_url, long first, long max_pages) {
+    return cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = first,
+                                     .page_param = "page", .first_url = first_url,
+                                     .follow = follow, .prefetch = 3, .max_pages = max_pages });
+}
+
 /* -------------------------------------------------------------- tests */
 
 /* The helpers of the loop guard: page identity, page numbers, the set. */
@@ -351,9 +359,7 @@ static void test_link(void) {
     server s = { .answer = linked };
     s.link_of[1] = "</items?page=2&per_page=2>; rel=\"next\"";
     s.link_of[2] = "<https://h/items?page=3&per_page=2>; REL=next, </x>; rel=next";
-    lmk_cursor *c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1,
-                                              .page_param = "page", .first_url = "https://h/items?per_page=2",
-                                              .follow = follow, .prefetch = 3, .max_pages = 10 });
+    lmk_cursor *c = link_cursor("https://h/items?per_page=2", 1, 10);
     walk(c, &s, 1, &w);
     CHECK(w.result == -1 && w.ntaken == 3 && w.nasked == 3 && w.max_flight == 1);
     CHECK_STREQ(w.asked[0], "F");
@@ -362,9 +368,7 @@ static void test_link(void) {
     lmk_cursor_free(c);
     /* the last page known from the first: pages 2..5 by number, ahead */
     s.link_of[1] = "<https://h/items?page=2>; rel=next, <https://h/items?page=5>; rel=last";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 2 });
+    c = link_cursor("https://h/items", 1, 2);
     walk(c, &s, 1, &w);
     CHECK(w.result == -1 && w.ntaken == 5 && w.nasked == 5 && w.max_flight == 3);
     CHECK_STREQ(w.asked[1], "N2");
@@ -374,9 +378,7 @@ static void test_link(void) {
     /* rel="last" elsewhere, or a first request given as a URL: one at a time */
     s.link_of[1] = "<https://h/items?page=2>; rel=next, <https://e/items?page=5>; rel=last";
     s.link_of[2] = NULL;
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items", 1, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -1 && w.ntaken == 2);
     CHECK_STREQ(w.asked[1], "Uhttps://h/items?page=2");
@@ -384,18 +386,14 @@ static void test_link(void) {
     /* a loop back to the first page (the same page: page=1 is implied) */
     s.link_of[1] = "</items?page=2&per_page=1>; rel=next";
     s.link_of[2] = "</items?page=1&per_page=1>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items?per_page=1", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items?per_page=1", 0, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 1 && w.nasked == 2);
     CHECK_STREQ(lmk_cursor_error(c), "paging leads to a page already read; not followed (a loop)");
     lmk_cursor_free(c);
     /* a next link to another origin */
     s.link_of[1] = "<https://evil/items?page=2>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items", 0, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 0 && w.nasked == 1);
     CHECK_STREQ(lmk_cursor_error(c), "paging link leads to another origin; not followed");
@@ -406,9 +404,7 @@ static void test_link(void) {
     s.link_of[1] = "</items?page=2>; rel=next";
     s.link_of[2] = "</items?page=3>; rel=next";
     s.link_of[3] = "</items?page=4>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 2 });
+    c = link_cursor("https://h/items", 0, 2);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 1 && w.nasked == 2);
     CHECK_STREQ(lmk_cursor_error(c),
