@@ -23,11 +23,12 @@ static int checks, failures;
     } while (0)
 
 /* Compares two strings (NULL shows as "(null)"), printing both when they
- * differ. */
+ * differ; got is evaluated once. */
 #define CHECK_STREQ(got, want)                                             \
     do {                                                                   \
         checks++;                                                          \
-        const char *g_ = (got) ? (got) : "(null)";                         \
+        const char *g0_ = (got);                                           \
+        const char *g_ = g0_ ? g0_ : "(null)";                             \
         if (strcmp(g_, want) != 0) {                                       \
             failures++;                                                    \
             fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
