@@ -1,6 +1,7 @@
 --- Shared by the exactly-once specs of every vendor: the faults real
 -- networks have, set on the sandbox, and counting helpers.
 local lmskit = require "lmskit"
+local luassert = require "luassert"
 local sandbox = require "sandbox"
 
 local M = {}
@@ -66,6 +67,14 @@ end
 function M.assert_unanswered(kinds, what)
   assert((kinds.drop_after or 0) + (kinds.drop_after_reused or 0) >= 1,
          "no " .. (what or "write done") .. " and unanswered")
+end
+
+--- Fails unless the report counts all n rows and each is done (none
+-- failed, none unknown), naming the first failure.
+function M.assert_all_done(report, n)
+  luassert.equal(n, report.ok + report.failed + report.unknown + report.skipped)
+  luassert.equal(0, report.failed + report.unknown,
+    "rows not done: " .. (report.failures[1] and report.failures[1].message or ""))
 end
 
 --- Counts requests of method whose path starts with prefix.
