@@ -456,7 +456,7 @@ $(FUZZ_CORE_OBJ): $(FUZZ_DIR)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.c fuzz/*.h) $(FUZZ_CORE_OBJ)
+$(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.c fuzz/*.h) tests/same_origin.h $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(DEP_LIBS)
 
 # Each target over its seeds, then fresh inputs up to FUZZ_RUNS or
@@ -471,15 +471,15 @@ fuzz-smoke: fuzz
 	  echo "fuzz-smoke: $$t $$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(FUZZ_DIR)/smoke-$$t.log | grep -o '[0-9]*$$') runs clean"; \
 	done
 
-$(FUZZ_DIR)/core_test: tests/core_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/core_test: tests/core_test.c tests/check.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/engine_loop_test: tests/engine_loop_test.c tests/check.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 
-$(FUZZ_DIR)/cursor_test: tests/cursor_test.c $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
+$(FUZZ_DIR)/cursor_test: tests/cursor_test.c tests/check.h tests/same_origin.h $(FUZZ_CORE_SRC) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(DEP_CFLAGS) -o $@ $< $(FUZZ_CORE_SRC) $(DEP_LIBS)
 

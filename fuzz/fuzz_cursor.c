@@ -23,19 +23,7 @@
 #include "../src/core/lmskit.h"
 #include "../src/core/page_guard.h"
 #include "fuzz.h"
-
-/* Follows same-origin links: "/..." and "https://h/..." stay. */
-static int follow(void *ud, const char *base, const char *ref, lmk_buf *out) {
-    (void)ud;
-    (void)base;
-    if (ref[0] == '/') {
-        lmk_buf_adds(out, "https://h");
-        lmk_buf_adds(out, ref);
-        return 1;
-    }
-    lmk_buf_adds(out, ref);
-    return strncmp(ref, "https://h/", 10) == 0;
-}
+#include "../tests/same_origin.h"
 
 /* Page keys of a fuzzed URL agree with themselves. */
 static void check_key(const char *url) {

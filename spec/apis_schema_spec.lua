@@ -18,9 +18,12 @@ end
 
 local function decl(name) return copy(require("lmskit.apis." .. name)) end
 
--- The message schema.check gives a declaration it refuses.
-local function refused(d, name)
-  local ok, why = schema.check(d, name)
+-- The message schema.check gives when it refuses a copy of name's
+-- declaration after change(copy), checked as `as` (default: name).
+local function refused(name, change, as)
+  local d = decl(name)
+  if change then change(d) end
+  local ok, why = schema.check(d, as or name)
   assert.is_nil(ok)
   return why
 end
@@ -39,81 +42,59 @@ describe("the declaration schema", function()
   end)
 
   it("refuses an unknown key at any depth, naming the vendor and the key's path", function()
-    local d = decl("catalog")
-    d.paging.strategey = "link"
-    assert.matches("^catalog: paging%.strategey: unknown key %(known: .*strategy", refused(d, "catalog"))
-    d = decl("matrix")
-    d.sections.users.add_user.efect = d.sections.users.add_user.effect
-    assert.matches("^matrix: sections%.users%.add_user%.efect: unknown key", refused(d, "matrix"))
-    d = decl("coggno")
-    d.resources.users.actions.create.effect[2].mach = {}
+    assert.matches("^catalog: paging%.strategey: unknown key %(known: .*strategy",
+                   refused("catalog", function(d) d.paging.strategey = "link" end))
+    assert.matches("^matrix: sections%.users%.add_user%.efect: unknown key",
+                   refused("matrix", function(d)
+                     d.sections.users.add_user.efect = d.sections.users.add_user.effect
+                   end))
     assert.matches("^coggno: resources%.users%.actions%.create%.effect%[2%]%.mach: unknown key",
-                   refused(d, "coggno"))
-    d = decl("cerego")
-    d.colour = "blue"
-    assert.matches("^cerego: colour: unknown key", refused(d, "cerego"))
-    d = decl("catalog")
-    d.resources.courses.actions.create.effect.match[1] = "title"
+                   refused("coggno", function(d) d.resources.users.actions.create.effect[2].mach = {} end))
+    assert.matches("^cerego: colour: unknown key",
+                   refused("cerego", function(d) d.colour = "blue" end))
     assert.matches('^catalog: resources%.courses%.actions%.create%.effect%.match%[1%]: a key here must be a name',
-                   refused(d, "catalog"))
+                   refused("catalog", function(d) d.resources.courses.actions.create.effect.match[1] = "title" end))
   end)
 
   it("refuses a wrong type, saying what it must be", function()
-    local d = decl("matrix")
-    d.rate.calls = "120"
-    assert.equal('matrix: rate.calls: must be a number, not string "120"', refused(d, "matrix"))
-    d = decl("coursepath")
-    d.resources.courses.actions.list.page_size = 0
+    assert.equal('matrix: rate.calls: must be a number, not string "120"',
+                 refused("matrix", function(d) d.rate.calls = "120" end))
     assert.matches("^coursepath: resources%.courses%.actions%.list%.page_size: must be a whole number",
-                   refused(d, "coursepath"))
-    d = decl("catalog")
-    d.resources.courses.actions.create.body.title = "strnig!"
+                   refused("coursepath", function(d) d.resources.courses.actions.list.page_size = 0 end))
     assert.matches("^catalog: resources%.courses%.actions%.create%.body%.title: names no type: 'strnig'",
-                   refused(d, "catalog"))
-    d = decl("cerego")
-    d.resources.courses.actions.get[1] = "FETCH"
+                   refused("catalog", function(d) d.resources.courses.actions.create.body.title = "strnig!" end))
     assert.matches("^cerego: resources%.courses%.actions%.get%[1%]: must be one of GET, HEAD, POST",
-                   refused(d, "cerego"))
-    d = decl("matrix")
-    d.sections.grades.set_grades_for_assignment[2] = "grades:gardes"
+                   refused("cerego", function(d) d.resources.courses.actions.get[1] = "FETCH" end))
     assert.matches("^matrix: sections%.grades%.set_grades_for_assignment%[2%]: names no type: 'gardes'",
-                   refused(d, "matrix"))
-    d = decl("coggno")
-    d.resources.groups.actions.create.idempotent = 0
+                   refused("matrix", function(d) d.sections.grades.set_grades_for_assignment[2] = "grades:gardes" end))
     assert.matches("^coggno: resources%.groups%.actions%.create%.idempotent: must be a boolean, an argument path",
-                   refused(d, "coggno"))
+                   refused("coggno", function(d) d.resources.groups.actions.create.idempotent = 0 end))
   end)
 
   it("refuses a missing required key", function()
-    local d = decl("catalog")
-    d.resources.courses.path = nil
-    assert.equal("catalog: resources.courses.path: is required and missing", refused(d, "catalog"))
-    d = decl("matrix")
-    d.sections.users.add_user.effect[1].lookup = nil
-    assert.equal("matrix: sections.users.add_user.effect[1].lookup: is required and missing", refused(d, "matrix"))
-    d = decl("coursepath")
-    d.auth.alg = nil
-    assert.matches("^coursepath: auth%.alg: is required and missing", refused(d, "coursepath"))
-    d = decl("cerego")
-    d.title = nil
-    assert.equal("cerego: title: is required and missing", refused(d, "cerego"))
+    assert.equal("catalog: resources.courses.path: is required and missing",
+                 refused("catalog", function(d) d.resources.courses.path = nil end))
+    assert.equal("matrix: sections.users.add_user.effect[1].lookup: is required and missing",
+                 refused("matrix", function(d) d.sections.users.add_user.effect[1].lookup = nil end))
+    assert.matches("^coursepath: auth%.alg: is required and missing",
+                   refused("coursepath", function(d) d.auth.alg = nil end))
+    assert.equal("cerego: title: is required and missing",
+                 refused("cerego", function(d) d.title = nil end))
   end)
 
   it("refuses a name that points nowhere: an option, a host, a look-up, a file's name", function()
-    local d = decl("coggno")
-    d.account_header.option = "lsm"
-    assert.matches("^coggno: account_header%.option: names option 'lsm'", refused(d, "coggno"))
-    d = decl("coggno")
-    d.hosts.default = "staging"
-    assert.matches("^coggno: hosts%.default: names no host", refused(d, "coggno"))
-    d = decl("catalog")
-    d.resources.enrollments.actions.create.effect.lookup = "lsit"
+    assert.matches("^coggno: account_header%.option: names option 'lsm'",
+                   refused("coggno", function(d) d.account_header.option = "lsm" end))
+    assert.matches("^coggno: hosts%.default: names no host",
+                   refused("coggno", function(d) d.hosts.default = "staging" end))
     assert.matches("^catalog: resources%.enrollments%.actions%.create%.effect%.lookup: names no read of "
-                   .. "catalog: 'lsit'", refused(d, "catalog"))
-    d = decl("matrix")
-    d.sections.users.archive_users.effect.lookup = "get_user_with_ids"
-    assert.matches("^matrix: sections%.users%.archive_users%.effect%.lookup: names no read", refused(d, "matrix"))
-    assert.matches("^cerego: name: must be 'cerego'", refused(decl("catalog"), "cerego"))
+                   .. "catalog: 'lsit'",
+                   refused("catalog", function(d) d.resources.enrollments.actions.create.effect.lookup = "lsit" end))
+    assert.matches("^matrix: sections%.users%.archive_users%.effect%.lookup: names no read",
+                   refused("matrix", function(d)
+                     d.sections.users.archive_users.effect.lookup = "get_user_with_ids"
+                   end))
+    assert.matches("^cerego: name: must be 'cerego'", refused("catalog", nil, "cerego"))
   end)
 
   it("is what lmskit checks as it loads a declaration: a bad one is raised with its vendor", function()

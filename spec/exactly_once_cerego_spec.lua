@@ -206,9 +206,7 @@ for _, http2 in ipairs { false, true } do
         if not outcome[i] then assert.equal(1, n, "reported done, not created: " .. row.name) end
         if outcome[i] == "failed" then assert.equal(0, n, "reported failed, created: " .. row.name) end
       end
-      assert.equal(300, report.ok + report.failed + report.unknown + report.skipped)
-      assert.equal(0, report.failed + report.unknown,
-        "rows not done: " .. (report.failures[1] and report.failures[1].message or ""))
+      once.assert_all_done(report, 300)
       -- the same rows again (a rerun without journal) create nothing
       sandbox.clear_log()
       report = lmskit.workflow("cerego", "courses", cerego, { rows = rows, concurrency = 16, progress = false })
@@ -222,19 +220,6 @@ end
 
 describe("Cerego declarations", function()
   it("say for every write whether it is idempotent and how its effect is found; none notifies", function()
-    local decl = require "lmskit.apis.cerego"
-    local writes = 0
-    for name, rdecl in pairs(decl.resources) do
-      for action, adecl in pairs(rdecl.actions) do
-        if adecl[1] ~= "GET" then
-          writes = writes + 1
-          local what = name .. ":" .. action
-          assert.is_boolean(adecl.idempotent, what)
-          assert.is_nil(adecl.notifies, what .. " (nothing in Cerego's doc mails anyone)")
-          assert.is_true(adecl.effect ~= nil or adecl.idempotent, what .. ": a POST with no look-up")
-        end
-      end
-    end
-    assert.equal(4, writes)
+    once.assert_writes_declared(require "lmskit.apis.cerego", 4)
   end)
 end)

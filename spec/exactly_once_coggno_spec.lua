@@ -54,20 +54,7 @@ describe("Coggno declarations", function()
   local decl = require "lmskit.apis.coggno"
 
   it("name every write's idempotency and look-up; none notifies (the doc names no mail)", function()
-    local writes_seen = 0
-    for rname, r in pairs(decl.resources) do
-      for aname, a in pairs(r.actions) do
-        if a[1] ~= "GET" then
-          writes_seen = writes_seen + 1
-          local what = rname .. ":" .. aname
-          assert.is_boolean(a.idempotent, what .. " declares idempotent")
-          assert.is_true(a.idempotent or a.effect ~= nil,
-                         what .. " names its look-up, or effect = false: none exists")
-          assert.is_nil(a.notifies, what)
-        end
-      end
-    end
-    assert.equal(8, writes_seen)
+    once.assert_writes_declared(decl, 8)
   end)
 end)
 

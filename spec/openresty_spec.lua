@@ -13,6 +13,21 @@ local ROOT = os.getenv("PWD") or "."
 local PORT = tonumber(os.getenv("LMSKIT_SANDBOX_PORT") or "18443") + 5
 local read, succeeds = openresty.read, openresty.succeeds
 
+-- Waits (in a task, 4 s at the most) until the sandbox has logged n
+-- requests for path; returns how many it logged.
+local function await_logged(path, n)
+  local seen = 0
+  for _ = 1, 400 do
+    seen = 0
+    for _, r in ipairs(sandbox.requests()) do
+      if r.path == path then seen = seen + 1 end
+    end
+    if seen == n then break end
+    tasks.sleep(0.01)
+  end
+  return seen
+end
+
 describe("lmskit inside nginx (examples/openresty)", function()
   local server, host, DIR
   setup(function()
@@ -79,14 +94,7 @@ describe("lmskit inside nginx (examples/openresty)", function()
     tasks.run({ concurrency = 32 }, function(spawn)
       for _ = 1, 16 do spawn(function() tasks.await(host, { method = "GET", path = "/course/2" }):result() end) end
       spawn(function()
-        for _ = 1, 400 do -- all 16 VMs busy: the sandbox has logged the 16 reads
-          local seen = 0
-          for _, r in ipairs(sandbox.requests()) do
-            if r.path == "/catalog/api/v1/courses/2" then seen = seen + 1 end
-          end
-          if seen == 16 then break end
-          tasks.sleep(0.01)
-        end
+        await_logged("/catalog/api/v1/courses/2", 16) -- all 16 VMs busy: the 16 reads logged
         answer = select(2, tasks.await(host, { method = "GET", path = "/impatient/1" }):result())
       end)
     end)
@@ -159,16 +167,7 @@ describe("lmskit inside nginx (examples/openresty)", function()
       end
       spawn(function()
         -- in flight: the sandbox has logged all 8 reads
-        local seen = 0
-        for _ = 1, 400 do
-          seen = 0
-          for _, r in ipairs(sandbox.requests()) do
-            if r.path == "/catalog/api/v1/courses/2" then seen = seen + 1 end
-          end
-          if seen == 8 then break end
-          tasks.sleep(0.01)
-        end
-        assert.equal(8, seen)
+        assert.equal(8, await_logged("/catalog/api/v1/courses/2", 8))
         local status, text = tasks.await(host, { method = "GET", path = "/ping" }):result()
         order[#order + 1] = "ping " .. status .. " " .. text:gsub("%s+$", "")
       end)

@@ -10,6 +10,8 @@ local sandbox = require "sandbox"
 local once = require "support.exactly_once"
 local workflows = require "lmskit.workflows"
 local runtime = require "support.runtime"
+local matrix_sim = require "support.matrix"
+local roster = matrix_sim.roster
 
 -- Runs a workflow with a JSON-lines results file; returns the report and
 -- the results by row ({ outcome, how, fix, kind, message, ... }).
@@ -52,23 +54,6 @@ local function registrations_of(catalog, email)
     if r.email:lower() == email:lower() then found[#found + 1] = r end
   end
   return found
-end
-
--- Active students of a MATRIX class: user id -> true.
-local function roster(matrix, class)
-  local ids = {}
-  for _, s in ipairs(matrix.classes:get_students_for_class(class)) do
-    if not s.unenrolled then ids[s.id] = true end
-  end
-  return ids
-end
-
--- MATRIX without the 120 calls a minute limit (specs of its own below).
-local function fast_matrix(opts)
-  sandbox.control("POST", "matrix/config", { limit = 1000000, window = 1, lockout = 0 })
-  local o = { rate = { calls = 1000000, per = 1 } }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return sandbox.matrix(o)
 end
 
 local function calls_to(fn)
@@ -185,7 +170,7 @@ describe("the report is the truth", function()
 
   it("matrix: a batch the vendor refuses for one bad row fails that row only", function()
     sandbox.control("POST", "matrix/seed", { users = 9 })
-    local matrix = fast_matrix()
+    local matrix = matrix_sim.unlimited()
     local rows = {}
     for id = 7, 15 do rows[#rows + 1] = { class_id = "2", user_id = tostring(id) } end
     table.insert(rows, 5, { class_id = "2", user_id = "999999" }) -- no such user
@@ -222,7 +207,7 @@ describe("the report is the truth", function()
   end)
 
   it("matrix: rows already enrolled are 'exists', rows a call sent twice enrolled are 'created'", function()
-    local matrix = fast_matrix { retries = 3 }
+    local matrix = matrix_sim.unlimited { retries = 3 }
     local there = {}
     for id = 3, 5 do there[#there + 1] = { class_id = "2", user_id = tostring(id) } end
     job("matrix", "enroll", matrix, there)
@@ -277,7 +262,7 @@ describe("verify: whether a row's effect is in place, for a rerun", function()
   end)
 
   it("matrix rows verified one after another in one task wait for no batch", function()
-    local matrix = fast_matrix()
+    local matrix = matrix_sim.unlimited()
     local o = workflows.options("matrix", "unenroll", matrix, {})
     local started, out = require("lmskit.core").now(), {}
     lmskit.run(function()
@@ -314,7 +299,7 @@ describe("verify: whether a row's effect is in place, for a rerun", function()
   end)
 
   it("matrix enroll and unenroll (one roster read for rows of a class), grades and invite", function()
-    local matrix = fast_matrix()
+    local matrix = matrix_sim.unlimited()
     job("matrix", "enroll", matrix, { { class_id = "2", user_id = "3" },
                                       { class_id = "2", userid = "newbie", first_name = "N", last_name = "B" } })
     sandbox.clear_log()
@@ -344,7 +329,7 @@ describe("input: every workflow declares its columns", function()
   it("required and one_of name columns a row must give; a job with a row without them is refused", function()
     sandbox.reset()
     local clients = { catalog = sandbox.catalog, cerego = sandbox.cerego, coursepath = sandbox.coursepath,
-                      coggno = sandbox.coggno, matrix = fast_matrix }
+                      coggno = sandbox.coggno, matrix = matrix_sim.unlimited }
     local checked = 0
     for _, vendor in ipairs(workflows.vendors) do
       for action, w in pairs(workflows[vendor]) do
@@ -404,7 +389,7 @@ describe("MATRIX batches by the vendor's size, not by concurrency", function()
 
   it("1,000 rows go in 10 calls of 100, at concurrency 16 and at concurrency 1", function()
     local rows = enroll_rows(1000)
-    local matrix = fast_matrix()
+    local matrix = matrix_sim.unlimited()
     for _, concurrency in ipairs { 16, 1 } do
       sandbox.clear_log()
       local report = job("matrix", concurrency == 16 and "enroll" or "unenroll", matrix, rows,
@@ -418,7 +403,7 @@ describe("MATRIX batches by the vendor's size, not by concurrency", function()
   end)
 
   it("rows by userid (each added first, one add_user a row) still go 100 a call", function()
-    local matrix = fast_matrix()
+    local matrix = matrix_sim.unlimited()
     local rows = {}
     for i = 1, 250 do
       rows[i] = { class_id = "2", userid = "batch" .. i, first_name = "B", last_name = tostring(i) }

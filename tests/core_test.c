@@ -24,29 +24,7 @@
 
 #include "../src/core/lmskit.h"
 
-static int checks, failures;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
-
-/* Compares a buffer with a string, printing both when they differ. */
-#define CHECK_STR(buf, want)                                               \
-    do {                                                                   \
-        checks++;                                                          \
-        const char *got_ = (buf)->data ? (buf)->data : "";                 \
-        if (strcmp(got_, want) != 0) {                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
-                    __FILE__, __LINE__, got_, want);                       \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ------------------------------------------------------------ Link */
 
@@ -164,8 +142,9 @@ static lmk_kind param(void *ud, const char *name, size_t n, const char **value,
     return LMK_USAGE;
 }
 
-/* Expands route with kv; the result, or "!" + the kind name on failure. */
-static void expand(const char *route, const char *const *kv, lmk_buf *out) {
+/* Expands route with kv into out; returns out's text: the result, or
+ * "!" + the kind name on failure. */
+static const char *expand(const char *route, const char *const *kv, lmk_buf *out) {
     const char *why = NULL;
     lmk_buf_reset(out);
     lmk_kind k = lmk_path_expand(out, route, param, (void *)kv, &why);
@@ -174,7 +153,9 @@ static void expand(const char *route, const char *const *kv, lmk_buf *out) {
         lmk_buf_adds(out, "!");
         lmk_buf_adds(out, lmk_kind_name(k));
     }
+    return out->data;
 }
+
 
 /* Percent-encoding, number text, path expansion, the query builder. */
 static void test_encode(void) {
@@ -209,26 +190,16 @@ static void test_encode(void) {
     const char *kv[] = {"id", "4", "member", "17431949894", "slash", "1/../../catalogs",
                         "crlf", "1\r\nX-Evil: 1?a=b#f", "empty", "", "dot", ".", "dots", "..",
                         "dotted", "...", NULL};
-    expand("/courses/:id/members/:member", kv, &b);
-    CHECK_STR(&b, "/courses/4/members/17431949894");
-    expand("/courses/:slash", kv, &b);
-    CHECK_STR(&b, "/courses/1%2F..%2F..%2Fcatalogs");
-    expand("/courses/:crlf", kv, &b);
-    CHECK_STR(&b, "/courses/1%0D%0AX-Evil%3A%201%3Fa%3Db%23f");
-    expand("/courses/:empty", kv, &b);
-    CHECK_STR(&b, "!usage");
-    expand("/courses/:dot", kv, &b);
-    CHECK_STR(&b, "!usage");
-    expand("/courses/:dots/x", kv, &b);
-    CHECK_STR(&b, "!usage");
-    expand("/courses/:dotted", kv, &b); /* "..." is an ordinary segment */
-    CHECK_STR(&b, "/courses/...");
-    expand("/courses/:missing", kv, &b);
-    CHECK_STR(&b, "!usage");
-    expand(":id/x?y=:id", kv, &b); /* a ':' only after '/' or first */
-    CHECK_STR(&b, "4/x?y=:id");
-    expand("/a:id/:id?q", kv, &b);
-    CHECK_STR(&b, "/a:id/4?q");
+    CHECK_STREQ(expand("/courses/:id/members/:member", kv, &b), "/courses/4/members/17431949894");
+    CHECK_STREQ(expand("/courses/:slash", kv, &b), "/courses/1%2F..%2F..%2Fcatalogs");
+    CHECK_STREQ(expand("/courses/:crlf", kv, &b), "/courses/1%0D%0AX-Evil%3A%201%3Fa%3Db%23f");
+    CHECK_STREQ(expand("/courses/:empty", kv, &b), "!usage");
+    CHECK_STREQ(expand("/courses/:dot", kv, &b), "!usage");
+    CHECK_STREQ(expand("/courses/:dots/x", kv, &b), "!usage");
+    CHECK_STREQ(expand("/courses/:dotted", kv, &b), "/courses/..."); /* "..." is an ordinary segment */
+    CHECK_STREQ(expand("/courses/:missing", kv, &b), "!usage");
+    CHECK_STREQ(expand(":id/x?y=:id", kv, &b), "4/x?y=:id"); /* a ':' only after '/' or first */
+    CHECK_STREQ(expand("/a:id/:id?q", kv, &b), "/a:id/4?q");
     lmk_buf_free(&b);
 
     lmk_query q;
@@ -399,8 +370,9 @@ static lmk_client *client(const char *base, lmk_auth_kind auth, int loopback) {
     return c;
 }
 
-/* The URL a GET of target would use ("!" when refused). */
-static void request_url(lmk_client *c, const char *target, lmk_buf *out) {
+/* Writes into out the URL a GET of target would use ("!" when refused);
+ * returns out's text. */
+static const char *request_url(lmk_client *c, const char *target, lmk_buf *out) {
     lmk_request_opts ro;
     memset(&ro, 0, sizeof ro);
     ro.method = "GET";
@@ -410,11 +382,13 @@ static void request_url(lmk_client *c, const char *target, lmk_buf *out) {
     lmk_buf_reset(out);
     if (lmk_request_new(c, &ro, &r, &why) != LMK_OK) {
         lmk_buf_adds(out, "!");
-        return;
+        return out->data;
     }
     lmk_buf_adds(out, lmk_request_url(r));
     lmk_request_free(r);
+    return out->data;
 }
+
 
 /* Base URLs, origins, resolution, and where requests go (fuzz_url). */
 static void test_url(void) {
@@ -440,26 +414,22 @@ static void test_url(void) {
     CHECK(lmk_url_resolve("https://h.example/a", "//evil.example/x", &b) == LMK_OK);
     CHECK_STR(&b, "https://evil.example/x"); /* same_origin then refuses it */
     CHECK(lmk_url_resolve("https://h.example/a", "/x\ny", &b) == LMK_USAGE);
-    request_url(c, "/api/v1/courses", &b);
-    CHECK_STR(&b, "https://www.my-catalog.edu/api/v1/courses");
-    request_url(c, "https://evil.example/api/v1/courses", &b);
-    CHECK_STR(&b, "!");
-    request_url(c, "api/v1/courses", &b);
-    CHECK_STR(&b, "!");
-    request_url(c, "/api/v1/courses x", &b);
-    CHECK_STR(&b, "!");
+    CHECK_STREQ(request_url(c, "/api/v1/courses", &b), "https://www.my-catalog.edu/api/v1/courses");
+    CHECK_STREQ(request_url(c, "https://evil.example/api/v1/courses", &b), "!");
+    CHECK_STREQ(request_url(c, "api/v1/courses", &b), "!");
+    CHECK_STREQ(request_url(c, "/api/v1/courses x", &b), "!");
     lmk_client_free(c);
 
     /* found by fuzz_url: a fragment in a target hid the query credential
      * (it went after the '#', and a fragment is never sent) */
     c = client("https://yourbusiness.matrixlms.com", LMK_AUTH_QUERY, 0);
     CHECK(c != NULL);
-    request_url(c, "/api/get_version", &b);
-    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
-    request_url(c, "/api/get_users_with_ids?user_ids[]=1#top", &b);
-    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_users_with_ids?user_ids[]=1&api_key=sandbox-matrix-key");
-    request_url(c, "https://yourbusiness.matrixlms.com/api/get_version#x?y", &b);
-    CHECK_STR(&b, "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
+    CHECK_STREQ(request_url(c, "/api/get_version", &b),
+                "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
+    CHECK_STREQ(request_url(c, "/api/get_users_with_ids?user_ids[]=1#top", &b),
+                "https://yourbusiness.matrixlms.com/api/get_users_with_ids?user_ids[]=1&api_key=sandbox-matrix-key");
+    CHECK_STREQ(request_url(c, "https://yourbusiness.matrixlms.com/api/get_version#x?y", &b),
+                "https://yourbusiness.matrixlms.com/api/get_version?api_key=sandbox-matrix-key");
     lmk_client_free(c);
 
     /* base URLs: https only; no credentials, query or fragment -- found by
@@ -794,6 +764,5 @@ int main(void) {
     test_kind_from_status();
     test_utf8();
     test_journal();
-    printf("core tests: %d checks, %d failed\n", checks, failures);
-    return failures > 100 ? 100 : failures;
+    return check_summary("core tests");
 }

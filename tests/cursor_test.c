@@ -11,28 +11,8 @@
 #include "../src/core/lmskit.h"
 #include "../src/core/page_guard.h"
 
-static int checks, failures;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__,     \
-                    #cond);                                                \
-        }                                                                  \
-    } while (0)
-
-#define CHECK_STREQ(got, want)                                             \
-    do {                                                                   \
-        checks++;                                                          \
-        const char *g_ = (got) ? (got) : "(null)";                         \
-        if (strcmp(g_, want) != 0) {                                       \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAILED: got \"%s\", want \"%s\"\n",    \
-                    __FILE__, __LINE__, g_, want);                         \
-        }                                                                  \
-    } while (0)
+#include "check.h"
+#include "same_origin.h"
 
 /* ------------------------------------------------------- fake servers */
 
@@ -163,24 +143,19 @@ static void linked(server *s, const lmk_page_ask *a, reply *r) {
     if (page >= 1 && page < 8 && s->link_of[page]) snprintf(r->link, sizeof r->link, "%s", s->link_of[page]);
 }
 
-/* Resolves against https://h: "/x" and "https://h/x" stay, others leave. */
-static int follow(void *ud, const char *base, const char *ref, lmk_buf *out) {
-    (void)ud;
-    (void)base;
-    if (ref[0] == '/') {
-        lmk_buf_adds(out, "https://h");
-        lmk_buf_adds(out, ref);
-        return 1;
-    }
-    lmk_buf_adds(out, ref);
-    return strncmp(ref, "https://h/", 10) == 0;
-}
-
 /* A cursor over opts; NULL fails the test. */
 static lmk_cursor *cursor(lmk_cursor_opts o) {
     lmk_cursor *c = NULL;
     CHECK(lmk_cursor_new(&o, &c) == LMK_OK && c);
     return c;
+}
+
+/* A link cursor on page numbers ("page") from first_url, three pages in
+ * flight at the most; first: the first page's number (0: unknown). */
+static lmk_cursor *link_cursor(const char *first_url, long first, long max_pages) {
+    return cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = first,
+                                     .page_param = "page", .first_url = first_url,
+                                     .follow = follow, .prefetch = 3, .max_pages = max_pages });
 }
 
 /* -------------------------------------------------------------- tests */
@@ -384,9 +359,7 @@ static void test_link(void) {
     server s = { .answer = linked };
     s.link_of[1] = "</items?page=2&per_page=2>; rel=\"next\"";
     s.link_of[2] = "<https://h/items?page=3&per_page=2>; REL=next, </x>; rel=next";
-    lmk_cursor *c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1,
-                                              .page_param = "page", .first_url = "https://h/items?per_page=2",
-                                              .follow = follow, .prefetch = 3, .max_pages = 10 });
+    lmk_cursor *c = link_cursor("https://h/items?per_page=2", 1, 10);
     walk(c, &s, 1, &w);
     CHECK(w.result == -1 && w.ntaken == 3 && w.nasked == 3 && w.max_flight == 1);
     CHECK_STREQ(w.asked[0], "F");
@@ -395,9 +368,7 @@ static void test_link(void) {
     lmk_cursor_free(c);
     /* the last page known from the first: pages 2..5 by number, ahead */
     s.link_of[1] = "<https://h/items?page=2>; rel=next, <https://h/items?page=5>; rel=last";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 2 });
+    c = link_cursor("https://h/items", 1, 2);
     walk(c, &s, 1, &w);
     CHECK(w.result == -1 && w.ntaken == 5 && w.nasked == 5 && w.max_flight == 3);
     CHECK_STREQ(w.asked[1], "N2");
@@ -407,9 +378,7 @@ static void test_link(void) {
     /* rel="last" elsewhere, or a first request given as a URL: one at a time */
     s.link_of[1] = "<https://h/items?page=2>; rel=next, <https://e/items?page=5>; rel=last";
     s.link_of[2] = NULL;
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .first = 1, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items", 1, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -1 && w.ntaken == 2);
     CHECK_STREQ(w.asked[1], "Uhttps://h/items?page=2");
@@ -417,18 +386,14 @@ static void test_link(void) {
     /* a loop back to the first page (the same page: page=1 is implied) */
     s.link_of[1] = "</items?page=2&per_page=1>; rel=next";
     s.link_of[2] = "</items?page=1&per_page=1>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items?per_page=1", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items?per_page=1", 0, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 1 && w.nasked == 2);
     CHECK_STREQ(lmk_cursor_error(c), "paging leads to a page already read; not followed (a loop)");
     lmk_cursor_free(c);
     /* a next link to another origin */
     s.link_of[1] = "<https://evil/items?page=2>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 10 });
+    c = link_cursor("https://h/items", 0, 10);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 0 && w.nasked == 1);
     CHECK_STREQ(lmk_cursor_error(c), "paging link leads to another origin; not followed");
@@ -439,9 +404,7 @@ static void test_link(void) {
     s.link_of[1] = "</items?page=2>; rel=next";
     s.link_of[2] = "</items?page=3>; rel=next";
     s.link_of[3] = "</items?page=4>; rel=next";
-    c = cursor((lmk_cursor_opts){ .strategy = LMK_PAGING_LINK, .page_param = "page",
-                                  .first_url = "https://h/items", .follow = follow,
-                                  .prefetch = 3, .max_pages = 2 });
+    c = link_cursor("https://h/items", 0, 2);
     walk(c, &s, 0, &w);
     CHECK(w.result == -2 && w.ntaken == 1 && w.nasked == 2);
     CHECK_STREQ(lmk_cursor_error(c),
@@ -464,6 +427,5 @@ int main(void) {
     test_offset();
     test_guard_walks();
     test_link();
-    printf("cursor tests: %d checks, %d failed\n", checks, failures);
-    return failures > 100 ? 100 : failures;
+    return check_summary("cursor tests");
 }

@@ -10,11 +10,7 @@
 
 #include "../src/core/internal.h"
 
-static int checks, failures;
-
-/* Counts a check; prints the failed ones. */
-#define CHECK(c) do { checks++; if (!(c)) { failures++; \
-    printf("not ok %d: %s (line %d)\n", checks, #c, __LINE__); } } while (0)
+#include "check.h"
 
 /* A new request to the refusing port; NULL on failure (caller frees). */
 static lmk_request *refused(lmk_client *c) {
@@ -157,6 +153,5 @@ int main(void) {
         test_loop(c);
     }
     lmk_client_free(c);
-    printf("engine loop tests: %d passed, %d failed\n", checks - failures, failures);
-    return failures > 100 ? 100 : failures;
+    return check_summary("engine loop tests");
 }

@@ -198,12 +198,21 @@ local function with_query(spec, query)
   return copy
 end
 
--- A copy of spec's query with name set to value.
-local function query_with(spec, name, value)
+-- A copy of a query (none: empty), with name set to value when given.
+local function query_with(query, name, value)
   local q = {}
-  for k, v in pairs(spec.query or {}) do q[k] = v end
-  q[name] = value
+  for k, v in pairs(query or {}) do q[k] = v end
+  if name ~= nil then q[name] = value end
   return q
+end
+
+-- The reader of pages that are item arrays (under `root` when given):
+-- a page's items and what the cursor needs from them.
+local function read_items(api, spec, root)
+  return function(_, body)
+    local items = page_items(api, spec, body, root)
+    return items, seen_of(items)
+  end
 end
 
 --- RFC 8288 Link paging (Canvas Catalog): follow rel="next" until absent.
@@ -220,7 +229,7 @@ function paging.link(api, spec, root)
     first = param and current_page(spec, param) or 0 }))
   local function request(how, n)
     if how == "first" then return spec end
-    if how == "number" then return with_query(spec, query_with(spec, param, n)) end
+    if how == "number" then return with_query(spec, query_with(spec.query, param, n)) end
     return { method = "GET", url = n, headers = spec.headers, as = spec.as, account = spec.account }
   end
   local function read(sent, body, headers)
@@ -275,13 +284,9 @@ function paging.page(api, spec, root, adecl)
   local cur = core.cursor(client.core(api), client.cursor_opts(api, {
     strategy = "page", by_offset = offset ~= nil, first = offset or 1 }))
   local function request(how, n)
-    return with_query(spec, query_with(spec, how == "offset" and by or "page", n))
+    return with_query(spec, query_with(spec.query, how == "offset" and by or "page", n))
   end
-  local function read(_, body)
-    local items = page_items(api, spec, body, root)
-    return items, seen_of(items)
-  end
-  return walk(api, spec, cur, request, read)
+  return walk(api, spec, cur, request, read_items(api, spec, root))
 end
 
 --- offset/limit (Coursepath): ask for `limit` items from `offset`, then
@@ -294,8 +299,7 @@ end
 -- it, and one more page is asked (an empty one ends the list).
 function paging.offset(api, spec, root, adecl)
   local p = client.declared(api)
-  local query = {}
-  for k, v in pairs(spec.query or {}) do query[k] = v end
+  local query = query_with(spec.query)
   local size = adecl.page_size or p.default_size
   local limit = tonumber(query[p.limit]) or size
   if p.max_is_page_size and limit > size then limit = size end
@@ -303,16 +307,9 @@ function paging.offset(api, spec, root, adecl)
   local cur = core.cursor(client.core(api), client.cursor_opts(api, {
     strategy = "offset", first = tonumber(query[p.offset]) or 0, limit = limit, caps = p.caps }))
   local function request(_, n)
-    local q = {}
-    for k, v in pairs(query) do q[k] = v end
-    q[p.offset] = n
-    return with_query(spec, q)
+    return with_query(spec, query_with(query, p.offset, n))
   end
-  local function read(_, body)
-    local items = page_items(api, spec, body, root)
-    return items, seen_of(items)
-  end
-  return walk(api, spec, cur, request, read)
+  return walk(api, spec, cur, request, read_items(api, spec, root))
 end
 
 return paging

@@ -1,6 +1,7 @@
 --- Shared by the exactly-once specs of every vendor: the faults real
 -- networks have, set on the sandbox, and counting helpers.
 local lmskit = require "lmskit"
+local luassert = require "luassert"
 local sandbox = require "sandbox"
 
 local M = {}
@@ -66,6 +67,34 @@ end
 function M.assert_unanswered(kinds, what)
   assert((kinds.drop_after or 0) + (kinds.drop_after_reused or 0) >= 1,
          "no " .. (what or "write done") .. " and unanswered")
+end
+
+--- Fails unless the report counts all n rows and each is done (none
+-- failed, none unknown), naming the first failure.
+function M.assert_all_done(report, n)
+  luassert.equal(n, report.ok + report.failed + report.unknown + report.skipped)
+  luassert.equal(0, report.failed + report.unknown,
+    "rows not done: " .. (report.failures[1] and report.failures[1].message or ""))
+end
+
+--- Fails unless each write (every action but a GET) of a resource
+-- declaration says whether it is idempotent, names its look-up (or is
+-- idempotent) and notifies no one, and there are n of them.
+function M.assert_writes_declared(decl, n)
+  local writes = 0
+  for rname, r in pairs(decl.resources) do
+    for aname, a in pairs(r.actions) do
+      if a[1] ~= "GET" then
+        writes = writes + 1
+        local what = rname .. ":" .. aname
+        luassert.is_boolean(a.idempotent, what .. " declares idempotent")
+        luassert.is_true(a.idempotent or a.effect ~= nil,
+                         what .. " names its look-up, or effect = false: none exists")
+        luassert.is_nil(a.notifies, what .. " notifies (the vendor's doc mails no one)")
+      end
+    end
+  end
+  luassert.equal(n, writes)
 end
 
 --- Counts requests of method whose path starts with prefix.

@@ -17,14 +17,7 @@ local function root_params(body, root)
 end
 
 -- Reads the body; replies 400 on invalid JSON.  Returns body or nil.
-local function read_body(req)
-  local body = C.body(req)
-  if not body then
-    C.invalid_json()
-    return nil
-  end
-  return body
-end
+local read_body = C.body_or_reply
 
 
 -- A write's JSON body and its root object (root_params); nil after a 400

@@ -116,12 +116,10 @@ local function course_changes(p, current)
   return ch
 end
 
+-- A course's params from the body, or nil once invalid JSON is answered.
 local function read_params(req)
-  local body = C.body(req)
-  if not body then
-    lib.bad_json()
-    return nil
-  end
+  local body = C.body_or_reply(req, lib.bad_json)
+  if not body then return nil end
   return course_params(body)
 end
 

@@ -99,4 +99,12 @@ function C.body(req)
   return result
 end
 
+-- The parsed body (C.body), or nil once a body that does not decode is
+-- answered by bad() (default: C.invalid_json, 400 "Invalid JSON").
+function C.body_or_reply(req, bad)
+  local body = C.body(req)
+  if not body then (bad or C.invalid_json)() end
+  return body
+end
+
 return true

@@ -127,35 +127,34 @@ local function sync_adder(kind)
   end
 end
 
+-- The first item of a list whose key(item) is value; nil when value is nil
+-- or no item has it.
+local function first_with(list, value, key)
+  if value == nil then return nil end
+  for _, x in ipairs(list) do
+    if key(x) == value then return x end
+  end
+  return nil
+end
+
+-- What a synced record's SIS ids (data.id, then data.sis_id) name in a list.
+local function by_sis_ids(list, d)
+  return first_with(list, sval(d.id), function(x) return x.sis.id end)
+      or first_with(list, sval(d.sis_id), function(x) return x.sis.sis_id end)
+end
+
+-- The user a synced record names: its LMS id, SIS ids, teacher or
+-- student number, then email (any case).
 local function match_sync_user(d, kind)
   local lms = C.to_int(sval(d.lms_id) or "")
   if lms and S.users[lms] then return S.users[lms] end
-  local id, sis = sval(d.id), sval(d.sis_id)
   local users = lib.sorted_values(S.users)
-  if id then
-    for _, u in ipairs(users) do
-      if u.sis.id == id then return u end
-    end
-  end
-  if sis then
-    for _, u in ipairs(users) do
-      if u.sis.sis_id == sis then return u end
-    end
-  end
-  local number = sval(kind == "teachers" and d.teacher_number or d.student_number)
   local field = kind == "teachers" and "teacher_id" or "student_id"
-  if number then
-    for _, u in ipairs(users) do
-      if u[field] == number then return u end
-    end
-  end
   local email = sval(d.email)
-  if email then
-    for _, u in ipairs(users) do
-      if u.email and u.email:lower() == email:lower() then return u end
-    end
-  end
-  return nil
+  return by_sis_ids(users, d)
+      or first_with(users, sval(kind == "teachers" and d.teacher_number or d.student_number),
+                    function(u) return u[field] end)
+      or first_with(users, email and email:lower(), function(u) return u.email and u.email:lower() end)
 end
 
 local function register_field(list, name, reserved)
@@ -265,28 +264,14 @@ local function apply_user_op(op, kind, errors)
   sync_user_fields(u, d, kind)
 end
 
+-- The live class a synced record names: its LMS id, SIS ids, then its
+-- course number (or course).
 local function match_sync_class(d)
   local classes = lib.sorted_values(S.classes, function(c) return not c.deleted and not c.template end)
   local lms = C.to_int(sval(d.lms_id) or "")
   if lms and S.classes[lms] and live_class(S.classes[lms]) then return S.classes[lms] end
-  local id, sis = sval(d.id), sval(d.sis_id)
-  if id then
-    for _, c in ipairs(classes) do
-      if c.sis.id == id then return c end
-    end
-  end
-  if sis then
-    for _, c in ipairs(classes) do
-      if c.sis.sis_id == sis then return c end
-    end
-  end
-  local code = sval(d.course_number) or sval(d.course)
-  if code then
-    for _, c in ipairs(classes) do
-      if c.course_code == code then return c end
-    end
-  end
-  return nil
+  return by_sis_ids(classes, d)
+      or first_with(classes, sval(d.course_number) or sval(d.course), function(c) return c.course_code end)
 end
 
 -- A person reference in a synced course: an LMS user id, else an SIS id
