@@ -316,6 +316,8 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     c->allow_http = opts->allow_http_loopback;
     c->params = malloc((NSECRET_PARAMS + 1) * sizeof *c->params);
     failed |= !c->params;
+    c->handles = lmk_handles_new();
+    failed |= !c->handles;
     if (!failed) {
         for (size_t i = 0; i < NSECRET_PARAMS; i++)
             c->params[c->nparams++] = secret_params[i];
@@ -357,6 +359,7 @@ void lmk_client_free(lmk_client *c) {
         for (size_t f = 0; f < LMK_SECRET_FORMS; f++)
             lmk_free_secret(c->attempt[i][f]);
     free(c->params);
+    lmk_handles_close(c->handles);
     free(c);
 }
 

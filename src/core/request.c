@@ -158,15 +158,18 @@ static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
     return k;
 }
 
-/* Applies the client's policy to the easy handle: TLS verification is
- * always on, only https (or loopback http in tests), no redirects. */
-static lmk_kind configure(lmk_request *r, const char *method) {
-    lmk_client *c = r->client;
-    CURL *e = r->easy;
-    CURLcode rc = CURLE_OK;
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
-    SET(CURLOPT_URL, r->url);
-    SET(CURLOPT_PRIVATE, (void *)r);
+
+/* Maps a setopt failure to a kind. */
+static lmk_kind setopt_kind(CURLcode rc) {
+    return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
+}
+
+/* Applies the client's policy to a new easy handle, once (the pool keeps
+ * it for the client's next requests): TLS verification is always on,
+ * only https (or loopback http in tests), no redirects. */
+static lmk_kind configure_client(lmk_client *c, CURL *e) {
+    CURLcode rc = CURLE_OK;
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_PROTOCOLS_STR, c->allow_http ? "http,https" : "https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);
@@ -178,7 +181,6 @@ static lmk_kind configure(lmk_request *r, const char *method) {
         SET(CURLOPT_CAINFO, c->ca_file);
         SET(CURLOPT_CAPATH, NULL);
     }
-    r->http1 = c->http_version == 1;
     SET(CURLOPT_HTTP_VERSION, c->http_version == 1
                                   ? (long)CURL_HTTP_VERSION_1_1
                                   : (long)CURL_HTTP_VERSION_2TLS);
@@ -190,35 +192,53 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
     /* a declared Content-Length over the cap fails before the body */
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
-                                ? r->timeout_ms : c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
-    SET(CURLOPT_ERRORBUFFER, r->errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, (void *)r);
-    SET(CURLOPT_HTTPHEADER, r->headers);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
-    SET(CURLOPT_PREREQDATA, (void *)r);
-#if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
-    if (r->once) SET(CURLOPT_FORBID_RETRY_ON_REUSE, 1L);
-#endif
     /* Basic auth travels in the client's own Authorization line (see
      * make_auth_header), so libcurl keeps no copy of the user or password */
-    if (strcmp(method, "GET") == 0) {
-        SET(CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(method, "HEAD") == 0) {
+    return setopt_kind(rc);
+}
+
+/* Sets what is this request's own on its handle, every option a request
+ * before it on the same handle may have set included: the URL, where
+ * callbacks write, the header list, the timeout, the method and body. */
+static lmk_kind configure_request(lmk_request *r, const char *method) {
+    lmk_client *c = r->client;
+    CURL *e = r->easy;
+    CURLcode rc = CURLE_OK;
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_PRIVATE, (void *)r);
+    r->http1 = c->http_version == 1;
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
+                                ? r->timeout_ms : c->timeout_ms);
+    SET(CURLOPT_ERRORBUFFER, r->errbuf);
+    SET(CURLOPT_WRITEDATA, (void *)r);
+    SET(CURLOPT_HTTPHEADER, r->headers);
+    SET(CURLOPT_PREREQDATA, (void *)r);
+#if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
+    SET(CURLOPT_FORBID_RETRY_ON_REUSE, r->once ? 1L : 0L);
+#endif
+    /* an earlier request's body and method are undone first: POSTFIELDS
+     * (even NULL) makes it a POST, HTTPGET then makes it a plain GET again
+     * (no upload, no NOBODY), and no custom method */
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    SET(CURLOPT_POSTFIELDS, NULL);
+    SET(CURLOPT_HTTPGET, 1L);
+    SET(CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(method, "HEAD") == 0) {
         SET(CURLOPT_NOBODY, 1L);
-    } else {
+    } else if (strcmp(method, "GET") != 0) {
         if (strcmp(method, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, method);
         if (r->body || strcmp(method, "POST") == 0) {
             SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
             SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
         }
     }
-#undef SET
-    return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
+    return setopt_kind(rc);
 }
+#undef SET
 
 /* Builds a request on client c from o (method, target, body, headers,
  * timeout); *why says what was refused. */
@@ -260,10 +280,16 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     }
     if (k == LMK_OK) k = build_headers(r, o, why);
     if (k == LMK_OK) {
-        r->easy = curl_easy_init();
+        int fresh = 0;
+        r->easy = lmk_handles_take(c->handles, &fresh);
         if (!r->easy) k = LMK_NOMEM;
+        else {
+            r->handles = c->handles;
+            if (fresh) k = configure_client(c, r->easy);
+        }
     }
-    if (k == LMK_OK) k = configure(r, o->method);
+    if (k == LMK_OK) k = configure_request(r, o->method);
+    r->configured = k == LMK_OK;
     if (k != LMK_OK) {
         if (!*why) *why = k == LMK_NOMEM ? "out of memory" : "request refused";
         lmk_request_free(r);
@@ -286,7 +312,16 @@ static void free_headers(struct curl_slist *headers) {
 void lmk_request_free(lmk_request *r) {
     if (!r) return;
     if (r->engine) lmk_engine_forget(r->engine, r);
-    if (r->easy) curl_easy_cleanup(r->easy);
+    if (r->easy) {
+        /* a handle refused its options may hold half of them: not reused;
+         * a parked one keeps no pointer into this request */
+        int reusable = !r->cut && r->configured;
+        if (reusable) {
+            curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, NULL);
+            curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
+        }
+        lmk_handles_give(r->handles, r->easy, reusable);
+    }
     free_headers(r->headers);
     lmk_free_secret(r->url);
     if (r->body) {
@@ -373,6 +408,9 @@ const char *lmk_request_url(const lmk_request *r) { return r->url; }
 int lmk_request_maybe_sent(const lmk_request *r) {
     long sent = 0;
     if (r->resend_refused || r->transmissions > 1) return 1;
+    /* never about to be transmitted: nothing went (a reused handle still
+     * reports the size of its previous transfer's request) */
+    if (r->transmissions == 0) return 0;
     if (!r->easy || curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent))
         return 1; /* unknown: assume it may have arrived */
     return sent > 0;
