@@ -63,6 +63,8 @@ struct lmk_request {
     char *body;
     size_t body_len;
     lmk_buf response;
+    lmk_buf head;             /* the response headers (resp_headers.c) */
+    int head_state;           /* where the header callback is in them */
     long status;
     lmk_kind outcome;
     const char *detail;       /* static text or errbuf */
@@ -103,6 +105,10 @@ struct lmk_engine {
     lmk_timer_fn timer;
     void *loop_ud;
 };
+
+/* Adds a line from libcurl's header callback to a header block
+ * (resp_headers.c); *state starts at 0. */
+lmk_kind lmk_resp_headers_add(lmk_buf *b, int *state, const char *line, size_t n);
 
 /* Maps a transfer's CURLcode to a kind. */
 lmk_kind lmk_kind_from_curl(CURLcode code);

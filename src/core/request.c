@@ -35,6 +35,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     return lmk_buf_add(&r->response, data, n) == LMK_OK ? n : 0;
 }
 
+/* curl header callback: each line of the response's head goes to the
+ * request's header block (resp_headers.c).  Returning less than n (out
+ * of memory) stops the transfer. */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ud) {
+    lmk_request *r = ud;
+    size_t n = size * nmemb;
+    return lmk_resp_headers_add(&r->head, &r->head_state, line, n) == LMK_OK ? n : 0;
+}
+
 /* curl pre-request callback, run each time libcurl is about to transmit
  * the request on a connection.  libcurl 7.88 sends a request again on a
  * new connection when a reused one dies before any response byte, even
@@ -195,6 +204,7 @@ static lmk_kind configure_client(lmk_client *c, CURL *e) {
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
     SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     /* Basic auth travels in the client's own Authorization line (see
      * make_auth_header), so libcurl keeps no copy of the user or password */
@@ -215,6 +225,7 @@ static lmk_kind configure_request(lmk_request *r, const char *method) {
                                 ? r->timeout_ms : c->timeout_ms);
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
     SET(CURLOPT_WRITEDATA, (void *)r);
+    SET(CURLOPT_HEADERDATA, (void *)r);
     SET(CURLOPT_HTTPHEADER, r->headers);
     SET(CURLOPT_PREREQDATA, (void *)r);
 #if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
@@ -260,6 +271,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     r->max_response = c->max_response;
     r->once = o->once || transmit_once(o->method);
     lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
+    lmk_buf_init(&r->head);
     r->timeout_ms = o->timeout_ms;
     lmk_buf url;
     lmk_buf_init_secret(&url); /* it may carry the query credential */
@@ -329,6 +341,7 @@ void lmk_request_free(lmk_request *r) {
         free(r->body);
     }
     lmk_buf_free(&r->response);
+    lmk_buf_free(&r->head);
     free(r);
 }
 
@@ -422,20 +435,23 @@ int lmk_request_stale(const lmk_request *r) {
     return r->outcome != LMK_OK && r->resend_refused;
 }
 
+/* The response headers of a successful request as one block (see
+ * resp_headers.c); NULL when none. */
+const char *lmk_request_header_block(const lmk_request *r, size_t *len) {
+    *len = 0;
+    if (!lmk_request_done(r) || r->outcome != LMK_OK || !r->head.len) return NULL;
+    *len = r->head.len;
+    return r->head.data;
+}
+
 /* The idx-th response header (from 0) of a successful request; 0 past
  * the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value) {
-    struct curl_header *h = NULL;
-    size_t i = 0;
-    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
-    while ((h = curl_easy_nextheader(r->easy, CURLH_HEADER, -1, h))) {
-        if (i++ == idx) {
-            *name = h->name;
-            *value = h->value;
-            return 1;
-        }
-    }
+    size_t len, pos = 0;
+    const char *block = lmk_request_header_block(r, &len);
+    for (size_t i = 0; lmk_headers_next(block, len, &pos, name, value); i++)
+        if (i == idx) return 1;
     return 0;
 }
 

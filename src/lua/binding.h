@@ -19,6 +19,7 @@
 #define LMKL_CLIENT_TYPE "lmskit.Client"
 #define LMKL_ENGINE_TYPE "lmskit.Engine"
 #define LMKL_REQUEST_TYPE "lmskit.Request"
+#define LMKL_HEADERS_TYPE "lmskit.Headers"
 
 /* l_error.c */
 void lmkL_open_error(lua_State *L);
@@ -64,6 +65,11 @@ void lmkL_open_files(lua_State *L);
 
 /* l_hash.c: core.sha256 */
 void lmkL_open_hash(lua_State *L);
+
+/* l_headers.c: lmskit.Headers (a response's headers, read by name) and
+ * core.header_table */
+void lmkL_open_headers(lua_State *L);
+void lmkL_push_headers(lua_State *L, const char *block, size_t len);
 
 /* l_json.c: core.integerize */
 void lmkL_open_json(lua_State *L);

@@ -22,6 +22,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmkL_open_links(L);
     lmkL_open_engine(L);
     lmkL_open_request(L);
+    lmkL_open_headers(L);
     lmkL_open_clock(L);
     lmkL_open_client(L);
     lmkL_open_jwt(L);
