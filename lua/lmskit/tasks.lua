@@ -436,6 +436,7 @@ end
 
 -- Wakes sleepers whose time has come; returns seconds to the next wake.
 local function wake_sleepers()
+  if scheduler.sleepers[1] == nil then return math.huge end -- (none: no clock, no table)
   local now, next_wake = core.now(), math.huge
   local still = {}
   for _, task in ipairs(scheduler.sleepers) do
