@@ -45,7 +45,7 @@ local unpack = table.unpack or _G.unpack
 
 -- The scheduler of this lua_State (created on first use).
 local scheduler = {
-  ready = { head = 1, tail = 0 }, -- { task, value } to resume, FIFO (shared by nested loops)
+  ready = { head = 1, tail = 0 }, -- task, value, task, value... to resume, FIFO (shared by nested loops)
   waiting = {},     -- request -> task
   sleepers = {},    -- tasks with a wake time, unordered (small)
   by_co = setmetatable({}, { __mode = "k" }), -- coroutine -> task
@@ -62,6 +62,8 @@ local scheduler = {
 
 local engine_of = {} -- engines the scheduler steps (weak set by engine)
 setmetatable(engine_of, { __mode = "k" })
+-- A core client's engine (it never changes), so a call asks it once.
+local engine_by_client = setmetatable({}, { __mode = "k" })
 
 -- Queues a task to be resumed with value; a task waiting in place (see
 -- wait_in_place) is woken where it waits instead.  A task woken from a
@@ -76,8 +78,8 @@ local function make_ready(task, value)
     return
   end
   local r = scheduler.ready
-  r.tail = r.tail + 1
-  r[r.tail] = { task, value }
+  r.tail = r.tail + 2 -- (a pair of slots: no table per wake-up)
+  r[r.tail - 1], r[r.tail] = task, value
 end
 
 --- The task running now, or nil outside tasks.
@@ -285,7 +287,12 @@ function tasks.await(core_client, wire, limit)
   task.sent_calls = (task.sent_calls or 0) + 1
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
-    engine_of[core_client:engine()] = true
+    local engine = engine_by_client[core_client]
+    if not engine then
+      engine = core_client:engine()
+      engine_by_client[core_client] = engine
+    end
+    engine_of[engine] = true
     if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
   if limit then tasks.release(limit) end
@@ -409,11 +416,11 @@ local function run_ready(waiter, only)
     while progressed and not waiter.woken do
       progressed = false
       start_pending(only)
-      for i = r.head, r.tail do
-        local item = r[i]
-        if item and descends(item[1], only) then
+      for i = r.head, r.tail, 2 do
+        local task = r[i]
+        if task and descends(task, only) then
           r[i] = false -- taken; skipped when the queue reaches it
-          resume(item[1], item[2])
+          resume(task, r[i + 1])
           progressed = true
           if waiter.woken then break end
         end
@@ -427,10 +434,11 @@ local function run_ready(waiter, only)
       start_pending()
       if r.head > r.tail then break end
     end
-    local item = r[r.head]
-    r[r.head] = nil
-    r.head = r.head + 1
-    if item then resume(item[1], item[2]) end
+    local head = r.head
+    local task, value = r[head], r[head + 1]
+    r[head], r[head + 1] = nil, nil
+    r.head = head + 2
+    if task then resume(task, value) end
   end
 end
 

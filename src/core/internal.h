@@ -58,7 +58,8 @@ struct lmk_request {
     int cut;                  /* removed from the multi mid-transfer: the
                                  handle is cleaned up, not reused */
     int configured;           /* every option was set on the handle */
-    struct curl_slist *headers;
+    struct curl_slist *headers; /* one block (request.c build_headers) */
+    size_t headers_size;      /* its bytes, wiped when freed */
     char *url;
     char *body;
     size_t body_len;

@@ -108,7 +108,9 @@ static lmk_kind build_url(lmk_client *c, const char *target, lmk_buf *url,
             *why = "a request path must start with '/'";
             return LMK_USAGE;
         }
-        if (lmk_buf_adds(url, c->base_url) != LMK_OK ||
+        /* one allocation: the URL (a secret buffer copies as it grows) */
+        if (lmk_buf_reserve(url, strlen(c->base_url) + len) != LMK_OK ||
+            lmk_buf_adds(url, c->base_url) != LMK_OK ||
             lmk_buf_add(url, target, len) != LMK_OK)
             return LMK_NOMEM;
     }
@@ -128,43 +130,74 @@ lmk_kind lmk_client_url(lmk_client *c, const char *target, lmk_buf *url,
     return build_url(c, target, url, why);
 }
 
-/* Adds one header line to r's list. */
-static lmk_kind add_header(lmk_request *r, const char *line) {
-    struct curl_slist *l = curl_slist_append(r->headers, line);
-    if (!l) return LMK_NOMEM;
-    r->headers = l;
-    return LMK_OK;
-}
-
-/* Assembles the header list: auth, content type, extras; no Expect. */
-static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
-                              const char **why) {
-    lmk_client *c = r->client;
-    lmk_kind k = add_header(r, "Expect:");
-    if (k == LMK_OK) k = add_header(r, "Accept: application/json");
-    if (k == LMK_OK && c->auth_header) k = add_header(r, c->auth_header);
-    if (k == LMK_OK && o->body && o->content_type) {
-        lmk_buf line;
-        lmk_buf_init(&line);
-        if (has_unsafe_byte(o->content_type, 1)) {
-            *why = "content type contains control characters";
-            return LMK_USAGE;
-        }
-        k = lmk_buf_adds(&line, "Content-Type: ");
-        if (k == LMK_OK) k = lmk_buf_adds(&line, o->content_type);
-        if (k == LMK_OK) k = add_header(r, line.data);
-        lmk_buf_free(&line);
+/* Checks the caller's header lines: the content type, and each extra
+ * line "Name: value" without control characters. */
+static lmk_kind check_headers(const lmk_request_opts *o, const char **why) {
+    if (o->body && o->content_type && has_unsafe_byte(o->content_type, 1)) {
+        *why = "content type contains control characters";
+        return LMK_USAGE;
     }
-    for (size_t i = 0; k == LMK_OK && i < o->nheaders; i++) {
+    for (size_t i = 0; i < o->nheaders; i++) {
         const char *h = o->headers[i];
         const char *colon = strchr(h, ':');
         if (has_unsafe_byte(h, 1) || !colon || colon == h) {
             *why = "a header must be 'Name: value' without CR or LF";
             return LMK_USAGE;
         }
-        k = add_header(r, h);
     }
-    return k;
+    return LMK_OK;
+}
+
+/* Appends the line head + tail to the list in the block: node *i, its
+ * text at *text. */
+static void put_line(struct curl_slist *nodes, size_t *i, char **text,
+                     const char *head, const char *tail) {
+    size_t hn = strlen(head), tn = tail ? strlen(tail) : 0;
+    nodes[*i].data = *text;
+    nodes[*i].next = NULL;
+    if (*i) nodes[*i - 1].next = &nodes[*i];
+    memcpy(*text, head, hn);
+    if (tn) memcpy(*text + hn, tail, tn);
+    (*text)[hn + tn] = '\0';
+    *text += hn + tn + 1;
+    (*i)++;
+}
+
+/* Assembles the header list (Expect: off, Accept, auth, content type,
+ * extras) in one block: its nodes, then their text.  libcurl only reads
+ * the list, so it needs no curl_slist_append (an allocation per line). */
+static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
+                              const char **why) {
+    static const char expect[] = "Expect:", accept[] = "Accept: application/json",
+                      ctype[] = "Content-Type: ";
+    lmk_client *c = r->client;
+    lmk_kind k = check_headers(o, why);
+    if (k != LMK_OK) return k;
+    int with_ct = o->body && o->content_type;
+    size_t n = 2 + (c->auth_header != NULL) + (size_t)with_ct;
+    size_t text = sizeof expect + sizeof accept;
+    if (c->auth_header) text += strlen(c->auth_header) + 1;
+    if (with_ct) text += sizeof ctype + strlen(o->content_type);
+    for (size_t i = 0; i < o->nheaders; i++) {
+        size_t len = strlen(o->headers[i]) + 1;
+        if (n + 1 > ((size_t)-1 / 2) / sizeof(struct curl_slist) || len > (size_t)-1 / 2 - text)
+            return LMK_NOMEM;
+        n++;
+        text += len;
+    }
+    size_t size = n * sizeof(struct curl_slist) + text;
+    struct curl_slist *nodes = malloc(size);
+    if (!nodes) return LMK_NOMEM;
+    char *p = (char *)(nodes + n);
+    size_t i = 0;
+    put_line(nodes, &i, &p, expect, NULL);
+    put_line(nodes, &i, &p, accept, NULL);
+    if (c->auth_header) put_line(nodes, &i, &p, c->auth_header, NULL);
+    if (with_ct) put_line(nodes, &i, &p, ctype, o->content_type);
+    for (size_t h = 0; h < o->nheaders; h++) put_line(nodes, &i, &p, o->headers[h], NULL);
+    r->headers = nodes;
+    r->headers_size = size;
+    return LMK_OK;
 }
 
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
@@ -311,12 +344,12 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     return LMK_OK;
 }
 
-/* Wipes the text of every header line (the Authorization line, a
- * per-attempt JWT) before the list is freed. */
-static void free_headers(struct curl_slist *headers) {
-    for (struct curl_slist *h = headers; h; h = h->next)
-        if (h->data) lmk_wipe(h->data, strlen(h->data));
-    curl_slist_free_all(headers);
+/* Wipes the header list's block (the Authorization line, a per-attempt
+ * JWT) before it is freed. */
+static void free_headers(lmk_request *r) {
+    if (!r->headers) return;
+    lmk_wipe(r->headers, r->headers_size);
+    free(r->headers);
 }
 
 /* Frees the request; what may hold a credential (the URL with a query
@@ -334,7 +367,7 @@ void lmk_request_free(lmk_request *r) {
         }
         lmk_handles_give(r->handles, r->easy, reusable);
     }
-    free_headers(r->headers);
+    free_headers(r);
     lmk_free_secret(r->url);
     if (r->body) {
         lmk_wipe(r->body, r->body_len);
