@@ -137,12 +137,18 @@ function Client:call(name, args)
   return rpc.invoke(self._path, name, self._functions[name], args or {})
 end
 
+-- What send returns with the headers as a table of every header (the
+-- request path reads them by name, lmskit.Headers, and makes no table).
+local function with_table(body, headers, status)
+  return body, headers and core.header_table(headers), status
+end
+
 --- Sends one call and returns the decoded body (true for an empty 2xx),
 -- the response headers and the status; see lmskit.client.request_path
 -- (send) for what is retried and how a deadline ends it.
 -- @param spec { method=, path=, params=, url=, query=, json=, form=, headers=, idempotent= }
 function Client:send(spec)
-  return self._path:send(spec)
+  return with_table(self._path:send(spec))
 end
 
 --- Sends any call by path: `catalog:request{ method="GET", path="/courses/:id",
@@ -151,7 +157,7 @@ function Client:request(spec)
   if type(spec) ~= "table" or not (spec.path or spec.url) then
     usage.raise(self._decl.name .. ":request: a table with path or url expected")
   end
-  return self._path:send(spec)
+  return with_table(self._path:send(spec))
 end
 
 --- True when url is on this client's own origin (where credentials may go).

@@ -110,6 +110,12 @@ local tails = setmetatable({}, { __mode = "k" })
 -- An item's (or the call's values') field by a dotted path ("user.id");
 -- JSON null is absent.
 local function field_of(item, path)
+  if path ~= "" and not path:find(".", 1, true) then -- (one name: no iterator to make)
+    if type(item) ~= "table" then return nil end
+    item = item[path]
+    if item == NULL then return nil end
+    return item
+  end
   for part in path:gmatch("[^.]+") do
     if type(item) ~= "table" then return nil end
     item = item[part]
@@ -204,7 +210,7 @@ end
 
 -- A value name without its "?" (optional) mark, and the mark.
 local function key_name(from)
-  if from:sub(-1) == "?" then return from:sub(1, -2), true end
+  if from:byte(-1) == 63 then return from:sub(1, -2), true end -- ("?")
   return from, false
 end
 

@@ -85,20 +85,39 @@ local function list_query_spec(api, adecl)
   return spec
 end
 
+-- The shape of an action that declares no fields (one table, so that
+-- params.check compiles it once).
+local NONE = {}
+
+-- True when args give a `top` field of the action.
+local function has_top(adecl, args)
+  local top = adecl.top
+  if top then
+    for k in pairs(args) do if top[k] then return true end end
+  end
+  return false
+end
+
 -- Builds the body: declared fields under the root key, `top` fields beside.
 local function build_body(what, rdecl, adecl, args)
-  local fields, top = {}, {}
-  for k, v in pairs(args) do
-    if adecl.top and adecl.top[k] then top[k] = v else fields[k] = v end
+  local fields, top = args, NONE -- (no top field given: nothing to split; check copies)
+  if has_top(adecl, args) then
+    fields, top = {}, {}
+    for k, v in pairs(args) do
+      if adecl.top[k] then top[k] = v else fields[k] = v end
+    end
   end
-  local checked, why = params.check(adecl.body or {}, fields, what, adecl.partial)
+  local checked, why = params.check(adecl.body or NONE, fields, what, adecl.partial)
   if not checked then usage(why) end
   local checked_top
-  checked_top, why = params.check(adecl.top or {}, top, what)
+  checked_top, why = params.check(adecl.top or NONE, top, what)
   if not checked_top then usage(why) end
-  local converted = {} -- every field by name, as its declared type made it
-  for k, v in pairs(checked_top) do converted[k] = v end
-  for k, v in pairs(checked) do converted[k] = v end
+  local converted = checked -- every field by name, as its declared type made it (read only)
+  if next(checked_top) ~= nil then
+    converted = {}
+    for k, v in pairs(checked_top) do converted[k] = v end
+    for k, v in pairs(checked) do converted[k] = v end
+  end
   local body = checked_top
   if rdecl.root then body[rdecl.root] = checked else
     for k, v in pairs(checked) do body[k] = v end
@@ -107,10 +126,10 @@ local function build_body(what, rdecl, adecl, args)
 end
 
 -- Fills spec.query (reads, deletes) or the body (writes) from args;
--- returns the fields as converted to their declared types.
-local function fill_spec(api, what, rdecl, adecl, args, spec)
+-- returns the fields as converted to their declared types.  `qspec`: the
+-- query fields the action accepts (made once per action).
+local function fill_spec(api, what, rdecl, adecl, args, spec, qspec)
   if spec.method == "GET" or spec.method == "DELETE" or spec.method == "HEAD" then
-    local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or {}
     local query, why = params.check(qspec, args, what)
     if not query then usage(why) end
     spec.query = query
@@ -140,6 +159,7 @@ local function make_action(api, name, rdecl, action, adecl)
   local names = route_params(route)
   local what = name .. ":" .. action
   local strategy = adecl.paged and paging[adecl.paging or api.decl.paging.strategy]
+  local qspec = adecl.paged and list_query_spec(api, adecl) or adecl.query or NONE
   return function(self, ...)
     if getmetatable(self) ~= Resource then
       usage(what .. ": call it with ':' (" .. name .. ":" .. action .. "(...))")
@@ -148,7 +168,7 @@ local function make_action(api, name, rdecl, action, adecl)
     local spec = { method = method, path = route, params = bound }
     local options
     args, options = take_call_options(api, args, spec)
-    local converted = fill_spec(api, what, rdecl, adecl, args, spec)
+    local converted = fill_spec(api, what, rdecl, adecl, args, spec, qspec)
     if strategy then return strategy(api, spec, rdecl.roots, adecl) end
     if method == "GET" or method == "HEAD" then return unwrap_one(api, rdecl, adecl, api:send(spec)) end
     local values = call_values(bound, converted)

@@ -45,30 +45,41 @@ local unpack = table.unpack or _G.unpack
 
 -- The scheduler of this lua_State (created on first use).
 local scheduler = {
-  ready = { head = 1, tail = 0 }, -- { task, value } to resume, FIFO (shared by nested loops)
+  ready = { head = 1, tail = 0 }, -- task, value, task, value... to resume, FIFO (shared by nested loops)
   waiting = {},     -- request -> task
   sleepers = {},    -- tasks with a wake time, unordered (small)
   by_co = setmetatable({}, { __mode = "k" }), -- coroutine -> task
   count = 0,        -- live tasks
   in_flight = 0,    -- requests submitted by tasks
   slots = nil,      -- semaphore bounding calls in flight (lmskit.run's concurrency)
+  pending = { head = 1, tail = 0 }, -- tasks spawned and not yet started, FIFO
+  idle = {},        -- worker coroutines with no task, parked (a stack)
+  active = 0,       -- started tasks, less those asleep or waiting for another task
+  limit = math.huge, -- tasks active at once (lmskit.run's concurrency)
   failure = nil,    -- the first error a task raised
   depth = 0,        -- tasks waiting in place (Lua 5.1), one inside the other
 }
 
 local engine_of = {} -- engines the scheduler steps (weak set by engine)
 setmetatable(engine_of, { __mode = "k" })
+-- A core client's engine (it never changes), so a call asks it once.
+local engine_by_client = setmetatable({}, { __mode = "k" })
 
 -- Queues a task to be resumed with value; a task waiting in place (see
--- wait_in_place) is woken where it waits instead.
+-- wait_in_place) is woken where it waits instead.  A task woken from a
+-- sleep or another task's semaphore counts as active again.
 local function make_ready(task, value)
+  if task.parked then
+    task.parked = nil
+    scheduler.active = scheduler.active + 1
+  end
   if task.in_place then
     task.woken, task.wake_value = true, value
     return
   end
   local r = scheduler.ready
-  r.tail = r.tail + 1
-  r[r.tail] = { task, value }
+  r.tail = r.tail + 2 -- (a pair of slots: no table per wake-up)
+  r[r.tail - 1], r[r.tail] = task, value
 end
 
 --- The task running now, or nil outside tasks.
@@ -137,41 +148,54 @@ local function callable(fn)
   return type(mt) == "table" and mt.__call ~= nil
 end
 
---- Starts fn(...) as a task; it runs at the scheduler's next step.
+--- Starts fn(...) as a task; it runs at the scheduler's next step, on a
+-- worker coroutine once fewer than lmskit.run's concurrency tasks are
+-- active (asleep or waiting for another task, a task is not active).
 function tasks.spawn(fn, ...)
   if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
-  local args, n = { ... }, select("#", ...)
+  local n = select("#", ...)
   -- Lua 5.1: who started the task (see run_ready); a task started by one
   -- that cannot yield (fetching pages ahead inside a list's iterator) is
   -- what that one waits for: it takes no unit it might wait for (tasks.await)
   local parent = PUC51 and tasks.current() or nil
-  local task = { parent = parent, free_only = parent ~= nil and cannot_yield() or nil }
-  task.co = coroutine.create(function() return fn(unpack(args, 1, n)) end)
-  scheduler.by_co[task.co] = task
+  local task = { fn = fn, n = n, args = n > 0 and { ... } or nil,
+                 parent = parent, free_only = parent ~= nil and cannot_yield() or nil }
   scheduler.count = scheduler.count + 1
-  make_ready(task, nil)
+  local p = scheduler.pending
+  p.tail = p.tail + 1
+  p[p.tail] = task
   return task
 end
 
---- A counting semaphore for tasks: at most n holders at once.
-function tasks.semaphore(n)
-  return { free = n, queue = {}, head = 1, tail = 0 }
+--- A counting semaphore for tasks: at most n holders at once.  `calls`:
+-- its units are calls in flight (a task waiting for one stays active: a
+-- call ends and gives it back); any other wait lets another task start.
+function tasks.semaphore(n, calls)
+  return { free = n, queue = {}, head = 1, tail = 0, calls = calls or nil }
 end
 
 -- Records what a suspended task waits for.  The scheduler does it when it
 -- receives the task's yield, so a yield that Lua refuses (Lua 5.1, across
 -- a boundary) leaves no wake-up behind for a task that went on or died.
+-- A task asleep or waiting for another task is parked: not active, so
+-- it holds no worker another task needs (one it waits for, say).
 local function register(task, kind, arg)
   if kind == "request" then
     scheduler.waiting[arg] = task
     scheduler.in_flight = scheduler.in_flight + 1
+    return
   elseif kind == "sleep" then
     task.wake = arg
     scheduler.sleepers[#scheduler.sleepers + 1] = task
   elseif kind == "semaphore" then
     arg.tail = arg.tail + 1
     arg.queue[arg.tail] = task
+    if arg.calls then return end
+  else
+    return
   end
+  task.parked = true
+  scheduler.active = scheduler.active - 1
 end
 
 local advance -- defined below (the body of tasks.step)
@@ -263,7 +287,12 @@ function tasks.await(core_client, wire, limit)
   task.sent_calls = (task.sent_calls or 0) + 1
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
-    engine_of[core_client:engine()] = true
+    local engine = engine_by_client[core_client]
+    if not engine then
+      engine = core_client:engine()
+      engine_by_client[core_client] = engine
+    end
+    engine_of[engine] = true
     if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
   if limit then tasks.release(limit) end
@@ -277,25 +306,104 @@ function tasks.sleep(seconds)
   suspend(tasks.current(), "sleep", core.now() + seconds)
 end
 
--- Resumes one task; registers what it now waits for, or records its end
--- or the first failure.
-local function resume(task, value)
-  local ok, kind, arg = coroutine.resume(task.co, value)
-  if not ok then
-    scheduler.failure = scheduler.failure or tasks.nomem(kind)
-  end
-  if coroutine.status(task.co) == "dead" then
-    scheduler.count = scheduler.count - 1
-    scheduler.by_co[task.co] = nil
-  elseif ok then
-    register(task, kind, arg)
-  end
-end
+-- What a worker yields when it has no task left to run.
+local IDLE = {}
+
+local worker -- defined below (the body of a worker coroutine)
 
 -- True when task was started by `ancestor`, or by a task it started...
 local function descends(task, ancestor)
   repeat task = task.parent until task == nil or task == ancestor
   return task ~= nil
+end
+
+-- Starts task on a parked worker coroutine, or a new one: the worker
+-- receives the task when it is resumed.
+local function start(task)
+  local idle = scheduler.idle
+  local co = idle[#idle]
+  if co then idle[#idle] = nil else co = coroutine.create(worker) end
+  task.co = co
+  scheduler.by_co[co] = task
+  scheduler.active = scheduler.active + 1
+  make_ready(task, task)
+end
+
+-- Takes the next spawned task that may start now (fewer than the limit
+-- active), or nil.
+local function take_pending()
+  if scheduler.active >= scheduler.limit then return nil end
+  local p = scheduler.pending
+  while p.head <= p.tail do
+    local task = p[p.head]
+    p[p.head] = nil
+    p.head = p.head + 1
+    if task then return task end -- (false: started by a nested loop)
+  end
+end
+
+-- Starts the spawned tasks that may start now; with `only` (a nested loop
+-- of Lua 5.1, see run_ready), every task `only` started (and theirs).
+local function start_pending(only)
+  if only then
+    local p = scheduler.pending
+    for i = p.head, p.tail do
+      local task = p[i]
+      if task and descends(task, only) then
+        p[i] = false
+        start(task)
+      end
+    end
+    return
+  end
+  local task = take_pending()
+  while task do
+    start(task)
+    task = take_pending()
+  end
+end
+
+-- The body of a worker coroutine: runs `task`, then the next spawned
+-- task while one may start (a nested loop of Lua 5.1 starts them
+-- itself), then parks until the scheduler hands it another.  A task
+-- raising an error ends its worker with it.
+function worker(task)
+  local co = coroutine.running()
+  while true do
+    local fn, args = task.fn, task.args
+    task.fn, task.args = nil, nil
+    if args then fn(unpack(args, 1, task.n)) else fn() end
+    scheduler.count = scheduler.count - 1
+    scheduler.active = scheduler.active - 1
+    scheduler.by_co[co] = nil
+    task = scheduler.depth == 0 and take_pending()
+    if task then
+      task.co = co
+      scheduler.by_co[co] = task
+      scheduler.active = scheduler.active + 1
+    else
+      task = coroutine.yield(IDLE)
+    end
+  end
+end
+
+-- Resumes one task's coroutine; registers what the task it now runs
+-- waits for, parks a worker with no task left, or records a failure.
+local function resume(task, value)
+  local co = task.co
+  local ok, kind, arg = coroutine.resume(co, value)
+  if not ok then
+    scheduler.failure = scheduler.failure or tasks.nomem(kind)
+  end
+  if coroutine.status(co) == "dead" then -- (a worker dies only with an error)
+    scheduler.count = scheduler.count - 1
+    scheduler.active = scheduler.active - 1
+    scheduler.by_co[co] = nil
+  elseif kind == IDLE then
+    scheduler.idle[#scheduler.idle + 1] = co
+  elseif ok then
+    register(scheduler.by_co[co], kind, arg)
+  end
 end
 
 -- Runs every task that is ready now (new ones may become ready meanwhile),
@@ -307,11 +415,12 @@ local function run_ready(waiter, only)
     local progressed = true
     while progressed and not waiter.woken do
       progressed = false
-      for i = r.head, r.tail do
-        local item = r[i]
-        if item and descends(item[1], only) then
+      start_pending(only)
+      for i = r.head, r.tail, 2 do
+        local task = r[i]
+        if task and descends(task, only) then
           r[i] = false -- taken; skipped when the queue reaches it
-          resume(item[1], item[2])
+          resume(task, r[i + 1])
           progressed = true
           if waiter.woken then break end
         end
@@ -319,16 +428,23 @@ local function run_ready(waiter, only)
     end
     return
   end
-  while r.head <= r.tail and not (waiter and waiter.woken) do
-    local item = r[r.head]
-    r[r.head] = nil
-    r.head = r.head + 1
-    if item then resume(item[1], item[2]) end
+  start_pending()
+  while not (waiter and waiter.woken) do
+    if r.head > r.tail then
+      start_pending()
+      if r.head > r.tail then break end
+    end
+    local head = r.head
+    local task, value = r[head], r[head + 1]
+    r[head], r[head + 1] = nil, nil
+    r.head = head + 2
+    if task then resume(task, value) end
   end
 end
 
 -- Wakes sleepers whose time has come; returns seconds to the next wake.
 local function wake_sleepers()
+  if scheduler.sleepers[1] == nil then return math.huge end -- (none: no clock, no table)
   local now, next_wake = core.now(), math.huge
   local still = {}
   for _, task in ipairs(scheduler.sleepers) do
@@ -413,17 +529,19 @@ function tasks.run(opts, fn)
   if tasks.current() then -- the outer task would wait on itself
     error(core.error { kind = "usage", message = "lmskit.run inside a task: spawn tasks instead" }, 2)
   end
-  local previous = scheduler.slots
-  scheduler.slots = tasks.semaphore(opts.concurrency or 16)
+  local previous, previous_limit = scheduler.slots, scheduler.limit
+  scheduler.slots = tasks.semaphore(opts.concurrency or 16, true)
+  scheduler.limit = opts.concurrency or 16
   local ok, err = pcall(function()
     tasks.spawn(fn, tasks.spawn)
     while scheduler.count > 0 do tasks.step(1) end
   end)
-  scheduler.slots = previous
+  scheduler.slots, scheduler.limit = previous, previous_limit
   if not ok then
     -- abandon what is left: their requests are collected with them
     scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
-    scheduler.count, scheduler.in_flight = 0, 0
+    scheduler.pending, scheduler.idle = { head = 1, tail = 0 }, {}
+    scheduler.count, scheduler.in_flight, scheduler.active = 0, 0, 0
     error(tasks.nomem(err), 0)
   end
 end

@@ -312,6 +312,8 @@ lmk_kind lmk_client_new(const lmk_client_opts *opts, lmk_client **out,
     const char *const *secret_params = lmk_secret_names(&nsecret);
     c->params = malloc((nsecret + 1) * sizeof *c->params);
     failed |= !c->params;
+    c->handles = lmk_handles_new();
+    failed |= !c->handles;
     if (!failed) {
         for (size_t i = 0; i < nsecret; i++)
             c->params[c->nparams++] = secret_params[i];
@@ -353,6 +355,7 @@ void lmk_client_free(lmk_client *c) {
         for (size_t f = 0; f < LMK_SECRET_FORMS; f++)
             lmk_free_secret(c->attempt[i][f]);
     free(c->params);
+    lmk_handles_close(c->handles);
     free(c);
 }
 

@@ -34,6 +34,7 @@ void lmk_engine_forget(lmk_engine *e, lmk_request *r) {
         r->waiting = 0;
     } else if (r->state == REQUEST_RUNNING) {
         curl_multi_remove_handle(e->multi, r->easy);
+        r->cut = 1; /* its handle may hold a transfer's state: not reused */
         list_remove(&e->running, r);
     } else if (r->state == REQUEST_QUEUED) {
         list_remove(&e->done, r);

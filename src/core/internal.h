@@ -11,6 +11,13 @@
  * JSON-escaped with and without "\/" (encoders differ). */
 #define LMK_SECRET_FORMS 4
 
+/* A client's pool of configured easy handles (handles.c). */
+typedef struct lmk_handles lmk_handles;
+lmk_handles *lmk_handles_new(void);
+CURL *lmk_handles_take(lmk_handles *p, int *fresh);
+void lmk_handles_give(lmk_handles *p, CURL *e, int reusable);
+void lmk_handles_close(lmk_handles *p);
+
 struct lmk_client {
     char *base_url;           /* no trailing slash */
     char *scheme, *host, *port;
@@ -33,6 +40,8 @@ struct lmk_client {
     size_t attempt_next;      /* the slot the next one takes (the oldest) */
     const char **params;      /* secret query parameter names */
     size_t nparams;
+    lmk_handles *handles;     /* configured easy handles, shared with the
+                                 requests holding one (handles.c) */
 };
 
 typedef enum request_state {
@@ -44,12 +53,18 @@ typedef enum request_state {
 
 struct lmk_request {
     lmk_client *client;       /* borrowed; read only while the request is built */
-    CURL *easy;
-    struct curl_slist *headers;
+    CURL *easy;               /* taken from handles, given back when freed */
+    lmk_handles *handles;     /* its client's pool (a reference) */
+    int cut;                  /* removed from the multi mid-transfer: the
+                                 handle is cleaned up, not reused */
+    int configured;           /* every option was set on the handle */
+    struct curl_slist *headers; /* one block (request.c build_headers) */
+    size_t headers_size;      /* its bytes, wiped when freed */
     char *url;
     char *body;
     size_t body_len;
     lmk_buf response;
+    lmk_buf head;             /* the response headers (resp_headers.c) */
     long status;
     lmk_kind outcome;
     const char *detail;       /* static text or errbuf */
@@ -90,6 +105,10 @@ struct lmk_engine {
     lmk_timer_fn timer;
     void *loop_ud;
 };
+
+/* Copies the last response's headers of easy into a header block
+ * (resp_headers.c). */
+lmk_kind lmk_resp_headers_collect(CURL *easy, lmk_buf *b);
 
 /* Maps a transfer's CURLcode to a kind. */
 lmk_kind lmk_kind_from_curl(CURLcode code);

@@ -519,6 +519,14 @@ LMK_API int lmk_request_stale(const lmk_request *r);
 /* Iterates response headers: idx from 0; returns 0 past the end. */
 LMK_API int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value);
+/* The response headers of a successful request as one block, each header
+ * its name (as sent) and its value, NUL-terminated, in order; NULL (and
+ * *len 0) when none.  It lives as long as the request. */
+LMK_API const char *lmk_request_header_block(const lmk_request *r, size_t *len);
+/* Steps through a header block from *pos (0 first): the name and value
+ * of the header there, *pos moved past it; 0 at the end. */
+LMK_API int lmk_headers_next(const char *block, size_t len, size_t *pos,
+                             const char **name, const char **value);
 /* Removes r from its engine (running or finished and not yet popped). */
 LMK_API void lmk_request_detach(lmk_request *r);
 

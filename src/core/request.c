@@ -99,7 +99,9 @@ static lmk_kind build_url(lmk_client *c, const char *target, lmk_buf *url,
             *why = "a request path must start with '/'";
             return LMK_USAGE;
         }
-        if (lmk_buf_adds(url, c->base_url) != LMK_OK ||
+        /* one allocation: the URL (a secret buffer copies as it grows) */
+        if (lmk_buf_reserve(url, strlen(c->base_url) + len) != LMK_OK ||
+            lmk_buf_adds(url, c->base_url) != LMK_OK ||
             lmk_buf_add(url, target, len) != LMK_OK)
             return LMK_NOMEM;
     }
@@ -119,54 +121,88 @@ lmk_kind lmk_client_url(lmk_client *c, const char *target, lmk_buf *url,
     return build_url(c, target, url, why);
 }
 
-/* Adds one header line to r's list. */
-static lmk_kind add_header(lmk_request *r, const char *line) {
-    struct curl_slist *l = curl_slist_append(r->headers, line);
-    if (!l) return LMK_NOMEM;
-    r->headers = l;
-    return LMK_OK;
-}
-
-/* Assembles the header list: auth, content type, extras; no Expect. */
-static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
-                              const char **why) {
-    lmk_client *c = r->client;
-    lmk_kind k = add_header(r, "Expect:");
-    if (k == LMK_OK) k = add_header(r, "Accept: application/json");
-    if (k == LMK_OK && c->auth_header) k = add_header(r, c->auth_header);
-    if (k == LMK_OK && o->body && o->content_type) {
-        lmk_buf line;
-        lmk_buf_init(&line);
-        if (has_unsafe_byte(o->content_type, 1)) {
-            *why = "content type contains control characters";
-            return LMK_USAGE;
-        }
-        k = lmk_buf_adds(&line, "Content-Type: ");
-        if (k == LMK_OK) k = lmk_buf_adds(&line, o->content_type);
-        if (k == LMK_OK) k = add_header(r, line.data);
-        lmk_buf_free(&line);
+/* Checks the caller's header lines: the content type, and each extra
+ * line "Name: value" without control characters. */
+static lmk_kind check_headers(const lmk_request_opts *o, const char **why) {
+    if (o->body && o->content_type && has_unsafe_byte(o->content_type, 1)) {
+        *why = "content type contains control characters";
+        return LMK_USAGE;
     }
-    for (size_t i = 0; k == LMK_OK && i < o->nheaders; i++) {
+    for (size_t i = 0; i < o->nheaders; i++) {
         const char *h = o->headers[i];
         const char *colon = strchr(h, ':');
         if (has_unsafe_byte(h, 1) || !colon || colon == h) {
             *why = "a header must be 'Name: value' without CR or LF";
             return LMK_USAGE;
         }
-        k = add_header(r, h);
     }
-    return k;
+    return LMK_OK;
 }
 
-/* Applies the client's policy to the easy handle: TLS verification is
- * always on, only https (or loopback http in tests), no redirects. */
-static lmk_kind configure(lmk_request *r, const char *method) {
+/* Appends the line head + tail to the list in the block: node *i, its
+ * text at *text. */
+static void put_line(struct curl_slist *nodes, size_t *i, char **text,
+                     const char *head, const char *tail) {
+    size_t hn = strlen(head), tn = tail ? strlen(tail) : 0;
+    nodes[*i].data = *text;
+    nodes[*i].next = NULL;
+    if (*i) nodes[*i - 1].next = &nodes[*i];
+    memcpy(*text, head, hn);
+    if (tn) memcpy(*text + hn, tail, tn);
+    (*text)[hn + tn] = '\0';
+    *text += hn + tn + 1;
+    (*i)++;
+}
+
+/* Assembles the header list (Expect: off, Accept, auth, content type,
+ * extras) in one block: its nodes, then their text.  libcurl only reads
+ * the list, so it needs no curl_slist_append (an allocation per line). */
+static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
+                              const char **why) {
+    static const char expect[] = "Expect:", accept[] = "Accept: application/json",
+                      ctype[] = "Content-Type: ";
     lmk_client *c = r->client;
-    CURL *e = r->easy;
-    CURLcode rc = CURLE_OK;
+    lmk_kind k = check_headers(o, why);
+    if (k != LMK_OK) return k;
+    int with_ct = o->body && o->content_type;
+    size_t n = 2 + (c->auth_header != NULL) + (size_t)with_ct;
+    size_t text = sizeof expect + sizeof accept;
+    if (c->auth_header) text += strlen(c->auth_header) + 1;
+    if (with_ct) text += sizeof ctype + strlen(o->content_type);
+    for (size_t i = 0; i < o->nheaders; i++) {
+        size_t len = strlen(o->headers[i]) + 1;
+        if (n + 1 > ((size_t)-1 / 2) / sizeof(struct curl_slist) || len > (size_t)-1 / 2 - text)
+            return LMK_NOMEM;
+        n++;
+        text += len;
+    }
+    size_t size = n * sizeof(struct curl_slist) + text;
+    struct curl_slist *nodes = malloc(size);
+    if (!nodes) return LMK_NOMEM;
+    char *p = (char *)(nodes + n);
+    size_t i = 0;
+    put_line(nodes, &i, &p, expect, NULL);
+    put_line(nodes, &i, &p, accept, NULL);
+    if (c->auth_header) put_line(nodes, &i, &p, c->auth_header, NULL);
+    if (with_ct) put_line(nodes, &i, &p, ctype, o->content_type);
+    for (size_t h = 0; h < o->nheaders; h++) put_line(nodes, &i, &p, o->headers[h], NULL);
+    r->headers = nodes;
+    r->headers_size = size;
+    return LMK_OK;
+}
+
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
-    SET(CURLOPT_URL, r->url);
-    SET(CURLOPT_PRIVATE, (void *)r);
+
+/* Maps a setopt failure to a kind. */
+static lmk_kind setopt_kind(CURLcode rc) {
+    return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
+}
+
+/* Applies the client's policy to a new easy handle, once (the pool keeps
+ * it for the client's next requests): TLS verification is always on,
+ * only https (or loopback http in tests), no redirects. */
+static lmk_kind configure_client(lmk_client *c, CURL *e) {
+    CURLcode rc = CURLE_OK;
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_PROTOCOLS_STR, c->allow_http ? "http,https" : "https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);
@@ -178,7 +214,6 @@ static lmk_kind configure(lmk_request *r, const char *method) {
         SET(CURLOPT_CAINFO, c->ca_file);
         SET(CURLOPT_CAPATH, NULL);
     }
-    r->http1 = c->http_version == 1;
     SET(CURLOPT_HTTP_VERSION, c->http_version == 1
                                   ? (long)CURL_HTTP_VERSION_1_1
                                   : (long)CURL_HTTP_VERSION_2TLS);
@@ -190,35 +225,53 @@ static lmk_kind configure(lmk_request *r, const char *method) {
     SET(CURLOPT_PROXY, c->proxy ? c->proxy : c->proxy_from_env ? NULL : "");
     /* a declared Content-Length over the cap fails before the body */
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
-    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
-                                ? r->timeout_ms : c->timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_ACCEPT_ENCODING, "");
-    SET(CURLOPT_ERRORBUFFER, r->errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, (void *)r);
-    SET(CURLOPT_HTTPHEADER, r->headers);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
-    SET(CURLOPT_PREREQDATA, (void *)r);
-#if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
-    if (r->once) SET(CURLOPT_FORBID_RETRY_ON_REUSE, 1L);
-#endif
     /* Basic auth travels in the client's own Authorization line (see
      * make_auth_header), so libcurl keeps no copy of the user or password */
-    if (strcmp(method, "GET") == 0) {
-        SET(CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(method, "HEAD") == 0) {
+    return setopt_kind(rc);
+}
+
+/* Sets what is this request's own on its handle, every option a request
+ * before it on the same handle may have set included: the URL, where
+ * callbacks write, the header list, the timeout, the method and body. */
+static lmk_kind configure_request(lmk_request *r, const char *method) {
+    lmk_client *c = r->client;
+    CURL *e = r->easy;
+    CURLcode rc = CURLE_OK;
+    SET(CURLOPT_URL, r->url);
+    SET(CURLOPT_PRIVATE, (void *)r);
+    r->http1 = c->http_version == 1;
+    SET(CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 && r->timeout_ms < c->timeout_ms
+                                ? r->timeout_ms : c->timeout_ms);
+    SET(CURLOPT_ERRORBUFFER, r->errbuf);
+    SET(CURLOPT_WRITEDATA, (void *)r);
+    SET(CURLOPT_HTTPHEADER, r->headers);
+    SET(CURLOPT_PREREQDATA, (void *)r);
+#if LIBCURL_VERSION_NUM >= 0x081000 /* CURLOPT_FORBID_RETRY_ON_REUSE: 8.16 */
+    SET(CURLOPT_FORBID_RETRY_ON_REUSE, r->once ? 1L : 0L);
+#endif
+    /* an earlier request's body and method are undone first: POSTFIELDS
+     * (even NULL) makes it a POST, HTTPGET then makes it a plain GET again
+     * (no upload, no NOBODY), and no custom method */
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    SET(CURLOPT_POSTFIELDS, NULL);
+    SET(CURLOPT_HTTPGET, 1L);
+    SET(CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(method, "HEAD") == 0) {
         SET(CURLOPT_NOBODY, 1L);
-    } else {
+    } else if (strcmp(method, "GET") != 0) {
         if (strcmp(method, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, method);
         if (r->body || strcmp(method, "POST") == 0) {
             SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
             SET(CURLOPT_POSTFIELDS, r->body ? r->body : "");
         }
     }
-#undef SET
-    return rc == CURLE_OK ? LMK_OK : (rc == CURLE_OUT_OF_MEMORY ? LMK_NOMEM : LMK_USAGE);
+    return setopt_kind(rc);
 }
+#undef SET
 
 /* Builds a request on client c from o (method, target, body, headers,
  * timeout); *why says what was refused. */
@@ -240,6 +293,7 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     r->max_response = c->max_response;
     r->once = o->once || transmit_once(o->method);
     lmk_buf_init_secret(&r->response); /* an echo may carry a credential */
+    lmk_buf_init(&r->head);
     r->timeout_ms = o->timeout_ms;
     lmk_buf url;
     lmk_buf_init_secret(&url); /* it may carry the query credential */
@@ -260,10 +314,16 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     }
     if (k == LMK_OK) k = build_headers(r, o, why);
     if (k == LMK_OK) {
-        r->easy = curl_easy_init();
+        int fresh = 0;
+        r->easy = lmk_handles_take(c->handles, &fresh);
         if (!r->easy) k = LMK_NOMEM;
+        else {
+            r->handles = c->handles;
+            if (fresh) k = configure_client(c, r->easy);
+        }
     }
-    if (k == LMK_OK) k = configure(r, o->method);
+    if (k == LMK_OK) k = configure_request(r, o->method);
+    r->configured = k == LMK_OK;
     if (k != LMK_OK) {
         if (!*why) *why = k == LMK_NOMEM ? "out of memory" : "request refused";
         lmk_request_free(r);
@@ -273,12 +333,12 @@ lmk_kind lmk_request_new(lmk_client *c, const lmk_request_opts *o,
     return LMK_OK;
 }
 
-/* Wipes the text of every header line (the Authorization line, a
- * per-attempt JWT) before the list is freed. */
-static void free_headers(struct curl_slist *headers) {
-    for (struct curl_slist *h = headers; h; h = h->next)
-        if (h->data) lmk_wipe(h->data, strlen(h->data));
-    curl_slist_free_all(headers);
+/* Wipes the header list's block (the Authorization line, a per-attempt
+ * JWT) before it is freed. */
+static void free_headers(lmk_request *r) {
+    if (!r->headers) return;
+    lmk_wipe(r->headers, r->headers_size);
+    free(r->headers);
 }
 
 /* Frees the request; what may hold a credential (the URL with a query
@@ -286,14 +346,24 @@ static void free_headers(struct curl_slist *headers) {
 void lmk_request_free(lmk_request *r) {
     if (!r) return;
     if (r->engine) lmk_engine_forget(r->engine, r);
-    if (r->easy) curl_easy_cleanup(r->easy);
-    free_headers(r->headers);
+    if (r->easy) {
+        /* a handle refused its options may hold half of them: not reused;
+         * a parked one keeps no pointer into this request */
+        int reusable = !r->cut && r->configured;
+        if (reusable) {
+            curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, NULL);
+            curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
+        }
+        lmk_handles_give(r->handles, r->easy, reusable);
+    }
+    free_headers(r);
     lmk_free_secret(r->url);
     if (r->body) {
         lmk_wipe(r->body, r->body_len);
         free(r->body);
     }
     lmk_buf_free(&r->response);
+    lmk_buf_free(&r->head);
     free(r);
 }
 
@@ -333,7 +403,11 @@ void lmk_request_finish(lmk_request *r, CURLcode code) {
         return;
     }
     r->outcome = lmk_kind_from_curl(code);
-    if (code == CURLE_OK) {
+    if (code == CURLE_OK && lmk_resp_headers_collect(r->easy, &r->head) != LMK_OK) {
+        r->outcome = LMK_NOMEM;
+        r->status = 0;
+        r->detail = "out of memory reading the response headers";
+    } else if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
         r->detail = NULL;
     } else if (r->resend_refused) {
@@ -373,6 +447,9 @@ const char *lmk_request_url(const lmk_request *r) { return r->url; }
 int lmk_request_maybe_sent(const lmk_request *r) {
     long sent = 0;
     if (r->resend_refused || r->transmissions > 1) return 1;
+    /* never about to be transmitted: nothing went (a reused handle still
+     * reports the size of its previous transfer's request) */
+    if (r->transmissions == 0) return 0;
     if (!r->easy || curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent))
         return 1; /* unknown: assume it may have arrived */
     return sent > 0;
@@ -384,20 +461,23 @@ int lmk_request_stale(const lmk_request *r) {
     return r->outcome != LMK_OK && r->resend_refused;
 }
 
+/* The response headers of a successful request as one block (see
+ * resp_headers.c); NULL when none. */
+const char *lmk_request_header_block(const lmk_request *r, size_t *len) {
+    *len = 0;
+    if (!lmk_request_done(r) || r->outcome != LMK_OK || !r->head.len) return NULL;
+    *len = r->head.len;
+    return r->head.data;
+}
+
 /* The idx-th response header (from 0) of a successful request; 0 past
  * the end. */
 int lmk_request_header_at(const lmk_request *r, size_t idx,
                           const char **name, const char **value) {
-    struct curl_header *h = NULL;
-    size_t i = 0;
-    if (!lmk_request_done(r) || r->outcome != LMK_OK) return 0;
-    while ((h = curl_easy_nextheader(r->easy, CURLH_HEADER, -1, h))) {
-        if (i++ == idx) {
-            *name = h->name;
-            *value = h->value;
-            return 1;
-        }
-    }
+    size_t len, pos = 0;
+    const char *block = lmk_request_header_block(r, &len);
+    for (size_t i = 0; lmk_headers_next(block, len, &pos, name, value); i++)
+        if (i == idx) return 1;
     return 0;
 }
 

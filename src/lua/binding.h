@@ -19,6 +19,7 @@
 #define LMKL_CLIENT_TYPE "lmskit.Client"
 #define LMKL_ENGINE_TYPE "lmskit.Engine"
 #define LMKL_REQUEST_TYPE "lmskit.Request"
+#define LMKL_HEADERS_TYPE "lmskit.Headers"
 
 /* The module's functions (core.<name>: lmskit_core.c lists them all) are
  * lua_CFunctions named lmkL_<name>, declared below with their files. */
@@ -79,6 +80,11 @@ int lmkL_sha256(lua_State *L);
 /* l_secret_names.c: core.secret_names (the list), core.is_secret_name */
 void lmkL_open_secret_names(lua_State *L);
 int lmkL_is_secret_name(lua_State *L);
+
+/* l_headers.c: lmskit.Headers (a response's headers, read by name) and
+ * core.header_table */
+void lmkL_open_headers(lua_State *L);
+void lmkL_push_headers(lua_State *L, const char *block, size_t len);
 
 /* l_json.c: core.integerize */
 int lmkL_integerize(lua_State *L);

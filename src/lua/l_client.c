@@ -359,30 +359,8 @@ static int client_submit(lua_State *L) {
     return 1;
 }
 
-/* Pushes the response headers as { lower-case name = value, ... }. */
-static void push_headers(lua_State *L, lmk_request *r) {
-    lua_newtable(L);
-    const char *name, *value;
-    char lower[128];
-    for (size_t i = 0; lmk_request_header_at(r, i, &name, &value); i++) {
-        size_t n = strlen(name);
-        if (n >= sizeof lower) continue;
-        for (size_t j = 0; j <= n; j++)
-            lower[j] = (char)tolower((unsigned char)name[j]);
-        lua_getfield(L, -1, lower);
-        if (lua_isstring(L, -1)) {
-            lua_pushliteral(L, ", ");
-            lua_pushstring(L, value);
-            lua_concat(L, 3);
-        } else {
-            lua_pop(L, 1);
-            lua_pushstring(L, value);
-        }
-        lua_setfield(L, -2, lower);
-    }
-}
-
-/* request:result() -> status, body, headers; a failure raises an
+/* request:result() -> status, body, headers (an lmskit.Headers, read by
+ * name: l_headers.c); a failure raises an
  * lmskit.Error redacted with the client's secrets (hence here).  Read
  * once: the request's C resources are freed then and it is closed. */
 int lmkL_request_result(lua_State *L) {
@@ -419,7 +397,8 @@ int lmkL_request_result(lua_State *L) {
     const char *body = lmk_request_body(r, &len);
     lua_pushinteger(L, (lua_Integer)lmk_request_status(r));
     lua_pushlstring(L, body, len);
-    push_headers(L, r);
+    const char *block = lmk_request_header_block(r, &len);
+    lmkL_push_headers(L, block, len);
     lmkL_release_request(L, 1); /* its outcome is read: freed now */
     return 3;
 }

@@ -58,6 +58,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lmkL_open_cursor(L);
     lmkL_open_engine(L);
     lmkL_open_request(L);
+    lmkL_open_headers(L);
     lmkL_open_client(L);
     lmkL_open_csv(L);
     lmkL_open_limiter(L);

@@ -70,8 +70,11 @@ end
 
 --- Headers that carry per-call or per-attempt credentials and context:
 -- the spec's own headers, a JWT minted fresh for this attempt, and the
--- declaration's account header (Coggno-LMS) when an account is given.
+-- declaration's account header (Coggno-LMS) when an account is given;
+-- nil when there can be none.
 function Auth:headers(spec)
+  local header = self.decl.account_header
+  if not (spec.headers or self.per_attempt or header) then return nil end -- (nothing to add: the hot path)
   local headers = {}
   for _, h in ipairs(spec.headers or {}) do headers[#headers + 1] = h end
   if self.per_attempt then
@@ -81,7 +84,6 @@ function Auth:headers(spec)
     self.core:add_secret(token)
     headers[#headers + 1] = "Authorization: Bearer " .. token
   end
-  local header = self.decl.account_header
   if header then
     local account = spec.account or self.options[header.option]
     if account ~= nil then headers[#headers + 1] = header.name .. ": " .. auth.account_text(header, account) end
