@@ -348,6 +348,32 @@ describe("tasks on every runtime", function()
   end)
 end)
 
+describe("lmskit.run's queue", function()
+  it("a job spawning 3,000 tasks at once waits while 64 are queued: memory follows the queue, not the job", function()
+    local done, most = 0, 0
+    lmskit.run({ concurrency = 4 }, function(spawn)
+      for _ = 1, 3000 do
+        spawn(function()
+          most = math.max(most, tasks.queued())
+          done = done + 1
+        end)
+      end
+    end)
+    assert.equal(3000, done)
+    assert.is_true(most <= 64, "queued at most " .. most)
+  end)
+
+  it("a job's spawn from a task that cannot yield (inside pcall on 5.1) still queues", function()
+    local done = 0
+    lmskit.run({ concurrency = 2 }, function(spawn)
+      pcall(function()
+        for _ = 1, 200 do spawn(function() done = done + 1 end) end
+      end)
+    end)
+    assert.equal(200, done)
+  end)
+end)
+
 describe("lmskit.run misuse", function()
   it("refuses to nest run (or a bulk job) inside a task", function()
     local inner

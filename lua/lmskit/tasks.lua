@@ -167,6 +167,29 @@ function tasks.spawn(fn, ...)
   return task
 end
 
+-- Tasks lmskit.run lets wait to start, per call slot (at least 64): a
+-- job that spawns 20,000 calls at once pauses while this many are queued,
+-- so the queue, not the job's size, bounds its memory.
+local QUEUED_PER_SLOT = 8
+
+-- lmskit.run's spawn: tasks.spawn, but a task that can yield waits (as
+-- a sleeper, holding no worker) while the queue of tasks not yet started
+-- is full; elsewhere it queues as tasks.spawn does.
+local function bounded_spawn(fn, ...)
+  if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
+  if tasks.current() and not cannot_yield() then
+    local limit = math.max(64, QUEUED_PER_SLOT * (scheduler.limit or 16))
+    while tasks.queued() >= limit do tasks.sleep(0) end
+  end
+  return tasks.spawn(fn, ...)
+end
+
+--- How many spawned tasks wait to start (queued, not yet on a worker).
+function tasks.queued()
+  local p = scheduler.pending
+  return p.tail - p.head + 1
+end
+
 --- A counting semaphore for tasks: at most n holders at once.  `calls`:
 -- its units are calls in flight (a task waiting for one stays active: a
 -- call ends and gives it back); any other wait lets another task start.
@@ -533,7 +556,7 @@ function tasks.run(opts, fn)
   scheduler.slots = tasks.semaphore(opts.concurrency or 16, true)
   scheduler.limit = opts.concurrency or 16
   local ok, err = pcall(function()
-    tasks.spawn(fn, tasks.spawn)
+    tasks.spawn(fn, bounded_spawn)
     while scheduler.count > 0 do tasks.step(1) end
   end)
   scheduler.slots, scheduler.limit = previous, previous_limit
