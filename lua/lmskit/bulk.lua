@@ -131,9 +131,11 @@ end
 local function run_rows(job)
   local opts, taken = job.opts, 0
   local function stop() return stop_reason(job.breaker) end
-  local run_ok, run_err = pcall(tasks.run, { concurrency = opts.concurrency or 16 }, function(spawn)
+  -- the workers are a fixed number, each taking rows: started all at once
+  -- (tasks.spawn), not held back by lmskit.run's bound on queued tasks
+  local run_ok, run_err = pcall(tasks.run, { concurrency = opts.concurrency or 16 }, function()
     for _ = 1, worker_count(opts) do
-      spawn(function()
+      tasks.spawn(function()
         if opts.dry_run then tasks.current().dry_run = opts.dry_run end
         tasks.current().stop = stop -- no call goes out once the job stops
         while not stop() and taken < #job.rows do -- stopping: no new row
