@@ -177,9 +177,15 @@ local QUEUED_PER_SLOT = 8
 -- is full; elsewhere it queues as tasks.spawn does.
 local function bounded_spawn(fn, ...)
   if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
-  if tasks.current() and not cannot_yield() then
-    local limit = math.max(64, QUEUED_PER_SLOT * (scheduler.limit or 16))
-    while tasks.queued() >= limit do tasks.sleep(0) end
+  local limit = math.max(64, QUEUED_PER_SLOT * (scheduler.limit or 16))
+  -- (cannot_yield walks the stack: asked only once the queue is full)
+  if tasks.queued() >= limit and tasks.current() and not cannot_yield() then
+    while tasks.queued() >= limit do
+      -- woken by take_pending once half the queue has started
+      local gate = scheduler.spawn_gate or tasks.semaphore(0)
+      scheduler.spawn_gate, scheduler.spawn_resume = gate, math.floor(limit / 2)
+      tasks.acquire(gate)
+    end
   end
   return tasks.spawn(fn, ...)
 end
@@ -361,6 +367,11 @@ local function take_pending()
     local task = p[p.head]
     p[p.head] = nil
     p.head = p.head + 1
+    local gate = scheduler.spawn_gate -- a spawner waits for the queue to shrink
+    if gate and p.tail - p.head + 1 <= scheduler.spawn_resume then
+      scheduler.spawn_gate = nil
+      tasks.release(gate)
+    end
     if task then return task end -- (false: started by a nested loop)
   end
 end
@@ -563,7 +574,7 @@ function tasks.run(opts, fn)
   if not ok then
     -- abandon what is left: their requests are collected with them
     scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
-    scheduler.pending, scheduler.idle = { head = 1, tail = 0 }, {}
+    scheduler.pending, scheduler.idle, scheduler.spawn_gate = { head = 1, tail = 0 }, {}, nil
     scheduler.count, scheduler.in_flight, scheduler.active = 0, 0, 0
     error(tasks.nomem(err), 0)
   end
