@@ -25,8 +25,8 @@ CC          ?= cc
 CSTD        := -std=c11 -D_GNU_SOURCE
 WARN        := -Wall -Wextra -Werror
 LUA_INCDIR  ?= $(shell pkg-config --cflags-only-I $(call lua_name,$(LUA_VERSION)) 2>/dev/null)
-DEP_CFLAGS  := $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs libcurl openssl 2>/dev/null) -lcsv -lpthread -lm
+DEP_CFLAGS  := $(shell pkg-config --cflags libcurl openssl yajl 2>/dev/null)
+DEP_LIBS    := $(shell pkg-config --libs libcurl openssl yajl 2>/dev/null) -lcsv -lpthread -lm
 CFLAGS      ?= -O2 -g
 SO_FLAGS    := -fPIC -fvisibility=hidden -shared
 
@@ -55,7 +55,7 @@ DEB_PACKAGES := build-essential pkg-config \
   lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
   luajit2 libluajit2-5.1-dev \
   lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
-  libcurl4-openssl-dev libssl-dev libcsv-dev nginx-light libnginx-mod-http-lua \
+  libcurl4-openssl-dev libssl-dev libcsv-dev libyajl-dev nginx-light libnginx-mod-http-lua \
   openssl curl valgrind clang
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -439,18 +439,23 @@ FUZZ_DEB_PACKAGES := clang libclang-rt-dev
 DEB_PACKAGES      += $(FUZZ_DEB_PACKAGES)
 FUZZ_CC       ?= clang
 FUZZ_DIR      := build/fuzz
-FUZZ_TARGETS  := link url encode redact retry jwt jwt_pem csv cursor
+FUZZ_C_TARGETS := link url encode redact retry jwt jwt_pem csv cursor
+FUZZ_TARGETS  := $(FUZZ_C_TARGETS) json
 FUZZ_SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(DEP_CFLAGS)
 FUZZ_CORE_SRC := $(wildcard src/core/*.c)
 FUZZ_CORE_OBJ := $(patsubst src/core/%.c,$(FUZZ_DIR)/core/%.o,$(FUZZ_CORE_SRC))
-FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_BINS     := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_C_TARGETS))
+# the json target decodes in a Lua 5.4 state: the binding is linked in too
+FUZZ_LUA_INC  := $(shell pkg-config --cflags-only-I lua5.4 2>/dev/null)
+FUZZ_LUA_SRC  := $(wildcard src/lua/*.c)
+FUZZ_LUA_OBJ  := $(patsubst src/lua/%.c,$(FUZZ_DIR)/lua/%.o,$(FUZZ_LUA_SRC))
 FUZZ_RUNS     ?= 20000
 FUZZ_TIME     ?= 20
 
 .PHONY: fuzz fuzz-smoke test-core
 
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/fuzz_json
 
 $(FUZZ_CORE_OBJ): $(FUZZ_DIR)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
@@ -458,6 +463,14 @@ $(FUZZ_CORE_OBJ): $(FUZZ_DIR)/core/%.o: src/core/%.c $(wildcard src/core/*.h)
 
 $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.c fuzz/*.h) tests/same_origin.h $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(DEP_LIBS)
+
+$(FUZZ_LUA_OBJ): $(FUZZ_DIR)/lua/%.o: src/lua/%.c $(wildcard src/lua/*.h src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LUA_INC) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_json: fuzz/fuzz_json.c fuzz/fuzz.h $(FUZZ_CORE_OBJ) $(FUZZ_LUA_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LUA_INC) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(FUZZ_LUA_OBJ) \
+	  $(DEP_LIBS) -llua5.4
 
 # Each target over its seeds, then fresh inputs up to FUZZ_RUNS or
 # FUZZ_TIME seconds; any crash or broken invariant fails the run.

@@ -74,8 +74,8 @@ def collected(log):
     return int(m[-1])
 
 
-def callgrind(raw, peer, rep, n_base, n_full, log_base, log_full):
-    entry = {"peer": peer, "job": "cpu", "rep": int(rep)}
+def callgrind(raw, peer, rep, n_base, n_full, log_base, log_full, job="cpu"):
+    entry = {"peer": peer, "job": job, "rep": int(rep)}
     try:
         base, full = collected(log_base), collected(log_full)
         n_base, n_full = int(n_base), int(n_full)
@@ -86,10 +86,11 @@ def callgrind(raw, peer, rep, n_base, n_full, log_base, log_full):
     with open(raw, "a") as f:
         f.write(json.dumps(entry) + "\n")
     if entry["ok"]:
-        print(f"  {'cpu':<12} {peer:<16} run {rep}: {entry['marginal']:,.0f} Ir per request (marginal), "
-              f"{entry['per_request']:,.0f} Ir per request (whole run)")
+        unit = "item" if job == "pages_cpu" else "request"
+        print(f"  {job:<12} {peer:<16} run {rep}: {entry['marginal']:,.0f} Ir per {unit} (marginal), "
+              f"{entry['per_request']:,.0f} Ir per {unit} (whole run)")
     else:
-        print(f"  cpu          {peer:<16} run {rep}: FAILED: {entry['error']}")
+        print(f"  {job:<12} {peer:<16} run {rep}: FAILED: {entry['error']}")
     return 0 if entry["ok"] else 1
 
 
@@ -142,8 +143,11 @@ def mem_enroll_text(stats, meta):
 def summary(raw, out, metafile):
     meta = json.load(open(metafile))
     rows = [json.loads(l) for l in open(raw) if l.strip()]
-    groups, failed, cpu = {}, [], {}
+    groups, failed, cpu, pages_cpu = {}, [], {}, []
     for r in rows:
+        if r["job"] == "pages_cpu":
+            (pages_cpu if r["ok"] else failed).append(r)
+            continue
         if r["job"] == "cpu":
             if r["ok"]:
                 cpu.setdefault(r["peer"], []).append(r)
@@ -239,6 +243,14 @@ def summary(raw, out, metafile):
             w(f"| {peer} | {med([r['instr_base'] for r in rs]):,.0f} | {med([r['instr_full'] for r in rs]):,.0f} | "
               f"{med([r['marginal'] for r in rs]):,.0f} | {med([r['per_request'] for r in rs]):,.0f} | {how} |")
         w("")
+    if pages_cpu:
+        rs = pages_cpu
+        w(f"pages_cpu job: the same for items of the big collection (100 a page, 8 pages ahead): "
+          f"{rs[0]['n_base']:,} items {med([r['instr_base'] for r in rs]):,.0f} Ir, "
+          f"{rs[0]['n_full']:,} items {med([r['instr_full'] for r in rs]):,.0f} Ir: "
+          f"**{med([r['marginal'] for r in rs]):,.0f} Ir per item** (marginal; the page's request, "
+          f"its decoding and the walk, shared by its 100 items).")
+        w("")
     if failed:
         w("Failed runs:")
         w("")
@@ -315,6 +327,28 @@ def summary(raw, out, metafile):
         tb = med([r["per_request"] for r in cpu["lua5.1-curl"]])
         line(a < b, f"cpu instructions/request below lua-curl (marginal): lmskit {a:,.0f} vs {b:,.0f} "
                     f"({a / b:.2f}×); whole run ÷ count: {ta:,.0f} vs {tb:,.0f}")
+    # issue 14's targets
+    if "lmskit" in cpu:
+        a = med([r["marginal"] for r in cpu["lmskit"]])
+        line(a <= 180000, f"enroll (cpu job) instructions per extra POST ≤ 180,000: lmskit {a:,.0f}")
+    if pages_cpu:
+        a = med([r["marginal"] for r in pages_cpu])
+        line(a <= 45000, f"pages instructions per item ≤ 45,000: lmskit {a:,.0f}")
+    le, wk = S("enroll", "lmskit"), S("enroll", "wrk")
+    if le and wk:
+        line(le["rate"] >= 0.45 * wk["rate"],
+             f"enroll ≥ 45% of wrk's rate: lmskit {le['rate']:,.0f}/s vs wrk {wk['rate']:,.0f}/s = "
+             f"{le['rate'] / wk['rate']:.0%}")
+    lp, pp = S("pages", "lmskit"), S("pages", "python-requests")
+    if lp and pp:
+        line(lp["rate"] >= 2.5 * pp["rate"],
+             f"pages ≥ 2.5× python-requests: lmskit {lp['rate']:,.0f}/s vs {pp['rate']:,.0f}/s = "
+             f"{lp['rate'] / pp['rate']:.2f}×")
+    ls_, ws = S("enroll_slow", "lmskit"), S("enroll_slow", "wrk")
+    if ls_ and ws:
+        line(ls_["rate"] >= 0.95 * ws["rate"],
+             f"enroll_slow within 5% of wrk's rate: lmskit {ls_['rate']:,.0f}/s vs wrk {ws['rate']:,.0f}/s = "
+             f"{ls_['rate'] / ws['rate']:.0%}")
     w("")
     text = "\n".join(out_lines) + "\n"
     with open(out, "w") as f:
@@ -328,7 +362,7 @@ if __name__ == "__main__":
     if cmd == "record":
         sys.exit(record(*sys.argv[2:8]))
     if cmd == "callgrind":
-        sys.exit(callgrind(*sys.argv[2:9]))
+        sys.exit(callgrind(*sys.argv[2:10]))
     if cmd == "summary":
         sys.exit(summary(*sys.argv[2:5]))
     sys.exit(__doc__)

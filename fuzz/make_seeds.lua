@@ -238,6 +238,27 @@ seed("csv", "quoted", 'email,name,note\n"bob@school.example","Smith, Bob","said 
 seed("csv", "grades", "user_id,grade\n3,B+\n4,3.1\n")
 seed("csv", "straddle", "\176\0" .. 'x,"quoted\nacross the 64 KiB read",z\n')
 
+---------------------------------------------------------------- json
+-- Every JSON example of the docs (each outermost {...} or [...] block that
+-- lua-cjson reads), plus the numbers and shapes the decoder treats apart.
+local cjson = require "cjson"
+local j = 0
+for _, name in ipairs(doc_names) do
+  for _, pattern in ipairs { "%b{}", "%b[]" } do
+    for block in docs[name]:gmatch(pattern) do
+      if #block >= 2 and pcall(cjson.decode, block) then
+        j = j + 1
+        seed("json", string.format("%s-%03d", name:match("^[%a]+"), j), block)
+      end
+    end
+  end
+end
+for i, text in ipairs { "9107199261.0", "-0", "9223372036854775807", "9223372036854775808", "1e400",
+  "[1e2,1E-2,-2.5e-3]", '{"a":1,"a":2}', '"\\u00e9\\ud83d\\ude00\\u0000"', "null", "[true,false,null]",
+  "[" .. string.rep("1,", 70) .. "1]", string.rep("[", 40) .. string.rep("]", 40), "{}", "[]" } do
+  seed("json", string.format("shape-%02d", i), text)
+end
+
 local targets = {}
 for t in pairs(written) do targets[#targets + 1] = t end
 table.sort(targets)

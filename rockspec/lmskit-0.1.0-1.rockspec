@@ -32,6 +32,7 @@ external_dependencies = {
   CURL = { library = "curl" },
   OPENSSL = { header = "openssl/evp.h" },
   LIBCSV = { header = "csv.h" },
+  YAJL = { header = "yajl/yajl_parse.h" },
 }
 build = {
   type = "make",

@@ -1,10 +1,10 @@
---- JSON through lua-cjson, with exact numbers.
--- lua-cjson writes at most 14 significant digits and decodes every number
--- as a float; lmskit needs ids such as 170000000000123 to survive a round
--- trip and to print as integers.  Large integers are written through a
--- placeholder that is swapped for their digits after encoding, and
--- decoded integral values become Lua integers.  An empty table marked
--- with `json.array` is written as `[]`.
+--- JSON with exact numbers: written by lua-cjson, read by yajl.
+-- lua-cjson writes at most 14 significant digits; lmskit needs ids such
+-- as 170000000000123 to survive a round trip and to print as integers.
+-- Large integers are written through a placeholder that is swapped for
+-- their digits after encoding.  Decoding is yajl's parser driven from C
+-- (`core.json_decode`), which makes integers as it reads.  An empty table
+-- marked with `json.array` is written as `[]`.
 -- @module lmskit.json
 local cjson = require "cjson"
 local core = require "lmskit.core"
@@ -99,20 +99,15 @@ function json.encode(value)
   return text
 end
 
-local tointeger = math.tointeger
-
 --- Decodes JSON text; returns nil and a message when it is not JSON.
--- Integral numbers below 2^53 come back as Lua integers (5.3+), in
--- tables and as a bare top-level value alike: MATRIX answers add_class
--- with a bare id, which may arrive as `9107199261` or `9107199261.0`.
+-- One pass in C over yajl's parser (`core.json_decode`): on 5.3+ an
+-- integer literal within 64 bits comes back as a Lua integer, and so does
+-- any integral value below 2^53, in tables and as a bare top-level value
+-- alike (MATRIX answers add_class with a bare id, which may arrive as
+-- `9107199261` or `9107199261.0`).  Nulls are `json.null`.
 function json.decode(text)
-  local ok, value = pcall(codec.decode, text)
-  if not ok then return nil, value end
-  if type(value) == "number" then
-    if tointeger and value == floor(value) and abs(value) < 2 ^ 53 then return tointeger(value) end
-    return value
-  end
-  return core.integerize(value)
+  if type(text) ~= "string" then return nil, "JSON text must be a string, not " .. type(text) end
+  return core.json_decode(text)
 end
 
 return json

@@ -86,8 +86,8 @@ int lmkL_is_secret_name(lua_State *L);
 void lmkL_open_headers(lua_State *L);
 void lmkL_push_headers(lua_State *L, const char *block, size_t len);
 
-/* l_json.c: core.integerize */
-int lmkL_integerize(lua_State *L);
+/* l_json.c: core.json_decode */
+int lmkL_json_decode(lua_State *L);
 
 /* l_links.c: core.links */
 int lmkL_links(lua_State *L);

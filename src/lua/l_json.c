@@ -1,40 +1,328 @@
-/* l_json.c -- core.integerize(t): the walk over a decoded JSON table that
- * turns integral floats back into integers (Lua 5.3+), so ids print as 4,
- * not 4.0.  Decoding itself is lua-cjson's (lua/lmskit/json.lua). */
+/* l_json.c -- core.json_decode(text): JSON text to Lua values in one pass
+ * over yajl's event parser (libyajl, Debian's libyajl2).  Integral numbers
+ * become Lua integers while decoding (5.3+), with no second walk, and each
+ * object or array is made at its final size: its members wait on the Lua
+ * stack until it closes (or until DECODE_CHUNK of them are waiting), then
+ * go into a table created for that many.  lua-cjson still encodes
+ * (lua/lmskit/json.lua); it decodes every number as a float and grows
+ * each table one rehash at a time. */
 #include "binding.h"
 
-/* Rewrites integral floats in the table at idx (recursively) as integers,
- * so decoded ids print as 4, not 4.0.  Only values whose magnitude is
- * below 2^53 are touched: they are exact either way. */
-static void integerize(lua_State *L, int idx, int depth) {
-#if LUA_VERSION_NUM >= 503
-    if (depth > 1000) lmkL_usage(L, "JSON nested too deep");
-    luaL_checkstack(L, 4, "JSON nested too deep");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        int t = lua_type(L, -1);
-        if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-            lua_Number n = lua_tonumber(L, -1);
-            lua_Integer i;
-            if (n > -9007199254740992.0 && n < 9007199254740992.0 &&
-                lua_numbertointeger(n, &i) && (lua_Number)i == n) {
-                lua_pushvalue(L, -2);
-                lua_pushinteger(L, i);
-                lua_rawset(L, idx);
-            }
-        } else if (t == LUA_TTABLE) {
-            integerize(L, lua_gettop(L), depth + 1);
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#define DECODE_MAX_DEPTH 1000  /* lua-cjson's default limit */
+#define DECODE_CHUNK 64        /* members waiting before they go into the table */
+#define DECODE_STACK_SOFT 4000 /* stack slots in use beyond which a container
+                                * empties its waiting members before nesting
+                                * (Lua 5.1 and LuaJIT give a C function 8000) */
+#define DECODE_NUMBER_MAX 64   /* longer numbers are read from a heap copy */
+
+/* One open object or array: where its waiting members start on the Lua
+ * stack, the stack index of its table once made (0 before), and for an
+ * array the number of elements already in the table. */
+typedef struct decode_frame {
+    int base;
+    int table;
+    int n;
+    int is_map;
+} decode_frame;
+
+/* One decode: the Lua state the callbacks push onto, the open containers,
+ * and a message of our own when a callback stops the parse. */
+typedef struct decoder {
+    lua_State *L;
+    int depth;
+    int room; /* pushes lua_checkstack has made room for, still unused */
+    const char *why;
+    yajl_handle h;
+    const char *text;
+    size_t len;
+    decode_frame frames[DECODE_MAX_DEPTH];
+} decoder;
+
+/* Values pushed per lua_checkstack: 5.2+ keep the room a C function asked
+ * for until it returns; LuaJIT's collector may shrink a stack to little
+ * above its top whatever was asked, so 5.1's API asks at every push. */
+#if LUA_VERSION_NUM >= 502
+#define DECODE_ROOM 56
+#else
+#define DECODE_ROOM 1
+#endif
+
+/* Room for one more value on the stack, plus 8 slots for flush's own
+ * pushes; false (and why) when Lua has none left. */
+static int reserve(decoder *d) {
+    if (d->room > 0) {
+        d->room--;
+        return 1;
+    }
+    if (lua_checkstack(d->L, DECODE_ROOM + 8)) {
+        d->room = DECODE_ROOM - 1;
+        return 1;
+    }
+    d->why = "JSON too large for the Lua stack";
+    return 0;
+}
+
+/* Moves the waiting members of frame f into its table (made now, for that
+ * many, when there is none yet).  An object's last key, when its value has
+ * not come yet, stays waiting. */
+static void flush(decoder *d, decode_frame *f) {
+    lua_State *L = d->L;
+    int top = lua_gettop(L);
+    int first = f->table ? f->table + 1 : f->base;
+    int waiting = top - first + 1;
+    if (waiting <= 0 && f->table) return;
+    if (f->is_map && !f->table && waiting > 0 && waiting % 2 == 0) {
+        /* the common case, an object closing: its table is made above the
+         * members, filled, then moved down to where they began */
+        int pairs = waiting / 2, i, t;
+        lua_createtable(L, 0, pairs);
+        t = top + 1;
+        for (i = 0; i < pairs; i++) { /* in order: a repeated key's last value wins */
+            lua_pushvalue(L, first + 2 * i);
+            lua_pushvalue(L, first + 2 * i + 1);
+            lua_rawset(L, t);
         }
-        lua_pop(L, 1);
+        lua_replace(L, f->base);
+        lua_settop(L, f->base);
+        f->table = f->base;
+    } else if (f->is_map) {
+        int pairs = waiting / 2, i;
+        if (!f->table) {
+            lua_createtable(L, 0, pairs);
+            lua_insert(L, f->base);
+            f->table = f->base;
+            first++;
+            top++;
+        }
+        for (i = 0; i < pairs; i++) {
+            lua_pushvalue(L, first + 2 * i);
+            lua_pushvalue(L, first + 2 * i + 1);
+            lua_rawset(L, f->table);
+        }
+        if (waiting % 2) {
+            lua_pushvalue(L, top);
+            lua_replace(L, first);
+            lua_settop(L, first);
+        } else {
+            lua_settop(L, f->table);
+        }
+    } else {
+        int j;
+        if (!f->table) {
+            lua_createtable(L, waiting, 0);
+            lua_insert(L, f->base);
+            f->table = f->base;
+            first++;
+            top++;
+        }
+        for (j = top; j >= first; j--) lua_rawseti(L, f->table, f->n + (j - first) + 1);
+        f->n += waiting;
+    }
+}
+
+/* After a value was pushed: an open container with DECODE_CHUNK members
+ * waiting moves them into its table.  Always continues the parse. */
+static int added(decoder *d) {
+    if (d->depth > 0) {
+        decode_frame *f = &d->frames[d->depth - 1];
+        int first = f->table ? f->table + 1 : f->base;
+        int waiting = lua_gettop(d->L) - first + 1;
+        if (waiting >= (f->is_map ? 2 * DECODE_CHUNK : DECODE_CHUNK)) flush(d, f);
+    }
+    return 1;
+}
+
+static int on_null(void *ctx) {
+    decoder *d = ctx;
+    if (!reserve(d)) return 0;
+    lua_pushlightuserdata(d->L, NULL); /* lua-cjson's cjson.null */
+    return added(d);
+}
+
+static int on_boolean(void *ctx, int b) {
+    decoder *d = ctx;
+    if (!reserve(d)) return 0;
+    lua_pushboolean(d->L, b);
+    return added(d);
+}
+
+/* strtod in the "C" locale's notation whatever the process's locale: when
+ * the locale's decimal point is not '.', the text is read again with it. */
+static double read_double(char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (*end == '.') {
+        const char *point = localeconv()->decimal_point;
+        if (point && point[0] && point[0] != '.' && !point[1]) {
+            *end = point[0];
+            v = strtod(s, &end);
+        }
+    }
+    return v;
+}
+
+/* Pushes the number in s (valid JSON syntax, NUL-terminated, writable):
+ * on 5.3+ an integer literal within 64 bits is an integer, and so is any
+ * other integral value below 2^53 (`9107199261.0`); the rest are floats. */
+static void push_number(lua_State *L, char *s, size_t len) {
+#if LUA_VERSION_NUM >= 503
+    if (!strpbrk(s, ".eE")) {
+        char *end;
+        long long i;
+        errno = 0;
+        i = strtoll(s, &end, 10);
+        if (errno == 0 && (size_t)(end - s) == len) {
+            lua_pushinteger(L, (lua_Integer)i);
+            return;
+        }
+    }
+    {
+        double v = read_double(s);
+        if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == floor(v)) {
+            lua_pushinteger(L, (lua_Integer)v);
+            return;
+        }
+        lua_pushnumber(L, (lua_Number)v);
     }
 #else
-    (void)L; (void)idx; (void)depth;
+    (void)len;
+    lua_pushnumber(L, (lua_Number)read_double(s));
 #endif
 }
 
-/* core.integerize(t) -> t, with integral floats made integers in place. */
-int lmkL_integerize(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TTABLE) integerize(L, 1, 0);
-    lua_settop(L, 1);
+static int on_number(void *ctx, const char *s, size_t len) {
+    decoder *d = ctx;
+    char small[DECODE_NUMBER_MAX];
+    char *copy = small;
+    if (!reserve(d)) return 0;
+    if (len >= sizeof small) {
+        copy = malloc(len + 1);
+        if (!copy) {
+            d->why = "out of memory reading a number";
+            return 0;
+        }
+    }
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    push_number(d->L, copy, len); /* raises only for memory: copy is small then */
+    if (copy != small) free(copy);
+    return added(d);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len) {
+    decoder *d = ctx;
+    if (!reserve(d)) return 0;
+    lua_pushlstring(d->L, (const char *)s, len);
+    return added(d);
+}
+
+/* A key waits on the stack for its value. */
+static int on_key(void *ctx, const unsigned char *s, size_t len) {
+    decoder *d = ctx;
+    if (!reserve(d)) return 0;
+    lua_pushlstring(d->L, (const char *)s, len);
     return 1;
+}
+
+/* Opens a container; past DECODE_STACK_SOFT slots in use, the one around
+ * it first moves its waiting members into its table, so deep nesting
+ * costs two slots a level. */
+static int open_container(decoder *d, int is_map) {
+    decode_frame *f;
+    if (d->depth >= DECODE_MAX_DEPTH) {
+        d->why = "JSON nested too deep (more than 1000 levels)";
+        return 0;
+    }
+    if (!reserve(d)) return 0;
+    if (d->depth > 0 && lua_gettop(d->L) > DECODE_STACK_SOFT)
+        flush(d, &d->frames[d->depth - 1]);
+    f = &d->frames[d->depth++];
+    f->base = lua_gettop(d->L) + 1;
+    f->table = 0;
+    f->n = 0;
+    f->is_map = is_map;
+    return 1;
+}
+
+/* Closes a container: its table, made at its final size, is the value. */
+static int close_container(decoder *d) {
+    decode_frame *f = &d->frames[--d->depth];
+    if (!reserve(d)) return 0;
+    flush(d, f);
+    return added(d);
+}
+
+static int on_start_map(void *ctx) { return open_container(ctx, 1); }
+static int on_start_array(void *ctx) { return open_container(ctx, 0); }
+static int on_end(void *ctx) { return close_container(ctx); }
+
+static const yajl_callbacks decode_callbacks = {
+    on_null, on_boolean, NULL, NULL, on_number, on_string,
+    on_start_map, on_key, on_end, on_start_array, on_end,
+};
+
+/* Runs the parse (under lua_pcall, so that a memory error raised while
+ * pushing still lets json_decode free the parser); returns the value, or
+ * nil and a message. */
+static int decode_protected(lua_State *L) {
+    decoder *d = lua_touserdata(L, 1);
+    yajl_status st;
+    size_t at;
+    lua_settop(L, 0);
+    st = yajl_parse(d->h, (const unsigned char *)d->text, d->len);
+    at = yajl_get_bytes_consumed(d->h); /* where a failed parse stopped */
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(d->h);
+        at = d->len; /* the text ended too soon */
+    }
+    if (st == yajl_status_ok && lua_gettop(L) == 1) return 1;
+    lua_settop(L, 0);
+    lua_pushnil(L);
+    if (d->why) {
+        lua_pushstring(L, d->why);
+    } else {
+        unsigned char *msg = yajl_get_error(d->h, 0, NULL, 0);
+        size_t n = msg ? strcspn((const char *)msg, "\n") : 0;
+        lua_pushlstring(L, msg ? (const char *)msg : "invalid JSON", msg ? n : 12);
+        if (msg) yajl_free_error(d->h, msg);
+    }
+    lua_pushfstring(L, " at byte %d of %d", (int)at, (int)d->len);
+    lua_concat(L, 2);
+    return 2;
+}
+
+/* core.json_decode(text) -> value | nil, message.  Nulls are lua-cjson's
+ * null (a NULL light userdata); the yajl parser is freed on every path. */
+int lmkL_json_decode(lua_State *L) {
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    decoder *d = malloc(sizeof *d);
+    int rc;
+    if (!d) return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    d->L = L;
+    d->depth = 0;
+    d->room = 0;
+    d->why = NULL;
+    d->text = text;
+    d->len = len;
+    d->h = yajl_alloc(&decode_callbacks, NULL, d);
+    if (!d->h) {
+        free(d);
+        return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
+    }
+    yajl_config(d->h, yajl_dont_validate_strings, 1); /* as lua-cjson: bytes as they came */
+    lua_pushcfunction(L, decode_protected);
+    lua_pushlightuserdata(L, d);
+    rc = lua_pcall(L, 1, 2, 0);
+    yajl_free(d->h);
+    free(d);
+    if (rc != 0) return lua_error(L);
+    return 2;
 }

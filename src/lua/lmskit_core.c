@@ -15,7 +15,7 @@ static const luaL_Reg functions[] = {
     {"error", lmkL_error_new},           /* l_error.c */
     {"is_error", lmkL_is_error},
     {"kind_of_status", lmkL_kind_of_status},
-    {"integerize", lmkL_integerize},     /* l_json.c */
+    {"json_decode", lmkL_json_decode},   /* l_json.c */
     {"encode_query", lmkL_encode_query}, /* l_encode.c */
     {"expand", lmkL_expand},
     {"number_text", lmkL_number_text},
