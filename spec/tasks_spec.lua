@@ -104,7 +104,10 @@ describe("lmskit.run", function()
       lmskit.spawn(function() got[i] = c.courses:get(1).id end)
     end
     lmskit.step(0) -- the tasks run and submit their 7 requests; 2 start
-    assert.equal(7, engine:running())
+    -- (on an open connection a started one may even finish in that step)
+    local finished = 0
+    for i = 1, 7 do if got[i] then finished = finished + 1 end end
+    assert.equal(7, engine:running() + finished)
     assert.equal(5, engine:waiting())
     lmskit.step(0)
     assert.equal(3, engine:waiting())
