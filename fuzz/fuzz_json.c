@@ -10,6 +10,7 @@
  *     "/\*": it reads comments, which JSON has not), json_decode reads it too, unless it nests past 1000 levels,
  *     and gives the same value: same strings, integers for its integers,
  *     floats equal to its doubles (integral ones below 2^53 as integers),
+ *     (but -2^63, which yajl's tree reads as a double, an integer),
  *     arrays as sequences of exactly their length, objects with each
  *     distinct key once and its last value. */
 #include <lauxlib.h>
@@ -45,7 +46,11 @@ static void same(int idx, yajl_val v, int depth) {
     } else if (YAJL_IS_DOUBLE(v)) {
         double d = YAJL_GET_DOUBLE(v);
         FZ_CHECK(lua_type(L, idx) == LUA_TNUMBER, "number type");
-        if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == floor(d)) {
+        if (d == -9223372036854775808.0 && lua_isinteger(L, idx)) {
+            /* yajl's own integer reader refuses -2^63 (ERANGE), strtoll
+             * reads it: json_decode's exact integer is the right value */
+            FZ_CHECK(lua_tointeger(L, idx) == LUA_MININTEGER, "-2^63 as an integer");
+        } else if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == floor(d)) {
             FZ_CHECK(lua_isinteger(L, idx), "integral double as integer");
             FZ_CHECK(lua_tointeger(L, idx) == (lua_Integer)d, "integral double value");
         } else {
