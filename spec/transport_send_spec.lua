@@ -40,6 +40,18 @@ describe("transport: a request is sent whole by the step that starts it, over "
     return got
   end
 
+  -- Steps the engine until every request of the list has finished.
+  local function finish(requests)
+    local rounds = 0
+    for _, request in ipairs(requests) do
+      while not request:done() do
+        engine:step(0.05)
+        rounds = rounds + 1
+        assert(rounds < 400 * runtime.slowdown, "the POSTs did not finish")
+      end
+    end
+  end
+
   it("sends a POST with its body in one step on an open connection", function()
     -- the connection is open (and known to multiplex, over HTTP/2)
     assert.equal(200, (client:request { method = "GET", path = "/v3/courses" }))
@@ -50,12 +62,7 @@ describe("transport: a request is sent whole by the step that starts it, over "
       }
       engine:step(0)
       assert.equal(round, server_count("POST", "/cerego/api/v3/courses", round), "round " .. round)
-      local rounds = 0
-      while not request:done() do
-        engine:step(0.05)
-        rounds = rounds + 1
-        assert(rounds < 200 * runtime.slowdown, "the POST did not finish")
-      end
+      finish { request }
     end
   end)
 
@@ -74,14 +81,7 @@ describe("transport: a request is sent whole by the step that starts it, over "
       engine:step(0)
       assert.equal(16, server_count("POST", "/cerego/api/v3/courses", 16))
     end
-    local rounds = 0
-    for _, request in ipairs(requests) do
-      while not request:done() do
-        engine:step(0.05)
-        rounds = rounds + 1
-        assert(rounds < 400 * runtime.slowdown, "the POSTs did not finish")
-      end
-    end
+    finish(requests)
     assert.equal(16, count("POST", "/cerego/api/v3/courses"))
   end)
 end)
