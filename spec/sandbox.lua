@@ -85,6 +85,17 @@ function sandbox.matrix(opts)
   return vendor_client("matrix", { base_url = sandbox.url .. "/matrix", api_key = CRED.matrix.api_key }, opts)
 end
 
+--- A core client of the Cerego API on an engine of its own (the caller
+-- closes both): its first request opens a connection the spec controls,
+-- never one an earlier spec left in the default engine's pool (which
+-- the server may be closing at that very moment).  Returns client, engine.
+function sandbox.cerego_core(http2)
+  local engine = core.new_engine()
+  local client = core.client { base_url = sandbox.url .. "/cerego/api", ca_file = sandbox.ca, engine = engine,
+                               auth = "bearer", secret = CRED.cerego.token, http2 = http2 }
+  return client, engine
+end
+
 --- Largest number of logged requests inside any window of `per` seconds
 -- (the server's own clock: the request log's `time`).
 function sandbox.busiest_window(requests, per)

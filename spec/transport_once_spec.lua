@@ -12,12 +12,7 @@ describe("transport: no silent re-send over " .. (http2 and "HTTP/2" or "HTTP/1.
   local client, engine
   before_each(function()
     sandbox.reset()
-    -- an engine of its own: the first GET opens the connection the test
-    -- faults, never one an earlier spec left in the default engine's pool
-    -- (which the server may be closing at that very moment)
-    engine = core.new_engine()
-    client = core.client { base_url = sandbox.url .. "/cerego/api", ca_file = sandbox.ca, engine = engine,
-                           auth = "bearer", secret = "sandbox-cerego-token", http2 = http2 }
+    client, engine = sandbox.cerego_core(http2)
   end)
   after_each(function()
     client:close()

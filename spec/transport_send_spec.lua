@@ -18,9 +18,7 @@ describe("transport: a request is sent whole by the step that starts it, over "
   local client, engine
   before_each(function()
     sandbox.reset()
-    engine = core.new_engine()
-    client = core.client { base_url = sandbox.url .. "/cerego/api", ca_file = sandbox.ca, engine = engine,
-                           auth = "bearer", secret = "sandbox-cerego-token", http2 = http2 }
+    client, engine = sandbox.cerego_core(http2)
   end)
   after_each(function()
     client:close()

@@ -101,7 +101,9 @@ struct lmk_engine {
     request_list pending;     /* submitted, waiting for a step's budget */
     request_list done;
     size_t budget;            /* transfers a step may start; 0: no limit */
-    int added;                /* transfers added since the last perform */
+    int added;                /* transfers added since settle last ran
+                               * (engine.c); read by step and wait only,
+                               * so a host loop (watch set) never reads it */
     lmk_watch_fn watch;       /* the host's loop (loop.c); NULL: none */
     lmk_timer_fn timer;
     void *loop_ud;

@@ -32,8 +32,14 @@ typedef struct decode_frame {
     int is_map;
 } decode_frame;
 
+/* Open containers a decode keeps on the C stack; deeper bodies move the
+ * frames to the heap (doubling, up to DECODE_MAX_DEPTH). */
+#define DECODE_LOCAL_FRAMES 32
+
 /* One decode: the Lua state the callbacks push onto, the open containers,
- * and a message of our own when a callback stops the parse. */
+ * and a message of our own when a callback stops the parse.  `frames` is
+ * `local` until a body nests deeper; then a heap array the decode owns
+ * (json_decode frees it on every path). */
 typedef struct decoder {
     lua_State *L;
     int depth;
@@ -42,7 +48,9 @@ typedef struct decoder {
     yajl_handle h;
     const char *text;
     size_t len;
-    decode_frame frames[DECODE_MAX_DEPTH];
+    decode_frame *frames;
+    int cap;
+    decode_frame local[DECODE_LOCAL_FRAMES];
 } decoder;
 
 /* Values pushed per lua_checkstack: 5.2+ keep the room a C function asked
@@ -231,6 +239,22 @@ static int on_key(void *ctx, const unsigned char *s, size_t len) {
     return 1;
 }
 
+/* Room for one more open container: doubles the frames (moving them off
+ * the C stack the first time); false (and why) when out of memory. */
+static int grow_frames(decoder *d) {
+    int cap = d->cap * 2 > DECODE_MAX_DEPTH ? DECODE_MAX_DEPTH : d->cap * 2;
+    decode_frame *f = d->frames == d->local ? malloc(cap * sizeof *f)
+                                             : realloc(d->frames, cap * sizeof *f);
+    if (!f) {
+        d->why = "out of memory for the JSON decoder's nesting";
+        return 0;
+    }
+    if (d->frames == d->local) memcpy(f, d->local, sizeof d->local);
+    d->frames = f;
+    d->cap = cap;
+    return 1;
+}
+
 /* Opens a container; past DECODE_STACK_SOFT slots in use, the one around
  * it first moves its waiting members into its table, so deep nesting
  * costs two slots a level. */
@@ -240,6 +264,7 @@ static int open_container(decoder *d, int is_map) {
         d->why = "JSON nested too deep (more than 1000 levels)";
         return 0;
     }
+    if (d->depth == d->cap && !grow_frames(d)) return 0;
     if (!reserve(d)) return 0;
     if (d->depth > 0 && lua_gettop(d->L) > DECODE_STACK_SOFT)
         flush(d, &d->frames[d->depth - 1]);
@@ -303,26 +328,24 @@ static int decode_protected(lua_State *L) {
 int lmkL_json_decode(lua_State *L) {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    decoder *d = malloc(sizeof *d);
+    decoder dec, *d = &dec;
     int rc;
-    if (!d) return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     d->L = L;
     d->depth = 0;
     d->room = 0;
     d->why = NULL;
     d->text = text;
     d->len = len;
+    d->frames = d->local;
+    d->cap = DECODE_LOCAL_FRAMES;
     d->h = yajl_alloc(&decode_callbacks, NULL, d);
-    if (!d->h) {
-        free(d);
-        return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
-    }
+    if (!d->h) return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     yajl_config(d->h, yajl_dont_validate_strings, 1); /* as lua-cjson: bytes as they came */
     lua_pushcfunction(L, decode_protected);
     lua_pushlightuserdata(L, d);
     rc = lua_pcall(L, 1, 2, 0);
     yajl_free(d->h);
-    free(d);
+    if (d->frames != d->local) free(d->frames);
     if (rc != 0) return lua_error(L);
     return 2;
 }
