@@ -28,6 +28,7 @@ end
 
 local math_type = math.type or function() return nil end
 local floor, abs, format = math.floor, math.abs, string.format
+local needs_prepare = core.json_needs_prepare
 
 -- Integers this large lose digits in cjson's "%.14g".
 local EXACT_LIMIT = 1e14
@@ -62,32 +63,14 @@ local function prepare(v, subst, depth)
   return v
 end
 
--- True when table t holds something cjson would write wrongly (a big
--- integer, an empty json.array) or that prepare would copy otherwise (a
--- table with another metatable: prepare reads it through pairs): only
--- then is it copied by prepare.  Nesting past 200 counts too, so that
--- prepare raises as it always has.
-local function needs_prepare(t, depth)
-  if depth > 200 then return true end
-  local mt = getmetatable(t)
-  if mt ~= nil and (mt ~= json.array_mt or next(t) == nil) then return true end
-  for _, x in pairs(t) do
-    local tx = type(x)
-    if tx == "number" then
-      if (x >= EXACT_LIMIT or x <= -EXACT_LIMIT) and is_big_integer(x) then return true end
-    elseif tx == "table" and needs_prepare(x, depth + 1) then
-      return true
-    end
-  end
-  return false
-end
-
 --- Encodes a Lua value as JSON text (the value itself when cjson writes
 -- it right; a copy with placeholders when not).
 function json.encode(value)
   local tv = type(value)
   if tv == "table" then
-    if not needs_prepare(value, 0) then return codec.encode(value) end
+    -- (a walk in C: a big integer, an empty json.array, another metatable
+    -- or nesting past 200 needs prepare; most bodies go to cjson as they are)
+    if not needs_prepare(value, json.array_mt) then return codec.encode(value) end
   elseif tv ~= "number" or not is_big_integer(value) then
     return codec.encode(value)
   end

@@ -16,6 +16,7 @@
 #include <yajl/yajl_parse.h>
 
 #define DECODE_MAX_DEPTH 1000  /* lua-cjson's default limit */
+#define ENCODE_MAX_DEPTH 200   /* json.lua's prepare raises past this */
 #define DECODE_CHUNK 64        /* members waiting before they go into the table */
 #define DECODE_STACK_SOFT 4000 /* stack slots in use beyond which a container
                                 * empties its waiting members before nesting
@@ -348,4 +349,58 @@ int lmkL_json_decode(lua_State *L) {
     if (d->frames != d->local) free(d->frames);
     if (rc != 0) return lua_error(L);
     return 2;
+}
+
+/* True when the number at idx is an integer lua-cjson's "%.14g" would
+ * write wrongly: at least 1e14 in size (on 5.3+ by its subtype; floats
+ * integral and below 2^63). */
+static int big_integer(lua_State *L, int idx) {
+    lua_Number v;
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(L, idx)) {
+        lua_Integer i = lua_tointeger(L, idx);
+        return i >= 100000000000000LL || i <= -100000000000000LL;
+    }
+#endif
+    v = lua_tonumber(L, idx);
+    return v == floor(v) && fabs(v) >= 1e14 && fabs(v) < 9223372036854775808.0;
+}
+
+/* True when the table at idx, depth levels down, holds something
+ * lua-cjson would write wrongly or json.lua's prepare must see: a big
+ * integer, an empty table marked as an array (the metatable at stack
+ * index 2), a table with another metatable, nesting past
+ * ENCODE_MAX_DEPTH; true also when the stack has no room to look. */
+static int needs_prepare(lua_State *L, int idx, int depth) {
+    if (depth > ENCODE_MAX_DEPTH || !lua_checkstack(L, 4)) return 1;
+    if (lua_getmetatable(L, idx)) {
+        int other = !lua_rawequal(L, -1, 2);
+        lua_pop(L, 1);
+        if (other) return 1;
+        lua_pushnil(L);
+        if (!lua_next(L, idx)) return 1; /* an empty array */
+        lua_pop(L, 2);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int t = lua_type(L, -1);
+        if ((t == LUA_TNUMBER && big_integer(L, -1)) ||
+            (t == LUA_TTABLE && needs_prepare(L, lua_gettop(L), depth + 1))) {
+            lua_pop(L, 2);
+            return 1;
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* core.json_needs_prepare(t, array_mt) -> boolean: whether json.lua must
+ * rewrite t before lua-cjson writes it (the walk json.encode does on every
+ * body, in C). */
+int lmkL_json_needs_prepare(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_pushboolean(L, needs_prepare(L, 1, 0));
+    return 1;
 }

@@ -16,6 +16,7 @@ static const luaL_Reg functions[] = {
     {"is_error", lmkL_is_error},
     {"kind_of_status", lmkL_kind_of_status},
     {"json_decode", lmkL_json_decode},   /* l_json.c */
+    {"json_needs_prepare", lmkL_json_needs_prepare},
     {"encode_query", lmkL_encode_query}, /* l_encode.c */
     {"expand", lmkL_expand},
     {"number_text", lmkL_number_text},
