@@ -433,6 +433,25 @@ local function find(api, resource, effect, values, options, before)
   return all, which
 end
 
+-- Declarations whose effect has an alternative with `fresh` (its look-up
+-- runs before the write), by declaration: asked once per action.
+local has_fresh = setmetatable({}, { __mode = "k" })
+
+-- True when some alternative of adecl's effect is `fresh`.
+local function fresh_alternative(adecl)
+  local effect = adecl and adecl.effect
+  if not effect then return false end
+  local known = has_fresh[adecl]
+  if known == nil then
+    known = false
+    for _, e in ipairs(effect[1] and effect or { effect }) do
+      if e.fresh then known = true end
+    end
+    has_fresh[adecl] = known
+  end
+  return known
+end
+
 -- The effect a call of adecl with these values is looked up by, or nil:
 -- an upsert found proves its fields, never that its mail went out.
 local function effect_for(adecl, values)
@@ -449,9 +468,10 @@ end
 -- Returns what send returns, or what the look-up found and true.
 function reconcile.send(api, resource, adecl, values, options, send)
   values = values or {}
-  local notifies = reconcile.notifies(adecl, values)
-  local effect = effect_for(adecl, values)
-  local before
+  local effect, before
+  if fresh_alternative(adecl) then -- chosen before the write: it reads first
+    effect = effect_for(adecl, values)
+  end
   if effect and effect.fresh and not api:is_dry() then
     local looked, seen = tasks.pcall(existing, api, resource, effect, values, options)
     if not looked then
@@ -465,6 +485,9 @@ function reconcile.send(api, resource, adecl, values, options, send)
   end
   local ok, result = tasks.pcall(send)
   if ok then return result end
+  -- (the rest runs only after a failure: the common call chooses nothing)
+  local notifies = reconcile.notifies(adecl, values)
+  effect = effect or effect_for(adecl, values)
   -- sends again: the client's `retries`; look-ups (reads, always safe to
   -- repeat) a few more, so that a flaky read rarely leaves a row unknown
   local sends, looks = 0, 0

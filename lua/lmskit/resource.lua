@@ -37,6 +37,12 @@ end
 
 -- Splits positional route arguments from the trailing argument table.
 local function bind_args(what, names, ...)
+  if names[1] == nil then -- (no route parameter: no table of the arguments)
+    local extra, more = ...
+    if extra ~= nil and type(extra) ~= "table" then usage(what .. ": argument #1 must be a table") end
+    if more ~= nil then usage(what .. ": too many arguments") end
+    return {}, extra or {}
+  end
   local values = { ... }
   local bound = {}
   for i, name in ipairs(names) do
@@ -70,7 +76,9 @@ end
 
 -- The call's values by name, for the look-up of a write's effect: route
 -- parameters and the fields given (converted to their declared types).
+-- Read only: with no route parameter, the converted fields themselves.
 local function call_values(bound, args)
+  if next(bound) == nil then return args end
   local values = {}
   for k, v in pairs(args) do values[k] = v end
   for k, v in pairs(bound) do values[k] = v end
@@ -109,9 +117,11 @@ local function build_body(what, rdecl, adecl, args)
   end
   local checked, why = params.check(adecl.body or NONE, fields, what, adecl.partial)
   if not checked then usage(why) end
-  local checked_top
-  checked_top, why = params.check(adecl.top or NONE, top, what)
-  if not checked_top then usage(why) end
+  local checked_top = {} -- (no `top` declared: nothing to check)
+  if adecl.top then
+    checked_top, why = params.check(adecl.top, top, what)
+    if not checked_top then usage(why) end
+  end
   local converted = checked -- every field by name, as its declared type made it (read only)
   if next(checked_top) ~= nil then
     converted = {}

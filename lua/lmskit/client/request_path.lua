@@ -122,7 +122,7 @@ end
 local function decode(path, method, spec, status, body, headers)
   if body == "" or status == 204 then return true, headers, status end
   local ctype = headers and headers["content-type"]
-  if ctype and not ctype:lower():find("json", 1, true) then return body, headers, status end
+  if ctype and not ctype:find("[Jj][Ss][Oo][Nn]") then return body, headers, status end
   local value, why = json.decode(body)
   if value == nil then
     path:fail(spec, { kind = "decode", status = status, method = method,
