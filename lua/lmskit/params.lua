@@ -6,6 +6,7 @@
 -- meaning is plain ("42" for an integer, "true" for a boolean).
 -- @module lmskit.params
 local json = require "lmskit.json"
+local NULL = json.null
 
 local params = {}
 
@@ -129,7 +130,7 @@ function params.check(declared, args, what, partial)
     if not fits then
       return nil, ("%s: unknown parameter '%s'"):format(what, tostring(name))
     end
-    local v = value ~= json.null and fits(value) or nil
+    local v = value ~= NULL and fits(value) or nil
     if v == nil then
       local why
       v, why = params.coerce(c.spec[name], value)
