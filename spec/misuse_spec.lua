@@ -83,6 +83,24 @@ describe("misuse raises lmskit.Error usage, never a plain Lua error", function()
     refused("usage", lmskit.workflow, "catalog", "nope", sandbox.catalog(), { rows = {} })
   end)
 
+  it("a resource method given arguments of the wrong kind, or too many, sends nothing", function()
+    local c = sandbox.catalog()
+    sandbox.clear_log()
+    local function says(pattern, fn, ...)
+      assert.matches(pattern, refused("usage", fn, ...).message)
+    end
+    says("enrollments:create: argument #1 must be a table", c.enrollments.create, c.enrollments, "x")
+    says("enrollments:create: too many arguments", c.enrollments.create, c.enrollments,
+         { listing_id = 1, canvas_user_id = 2 }, {})
+    says("courses:get: argument #1 %(id%) must be a string or number", c.courses.get, c.courses, {})
+    says("courses:get: argument #1 %(id%) must be a string or number", c.courses.get, c.courses)
+    says("courses:get: argument #2 must be a table", c.courses.get, c.courses, 1, "x")
+    says("courses:get: too many arguments", c.courses.get, c.courses, 1, {}, {})
+    says("call it with ':'", c.courses.get, 1)
+    assert.same({}, sandbox.requests())
+    assert.equal(1, c.courses:get(1).id) -- the same calls, well made, go through
+  end)
+
   it("lmskit.spawn without a function", function()
     refused("usage", lmskit.spawn, nil)
     refused("usage", lmskit.spawn, "x")

@@ -36,6 +36,9 @@ local EXACT_LIMIT = 1e14
 local nonce = format("lmskit-%x-", math.random(0, 0x7fffffff))
 local placeholder_pattern = '"' .. nonce:gsub("%-", "%%-") .. '(%d+)"'
 
+-- True when cjson would write number v wrongly.  The C walk
+-- (core.json_needs_prepare, l_json.c's big_integer) applies the same rule
+-- to tables; spec/json_encode_spec.lua holds both to it.
 local function is_big_integer(v)
   if math_type(v) == "integer" then return v >= EXACT_LIMIT or v <= -EXACT_LIMIT end
   return v == floor(v) and abs(v) >= EXACT_LIMIT and abs(v) < 2 ^ 63

@@ -35,28 +35,22 @@ local function route_params(route)
   return names
 end
 
--- Splits positional route arguments from the trailing argument table.
+-- Splits positional route arguments from the trailing argument table
+-- (read with select: a call makes no table of its arguments).
 local function bind_args(what, names, ...)
-  if names[1] == nil then -- (no route parameter: no table of the arguments)
-    local extra, more = ...
-    if extra ~= nil and type(extra) ~= "table" then usage(what .. ": argument #1 must be a table") end
-    if more ~= nil then usage(what .. ": too many arguments") end
-    return {}, extra or {}
-  end
-  local values = { ... }
   local bound = {}
   for i, name in ipairs(names) do
-    local v = values[i]
+    local v = (select(i, ...))
     if type(v) ~= "string" and type(v) ~= "number" then
       usage(("%s: argument #%d (%s) must be a string or number"):format(what, i, name))
     end
     bound[name] = v
   end
-  local extra = values[#names + 1]
+  local extra, more = select(#names + 1, ...)
   if extra ~= nil and type(extra) ~= "table" then
     usage(("%s: argument #%d must be a table"):format(what, #names + 1))
   end
-  if values[#names + 2] ~= nil then usage(what .. ": too many arguments") end
+  if more ~= nil then usage(what .. ": too many arguments") end
   return bound, extra or {}
 end
 

@@ -148,18 +148,8 @@ local function callable(fn)
   return type(mt) == "table" and mt.__call ~= nil
 end
 
-local enqueue -- defined below (the queueing of tasks.spawn)
-
---- Starts fn(...) as a task; it runs at the scheduler's next step, on a
--- worker coroutine once fewer than lmskit.run's concurrency tasks are
--- active (asleep or waiting for another task, a task is not active).
-function tasks.spawn(fn, ...)
-  if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
-  return enqueue(fn, ...)
-end
-
 -- Queues a task of fn(...), checked callable by the caller.
-function enqueue(fn, ...)
+local function enqueue(fn, ...)
   local n = select("#", ...)
   -- Lua 5.1: who started the task (see run_ready); a task started by one
   -- that cannot yield (fetching pages ahead inside a list's iterator) is
@@ -172,6 +162,14 @@ function enqueue(fn, ...)
   p.tail = p.tail + 1
   p[p.tail] = task
   return task
+end
+
+--- Starts fn(...) as a task; it runs at the scheduler's next step, on a
+-- worker coroutine once fewer than lmskit.run's concurrency tasks are
+-- active (asleep or waiting for another task, a task is not active).
+function tasks.spawn(fn, ...)
+  if not callable(fn) then usage("lmskit.spawn(fn, ...): fn must be a function") end
+  return enqueue(fn, ...)
 end
 
 -- Tasks lmskit.run lets wait to start, per call slot (at least 64): a
