@@ -123,6 +123,32 @@ describe("lmskit.json.decode", function()
     end
   end)
 
+  it("tells apart the keys it remembers in long texts, colliding ones too (property)", function()
+    -- keys of one length sharing first, middle and last bytes land in one
+    -- remembered slot; long, empty and escaped keys are made each time
+    local pool = { "id", "aXbYc", "aZbWc", "aQbQc", "", ("k"):rep(40), ("k"):rep(41),
+                   "name", "nAme", "type", "types", "created_at", "updated_at" }
+    for i = 1, 40 do pool[#pool + 1] = "f" .. i end
+    math.randomseed(15)
+    for round = 1, 40 do
+      local list = {}
+      for i = 1, math.random(1, 60) do
+        local item = {}
+        for _ = 1, math.random(0, 12) do
+          item[pool[math.random(1, #pool)]] = math.random(1, 3) == 1 and { id = i } or i
+        end
+        list[i] = next(item) and item or { id = i }
+      end
+      local text = text_of(list)
+      local back = assert(json.decode(text))
+      assert.same(list, back, ("round %d (%d bytes)"):format(round, #text))
+    end
+    -- escapes decoded into a key are the key's bytes, whatever came before
+    local escaped = json.decode('[{"a\\u0062c":1,"abc":2},' .. ('{"abc":3},'):rep(200) .. '{"a\\nc":4,"a\\tc":5}]')
+    assert.same({ abc = 2 }, escaped[1])
+    assert.same({ ["a\nc"] = 4, ["a\tc"] = 5 }, escaped[202])
+  end)
+
   it("reads 1000 levels of nesting, with waiting members at every level, and refuses 1001", function()
     local open, close = {}, {}
     -- 499 objects, each holding an array whose 71st element is the next

@@ -22,6 +22,9 @@
                                 * empties its waiting members before nesting
                                 * (Lua 5.1 and LuaJIT give a C function 8000) */
 #define DECODE_NUMBER_MAX 64   /* longer numbers are read from a heap copy */
+#define KEY_SLOTS 64           /* object keys a decode remembers (a power of 2) */
+#define KEY_MAX_LEN 40         /* longer keys are not remembered (Lua's short strings) */
+#define KEY_MIN_TEXT 1024      /* shorter texts remember no keys: few repeat there */
 
 /* One open object or array: where its waiting members start on the Lua
  * stack, the stack index of its table once made (0 before), and for an
@@ -37,10 +40,17 @@ typedef struct decode_frame {
  * frames to the heap (doubling, up to DECODE_MAX_DEPTH). */
 #define DECODE_LOCAL_FRAMES 32
 
+/* A key the decode has made: its bytes (those of the Lua string held in
+ * stack slot i + 1 for entry i, which keeps them alive) and length. */
+typedef struct key_entry {
+    const char *s;
+    size_t len;
+} key_entry;
+
 /* One decode: the Lua state the callbacks push onto, the open containers,
- * and a message of our own when a callback stops the parse.  `frames` is
- * `local` until a body nests deeper; then a heap array the decode owns
- * (json_decode frees it on every path). */
+ * the keys it remembers, and a message of our own when a callback stops
+ * the parse.  `frames` is `local` until a body nests deeper; then a heap
+ * array the decode owns (json_decode frees it on every path). */
 typedef struct decoder {
     lua_State *L;
     int depth;
@@ -52,6 +62,8 @@ typedef struct decoder {
     decode_frame *frames;
     int cap;
     decode_frame local[DECODE_LOCAL_FRAMES];
+    int key_slots; /* KEY_SLOTS, or 0 when the text is too short to remember keys */
+    key_entry keys[KEY_SLOTS];
 } decoder;
 
 /* Values pushed per lua_checkstack: 5.2+ keep the room a C function asked
@@ -232,11 +244,32 @@ static int on_string(void *ctx, const unsigned char *s, size_t len) {
     return added(d);
 }
 
-/* A key waits on the stack for its value. */
+/* A key waits on the stack for its value.  The objects of a list repeat
+ * their keys, so in a text of KEY_MIN_TEXT bytes or more a key made once
+ * is remembered (in stack slots 1 to KEY_SLOTS, by its length and three of
+ * its bytes) and pushed again from there, without hashing it into Lua's
+ * string table each time. */
 static int on_key(void *ctx, const unsigned char *s, size_t len) {
     decoder *d = ctx;
+    lua_State *L = d->L;
+    key_entry *e;
+    int slot;
     if (!reserve(d)) return 0;
-    lua_pushlstring(d->L, (const char *)s, len);
+    if (len == 0 || len > KEY_MAX_LEN || !d->key_slots) {
+        lua_pushlstring(L, (const char *)s, len);
+        return 1;
+    }
+    slot = (int)((len * 7u + s[0] * 3u + s[len / 2] + s[len - 1] * 5u) & (KEY_SLOTS - 1));
+    e = &d->keys[slot];
+    if (e->len == len && memcmp(e->s, s, len) == 0) {
+        lua_pushvalue(L, slot + 1);
+        return 1;
+    }
+    lua_pushlstring(L, (const char *)s, len);
+    lua_pushvalue(L, -1);
+    lua_replace(L, slot + 1);
+    e->s = lua_tostring(L, -1);
+    e->len = len;
     return 1;
 }
 
@@ -302,13 +335,15 @@ static int decode_protected(lua_State *L) {
     yajl_status st;
     size_t at;
     lua_settop(L, 0);
+    if (!lua_checkstack(L, d->key_slots + 8)) return luaL_error(L, "JSON too large for the Lua stack");
+    lua_settop(L, d->key_slots); /* the remembered keys' slots, nil until used */
     st = yajl_parse(d->h, (const unsigned char *)d->text, d->len);
     at = yajl_get_bytes_consumed(d->h); /* where a failed parse stopped */
     if (st == yajl_status_ok) {
         st = yajl_complete_parse(d->h);
         at = d->len; /* the text ended too soon */
     }
-    if (st == yajl_status_ok && lua_gettop(L) == 1) return 1;
+    if (st == yajl_status_ok && lua_gettop(L) == d->key_slots + 1) return 1;
     lua_settop(L, 0);
     lua_pushnil(L);
     if (d->why) {
@@ -339,6 +374,8 @@ int lmkL_json_decode(lua_State *L) {
     d->len = len;
     d->frames = d->local;
     d->cap = DECODE_LOCAL_FRAMES;
+    d->key_slots = len >= KEY_MIN_TEXT ? KEY_SLOTS : 0;
+    if (d->key_slots) memset(d->keys, 0, sizeof d->keys);
     d->h = yajl_alloc(&decode_callbacks, NULL, d);
     if (!d->h) return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     yajl_config(d->h, yajl_dont_validate_strings, 1); /* as lua-cjson: bytes as they came */
