@@ -1,6 +1,7 @@
 -- Tasks: concurrent calls on one engine, bounded, with errors surfacing.
 local lmskit = require "lmskit"
 local core = require "lmskit.core"
+local json = require "lmskit.json"
 local sandbox = require "sandbox"
 local runtime = require "support.runtime"
 local tasks = require "lmskit.tasks"
@@ -374,6 +375,105 @@ describe("lmskit.run's queue", function()
       end)
     end)
     assert.equal(200, done)
+  end)
+end)
+
+describe("the order ready tasks run in", function()
+  -- Three tasks made ready together, a, b, c in that order (each waits
+  -- for a unit of one semaphore, and three are given); a runs on_first,
+  -- then sleeps on.
+  local function three_wake_together(order, on_first)
+    local go = tasks.semaphore(0)
+    for _, name in ipairs { "a", "b", "c" } do
+      tasks.spawn(function()
+        tasks.acquire(go)
+        order[#order + 1] = name
+        if name == "a" then
+          on_first()
+          tasks.sleep(0.01)
+        end
+      end)
+    end
+    tasks.step(0) -- all three wait on go
+    for _ = 1, 3 do tasks.release(go) end
+  end
+
+  it("a task spawned while others are ready starts before them: its request goes out before their answers are read",
+     function()
+    local order = {}
+    three_wake_together(order, function()
+      tasks.spawn(function() order[#order + 1] = "new" end)
+    end)
+    while tasks.step(0.05) > 0 do end
+    assert.same({ "a", "new", "b", "c" }, order)
+  end)
+
+  it("a new task's request is on the wire before the tasks ready ahead of it run", function()
+    sandbox.reset()
+    local catalog = sandbox.catalog()
+    for _ in catalog.courses:list { per_page = 100 } do end -- a connection to reuse
+    -- reads the sandbox's log on an engine of its own: reading it never
+    -- moves the shared engine's requests
+    local control = core.client { base_url = sandbox.url, ca_file = sandbox.ca, engine = core.new_engine() }
+    local function reached()
+      local status, text = control:request { method = "GET", path = "/_sandbox/log" }
+      assert.equal(200, status)
+      for _, r in ipairs(json.decode(text).requests) do
+        if r.uri:find("per_page=99", 1, true) then return true end
+      end
+      return false
+    end
+    -- the checker waits for a, and is queued behind b and c
+    local order, seen, gate = {}, nil, tasks.semaphore(0)
+    tasks.spawn(function()
+      tasks.acquire(gate)
+      local deadline = core.now() + 2
+      repeat seen = reached() until seen or core.now() > deadline
+      order[#order + 1] = "checked"
+    end)
+    three_wake_together(order, function()
+      tasks.spawn(function()
+        for _ in catalog.courses:list { per_page = 99 } do end
+        order[#order + 1] = "listed"
+      end)
+      tasks.release(gate)
+    end)
+    while tasks.step(0.05) > 0 do end
+    assert.is_true(seen, "the new task's request had not reached the server while other tasks ran")
+    -- (Lua 5.1 lists in place, nested: "listed" may come before b)
+    local others = {}
+    for _, name in ipairs(order) do if name ~= "listed" then others[#others + 1] = name end end
+    assert.same({ "a", "b", "c", "checked" }, others)
+    assert.equal(5, #order)
+    control:close()
+  end)
+
+  it("tasks.step_until(w) comes back once a task wakes w; the others ready then run at the next step", function()
+    local order, w = {}, {}
+    three_wake_together(order, function() tasks.wake(w) end)
+    tasks.step_until(w)
+    assert.same({ "a" }, order)
+    assert.is_nil(w.woken) -- ready to be waited on again
+    while tasks.step(0.05) > 0 do end
+    assert.same({ "a", "b", "c" }, order)
+  end)
+
+  it("tasks.release(sem, true) wakes its waiter ahead of the tasks already ready; plain release after", function()
+    for _, first in ipairs { true, false } do
+      local order, sem = {}, tasks.semaphore(0)
+      tasks.spawn(function()
+        tasks.acquire(sem)
+        order[#order + 1] = "waiter"
+      end)
+      three_wake_together(order, function() tasks.release(sem, first) end)
+      while tasks.step(0.05) > 0 do end
+      assert.same(first and { "a", "waiter", "b", "c" } or { "a", "b", "c", "waiter" }, order)
+    end
+  end)
+
+  it("tasks.step_until raises the first error a task raised", function()
+    tasks.spawn(function() error("boom", 0) end)
+    assert.has_error(function() tasks.step_until({}) end, "boom")
   end)
 end)
 

@@ -120,7 +120,8 @@ local function flight(api, cur, read)
         land(a, tasks.pcall(client.send, api, a.spec))
         f.n, f.arrived = f.n - 1, f.arrived + 1
         local w = f.waiter
-        if w then f.waiter = nil; tasks.release(w) end
+        if w then f.waiter = nil; tasks.release(w, true) end
+        if f.outside then tasks.wake(f.outside) end
       end)
     end
     return #asks > 0
@@ -136,7 +137,8 @@ local function flight(api, cur, read)
         tasks.acquire(f.waiter)
       end
     else
-      while f.arrived == before do tasks.step(1) end
+      f.outside = f.outside or {}
+      while f.arrived == before do tasks.step_until(f.outside) end
     end
   end
   return f

@@ -45,7 +45,10 @@ local unpack = table.unpack or _G.unpack
 
 -- The scheduler of this lua_State (created on first use).
 local scheduler = {
-  ready = { head = 1, tail = 0 }, -- task, value, task, value... to resume, FIFO (shared by nested loops)
+  -- task, value, task, value... to resume, FIFO but for tasks just
+  -- started and tasks.release(sem, true), which go first (shared by
+  -- nested loops)
+  ready = { head = 1, tail = 0 },
   waiting = {},     -- request -> task
   sleepers = {},    -- tasks with a wake time, unordered (small)
   by_co = setmetatable({}, { __mode = "k" }), -- coroutine -> task
@@ -67,8 +70,9 @@ local engine_by_client = setmetatable({}, { __mode = "k" })
 
 -- Queues a task to be resumed with value; a task waiting in place (see
 -- wait_in_place) is woken where it waits instead.  A task woken from a
--- sleep or another task's semaphore counts as active again.
-local function make_ready(task, value)
+-- sleep or another task's semaphore counts as active again.  `first`:
+-- ahead of the tasks already ready (it runs next).
+local function make_ready(task, value, first)
   if task.parked then
     task.parked = nil
     scheduler.active = scheduler.active + 1
@@ -78,6 +82,11 @@ local function make_ready(task, value)
     return
   end
   local r = scheduler.ready
+  if first then
+    r.head = r.head - 2
+    r[r.head], r[r.head + 1] = task, value
+    return
+  end
   r.tail = r.tail + 2 -- (a pair of slots: no table per wake-up)
   r[r.tail - 1], r[r.tail] = task, value
 end
@@ -233,6 +242,7 @@ local function register(task, kind, arg)
 end
 
 local advance -- defined below (the body of tasks.step)
+local step_engines -- defined below (sends and reads on every engine)
 
 -- Tasks waiting in place that may run all others nested; each takes C
 -- stack (Lua 5.1 allows 200 C calls), so one deeper runs only the tasks it
@@ -246,6 +256,8 @@ local function wait_in_place(task, kind, arg)
   local only = scheduler.depth > MAX_NESTED and task or nil
   task.in_place, task.woken = true, false
   register(task, kind, arg)
+  -- its request goes out before the tasks it runs meanwhile
+  if kind == "request" then step_engines(0) end
   local ok, err = pcall(function() -- nothing yields in here: it is Lua 5.1, in place
     while not task.woken do advance(1, task, only) end
   end)
@@ -279,13 +291,14 @@ function tasks.acquire(sem)
   suspend(tasks.current(), "semaphore", sem) -- the releaser hands its unit over
 end
 
---- Gives a unit back, to the longest waiting task if any.
-function tasks.release(sem)
+--- Gives a unit back, to the longest waiting task if any; with `first`,
+-- that task runs next, ahead of the tasks already ready.
+function tasks.release(sem, first)
   if sem.head <= sem.tail then
     local task = sem.queue[sem.head]
     sem.queue[sem.head] = nil
     sem.head = sem.head + 1
-    make_ready(task, nil)
+    make_ready(task, nil, first)
   else
     sem.free = sem.free + 1
   end
@@ -383,6 +396,9 @@ end
 
 -- Starts the spawned tasks that may start now; with `only` (a nested loop
 -- of Lua 5.1, see run_ready), every task `only` started (and theirs).
+-- The tasks started run before those already ready, in the order they
+-- were spawned: a new task's first step sends its request, and it goes
+-- out before the answers in hand are read.  Returns how many started.
 local function start_pending(only)
   if only then
     local p = scheduler.pending
@@ -393,13 +409,24 @@ local function start_pending(only)
         start(task)
       end
     end
-    return
+    return 0
   end
   local task = take_pending()
+  if not task then return 0 end
+  local r = scheduler.ready
+  local head, tail = r.head, r.tail
   while task do
     start(task)
     task = take_pending()
   end
+  local n = r.tail - tail -- (two slots a task)
+  if head <= tail then -- others were ready: move the new ones ahead
+    for i = 1, n do
+      r[head - n - 1 + i], r[tail + i] = r[tail + i], nil
+    end
+    r.head, r.tail = head - n, tail
+  end
+  return n / 2
 end
 
 -- The body of a worker coroutine: runs `task`, then the next spawned
@@ -445,66 +472,11 @@ local function resume(task, value)
   end
 end
 
--- Runs every task that is ready now (new ones may become ready meanwhile),
--- or, for a task waiting in place, until that task is woken.  With `only`,
--- just the tasks `only` started (the rest stay queued, in order).
-local function run_ready(waiter, only)
-  local r = scheduler.ready
-  if only then
-    local progressed = true
-    while progressed and not waiter.woken do
-      progressed = false
-      start_pending(only)
-      for i = r.head, r.tail, 2 do
-        local task = r[i]
-        if task and descends(task, only) then
-          r[i] = false -- taken; skipped when the queue reaches it
-          resume(task, r[i + 1])
-          progressed = true
-          if waiter.woken then break end
-        end
-      end
-    end
-    return
-  end
-  start_pending()
-  while not (waiter and waiter.woken) do
-    if r.head > r.tail then
-      start_pending()
-      if r.head > r.tail then break end
-    end
-    local head = r.head
-    local task, value = r[head], r[head + 1]
-    r[head], r[head + 1] = nil, nil
-    r.head = head + 2
-    if task then resume(task, value) end
-  end
-end
-
--- Wakes sleepers whose time has come; returns seconds to the next wake.
-local function wake_sleepers()
-  if scheduler.sleepers[1] == nil then return math.huge end -- (none: no clock, no table)
-  local now, next_wake = core.now(), math.huge
-  local still = {}
-  for _, task in ipairs(scheduler.sleepers) do
-    if task.wake <= now then make_ready(task, nil) else
-      still[#still + 1] = task
-      if task.wake - now < next_wake then next_wake = task.wake - now end
-    end
-  end
-  scheduler.sleepers = still
-  return next_wake
-end
-
--- One round of the scheduler: ready tasks, sleepers, engines, without
--- waiting longer than `timeout`.  `waiter` is a task waiting in place: the
--- round ends early once it is woken; `only` limits the tasks it runs.
-function advance(timeout, waiter, only)
-  run_ready(waiter, only)
-  local next_wake = wake_sleepers()
-  run_ready(waiter, only)
-  if waiter and waiter.woken then return end
-  local wait = math.min(timeout, next_wake)
+-- Steps every engine the scheduler knows (sending what was submitted,
+-- reading what came back), waiting up to `wait` seconds for the first
+-- with requests running and not at all after one moved; the tasks whose
+-- requests finished become ready.  True when one did.
+function step_engines(wait)
   local moved = false
   for engine in pairs(engine_of) do
     local finished
@@ -530,6 +502,75 @@ function advance(timeout, waiter, only)
       end
     end
   end
+  return moved
+end
+
+-- Runs every task that is ready now (new ones may become ready meanwhile),
+-- or, for a task waiting in place, until that task is woken.  With `only`,
+-- just the tasks `only` started (the rest stay queued, in order).
+local function run_ready(waiter, only)
+  local r = scheduler.ready
+  if only then
+    local progressed = true
+    while progressed and not waiter.woken do
+      progressed = false
+      start_pending(only)
+      for i = r.head, r.tail, 2 do
+        local task = r[i]
+        if task and descends(task, only) then
+          r[i] = false -- taken; skipped when the queue reaches it
+          resume(task, r[i + 1])
+          progressed = true
+          if waiter.woken then break end
+        end
+      end
+    end
+    return
+  end
+  local fresh = 0 -- tasks just started, at the front of the queue
+  while not (waiter and waiter.woken) do
+    fresh = fresh + start_pending() -- (spawned meanwhile: they go first)
+    if r.head > r.tail then break end
+    local head = r.head
+    local task, value = r[head], r[head + 1]
+    r[head], r[head + 1] = nil, nil
+    r.head = head + 2
+    if task then resume(task, value) end
+    if fresh > 0 then
+      fresh = fresh - 1
+      -- the new tasks have submitted their requests: on the wire with
+      -- them now, not after the rest of the queue has run
+      if fresh == 0 and r.head <= r.tail then step_engines(0) end
+    end
+  end
+end
+
+-- Wakes sleepers whose time has come; returns seconds to the next wake.
+local function wake_sleepers()
+  if scheduler.sleepers[1] == nil then return math.huge end -- (none: no clock, no table)
+  local now, next_wake = core.now(), math.huge
+  local still = {}
+  for _, task in ipairs(scheduler.sleepers) do
+    if task.wake <= now then make_ready(task, nil) else
+      still[#still + 1] = task
+      if task.wake - now < next_wake then next_wake = task.wake - now end
+    end
+  end
+  scheduler.sleepers = still
+  return next_wake
+end
+
+-- One round of the scheduler: ready tasks, sleepers, engines, without
+-- waiting longer than `timeout`.  `waiter` is a task waiting in place: the
+-- round ends early once it is woken; `only` limits the tasks it runs.
+function advance(timeout, waiter, only)
+  run_ready(waiter, only)
+  local next_wake = wake_sleepers()
+  run_ready(waiter, only)
+  -- a woken waiter goes on at once, but what its tasks submitted still
+  -- goes out now (the engines step without waiting)
+  local wait = (waiter and waiter.woken) and 0 or math.min(timeout, next_wake)
+  local moved = step_engines(wait)
   local r = scheduler.ready
   local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
   if not moved and scheduler.in_flight == 0 and idle and wait > 0 and wait < math.huge
@@ -538,6 +579,28 @@ function advance(timeout, waiter, only)
   end
   wake_sleepers()
   run_ready(waiter, only)
+end
+
+--- Marks `waiter` (a table) woken, for tasks.step_until.
+function tasks.wake(waiter)
+  waiter.woken = true
+end
+
+--- Outside tasks: runs the scheduler until a task calls
+-- tasks.wake(waiter), and no further: the caller goes on at once, before
+-- the other tasks that are ready then (they run at its next step), and
+-- what the tasks submitted meanwhile is sent.  Raises the first error a
+-- task raised.
+function tasks.step_until(waiter)
+  while not waiter.woken do
+    advance(1, waiter)
+    local failure = scheduler.failure
+    if failure then
+      scheduler.failure = nil
+      error(failure, 0)
+    end
+  end
+  waiter.woken = nil
 end
 
 --- Advances every task as far as it can without waiting longer than
