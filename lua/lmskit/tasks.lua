@@ -415,18 +415,20 @@ local function start_pending(only)
   if not task then return 0 end
   local r = scheduler.ready
   local head, tail = r.head, r.tail
+  local started = 0
   while task do
     start(task)
+    started = started + 1
     task = take_pending()
   end
-  local n = r.tail - tail -- (two slots a task)
   if head <= tail then -- others were ready: move the new ones ahead
+    local n = 2 * started -- (two slots a task)
     for i = 1, n do
       r[head - n - 1 + i], r[tail + i] = r[tail + i], nil
     end
     r.head, r.tail = head - n, tail
   end
-  return n / 2
+  return started
 end
 
 -- The body of a worker coroutine: runs `task`, then the next spawned
