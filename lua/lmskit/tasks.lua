@@ -415,20 +415,21 @@ local function start_pending(only)
   if not task then return 0 end
   local r = scheduler.ready
   local head, tail = r.head, r.tail
-  local started = 0
   while task do
     start(task)
-    started = started + 1
     task = take_pending()
   end
+  -- what was queued meanwhile, two slots an entry: the tasks started, and
+  -- a spawner take_pending woke (its gate) -- all of it moves, so n is
+  -- read from the queue, not counted from the tasks started
+  local n = r.tail - tail
   if head <= tail then -- others were ready: move the new ones ahead
-    local n = 2 * started -- (two slots a task)
     for i = 1, n do
       r[head - n - 1 + i], r[tail + i] = r[tail + i], nil
     end
     r.head, r.tail = head - n, tail
   end
-  return started
+  return n / 2
 end
 
 -- The body of a worker coroutine: runs `task`, then the next spawned
