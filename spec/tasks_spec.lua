@@ -367,6 +367,50 @@ describe("lmskit.run's queue", function()
     assert.is_true(most <= 64, "queued at most " .. most)
   end)
 
+  -- Property: jobs of random size and concurrency whose tasks sleep, in
+  -- place (under pcall: Lua 5.1 cannot yield there, and runs the others
+  -- nested) or not, zero to three times.  Every task finishes, and the
+  -- spawner, woken from the queue's gate while tasks start ahead of those
+  -- ready, is never lost (a watchdog fails the job instead of hanging).
+  -- The cases come from a fixed seed: the schedule is the same each run.
+  it("every task of jobs sleeping in place and not finishes; the waiting spawner always wakes", function()
+    local state = 20261202
+    local function random(lo, hi)
+      state = state * 16807 % 2147483647
+      return lo + state % (hi - lo + 1)
+    end
+    for case = 1, 60 do
+      local concurrency, n = random(1, 8), random(50, 400)
+      local in_place, plain = random(0, 100), random(0, 100)
+      local finished, spawned = 0, false
+      local ok, err = pcall(lmskit.run, { concurrency = concurrency }, function(spawn)
+        spawn(function()
+          for _ = 1, 400 do
+            if spawned and finished == n then return end
+            tasks.sleep(0.005)
+          end
+          error("stuck after " .. finished .. " tasks", 0)
+        end)
+        for _ = 1, n do
+          local ops = {}
+          for k = 1, random(0, 3) do
+            local r = random(1, in_place + plain + 20)
+            ops[k] = r <= in_place and "in place" or r <= in_place + plain and "plain" or "none"
+          end
+          spawn(function()
+            for _, op in ipairs(ops) do
+              if op == "in place" then pcall(tasks.sleep, 0) elseif op == "plain" then tasks.sleep(0) end
+            end
+            finished = finished + 1
+          end)
+        end
+        spawned = true
+      end)
+      assert(ok, ("case %d (concurrency %d, %d tasks): %s"):format(case, concurrency, n, tostring(err)))
+      assert.equal(n, finished)
+    end
+  end)
+
   it("a job's spawn from a task that cannot yield (inside pcall on 5.1) still queues", function()
     local done = 0
     lmskit.run({ concurrency = 2 }, function(spawn)
