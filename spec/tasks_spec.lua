@@ -521,6 +521,34 @@ describe("the order ready tasks run in", function()
   end)
 end)
 
+describe("sleeping tasks", function()
+  -- A sleeper due at the scheduler's round wakes and sleeps again within
+  -- that round; the round must then wait for that new sleep, not for its
+  -- whole timeout (lmskit.run steps with 1 s; a host may pass more).
+  it("a task that sleeps again as soon as it wakes is woken on time, in lmskit.run and from a host loop", function()
+    local t0 = core.now()
+    lmskit.run(function()
+      for _ = 1, 5 do tasks.sleep(0) end
+      for _ = 1, 5 do tasks.sleep(0.002) end
+    end)
+    local took = core.now() - t0
+    assert.is_true(took < 0.5, ("10 short sleeps took %.3f s"):format(took))
+
+    local woke = 0
+    tasks.spawn(function()
+      for _ = 1, 3 do
+        tasks.sleep(0)
+        woke = woke + 1
+      end
+    end)
+    t0 = core.now()
+    while tasks.step(5) > 0 do end
+    took = core.now() - t0
+    assert.equal(3, woke)
+    assert.is_true(took < 0.5, ("a host's tasks.step(5) held 3 sleeps of 0 s for %.3f s"):format(took))
+  end)
+end)
+
 describe("lmskit.run misuse", function()
   it("refuses to nest run (or a bulk job) inside a task", function()
     local inner

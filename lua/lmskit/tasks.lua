@@ -51,6 +51,7 @@ local scheduler = {
   ready = { head = 1, tail = 0 },
   waiting = {},     -- request -> task
   sleepers = {},    -- tasks with a wake time, unordered (small)
+  soonest = math.huge, -- the earliest of their wake times (core.now's clock)
   by_co = setmetatable({}, { __mode = "k" }), -- coroutine -> task
   count = 0,        -- live tasks
   in_flight = 0,    -- requests submitted by tasks
@@ -230,6 +231,7 @@ local function register(task, kind, arg)
   elseif kind == "sleep" then
     task.wake = arg
     scheduler.sleepers[#scheduler.sleepers + 1] = task
+    if arg < scheduler.soonest then scheduler.soonest = arg end
   elseif kind == "semaphore" then
     arg.tail = arg.tail + 1
     arg.queue[arg.tail] = task
@@ -548,19 +550,28 @@ local function run_ready(waiter, only)
   end
 end
 
--- Wakes sleepers whose time has come; returns seconds to the next wake.
+-- Wakes sleepers whose time has come, and keeps the earliest wake time
+-- of the others in scheduler.soonest.
 local function wake_sleepers()
-  if scheduler.sleepers[1] == nil then return math.huge end -- (none: no clock, no table)
-  local now, next_wake = core.now(), math.huge
+  if scheduler.sleepers[1] == nil then return end -- (none: no clock, no table)
+  local now, soonest = core.now(), math.huge
   local still = {}
   for _, task in ipairs(scheduler.sleepers) do
     if task.wake <= now then make_ready(task, nil) else
       still[#still + 1] = task
-      if task.wake - now < next_wake then next_wake = task.wake - now end
+      if task.wake < soonest then soonest = task.wake end
     end
   end
-  scheduler.sleepers = still
-  return next_wake
+  scheduler.sleepers, scheduler.soonest = still, soonest
+end
+
+-- Seconds until the earliest sleeper is due (0 if it is), or math.huge.
+-- Read when the round is about to wait: a task the round ran may have
+-- gone to sleep after wake_sleepers looked.
+local function next_wake()
+  local soonest = scheduler.soonest
+  if soonest == math.huge then return soonest end -- (no sleeper: no clock)
+  return math.max(0, soonest - core.now())
 end
 
 -- One round of the scheduler: ready tasks, sleepers, engines, without
@@ -568,11 +579,11 @@ end
 -- round ends early once it is woken; `only` limits the tasks it runs.
 function advance(timeout, waiter, only)
   run_ready(waiter, only)
-  local next_wake = wake_sleepers()
+  wake_sleepers()
   run_ready(waiter, only)
   -- a woken waiter goes on at once, but what its tasks submitted still
   -- goes out now (the engines step without waiting)
-  local wait = (waiter and waiter.woken) and 0 or math.min(timeout, next_wake)
+  local wait = (waiter and waiter.woken) and 0 or math.min(timeout, next_wake())
   local moved = step_engines(wait)
   local r = scheduler.ready
   local idle = only or r.head > r.tail -- (what `only` leaves queued cannot run now)
@@ -645,6 +656,7 @@ function tasks.run(opts, fn)
   if not ok then
     -- abandon what is left: their requests are collected with them
     scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
+    scheduler.soonest = math.huge
     scheduler.pending, scheduler.idle, scheduler.spawn_gate = { head = 1, tail = 0 }, {}, nil
     scheduler.count, scheduler.in_flight, scheduler.active = 0, 0, 0
     error(tasks.nomem(err), 0)
