@@ -74,13 +74,13 @@ local engine_by_client = setmetatable({}, { __mode = "k" })
 -- sleep or another task's semaphore counts as active again.  `first`:
 -- ahead of the tasks already ready (it runs next).
 local function make_ready(task, value, first)
+  if task.in_place then -- (active again once its wait returns, see wait_in_place)
+    task.parked, task.woken, task.wake_value = nil, true, value
+    return
+  end
   if task.parked then
     task.parked = nil
     scheduler.active = scheduler.active + 1
-  end
-  if task.in_place then
-    task.woken, task.wake_value = true, value
-    return
   end
   local r = scheduler.ready
   if first then
@@ -252,20 +252,25 @@ local step_engines -- defined below (sends and reads on every engine)
 local MAX_NESTED = 10
 
 -- Waits where the task stands (Lua 5.1, where it cannot yield): runs the
--- scheduler nested, other tasks included, until this task is woken.
+-- scheduler nested, other tasks included, until this task is woken.  It
+-- is not active meanwhile, even once woken: it goes on only when the
+-- tasks nested above it return, so a unit of the limit it held would
+-- keep the tasks they wait for from starting (a deadlock).
 local function wait_in_place(task, kind, arg)
   scheduler.depth = scheduler.depth + 1
   local only = scheduler.depth > MAX_NESTED and task or nil
   task.in_place, task.woken = true, false
   register(task, kind, arg)
+  if not task.parked then scheduler.active = scheduler.active - 1 end -- (register parks sleepers)
   -- its request goes out before the tasks it runs meanwhile
   if kind == "request" then step_engines(0) end
   local ok, err = pcall(function() -- nothing yields in here: it is Lua 5.1, in place
     while not task.woken do advance(1, task, only) end
   end)
   scheduler.depth = scheduler.depth - 1
+  scheduler.active = scheduler.active + 1
   local value = task.wake_value
-  task.in_place, task.woken, task.wake_value = nil, nil, nil
+  task.in_place, task.parked, task.woken, task.wake_value = nil, nil, nil, nil
   if not ok then error(err, 0) end
   return value
 end
@@ -306,6 +311,14 @@ function tasks.release(sem, first)
   end
 end
 
+-- Gives back the units a task waiting in place took for its call (once).
+local function give_back(task)
+  local held_slots, held_limit = task.held_slots, task.held_limit
+  task.held_slots, task.held_limit = nil, nil
+  if held_limit then tasks.release(held_limit) end
+  if held_slots then tasks.release(held_slots) end
+end
+
 --- Inside a task: submits the wire request on a core client and yields
 -- until it finishes; returns the finished Request.  `limit` is the
 -- client's own semaphore (its `concurrency` option), if any.  A task that
@@ -334,6 +347,10 @@ function tasks.await(core_client, wire, limit)
                        stopped = true }, 0)
   end
   task.sent_calls = (task.sent_calls or 0) + 1
+  -- a task waiting in place gives its units back when its request ends,
+  -- not when it goes on: that waits for the tasks nested above it, which
+  -- may wait for those units (see step_engines)
+  if in_place then task.held_slots, task.held_limit = slots or nil, limit or nil end
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
     local engine = engine_by_client[core_client]
@@ -344,8 +361,10 @@ function tasks.await(core_client, wire, limit)
     engine_of[engine] = true
     if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
-  if limit then tasks.release(limit) end
-  if slots then tasks.release(slots) end
+  if in_place then give_back(task) else
+    if limit then tasks.release(limit) end
+    if slots then tasks.release(slots) end
+  end
   if not ok then error(request, 0) end
   return request
 end
@@ -502,6 +521,7 @@ function step_engines(wait)
       if task then
         scheduler.waiting[request] = nil
         scheduler.in_flight = scheduler.in_flight - 1
+        if task.in_place then give_back(task) end
         make_ready(task, request)
         moved = true
       end

@@ -1,0 +1,81 @@
+-- Random jobs of mixed tasks on the sandbox, run as their own process so
+-- a spec can bound a hang with a timeout:
+--   lua5.1 spec/support/mixed_job.lua SEED JOBS
+-- Each task does one to four of: an echo POST (faults on 10% of them)
+-- under pcall, the same under tasks.pcall, a Catalog list walked in a
+-- generic for, the same under pcall, a sleep under pcall, a plain sleep.  On Lua 5.1 the ones
+-- under pcall or in a for wait in place, running the others nested.
+-- Prints a line per job: "job N: ok" or what went wrong; then "done".
+package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
+package.cpath = require("support.runtime").cpath .. "/?.so;" .. package.cpath
+io.stdout:setvbuf("no")
+local lmskit = require "lmskit"
+local tasks = require "lmskit.tasks"
+local sandbox = require "sandbox"
+local once = require "support.exactly_once"
+
+local state = assert(tonumber(arg[1]), "SEED")
+local function random(lo, hi)
+  state = state * 16807 % 2147483647
+  return lo + state % (hi - lo + 1)
+end
+
+sandbox.reset()
+sandbox.seed_courses(57)
+local catalog = sandbox.catalog()
+local courses = 0
+for _ in catalog.courses:list { per_page = 100 } do courses = courses + 1 end
+local cerego = sandbox.cerego()
+
+-- Walks the Catalog's courses, `per_page` a page; returns how many.
+local function walk(per_page)
+  local n = 0
+  for _ in catalog.courses:list { per_page = per_page } do n = n + 1 end
+  return n
+end
+
+-- One task's steps; appends what went wrong to `bad`.
+local function steps(ops, tag, bad)
+  for k, op in ipairs(ops) do
+    if op <= 2 then
+      local echo = tag .. "-" .. k
+      local post = function() return cerego:request { method = "POST", path = "/echo", json = { echo = echo } } end
+      local ok, res
+      if op == 1 then ok, res = pcall(post) else ok, res = tasks.pcall(post) end
+      if ok and res.echo ~= echo then bad[#bad + 1] = echo .. " answered " .. tostring(res.echo) end
+    elseif op == 3 then
+      local n = walk(random(5, 30))
+      if n ~= courses then bad[#bad + 1] = "a list gave " .. n end
+    elseif op == 4 then
+      local ok, n = pcall(walk, 20)
+      if not ok or n ~= courses then bad[#bad + 1] = "a list in pcall: " .. tostring(n) end
+    elseif op == 5 then
+      pcall(tasks.sleep, random(0, 5) / 1000)
+    else
+      tasks.sleep(random(0, 5) / 1000)
+    end
+  end
+end
+
+for job = 1, assert(tonumber(arg[2]), "JOBS") do
+  local concurrency, n = random(1, 16), random(10, 120)
+  local bad, finished = {}, 0
+  once.storm("/cerego/api/echo", 0.1)
+  sandbox.latency { path = "/catalog", min_ms = 0, max_ms = 15, rate = 0.5 }
+  local ok, err = pcall(lmskit.run, { concurrency = concurrency }, function(spawn)
+    for i = 1, n do
+      local ops = {}
+      for k = 1, random(1, 4) do ops[k] = random(1, 6) end
+      spawn(function()
+        steps(ops, ("j%d-%d"):format(job, i), bad)
+        finished = finished + 1
+      end)
+    end
+  end)
+  once.calm()
+  if not ok then bad[#bad + 1] = "run: " .. tostring(err) end
+  if finished ~= n then bad[#bad + 1] = ("%d of %d tasks finished"):format(finished, n) end
+  print(("job %d (concurrency %d, %d tasks): %s"):format(job, concurrency, n,
+        #bad == 0 and "ok" or table.concat(bad, "; ", 1, math.min(#bad, 3))))
+end
+print("done")
