@@ -580,6 +580,39 @@ describe("sleeping tasks", function()
   end)
 end)
 
+describe("tasks on engines of their own", function()
+  -- Each engine waits for its own transfers only; while one waited for a
+  -- slow call, a call on another engine that was already answered sat
+  -- unread: 5 quick calls took the slow call's 0.8 s.
+  it("a call on one engine is not held behind a slow call on another", function()
+    sandbox.reset()
+    local slow_engine, fast_engine = core.new_engine(), core.new_engine()
+    local slow = sandbox.catalog { engine = slow_engine }
+    local fast = sandbox.cerego { engine = fast_engine }
+    sandbox.latency { path = "/catalog", min_ms = 800, max_ms = 800, rate = 1 }
+    local t0, fast_took, slow_took = core.now(), nil, nil
+    lmskit.run(function(spawn)
+      spawn(function()
+        slow:request { method = "GET", path = "/courses" }
+        slow_took = core.now() - t0
+      end)
+      spawn(function()
+        for i = 1, 5 do
+          assert.equal("e" .. i, fast:request { method = "POST", path = "/echo", json = { echo = "e" .. i } }.echo)
+        end
+        fast_took = core.now() - t0
+      end)
+    end)
+    sandbox.control("DELETE", "latency")
+    slow:close()
+    fast:close()
+    slow_engine:close()
+    fast_engine:close()
+    assert.is_true(slow_took >= 0.8, "the slow call was slow")
+    assert.is_true(fast_took < 0.4 * runtime.slowdown, ("5 quick calls took %.3f s"):format(fast_took))
+  end)
+end)
+
 describe("lmskit.run misuse", function()
   it("refuses to nest run (or a bulk job) inside a task", function()
     local inner

@@ -496,12 +496,29 @@ local function resume(task, value)
   end
 end
 
+-- An engine waits for its own transfers only: with requests running on
+-- more than one, each waits at most this long in turn (seconds), so an
+-- answer on one is read while another's call is slow.
+local ENGINE_SLICE = 0.005
+
+-- True when more than one engine the scheduler knows has requests running.
+local function engines_busy()
+  local first = next(engine_of)
+  if first == nil or next(engine_of, first) == nil then return false end -- (one engine: the usual case)
+  local busy = 0
+  for engine in pairs(engine_of) do
+    if not engine:closed() and engine:running() > 0 then busy = busy + 1 end
+  end
+  return busy > 1
+end
+
 -- Steps every engine the scheduler knows (sending what was submitted,
 -- reading what came back), waiting up to `wait` seconds for the first
 -- with requests running and not at all after one moved; the tasks whose
 -- requests finished become ready.  True when one did.
 function step_engines(wait)
   local moved = false
+  if wait > ENGINE_SLICE and engines_busy() then wait = ENGINE_SLICE end
   for engine in pairs(engine_of) do
     local finished
     if engine:closed() then
