@@ -3,7 +3,9 @@
 --   lua5.1 spec/support/mixed_job.lua SEED JOBS
 -- Each task does one to four of: an echo POST (faults on 10% of them)
 -- under pcall, the same under tasks.pcall, a Catalog list walked in a
--- generic for, the same under pcall, a sleep under pcall, a plain sleep.  On Lua 5.1 the ones
+-- generic for, the same under pcall, a sleep under pcall, a plain sleep,
+-- a call on a client paced to 20 calls in 0.25 s under pcall, one on a
+-- client of concurrency 2 under tasks.pcall.  On Lua 5.1 the ones
 -- under pcall or in a for wait in place, running the others nested.
 -- Prints a line per job: "job N: ok" or what went wrong; then "done".
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
@@ -26,6 +28,8 @@ local catalog = sandbox.catalog()
 local courses = 0
 for _ in catalog.courses:list { per_page = 100 } do courses = courses + 1 end
 local cerego = sandbox.cerego()
+local paced = sandbox.catalog { rate = { calls = 20, per = 0.25, margin = 0.02 } }
+local narrow = sandbox.cerego { concurrency = 2 }
 
 -- Walks the Catalog's courses, `per_page` a page; returns how many.
 local function walk(per_page)
@@ -51,8 +55,15 @@ local function steps(ops, tag, bad)
       if not ok or n ~= courses then bad[#bad + 1] = "a list in pcall: " .. tostring(n) end
     elseif op == 5 then
       pcall(tasks.sleep, random(0, 5) / 1000)
-    else
+    elseif op == 6 then
       tasks.sleep(random(0, 5) / 1000)
+    elseif op == 7 then
+      local ok, course = pcall(paced.courses.get, paced.courses, 1)
+      if not ok or course.id ~= 1 then bad[#bad + 1] = "a paced call: " .. tostring(course) end
+    else
+      local echo = tag .. "-" .. k
+      local ok, res = tasks.pcall(narrow.request, narrow, { method = "POST", path = "/echo", json = { echo = echo } })
+      if ok and res.echo ~= echo then bad[#bad + 1] = echo .. " answered " .. tostring(res.echo) end
     end
   end
 end
@@ -60,12 +71,13 @@ end
 for job = 1, assert(tonumber(arg[2]), "JOBS") do
   local concurrency, n = random(1, 16), random(10, 120)
   local bad, finished = {}, 0
+  sandbox.clear_log()
   once.storm("/cerego/api/echo", 0.1)
   sandbox.latency { path = "/catalog", min_ms = 0, max_ms = 15, rate = 0.5 }
   local ok, err = pcall(lmskit.run, { concurrency = concurrency }, function(spawn)
     for i = 1, n do
       local ops = {}
-      for k = 1, random(1, 4) do ops[k] = random(1, 6) end
+      for k = 1, random(1, 4) do ops[k] = random(1, 8) end
       spawn(function()
         steps(ops, ("j%d-%d"):format(job, i), bad)
         finished = finished + 1
@@ -73,6 +85,12 @@ for job = 1, assert(tonumber(arg[2]), "JOBS") do
     end
   end)
   once.calm()
+  local paced_log = {}
+  for _, r in ipairs(sandbox.requests()) do
+    if r.path:find("/courses/1", 1, true) then paced_log[#paced_log + 1] = r end
+  end
+  local busiest = sandbox.busiest_window(paced_log, 0.25)
+  if busiest > 20 then bad[#bad + 1] = busiest .. " paced calls in 0.25 s" end
   if not ok then bad[#bad + 1] = "run: " .. tostring(err) end
   if finished ~= n then bad[#bad + 1] = ("%d of %d tasks finished"):format(finished, n) end
   print(("job %d (concurrency %d, %d tasks): %s"):format(job, concurrency, n,
