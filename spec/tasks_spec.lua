@@ -381,6 +381,36 @@ describe("random jobs of mixed tasks under faults", function()
   end)
 end)
 
+describe("calls in flight", function()
+  -- spec/support/inflight_job.lua runs each job as a process of this
+  -- runtime (a deadlock fails the spec instead of hanging it) and reads
+  -- the requests in flight whenever one is submitted.  On Lua 5.1 a call
+  -- made where the task cannot yield (under pcall, in a list's for, in a
+  -- task spawned under pcall) took a unit only when one was free and went
+  -- without otherwise: 11 calls were in flight at lmskit.run concurrency
+  -- 2, and 16 on a client of concurrency 1.
+  it("never exceed lmskit.run's concurrency or a client's own, whatever the calls are made under", function()
+    local limit = math.ceil(60 * runtime.slowdown)
+    for _, mode in ipairs { "plain", "pcall", "spawnpcall", "list" } do
+      for _, bounds in ipairs { { 16, 1 }, { 16, 3 }, { 2, 16 }, { 4, 4 } } do
+        local run_c, client_c = bounds[1], bounds[2]
+        local pipe = io.popen(("timeout %d %s spec/support/inflight_job.lua %s %d %d 20 2>&1; echo \"exit=$?\""):format(
+          limit, runtime.lua, mode, run_c, client_c))
+        local out = pipe:read("*a")
+        pipe:close()
+        local what = ("%s at run %d, client %d: %s"):format(mode, run_c, client_c, out)
+        local most, mine, done = out:match("max (%d+) client (%d+) done (%d+)\nexit=0\n$")
+        assert.is_truthy(most, what)
+        assert.equal(20, tonumber(done), what)
+        assert.is_true(tonumber(most) <= run_c, what)
+        assert.is_true(tonumber(mine) <= client_c, what)
+        -- the calls did overlap up to the bound (the check can fail)
+        assert.equal(math.min(run_c, client_c), tonumber(mine), what)
+      end
+    end
+  end)
+end)
+
 describe("lmskit.run's queue", function()
   it("a job spawning 3,000 tasks at once waits while 64 are queued: memory follows the queue, not the job", function()
     local done, most = 0, 0

@@ -62,6 +62,8 @@ local scheduler = {
   limit = math.huge, -- tasks active at once (lmskit.run's concurrency)
   failure = nil,    -- the first error a task raised
   depth = 0,        -- tasks waiting in place (Lua 5.1), one inside the other
+  only = nil,       -- the task a nested loop past MAX_NESTED runs for (its own, theirs)
+  calls = {},       -- tasks waiting for their call's units, in the order they came
 }
 
 local engine_of = {} -- engines the scheduler steps (weak set by engine)
@@ -161,12 +163,9 @@ end
 -- Queues a task of fn(...), checked callable by the caller.
 local function enqueue(fn, ...)
   local n = select("#", ...)
-  -- Lua 5.1: who started the task (see run_ready); a task started by one
-  -- that cannot yield (fetching pages ahead inside a list's iterator) is
-  -- what that one waits for: it takes no unit it might wait for (tasks.await)
+  -- Lua 5.1: who started the task (see run_ready)
   local parent = PUC51 and tasks.current() or nil
-  local task = { fn = fn, n = n, args = n > 0 and { ... } or nil,
-                 parent = parent, free_only = parent ~= nil and cannot_yield() or nil }
+  local task = { fn = fn, n = n, args = n > 0 and { ... } or nil, parent = parent }
   scheduler.count = scheduler.count + 1
   local p = scheduler.pending
   p.tail = p.tail + 1
@@ -212,10 +211,10 @@ function tasks.queued()
 end
 
 --- A counting semaphore for tasks: at most n holders at once.  `calls`:
--- its units are calls in flight (a task waiting for one stays active: a
--- call ends and gives it back); any other wait lets another task start.
+-- its units are calls in flight, taken and given back by tasks.await
+-- only (see take_units); any other wait lets another task start.
 function tasks.semaphore(n, calls)
-  return { free = n, queue = {}, head = 1, tail = 0, calls = calls or nil }
+  return { free = n, queue = {}, head = 1, tail = 0, calls = calls or nil, waiting = 0 }
 end
 
 -- Records what a suspended task waits for.  The scheduler does it when it
@@ -235,8 +234,7 @@ local function register(task, kind, arg)
   elseif kind == "semaphore" then
     arg.tail = arg.tail + 1
     arg.queue[arg.tail] = task
-    if arg.calls then return end
-  else
+  else -- ("units": a task waiting for its call's units stays active)
     return
   end
   task.parked = true
@@ -259,6 +257,8 @@ local MAX_NESTED = 10
 local function wait_in_place(task, kind, arg)
   scheduler.depth = scheduler.depth + 1
   local only = scheduler.depth > MAX_NESTED and task or nil
+  local outer_only = scheduler.only
+  scheduler.only = only or outer_only
   task.in_place, task.woken = true, false
   register(task, kind, arg)
   if not task.parked then scheduler.active = scheduler.active - 1 end -- (register parks sleepers)
@@ -268,6 +268,7 @@ local function wait_in_place(task, kind, arg)
     while not task.woken do advance(1, task, only) end
   end)
   scheduler.depth = scheduler.depth - 1
+  scheduler.only = outer_only
   scheduler.active = scheduler.active + 1
   local value = task.wake_value
   task.in_place, task.parked, task.woken, task.wake_value = nil, nil, nil, nil
@@ -311,46 +312,133 @@ function tasks.release(sem, first)
   end
 end
 
--- Gives back the units a task waiting in place took for its call (once).
+-- A call's units: one of lmskit.run's slots (its concurrency) and one of
+-- its client's own limit (the client's `concurrency`), either absent.
+-- A call takes both at once just before its request goes out, nothing
+-- yields in between, and gives them back when the request ends: a unit
+-- is held exactly while a request is in flight, so one always comes
+-- free.  A unit is never handed over to a waiting task, which might not
+-- run soon (a nested loop past MAX_NESTED runs only its own tasks): the
+-- task is woken, and takes its units when it runs if they are still free.
+
+-- True when the units a call needs are free.
+local function units_free(slots, limit)
+  return (slots == nil or slots.free > 0) and (limit == nil or limit.free > 0)
+end
+
+-- True when the units a call needs are free and no task that came
+-- first waits for one of them (each semaphore counts its waiting tasks).
+local function free_for_all(slots, limit)
+  return (slots == nil or (slots.free > 0 and slots.waiting == 0))
+     and (limit == nil or (limit.free > 0 and limit.waiting == 0))
+end
+
+-- Puts task in the queue of calls waiting for units (first in line, or
+-- last), or takes it out.
+local function queue_call(task, slots, limit, first)
+  task.want_slots, task.want_limit = slots, limit
+  if slots then slots.waiting = slots.waiting + 1 end
+  if limit then limit.waiting = limit.waiting + 1 end
+  table.insert(scheduler.calls, first and 1 or #scheduler.calls + 1, task)
+end
+local function unqueue_call(i)
+  local task = table.remove(scheduler.calls, i)
+  local slots, limit = task.want_slots, task.want_limit
+  task.want_slots, task.want_limit = nil, nil
+  if slots then slots.waiting = slots.waiting - 1 end
+  if limit then limit.waiting = limit.waiting - 1 end
+  return task
+end
+
+-- True when task was started by `ancestor`, or by a task it started...
+local function descends(task, ancestor)
+  repeat task = task.parent until task == nil or task == ancestor
+  return task ~= nil
+end
+
+-- True when a waiting task would run now once woken: any (but for a
+-- nested loop past MAX_NESTED, which runs its own tasks only).
+local function runs_now(task)
+  return scheduler.only == nil or descends(task, scheduler.only)
+end
+
+-- Wakes the waiting tasks whose units are free and that run now, in the
+-- order they came, as many as the free units allow.
+local function admit()
+  local queue = scheduler.calls
+  local spent = {} -- sem -> units promised in this pass
+  local i = 1
+  while queue[i] do
+    local task = queue[i]
+    local slots, limit = task.want_slots, task.want_limit
+    if (slots == nil or slots.free > (spent[slots] or 0))
+       and (limit == nil or limit.free > (spent[limit] or 0)) and runs_now(task) then
+      unqueue_call(i)
+      if slots then spent[slots] = (spent[slots] or 0) + 1 end
+      if limit then spent[limit] = (spent[limit] or 0) + 1 end
+      make_ready(task, nil)
+    else
+      i = i + 1
+    end
+  end
+end
+
+-- Takes the units of task's call, waiting (in the queue, woken by admit)
+-- while they are not free or tasks that came first wait for them.  Woken,
+-- it takes them (admit saw them free); should another have taken them
+-- meanwhile, it waits again, first in line.  A task that cannot yield
+-- (Lua 5.1, in place) waits only for the units to be free, stepping the
+-- engines and running no other task: waiting in place runs the others
+-- nested, one wait inside the other, and each goes on only once those
+-- above it return (past MAX_NESTED, one at a time).  A unit comes back
+-- as a request ends, in step_engines, so the wait is one call's at most.
+local function take_units(task, slots, limit, in_place)
+  if in_place then
+    -- (with nothing in flight no unit can come back: it goes on without)
+    while not units_free(slots, limit) and scheduler.in_flight > 0 do step_engines(1) end
+  elseif not free_for_all(slots, limit) then
+    local first = false
+    repeat
+      queue_call(task, slots, limit, first)
+      coroutine.yield("units")
+      first = true
+    until units_free(slots, limit)
+  end
+  if slots then slots.free = slots.free - 1 end
+  if limit then limit.free = limit.free - 1 end
+  task.held_slots, task.held_limit = slots, limit
+end
+
+-- Gives back the units task holds for its call (once), and wakes the
+-- tasks waiting for them.
 local function give_back(task)
-  local held_slots, held_limit = task.held_slots, task.held_limit
+  local slots, limit = task.held_slots, task.held_limit
+  if slots == nil and limit == nil then return end
   task.held_slots, task.held_limit = nil, nil
-  if held_limit then tasks.release(held_limit) end
-  if held_slots then tasks.release(held_slots) end
+  if slots then slots.free = slots.free + 1 end
+  if limit then limit.free = limit.free + 1 end
+  if scheduler.calls[1] ~= nil then admit() end
 end
 
 --- Inside a task: submits the wire request on a core client and yields
 -- until it finishes; returns the finished Request.  `limit` is the
--- client's own semaphore (its `concurrency` option), if any.  A task that
--- must wait in place (Lua 5.1) takes a unit only when one is free: it
--- cannot give one back before the tasks it runs meanwhile, so waiting for
--- one could wait forever; so does a task such a one started and waits for.
+-- client's own semaphore (its `concurrency` option), if any.  The call
+-- holds a unit of it and of lmskit.run's slots while its request is in
+-- flight (see take_units).
 function tasks.await(core_client, wire, limit)
   local task = tasks.current()
   local in_place = PUC51 and cannot_yield()
-  local slots = scheduler.slots
-  if in_place or task.free_only then
-    slots = slots and try_acquire(slots) and slots
-    limit = limit and try_acquire(limit) and limit
-  else
-    if slots then tasks.acquire(slots) end
-    if limit then tasks.acquire(limit) end
-  end
+  take_units(task, scheduler.slots, limit, in_place)
   -- a job that stopped (lmskit.bulk: its breaker, Ctrl-C) sends nothing
   -- more, not even for rows it had started: a call waiting for its slot
   -- fails, unsent, with `stopped` set
   local why = task.stop and task.stop()
   if why then
-    if limit then tasks.release(limit) end
-    if slots then tasks.release(slots) end
+    give_back(task)
     error(core.error { kind = "transport", message = "not sent: the job stopped: " .. why, sent = false,
                        stopped = true }, 0)
   end
   task.sent_calls = (task.sent_calls or 0) + 1
-  -- a task waiting in place gives its units back when its request ends,
-  -- not when it goes on: that waits for the tasks nested above it, which
-  -- may wait for those units (see step_engines)
-  if in_place then task.held_slots, task.held_limit = slots or nil, limit or nil end
   local ok, request = pcall(core_client.submit, core_client, wire)
   if ok then
     local engine = engine_by_client[core_client]
@@ -359,12 +447,10 @@ function tasks.await(core_client, wire, limit)
       engine_by_client[core_client] = engine
     end
     engine_of[engine] = true
+    -- (its units go back when the request ends: see step_engines)
     if in_place then wait_in_place(task, "request", request) else coroutine.yield("request", request) end
   end
-  if in_place then give_back(task) else
-    if limit then tasks.release(limit) end
-    if slots then tasks.release(slots) end
-  end
+  give_back(task)
   if not ok then error(request, 0) end
   return request
 end
@@ -378,12 +464,6 @@ end
 local IDLE = {}
 
 local worker -- defined below (the body of a worker coroutine)
-
--- True when task was started by `ancestor`, or by a task it started...
-local function descends(task, ancestor)
-  repeat task = task.parent until task == nil or task == ancestor
-  return task ~= nil
-end
 
 -- Starts task on a parked worker coroutine, or a new one: the worker
 -- receives the task when it is resumed.
@@ -538,7 +618,7 @@ function step_engines(wait)
       if task then
         scheduler.waiting[request] = nil
         scheduler.in_flight = scheduler.in_flight - 1
-        if task.in_place then give_back(task) end
+        give_back(task) -- (its units: the request no longer holds them)
         make_ready(task, request)
         moved = true
       end
@@ -615,6 +695,8 @@ end
 -- waiting longer than `timeout`.  `waiter` is a task waiting in place: the
 -- round ends early once it is woken; `only` limits the tasks it runs.
 function advance(timeout, waiter, only)
+  -- (a nested loop past MAX_NESTED may have left a waiting task asleep)
+  if scheduler.calls[1] ~= nil then admit() end
   run_ready(waiter, only)
   wake_sleepers()
   run_ready(waiter, only)
@@ -691,7 +773,10 @@ function tasks.run(opts, fn)
   end)
   scheduler.slots, scheduler.limit = previous, previous_limit
   if not ok then
-    -- abandon what is left: their requests are collected with them
+    -- abandon what is left: their requests are collected with them, and
+    -- the units they held go back (a client's outlive the run)
+    while scheduler.calls[1] do unqueue_call(1) end
+    for _, task in pairs(scheduler.waiting) do give_back(task) end
     scheduler.ready, scheduler.sleepers, scheduler.waiting = { head = 1, tail = 0 }, {}, {}
     scheduler.soonest = math.huge
     scheduler.pending, scheduler.idle, scheduler.spawn_gate = { head = 1, tail = 0 }, {}, nil

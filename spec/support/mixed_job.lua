@@ -5,8 +5,12 @@
 -- under pcall, the same under tasks.pcall, a Catalog list walked in a
 -- generic for, the same under pcall, a sleep under pcall, a plain sleep,
 -- a call on a client paced to 20 calls in 0.25 s under pcall, one on a
--- client of concurrency 2 under tasks.pcall.  On Lua 5.1 the ones
--- under pcall or in a for wait in place, running the others nested.
+-- client of concurrency 2 under tasks.pcall or pcall.  On Lua 5.1 the
+-- ones under pcall or in a for wait in place, running the others nested.
+-- A job goes wrong when a task does not finish, an answer is another
+-- call's, a list is short or long, the sandbox saw more than 20 paced
+-- calls in 0.25 s, or more calls were in flight than the job's
+-- concurrency (or 2 on the narrow client).
 -- Prints a line per job: "job N: ok" or what went wrong; then "done".
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 package.cpath = require("support.runtime").cpath .. "/?.so;" .. package.cpath
@@ -15,6 +19,7 @@ local lmskit = require "lmskit"
 local tasks = require "lmskit.tasks"
 local sandbox = require "sandbox"
 local once = require "support.exactly_once"
+local in_flight = require "support.in_flight"
 
 local state = assert(tonumber(arg[1]), "SEED")
 local function random(lo, hi)
@@ -30,6 +35,7 @@ for _ in catalog.courses:list { per_page = 100 } do courses = courses + 1 end
 local cerego = sandbox.cerego()
 local paced = sandbox.catalog { rate = { calls = 20, per = 0.25, margin = 0.02 } }
 local narrow = sandbox.cerego { concurrency = 2 }
+local seen = in_flight.watch(narrow)
 
 -- Walks the Catalog's courses, `per_page` a page; returns how many.
 local function walk(per_page)
@@ -62,7 +68,8 @@ local function steps(ops, tag, bad)
       if not ok or course.id ~= 1 then bad[#bad + 1] = "a paced call: " .. tostring(course) end
     else
       local echo = tag .. "-" .. k
-      local ok, res = tasks.pcall(narrow.request, narrow, { method = "POST", path = "/echo", json = { echo = echo } })
+      local guard = random(0, 1) == 0 and tasks.pcall or pcall
+      local ok, res = guard(narrow.request, narrow, { method = "POST", path = "/echo", json = { echo = echo } })
       if ok and res.echo ~= echo then bad[#bad + 1] = echo .. " answered " .. tostring(res.echo) end
     end
   end
@@ -72,6 +79,7 @@ for job = 1, assert(tonumber(arg[2]), "JOBS") do
   local concurrency, n = random(1, 16), random(10, 120)
   local bad, finished = {}, 0
   sandbox.clear_log()
+  seen.most, seen.most_client = 0, 0
   once.storm("/cerego/api/echo", 0.1)
   sandbox.latency { path = "/catalog", min_ms = 0, max_ms = 15, rate = 0.5 }
   local ok, err = pcall(lmskit.run, { concurrency = concurrency }, function(spawn)
@@ -91,6 +99,8 @@ for job = 1, assert(tonumber(arg[2]), "JOBS") do
   end
   local busiest = sandbox.busiest_window(paced_log, 0.25)
   if busiest > 20 then bad[#bad + 1] = busiest .. " paced calls in 0.25 s" end
+  if seen.most > concurrency then bad[#bad + 1] = seen.most .. " calls in flight" end
+  if seen.most_client > 2 then bad[#bad + 1] = seen.most_client .. " calls in flight on the narrow client" end
   if not ok then bad[#bad + 1] = "run: " .. tostring(err) end
   if finished ~= n then bad[#bad + 1] = ("%d of %d tasks finished"):format(finished, n) end
   print(("job %d (concurrency %d, %d tasks): %s"):format(job, concurrency, n,
