@@ -80,6 +80,31 @@ describe("lmskit.run", function()
     assert.equal("not_found", err.kind)
   end)
 
+  -- A call gave its client's unit back only when its task went on, and
+  -- a failed run's tasks never go on: the unit was lost, and the next run
+  -- on a client of concurrency 1 waited forever.
+  it("a run that fails with a call in flight gives its client's unit back: the next run's calls go out", function()
+    local narrow = sandbox.cerego { concurrency = 1 }
+    sandbox.latency { path = "/cerego/api/echo", min_ms = 300, max_ms = 300 }
+    local ok, err = pcall(lmskit.run, function(spawn)
+      spawn(function() narrow:request { method = "POST", path = "/echo", json = { echo = "a" } } end)
+      spawn(function() tasks.sleep(0.01); error("boom", 0) end)
+    end)
+    assert.is_false(ok)
+    assert.equal("boom", err)
+    sandbox.latency { min_ms = 0, max_ms = 0 }
+    local got
+    ok, err = pcall(lmskit.run, function(spawn)
+      spawn(function()
+        tasks.sleep(3 * runtime.slowdown)
+        if not got then error("the call did not go out in 3 s", 0) end
+      end)
+      spawn(function() got = narrow:request { method = "POST", path = "/echo", json = { echo = "b" } }.echo end)
+    end)
+    assert.is_true(ok, tostring(err))
+    assert.equal("b", got)
+  end)
+
   it("can be driven step by step by a host loop", function()
     local done = false
     lmskit.spawn(function()
