@@ -210,11 +210,13 @@ function tasks.queued()
   return p.tail - p.head + 1
 end
 
---- A counting semaphore for tasks: at most n holders at once.  `calls`:
--- its units are calls in flight, taken and given back by tasks.await
--- only (see take_units); any other wait lets another task start.
-function tasks.semaphore(n, calls)
-  return { free = n, queue = {}, head = 1, tail = 0, calls = calls or nil, waiting = 0 }
+--- A counting semaphore for tasks: at most n holders at once.  Waiting
+-- for one (tasks.acquire) lets another task start.  lmskit.run's slots
+-- and a client's `concurrency` are semaphores too, whose units calls
+-- take and give back in tasks.await only (see take_units): `waiting`
+-- counts the calls queued for one.
+function tasks.semaphore(n)
+  return { free = n, queue = {}, head = 1, tail = 0, waiting = 0 }
 end
 
 -- Records what a suspended task waits for.  The scheduler does it when it
@@ -765,7 +767,7 @@ function tasks.run(opts, fn)
     error(core.error { kind = "usage", message = "lmskit.run inside a task: spawn tasks instead" }, 2)
   end
   local previous, previous_limit = scheduler.slots, scheduler.limit
-  scheduler.slots = tasks.semaphore(opts.concurrency or 16, true)
+  scheduler.slots = tasks.semaphore(opts.concurrency or 16)
   scheduler.limit = opts.concurrency or 16
   local ok, err = pcall(function()
     tasks.spawn(fn, bounded_spawn)

@@ -41,7 +41,7 @@ function request_path.new(decl, given, core_client, limits)
     options = given,
     auth = auth.new(decl, given, core_client),
     rate = limits,
-    slots = given.concurrency and tasks.semaphore(given.concurrency, true),
+    slots = given.concurrency and tasks.semaphore(given.concurrency),
     prefetch = math.max(1, given.prefetch or defaults.prefetch),
     max_pages = given.max_pages,
     deadline = given.deadline,
