@@ -47,6 +47,16 @@ SRC_CORE    := $(wildcard src/core/*.c)
 SRC_LUA     := $(wildcard src/lua/*.c)
 HEADERS     := $(wildcard src/core/*.h src/lua/*.h)
 SOURCES     := $(SRC_CORE) $(SRC_LUA)
+# The binding's one C++ unit (src/lua/json_simd.cpp: simdjson has no C
+# interface), compiled on its own, without exceptions or RTTI, and linked
+# into core.so with libsimdjson and libstdc++.
+, := ,
+SRC_CXX     := $(wildcard src/lua/*.cpp)
+CXXSTD      := -std=c++17 -fno-exceptions -fno-rtti
+SIMD_CFLAGS := $(shell pkg-config --cflags simdjson 2>/dev/null)
+SIMD_LIBS   := $(shell pkg-config --libs simdjson 2>/dev/null) -lstdc++
+# $(call cxx_unit,COMPILER AND FLAGS,OBJECT)
+cxx_unit     = $(1) $(CXXSTD) $(WARN) $(SIMD_CFLAGS) -fPIC -fvisibility=hidden -c -o $(2) $(SRC_CXX)
 
 # Debian packages the project needs (build, test on every runtime, sandbox,
 # docs).  LuaJIT is Debian's luajit2 (OpenResty's branch of LuaJIT 2.1; the
@@ -55,7 +65,7 @@ DEB_PACKAGES := build-essential pkg-config \
   lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
   luajit2 libluajit2-5.1-dev \
   lua-cjson lua-busted lua-check lua-compat53-dev lua-argparse lua-ldoc luarocks \
-  libcurl4-openssl-dev libssl-dev libcsv-dev libyajl-dev nginx-light libnginx-mod-http-lua \
+  libcurl4-openssl-dev libssl-dev libcsv-dev libyajl-dev libsimdjson-dev nginx-light libnginx-mod-http-lua \
   openssl curl valgrind clang
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -88,26 +98,28 @@ endef
 .PHONY: FORCE
 FORCE:
 
-core_cmd = $(CC) $(CSTD) $(WARN) $(CFLAGS) $(call lua_cflags,$(1)) $(DEP_CFLAGS) $(SO_FLAGS) \
-  -o build/$(1)/lmskit/core.so $(SOURCES) $(call COMPAT,$(1)) $(DEP_LIBS)
+core_cmd = $(call cxx_unit,$(CXX) $(CFLAGS) $(call lua_cflags,$(1)),build/$(1)/json_simd.o) && \
+  $(CC) $(CSTD) $(WARN) $(CFLAGS) $(call lua_cflags,$(1)) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build/$(1)/lmskit/core.so $(SOURCES) build/$(1)/json_simd.o $(call COMPAT,$(1)) $(DEP_LIBS) $(SIMD_LIBS)
 
 .PRECIOUS: build/%/flags
 build/%/flags: FORCE
 	$(call stamp,$@,$(call core_cmd,$*))
 
-build/%/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build/%/flags
+build/%/lmskit/core.so: $(SOURCES) $(SRC_CXX) $(HEADERS) Makefile build/%/flags
 	@mkdir -p $(dir $@)
 	$(call core_cmd,$*)
 
 build-asan: build-asan/lmskit/core.so
 
-ASAN_CMD = $(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-  -o build-asan/lmskit/core.so $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+ASAN_CMD = $(call cxx_unit,$(CXX) -O1 -g $(SANITIZE) $(LUA_INCDIR),build-asan/json_simd.o) && \
+  $(CC) $(CSTD) $(WARN) -O1 -g $(SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build-asan/lmskit/core.so $(SOURCES) build-asan/json_simd.o $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS) $(SIMD_LIBS)
 
 build-asan/flags: FORCE
 	$(call stamp,$@,$(ASAN_CMD))
 
-build-asan/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build-asan/flags
+build-asan/lmskit/core.so: $(SOURCES) $(SRC_CXX) $(HEADERS) Makefile build-asan/flags
 	@mkdir -p $(dir $@)
 	$(ASAN_CMD)
 
@@ -123,13 +135,14 @@ CLANG_LIBASAN   = $(shell $(CLANG) -print-file-name=libclang_rt.asan-x86_64.so 2
 
 build-ubsan-clang: build-ubsan-clang/lmskit/core.so
 
-UBSAN_CLANG_CMD = $(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
-  -o build-ubsan-clang/lmskit/core.so $(SOURCES) $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS)
+UBSAN_CLANG_CMD = $(call cxx_unit,$(CLANG)++ -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR),build-ubsan-clang/json_simd.o) && \
+  $(CLANG) $(CSTD) $(WARN) -O1 -g $(CLANG_SANITIZE) $(LUA_INCDIR) $(DEP_CFLAGS) $(SO_FLAGS) \
+  -o build-ubsan-clang/lmskit/core.so $(SOURCES) build-ubsan-clang/json_simd.o $(call COMPAT,$(LUA_VERSION)) $(DEP_LIBS) $(SIMD_LIBS)
 
 build-ubsan-clang/flags: FORCE
 	$(call stamp,$@,$(UBSAN_CLANG_CMD))
 
-build-ubsan-clang/lmskit/core.so: $(SOURCES) $(HEADERS) Makefile build-ubsan-clang/flags
+build-ubsan-clang/lmskit/core.so: $(SOURCES) $(SRC_CXX) $(HEADERS) Makefile build-ubsan-clang/flags
 	@mkdir -p $(dir $@)
 	$(UBSAN_CLANG_CMD)
 
@@ -292,12 +305,14 @@ test-c-hosts: test-c-lib build/5.4/lmskit/core.so
 	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all -o $(C_HOSTS)/threads_asan \
 	  examples/c/threads_host.c $(SRC_CORE) $(DEP_LIBS)
 	@mkdir -p $(C_HOSTS)/tsan/lmskit $(C_HOSTS)/asan/lmskit
+	$(call cxx_unit,$(CLANG)++ -O1 -g -fsanitize=thread $(call lua_cflags,5.4),$(C_HOSTS)/tsan/json_simd.o)
 	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) $(DEP_CFLAGS) $(SO_FLAGS) \
-	  -o $(C_HOSTS)/tsan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	  -o $(C_HOSTS)/tsan/lmskit/core.so $(SOURCES) $(C_HOSTS)/tsan/json_simd.o $(DEP_LIBS) $(SIMD_LIBS)
 	$(C_HOST_CC) -fsanitize=thread $(call lua_cflags,5.4) -o $(C_HOSTS)/threads_lua_tsan \
 	  examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
+	$(call cxx_unit,$(CLANG)++ -O1 -g -fsanitize=address$(,)undefined -fno-sanitize-recover=all $(call lua_cflags,5.4),$(C_HOSTS)/asan/json_simd.o)
 	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) $(DEP_CFLAGS) \
-	  $(SO_FLAGS) -o $(C_HOSTS)/asan/lmskit/core.so $(SOURCES) $(DEP_LIBS)
+	  $(SO_FLAGS) -o $(C_HOSTS)/asan/lmskit/core.so $(SOURCES) $(C_HOSTS)/asan/json_simd.o $(DEP_LIBS) $(SIMD_LIBS)
 	$(C_HOST_CC) -fsanitize=address,undefined -fno-sanitize-recover=all $(call lua_cflags,5.4) \
 	  -o $(C_HOSTS)/threads_lua_asan examples/c/threads_lua_host.c $(shell pkg-config --libs lua5.4) -lpthread
 	$(if $(LMSKIT_SANDBOX_URL),,sandbox/with) $(MAKE) --no-print-directory test-c-hosts-run
@@ -468,9 +483,13 @@ $(FUZZ_LUA_OBJ): $(FUZZ_DIR)/lua/%.o: src/lua/%.c $(wildcard src/lua/*.h src/cor
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LUA_INC) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_json: fuzz/fuzz_json.c fuzz/fuzz.h $(FUZZ_CORE_OBJ) $(FUZZ_LUA_OBJ)
+$(FUZZ_DIR)/lua/json_simd.o: $(SRC_CXX) $(wildcard src/lua/*.h)
+	@mkdir -p $(dir $@)
+	$(call cxx_unit,$(FUZZ_CC)++ -O1 -g $(FUZZ_SAN) $(FUZZ_LUA_INC) -fsanitize=fuzzer-no-link,$@)
+
+$(FUZZ_DIR)/fuzz_json: fuzz/fuzz_json.c fuzz/fuzz.h $(FUZZ_CORE_OBJ) $(FUZZ_LUA_OBJ) $(FUZZ_DIR)/lua/json_simd.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LUA_INC) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(FUZZ_LUA_OBJ) \
-	  $(DEP_LIBS) -llua5.4
+	  $(FUZZ_DIR)/lua/json_simd.o $(DEP_LIBS) $(SIMD_LIBS) -llua5.4
 
 # Each target over its seeds, then fresh inputs up to FUZZ_RUNS or
 # FUZZ_TIME seconds; any crash or broken invariant fails the run.

@@ -1,8 +1,12 @@
-/* fuzz_json.c -- core.json_decode (src/lua/l_json.c: yajl's event parser
- * building Lua values, members waiting on the Lua stack in chunks), run in
- * a Lua 5.4 state over response bodies (servers: hostile input).
+/* fuzz_json.c -- core.json_decode (src/lua/l_json.c: simdjson's DOM
+ * walked into Lua values, json_simd.cpp, and yajl's event parser for the
+ * texts simdjson refuses, members waiting on the Lua stack in chunks), run
+ * in a Lua 5.4 state over response bodies (servers: hostile input).
  *
  * Input: the JSON text.  Invariants:
+ *   - json_decode and json_decode_yajl (yajl's path alone) give the same
+ *     results: the same value (number subtypes too), or nil and the same
+ *     message;
  *   - the call leaves the stack as it found it, and returns either one
  *     value or nil and a message ending " at byte N of LEN" with N <= LEN;
  *   - yajl's own tree parser is the oracle: when it reads the text (no NUL
@@ -103,6 +107,38 @@ static void same(int idx, yajl_val v, int depth) {
     }
 }
 
+/* Checks that the Lua values at a and b are the same, number subtypes
+ * and table contents included (both ways). */
+static void equal(int a, int b, int depth) {
+    a = lua_absindex(L, a);
+    b = lua_absindex(L, b);
+    FZ_CHECK(depth <= 1001 && lua_checkstack(L, 8), "stack room");
+    FZ_CHECK(lua_type(L, a) == lua_type(L, b), "same type on both paths");
+    switch (lua_type(L, a)) {
+    case LUA_TNUMBER:
+        FZ_CHECK(lua_isinteger(L, a) == lua_isinteger(L, b), "same number subtype on both paths");
+        FZ_CHECK(lua_isinteger(L, a) ? lua_tointeger(L, a) == lua_tointeger(L, b)
+                                     : lua_tonumber(L, a) == lua_tonumber(L, b),
+                 "same number on both paths");
+        break;
+    case LUA_TTABLE:
+        for (int pass = 0; pass < 2; pass++) {
+            int from = pass ? b : a, to = pass ? a : b;
+            lua_pushnil(L);
+            while (lua_next(L, from)) {
+                lua_pushvalue(L, -2);
+                lua_rawget(L, to);
+                if (pass) FZ_CHECK(!lua_isnil(L, -1), "no key only on one path");
+                else equal(-2, -1, depth + 1);
+                lua_pop(L, 2);
+            }
+        }
+        break;
+    default:
+        FZ_CHECK(lua_rawequal(L, a, b), "same value on both paths");
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!L) {
         L = luaL_newstate();
@@ -110,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         luaL_requiref(L, "lmskit.core", luaopen_lmskit_core, 0);
         lua_getfield(L, -1, "json_decode");
         lua_setglobal(L, "json_decode");
+        lua_getfield(L, -1, "json_decode_yajl");
+        lua_setglobal(L, "json_decode_yajl");
         lua_settop(L, 0);
     }
     lua_getglobal(L, "json_decode");
@@ -126,6 +164,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FZ_CHECK(lua_isnil(L, 2), "one value");
     }
+    lua_getglobal(L, "json_decode_yajl");
+    lua_pushlstring(L, (const char *)data, size);
+    FZ_CHECK(lua_pcall(L, 1, 2, 0) == LUA_OK, "json_decode_yajl raises only for misuse");
+    equal(1, 3, 0);
+    equal(2, 4, 0);
+    lua_settop(L, 2);
 
     if (!memchr(data, '\0', size) && !memmem(data, size, "\\u0000", 6) &&
         !memmem(data, size, "//", 2) && !memmem(data, size, "/*", 2)) {

@@ -33,6 +33,7 @@ external_dependencies = {
   OPENSSL = { header = "openssl/evp.h" },
   LIBCSV = { header = "csv.h" },
   YAJL = { header = "yajl/yajl_parse.h" },
+  SIMDJSON = { header = "simdjson.h" }, -- and a C++ compiler (g++)
 }
 build = {
   type = "make",

@@ -1,11 +1,47 @@
--- Specs for lmskit.json.decode (core.json_decode: yajl's parser driven
--- from C, one pass): values and their number types on every runtime,
+-- Specs for lmskit.json.decode (core.json_decode, one pass in C:
+-- simdjson's DOM walked into Lua values, and yajl's event parser for every
+-- text simdjson refuses): values and their number types on every runtime,
 -- objects and arrays of every size (members wait on the Lua stack and go
--- into their table in chunks), deep nesting, and broken text.
+-- into their table in chunks), deep nesting, broken text, and the two
+-- paths giving the same answer for every text.
 local json = require "lmskit.json"
+local core = require "lmskit.core"
 local runtime = require "support.runtime"
 
 local has_integers = math.type ~= nil
+
+-- Whether a and b are the same Lua value, number subtypes included (an
+-- integer 1 is not the float 1.0); where not, a path to the difference.
+local function same_value(a, b, path)
+  path = path or "value"
+  if type(a) ~= type(b) then return false, path .. ": " .. type(a) .. " against " .. type(b) end
+  if type(a) == "number" and has_integers and math.type(a) ~= math.type(b) then
+    return false, path .. ": " .. math.type(a) .. " against " .. math.type(b)
+  end
+  if type(a) ~= "table" then
+    if a == b or (a ~= a and b ~= b) then return true end
+    return false, path .. ": " .. tostring(a) .. " against " .. tostring(b)
+  end
+  for k, v in pairs(a) do
+    local ok, where = same_value(v, b[k], path .. "[" .. tostring(k) .. "]")
+    if not ok then return false, where end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false, path .. "[" .. tostring(k) .. "]: only in the second" end
+  end
+  return true
+end
+
+-- Decodes text on both paths and fails unless they agree (the value, or
+-- nil and the same message).
+local function both_paths(text, label)
+  local v, err = core.json_decode(text)
+  local w, werr = core.json_decode_yajl(text)
+  assert.equal(werr, err, label)
+  local ok, where = same_value(w, v)
+  assert(ok, ("%s: %s"):format(label, tostring(where)))
+  return v, err
+end
 
 -- The JSON text of a Lua value built by the property checks below
 -- (arrays are sequences, objects have string keys; keys sorted).
@@ -212,5 +248,111 @@ describe("lmskit.json.decode", function()
     os.setlocale(set, "numeric")
     assert.equal(49.99, a)
     assert.equal(-15, b.x)
+  end)
+
+  -- The texts below are written in long brackets, so a backslash is
+  -- JSON's; <xx> stands for the raw byte with that hex value.
+  local function raw(text)
+    return (text:gsub("<(%x%x)>", function(h) return string.char(tonumber(h, 16)) end))
+  end
+
+  it("gives exactly what yajl's path gives for every text, simdjson's refusals included", function()
+    local cases = {
+      -- numbers at every edge of both readers
+      "0", "-0", "0.0", "-0.0", "1E2", "1e-2", "1.5", "-1.5e300", "1e400", "-1e400", "1e-400", "-1e-400",
+      "9007199254740991", "9007199254740992", "9007199254740993", "9007199254740993.0",
+      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+      "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
+      "1.7976931348623157e308", "4.9e-324", "2.2250738585072014e-308", "9107199261.0",
+      "[01]", "[1.]", "[.5]", "[-]", "[+1]", "[1e]", "[0x10]",
+      -- strings: escapes, surrogates (paired, lone, reversed), NULs, bytes that are not UTF-8
+      [["a\u0062c\n\t\"\\\/"]], [["\u0000x"]], [["\ud83d\ude00"]], [["\ud83d"]], [["\ud83dx"]],
+      [["\ude00"]], [["\ude00\ud83d"]], [["\ud83d\u0041"]], [["\uD83D\uDE00"]], [["\u00e9\u20ac"]],
+      [["caf<c3><a9>"]], [["<e9>t<e9>"]], [["<ff><fe>"]], [["<c3><28>"]], [["<ed><a0><80>"]],
+      [["<f4><90><80><80>"]], [["a<00>b"]], [["tab<09>here"]], [["<7f>"]], [["\u12"]], [["\q"]],
+      -- literals, containers, keys
+      "true", "false", "null", "[]", "{}", "[[]]", [[{"":1}]], [[{"a":1,"a":2}]], [[{"a":{"a":{"a":null}}}]],
+      [=[[true,false,null,1,"x",[],{}]]=], " [1] ", [[<0a>{"a" : [ 1 , 2 ] }<09>]], [[{"<ff>":1}]],
+      -- broken text: every message must be yajl's
+      "", " ", "[", "]", "[1,]", [[{"a":1,}]], [[{"a"}]], [[{"a":}]], "[1 2]", "[1] [2]", [[{"a":1}x]],
+      "NaN", "Infinity", "'a'", "{'a':1}", "[1]<00>", "<00>", "tru", "nul", [["abc]], [=[["a<01>"]]=],
+      "//x<0a>1", "/*x*/1",
+    }
+    for i, c in ipairs(cases) do both_paths(raw(c), "case " .. i .. " " .. c) end
+    -- a list long enough for remembered keys, with an item for each case
+    local items = {}
+    for i, c in ipairs(cases) do items[i] = ('{"id":%d,"v":%s}'):format(i, c) end
+    both_paths(raw("[" .. table.concat(items, ",") .. "]"), "all cases in one list")
+    assert.is_table((both_paths(string.rep("[", 1000) .. string.rep("]", 1000), "1000 levels")))
+    assert.is_nil((both_paths(string.rep("[", 1001) .. string.rep("]", 1001), "1001 levels")))
+    assert.is_nil((both_paths(string.rep('{"a":', 1001) .. "1" .. string.rep("}", 1001), "1001 objects")))
+  end)
+
+  it("agrees with yajl's path on random texts and random damage to them (property)", function()
+    math.randomseed(16)
+    local atoms = { "0", "-0", "7", "-12", "1.25", "3e2", "1e400", "9223372036854775808", "true", "false",
+                    "null", [[""]], [["x"]], [["\u00e9"]], [["\ud83d\ude00"]], [["\ud800"]], [["<ff>"]] }
+    local function build(depth)
+      local r = math.random(1, depth > 4 and 1 or 3)
+      if r == 1 then return atoms[math.random(1, #atoms)] end
+      local parts = {}
+      for i = 1, math.random(0, depth == 0 and 80 or 6) do
+        parts[i] = r == 2 and build(depth + 1) or ('"k%d":%s'):format(math.random(1, 9), build(depth + 1))
+      end
+      return (r == 2 and "[%s]" or "{%s}"):format(table.concat(parts, ","))
+    end
+    local damage = { "", " ", ",", ":", "[", "]", "{", "}", '"', "\\", "<00>", "<ff>", "1", "e", "-", "." }
+    local parsed = 0
+    for round = 1, 300 do
+      local text = raw(build(0))
+      both_paths(text, "round " .. round)
+      for _ = 1, 3 do -- one span replaced by a byte that breaks or changes the text
+        local at = math.random(1, #text)
+        local damaged = text:sub(1, at - 1) .. raw(damage[math.random(1, #damage)]) .. text:sub(at + math.random(0, 2))
+        if both_paths(damaged, ("round %d damaged at %d: %q"):format(round, at, damaged)) ~= nil then
+          parsed = parsed + 1
+        end
+      end
+    end
+    assert.is_true(parsed > 0) -- some damaged texts still parse: both paths read them alike
+  end)
+
+  it("decodes from a finalizer that runs while a decode builds its tables", function()
+    local text = "[" .. ('{"id":1,"name":"n","tags":["a","b"]},'):rep(3000) .. '{"id":2}]'
+    local inner = {}
+    local function drop_finalized()
+      local on_gc = function() inner[#inner + 1] = core.json_decode('{"in":[1,{"gc":true}]}') end
+      if rawget(_G, "newproxy") then -- 5.1 and LuaJIT: only userdata have finalizers
+        local p = rawget(_G, "newproxy")(true)
+        getmetatable(p).__gc = on_gc
+      else
+        setmetatable({}, { __gc = on_gc })
+      end
+    end
+    local pause = collectgarbage("setpause", 100)
+    local stepmul = collectgarbage("setstepmul", 400)
+    local v
+    for _ = 1, 6 do
+      for _ = 1, 50 do drop_finalized() end
+      v = assert(core.json_decode(text))
+    end
+    collectgarbage("collect")
+    collectgarbage("setpause", pause)
+    collectgarbage("setstepmul", stepmul)
+    assert.equal(3001, #v)
+    assert.same({ id = 1, name = "n", tags = { "a", "b" } }, v[3000])
+    assert.equal(300, #inner)
+    for _, x in ipairs(inner) do assert.same({ ["in"] = { 1, { gc = true } } }, x) end
+  end)
+
+  it("decodes a text of several megabytes, then small ones, with the same parser", function()
+    local big = "[" .. ('{"id":12345,"title":"' .. ("t"):rep(200) .. '"},'):rep(20000) .. '{"id":0}]'
+    assert.is_true(#big > 4 * 1024 * 1024)
+    for _ = 1, 2 do
+      local v = assert(json.decode(big))
+      assert.equal(20001, #v)
+      assert.equal(12345, v[20000].id)
+      assert.same({ id = 1 }, json.decode('{"id":1}'))
+    end
   end)
 end)

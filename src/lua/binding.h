@@ -86,8 +86,10 @@ int lmkL_is_secret_name(lua_State *L);
 void lmkL_open_headers(lua_State *L);
 void lmkL_push_headers(lua_State *L, const char *block, size_t len);
 
-/* l_json.c: core.json_decode, core.json_needs_prepare */
-int lmkL_json_decode(lua_State *L);
+/* l_json.c: core.json_decode (set by lmkL_open_json: a closure over the
+ * state's simdjson parser), json_decode_yajl, json_needs_prepare */
+void lmkL_open_json(lua_State *L);
+int lmkL_json_decode_yajl(lua_State *L);
 int lmkL_json_needs_prepare(lua_State *L);
 
 /* l_links.c: core.links */

@@ -1,12 +1,17 @@
-/* l_json.c -- core.json_decode(text): JSON text to Lua values in one pass
- * over yajl's event parser (libyajl, Debian's libyajl2).  Integral numbers
- * become Lua integers while decoding (5.3+), with no second walk, and each
- * object or array is made at its final size: its members wait on the Lua
- * stack until it closes (or until DECODE_CHUNK of them are waiting), then
- * go into a table created for that many.  lua-cjson still encodes
- * (lua/lmskit/json.lua); it decodes every number as a float and grows
- * each table one rehash at a time. */
+/* l_json.c -- core.json_decode(text): JSON text to Lua values in one pass.
+ * simdjson reads the text first (json_simd.cpp: its DOM, walked into Lua
+ * values); every text it refuses goes to yajl's event parser (libyajl,
+ * Debian's libyajl2), which is the reference: invalid UTF-8 passes
+ * through, integers beyond 64 bits become floats, errors get their
+ * message here.  Both make integral numbers Lua integers while decoding
+ * (5.3+), with no second walk, and each object or array at its final
+ * size: on yajl's path its members wait on the Lua stack until it closes
+ * (or until DECODE_CHUNK of them are waiting), then go into a table
+ * created for that many.  lua-cjson still encodes (lua/lmskit/json.lua);
+ * it decodes every number as a float and grows each table one rehash at
+ * a time. */
 #include "binding.h"
+#include "json_simd.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -22,9 +27,9 @@
                                 * empties its waiting members before nesting
                                 * (Lua 5.1 and LuaJIT give a C function 8000) */
 #define DECODE_NUMBER_MAX 64   /* longer numbers are read from a heap copy */
-#define KEY_SLOTS 64           /* object keys a decode remembers (a power of 2) */
 #define KEY_MAX_LEN 40         /* longer keys are not remembered (Lua's short strings) */
 #define KEY_MIN_TEXT 1024      /* shorter texts remember no keys: few repeat there */
+#define SIMD_KEEP (256u << 10) /* a parser sized for a longer text gives its memory back */
 
 /* One open object or array: where its waiting members start on the Lua
  * stack, the stack index of its table once made (0 before), and for an
@@ -39,13 +44,6 @@ typedef struct decode_frame {
 /* Open containers a decode keeps on the C stack; deeper bodies move the
  * frames to the heap (doubling, up to DECODE_MAX_DEPTH). */
 #define DECODE_LOCAL_FRAMES 32
-
-/* A key the decode has made: its bytes (those of the Lua string held in
- * stack slot i + 1 for entry i, which keeps them alive) and length. */
-typedef struct key_entry {
-    const char *s;
-    size_t len;
-} key_entry;
 
 /* One decode: the Lua state the callbacks push onto, the open containers,
  * the keys it remembers, and a message of our own when a callback stops
@@ -62,8 +60,7 @@ typedef struct decoder {
     decode_frame *frames;
     int cap;
     decode_frame local[DECODE_LOCAL_FRAMES];
-    int key_slots; /* KEY_SLOTS, or 0 when the text is too short to remember keys */
-    key_entry keys[KEY_SLOTS];
+    lmk_json_keys keys;
 } decoder;
 
 /* Values pushed per lua_checkstack: 5.2+ keep the room a C function asked
@@ -244,32 +241,39 @@ static int on_string(void *ctx, const unsigned char *s, size_t len) {
     return added(d);
 }
 
-/* A key waits on the stack for its value.  The objects of a list repeat
- * their keys, so in a text of KEY_MIN_TEXT bytes or more a key made once
- * is remembered (in stack slots 1 to KEY_SLOTS, by its length and three of
- * its bytes) and pushed again from there, without hashing it into Lua's
- * string table each time. */
-static int on_key(void *ctx, const unsigned char *s, size_t len) {
-    decoder *d = ctx;
-    lua_State *L = d->L;
-    key_entry *e;
+/* Remembers keys for a text of len bytes: in one of KEY_MIN_TEXT bytes
+ * or more (the objects of a list repeat their keys); none in a shorter. */
+static void keys_init(lmk_json_keys *k, size_t len) {
+    k->slots = len >= KEY_MIN_TEXT ? LMK_JSON_KEY_SLOTS : 0;
+    if (k->slots) memset(k->e, 0, sizeof k->e);
+}
+
+/* Pushes a key: a remembered one (found by its length and three of its
+ * bytes) from its stack slot, any other made and remembered there. */
+void lmkL_json_push_key(lua_State *L, lmk_json_keys *k, const char *s, size_t len) {
     int slot;
-    if (!reserve(d)) return 0;
-    if (len == 0 || len > KEY_MAX_LEN || !d->key_slots) {
-        lua_pushlstring(L, (const char *)s, len);
-        return 1;
+    if (len == 0 || len > KEY_MAX_LEN || !k->slots) {
+        lua_pushlstring(L, s, len);
+        return;
     }
-    slot = (int)((len * 7u + s[0] * 3u + s[len / 2] + s[len - 1] * 5u) & (KEY_SLOTS - 1));
-    e = &d->keys[slot];
-    if (e->len == len && memcmp(e->s, s, len) == 0) {
+    slot = (int)((len * 7u + (unsigned char)s[0] * 3u + (unsigned char)s[len / 2] +
+                  (unsigned char)s[len - 1] * 5u) & (LMK_JSON_KEY_SLOTS - 1));
+    if (k->e[slot].len == len && memcmp(k->e[slot].s, s, len) == 0) {
         lua_pushvalue(L, slot + 1);
-        return 1;
+        return;
     }
-    lua_pushlstring(L, (const char *)s, len);
+    lua_pushlstring(L, s, len);
     lua_pushvalue(L, -1);
     lua_replace(L, slot + 1);
-    e->s = lua_tostring(L, -1);
-    e->len = len;
+    k->e[slot].s = lua_tostring(L, -1);
+    k->e[slot].len = len;
+}
+
+/* A key waits on the stack for its value. */
+static int on_key(void *ctx, const unsigned char *s, size_t len) {
+    decoder *d = ctx;
+    if (!reserve(d)) return 0;
+    lmkL_json_push_key(d->L, &d->keys, (const char *)s, len);
     return 1;
 }
 
@@ -335,15 +339,15 @@ static int decode_protected(lua_State *L) {
     yajl_status st;
     size_t at;
     lua_settop(L, 0);
-    if (!lua_checkstack(L, d->key_slots + 8)) return luaL_error(L, "JSON too large for the Lua stack");
-    lua_settop(L, d->key_slots); /* the remembered keys' slots, nil until used */
+    if (!lua_checkstack(L, d->keys.slots + 8)) return luaL_error(L, "JSON too large for the Lua stack");
+    lua_settop(L, d->keys.slots); /* the remembered keys' slots, nil until used */
     st = yajl_parse(d->h, (const unsigned char *)d->text, d->len);
     at = yajl_get_bytes_consumed(d->h); /* where a failed parse stopped */
     if (st == yajl_status_ok) {
         st = yajl_complete_parse(d->h);
         at = d->len; /* the text ended too soon */
     }
-    if (st == yajl_status_ok && lua_gettop(L) == d->key_slots + 1) return 1;
+    if (st == yajl_status_ok && lua_gettop(L) == d->keys.slots + 1) return 1;
     lua_settop(L, 0);
     lua_pushnil(L);
     if (d->why) {
@@ -359,11 +363,9 @@ static int decode_protected(lua_State *L) {
     return 2;
 }
 
-/* core.json_decode(text) -> value | nil, message.  Nulls are lua-cjson's
- * null (a NULL light userdata); the yajl parser is freed on every path. */
-int lmkL_json_decode(lua_State *L) {
-    size_t len;
-    const char *text = luaL_checklstring(L, 1, &len);
+/* Decodes text with yajl's parser: pushes the value, or nil and a
+ * message; the parser is freed on every path. */
+static int decode_yajl(lua_State *L, const char *text, size_t len) {
     decoder dec, *d = &dec;
     int rc;
     d->L = L;
@@ -374,8 +376,7 @@ int lmkL_json_decode(lua_State *L) {
     d->len = len;
     d->frames = d->local;
     d->cap = DECODE_LOCAL_FRAMES;
-    d->key_slots = len >= KEY_MIN_TEXT ? KEY_SLOTS : 0;
-    if (d->key_slots) memset(d->keys, 0, sizeof d->keys);
+    keys_init(&d->keys, len);
     d->h = yajl_alloc(&decode_callbacks, NULL, d);
     if (!d->h) return lmkL_raise(L, LMK_NOMEM, 0, "out of memory", NULL, NULL);
     yajl_config(d->h, yajl_dont_validate_strings, 1); /* as lua-cjson: bytes as they came */
@@ -386,6 +387,101 @@ int lmkL_json_decode(lua_State *L) {
     if (d->frames != d->local) free(d->frames);
     if (rc != 0) return lua_error(L);
     return 2;
+}
+
+/* The simdjson parser core.json_decode keeps for its Lua state (its
+ * upvalue), created on first use; `busy` while its document is being
+ * pushed, when a decode from a finalizer must use a parser of its own. */
+typedef struct json_parser {
+    lmk_simd *simd;
+    int busy;
+} json_parser;
+
+/* Pushes simdjson's document (under lua_pcall, so that a memory error
+ * still lets decode_simd clear `busy`): true and the value, or false. */
+static int simd_protected(lua_State *L) {
+    lmk_simd *s = lua_touserdata(L, 1);
+    lmk_json_keys *keys = lua_touserdata(L, 2);
+    lua_settop(L, 0);
+    if (!lua_checkstack(L, keys->slots + 8)) return 0;
+    lua_settop(L, keys->slots); /* the remembered keys' slots */
+    if (!lmk_simd_push(s, L, keys)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* Decodes text with simdjson: 1 and the value pushed, or 0 and nothing
+ * pushed when simdjson refused it (yajl's path decides then). */
+static int decode_simd(lua_State *L, json_parser *jp, const char *text, size_t len) {
+    lmk_simd *own = NULL, *s;
+    lmk_json_keys keys;
+    int rc, pushed = 0;
+    if (!jp->simd && !jp->busy) jp->simd = lmk_simd_new();
+    s = jp->busy ? (own = lmk_simd_new()) : jp->simd;
+    if (!s) return 0;
+    if (lmk_simd_parse(s, text, len, DECODE_MAX_DEPTH)) {
+        keys_init(&keys, len);
+        if (!own) jp->busy = 1;
+        lua_pushcfunction(L, simd_protected);
+        lua_pushlightuserdata(L, s);
+        lua_pushlightuserdata(L, &keys);
+        rc = lua_pcall(L, 2, 2, 0);
+        if (!own) jp->busy = 0;
+        if (rc != 0) {
+            lmk_simd_free(own);
+            return lua_error(L);
+        }
+        pushed = lua_toboolean(L, -2);
+        if (pushed) lua_remove(L, -2);
+        else lua_pop(L, 2);
+    }
+    lmk_simd_free(own);
+    lmk_simd_trim(jp->simd, SIMD_KEEP);
+    return pushed;
+}
+
+/* core.json_decode(text) -> value | nil, message.  Nulls are lua-cjson's
+ * null (a NULL light userdata). */
+static int json_decode(lua_State *L) {
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    if (decode_simd(L, lua_touserdata(L, lua_upvalueindex(1)), text, len)) return 1;
+    return decode_yajl(L, text, len);
+}
+
+/* core.json_decode_yajl(text) -> value | nil, message: yajl's path alone,
+ * the reference the specs and fuzz_json hold json_decode to. */
+int lmkL_json_decode_yajl(lua_State *L) {
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    return decode_yajl(L, text, len);
+}
+
+/* __gc of the parser holder: frees the simdjson parser once. */
+static int json_parser_gc(lua_State *L) {
+    json_parser *jp = lua_touserdata(L, 1);
+    lmk_simd_free(jp->simd);
+    jp->simd = NULL;
+    return 0;
+}
+
+/* Sets core.json_decode (module table on top): a closure over this
+ * state's parser holder. */
+void lmkL_open_json(lua_State *L) {
+    json_parser *jp = lua_newuserdata(L, sizeof *jp);
+    jp->simd = NULL;
+    jp->busy = 0;
+    if (luaL_newmetatable(L, "lmskit.JsonParser")) {
+        lua_pushcfunction(L, json_parser_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    lua_pushcclosure(L, json_decode, 1);
+    lua_setfield(L, -2, "json_decode");
 }
 
 /* True when the number at idx is an integer lua-cjson's "%.14g" would

@@ -15,7 +15,7 @@ static const luaL_Reg functions[] = {
     {"error", lmkL_error_new},           /* l_error.c */
     {"is_error", lmkL_is_error},
     {"kind_of_status", lmkL_kind_of_status},
-    {"json_decode", lmkL_json_decode},   /* l_json.c */
+    {"json_decode_yajl", lmkL_json_decode_yajl}, /* l_json.c (and json_decode) */
     {"json_needs_prepare", lmkL_json_needs_prepare},
     {"encode_query", lmkL_encode_query}, /* l_encode.c */
     {"expand", lmkL_expand},
@@ -55,6 +55,7 @@ LMKL_EXPORT int luaopen_lmskit_core(lua_State *L) {
     lua_setfield(L, -2, "version");
     luaL_setfuncs(L, functions, 0);
     lmkL_open_error(L);
+    lmkL_open_json(L);
     lmkL_open_encode(L);
     lmkL_open_cursor(L);
     lmkL_open_engine(L);
