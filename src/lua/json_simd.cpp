@@ -5,33 +5,27 @@
 // is nothrow.  A Lua error raised while pushing (out of memory) unwinds
 // through lmk_simd_push's frames, whose objects are all trivially
 // destructible (tape references and string views), so nothing is skipped.
-#include <cstring>
 #include <new>
 
 #include <simdjson.h>
 
-extern "C" {
-#include <lauxlib.h>
-#include <lua.h>
-}
-
-#include "json_simd.h"
+#include "json_simd.h" // (and lua.h, with C linkage)
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// The parser (allocated on first use) and the depth its document may
-// nest, which a parser's allocation fixes.
+// The parser (allocated on first use, and again after a trim) and the
+// depth its documents may nest.
 struct lmk_simd {
     simdjson::dom::parser *parser;
     int max_depth;
 };
 
-extern "C" lmk_simd *lmk_simd_new(void) {
+extern "C" lmk_simd *lmk_simd_new(int max_depth) {
     lmk_simd *s = new (std::nothrow) lmk_simd;
     if (s) {
         s->parser = nullptr;
-        s->max_depth = 0;
+        s->max_depth = max_depth;
     }
     return s;
 }
@@ -49,39 +43,22 @@ extern "C" void lmk_simd_trim(lmk_simd *s, size_t keep) {
     }
 }
 
-extern "C" int lmk_simd_parse(lmk_simd *s, const char *text, size_t len, int max_depth) {
-    if (s->parser && s->max_depth != max_depth) {
-        delete s->parser;
-        s->parser = nullptr;
-    }
+extern "C" int lmk_simd_parse(lmk_simd *s, const char *text, size_t len) {
     if (!s->parser) {
         s->parser = new (std::nothrow) simdjson::dom::parser;
         if (!s->parser) return 0;
-        if (s->parser->allocate(len < 4096 ? 4096 : len, (size_t)max_depth) != simdjson::SUCCESS) {
+        if (s->parser->allocate(len < 4096 ? 4096 : len, (size_t)s->max_depth) != simdjson::SUCCESS) {
             delete s->parser;
             s->parser = nullptr;
             return 0;
         }
-        s->max_depth = max_depth;
     }
     // the parser copies text into its own padded buffer, kept between parses
     return s->parser->parse(text, len, true).error() == simdjson::SUCCESS;
 }
 
-// Pushes a number by l_json.c's push_number rule: on 5.3+ integers stay
-// integers and integral doubles below 2^53 become integers; the rest,
-// and every number before 5.3, are floats.
-static void push_double(lua_State *L, double v) {
-#if LUA_VERSION_NUM >= 503
-    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v) {
-        lua_pushinteger(L, (lua_Integer)v);
-        return;
-    }
-#endif
-    lua_pushnumber(L, (lua_Number)v);
-}
-
-// Pushes e (and all it holds); 0 when a container nests past depth.
+// Pushes e (and all it holds); 0 when a container nests past depth or
+// the Lua stack has no room for one more level.
 static int push_element(lua_State *L, lmk_json_keys *keys, element e, int depth) {
     switch (e.type()) {
     case element_type::ARRAY: {
@@ -121,7 +98,7 @@ static int push_element(lua_State *L, lmk_json_keys *keys, element e, int depth)
         lua_pushnumber(L, (lua_Number)e.get_uint64().value_unsafe());
         return 1;
     case element_type::DOUBLE:
-        push_double(L, e.get_double().value_unsafe());
+        lmkL_json_push_double(L, e.get_double().value_unsafe());
         return 1;
     case element_type::STRING: {
         std::string_view v = e.get_string().value_unsafe();

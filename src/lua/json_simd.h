@@ -10,11 +10,11 @@
 
 #include <stddef.h>
 
-#include <lua.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include <lua.h>
 
 /* The object keys a decode remembers (l_json.c): a text of many objects
  * repeats their keys, so a key made once is kept in a stack slot (entry i
@@ -33,19 +33,23 @@ typedef struct lmk_json_keys {
  * caller made room on the stack for it. */
 void lmkL_json_push_key(lua_State *L, lmk_json_keys *keys, const char *s, size_t len);
 
+/* Pushes a number simdjson or yajl read as a double (l_json.c: on 5.3+
+ * an integral value below 2^53 becomes an integer). */
+void lmkL_json_push_double(lua_State *L, double v);
+
 /* A parser and the document it read last; one per Lua state (an upvalue
  * of core.json_decode), or one for a single decode. */
 typedef struct lmk_simd lmk_simd;
 
-/* A new parser, holding no memory until its first parse; NULL when out
- * of memory.  lmk_simd_free(NULL) is a no-op. */
-lmk_simd *lmk_simd_new(void);
+/* A new parser for documents nesting at most max_depth levels, holding
+ * no memory until its first parse; NULL when out of memory.
+ * lmk_simd_free(NULL) is a no-op. */
+lmk_simd *lmk_simd_new(int max_depth);
 void lmk_simd_free(lmk_simd *s);
 
-/* Reads text[0..len) into s's document, nesting at most max_depth
- * levels: 1 when simdjson accepted it, 0 when not (the caller decodes
- * with yajl).  Never touches a Lua state. */
-int lmk_simd_parse(lmk_simd *s, const char *text, size_t len, int max_depth);
+/* Reads text[0..len) into s's document: 1 when simdjson accepted it, 0
+ * when not (the caller decodes with yajl).  Never touches a Lua state. */
+int lmk_simd_parse(lmk_simd *s, const char *text, size_t len);
 
 /* Pushes the document lmk_simd_parse accepted: 1 when pushed, 0 when it
  * holds what lmskit reads otherwise (nothing a caller needs to pop: it

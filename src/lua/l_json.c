@@ -186,9 +186,22 @@ static double read_double(char *s) {
     return v;
 }
 
+/* Pushes a number JSON wrote with a fraction or an exponent, or an
+ * integer literal beyond 64 bits: on 5.3+ an integral value below 2^53
+ * (`9107199261.0`) as an integer, any other as a float. */
+void lmkL_json_push_double(lua_State *L, double v) {
+#if LUA_VERSION_NUM >= 503
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == floor(v)) {
+        lua_pushinteger(L, (lua_Integer)v);
+        return;
+    }
+#endif
+    lua_pushnumber(L, (lua_Number)v);
+}
+
 /* Pushes the number in s (valid JSON syntax, NUL-terminated, writable):
- * on 5.3+ an integer literal within 64 bits is an integer, and so is any
- * other integral value below 2^53 (`9107199261.0`); the rest are floats. */
+ * on 5.3+ an integer literal within 64 bits is an integer; the rest go
+ * through lmkL_json_push_double. */
 static void push_number(lua_State *L, char *s, size_t len) {
 #if LUA_VERSION_NUM >= 503
     if (!strpbrk(s, ".eE")) {
@@ -201,18 +214,10 @@ static void push_number(lua_State *L, char *s, size_t len) {
             return;
         }
     }
-    {
-        double v = read_double(s);
-        if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == floor(v)) {
-            lua_pushinteger(L, (lua_Integer)v);
-            return;
-        }
-        lua_pushnumber(L, (lua_Number)v);
-    }
 #else
     (void)len;
-    lua_pushnumber(L, (lua_Number)read_double(s));
 #endif
+    lmkL_json_push_double(L, read_double(s));
 }
 
 static int on_number(void *ctx, const char *s, size_t len) {
@@ -420,10 +425,10 @@ static int decode_simd(lua_State *L, json_parser *jp, const char *text, size_t l
     lmk_simd *own = NULL, *s;
     lmk_json_keys keys;
     int rc, pushed = 0;
-    if (!jp->simd && !jp->busy) jp->simd = lmk_simd_new();
-    s = jp->busy ? (own = lmk_simd_new()) : jp->simd;
+    if (!jp->simd && !jp->busy) jp->simd = lmk_simd_new(DECODE_MAX_DEPTH);
+    s = jp->busy ? (own = lmk_simd_new(DECODE_MAX_DEPTH)) : jp->simd;
     if (!s) return 0;
-    if (lmk_simd_parse(s, text, len, DECODE_MAX_DEPTH)) {
+    if (lmk_simd_parse(s, text, len)) {
         keys_init(&keys, len);
         if (!own) jp->busy = 1;
         lua_pushcfunction(L, simd_protected);
