@@ -445,7 +445,7 @@ static int decode_simd(lua_State *L, json_parser *jp, const char *text, size_t l
         else lua_pop(L, 2);
     }
     lmk_simd_free(own);
-    lmk_simd_trim(jp->simd, SIMD_KEEP);
+    if (!jp->busy) lmk_simd_trim(jp->simd, SIMD_KEEP); /* (busy: a decode outside reads it) */
     return pushed;
 }
 
