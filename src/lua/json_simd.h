@@ -4,7 +4,7 @@
  * yajl for every text it refuses (invalid UTF-8, numbers beyond 64 bits
  * or out of double's range, nesting past the limit, any error), so what
  * it returns is exactly what yajl's path returns (fuzz/fuzz_json.c and
- * spec/json_spec.lua check that they agree).  No C++ exception leaves it. */
+ * spec/json_decode_spec.lua check that they agree).  No C++ exception leaves it. */
 #ifndef LMSKIT_JSON_SIMD_H
 #define LMSKIT_JSON_SIMD_H
 
@@ -52,8 +52,10 @@ void lmk_simd_free(lmk_simd *s);
 int lmk_simd_parse(lmk_simd *s, const char *text, size_t len);
 
 /* Pushes the document lmk_simd_parse accepted: 1 when pushed, 0 when it
- * holds what lmskit reads otherwise (nothing a caller needs to pop: it
- * resets the stack).  May raise a Lua memory error: call under lua_pcall. */
+ * holds what lmskit reads otherwise (nesting past the parser's depth, or
+ * no room on the Lua stack), leaving what it had pushed so far.  May
+ * raise a Lua memory error: l_json.c calls it under lua_pcall, whose
+ * stack it then discards. */
 int lmk_simd_push(lmk_simd *s, lua_State *L, lmk_json_keys *keys);
 
 /* Gives back the memory of a parser that read more than keep bytes (it
