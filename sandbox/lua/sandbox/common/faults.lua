@@ -120,6 +120,7 @@ function C.add_fault(spec)
     id = fault_seq, path = path, method = method, kind = kind, count = count,
     retry_after = retry_after, delay_ms = delay_ms, rate = rate, kinds = kinds,
     status = status, format = echo_format, pad = pad,
+    rolls = 0, struck = 0, bag = {}, -- a random fault's course (strikes, draw_kind)
   }
   faults[#faults + 1] = f
   return f
@@ -202,6 +203,46 @@ local function echo(f, req)
   return C.reply(status, C.ordered({ "error", "code" }, { error = text, code = credential }), headers)
 end
 
+-- How far a random fault's strikes may stray from rolls × rate.
+local SLACK = 2
+
+-- Whether a random fault f strikes the request it was taken for: a roll
+-- against f.rate, overruled when the strikes so far would stray more than
+-- SLACK from what the rolls so far are owed, so after n requests they are
+-- within SLACK + 1 of n × rate.  A run of luck can then neither spare a
+-- stormed job nor pile on it, and a spec counting the faults its job met
+-- cannot fail by chance; where the faults fall stays random.
+local function strikes(f)
+  f.rolls = f.rolls + 1
+  local owed = f.rolls * f.rate
+  local hit
+  if f.struck < owed - SLACK then
+    hit = true
+  elseif f.struck + 1 > owed + SLACK then
+    hit = false
+  else
+    hit = math.random() < f.rate
+  end
+  if hit then f.struck = f.struck + 1 end
+  return hit
+end
+
+-- The kind a random fault f strikes with: drawn from a bag holding each of
+-- f.kinds once, refilled when empty, so every kind comes once in each
+-- round of #f.kinds strikes, in random order.
+local function draw_kind(f)
+  local bag = f.bag
+  if #bag == 0 then
+    for i, k in ipairs(f.kinds) do bag[i] = k end
+  end
+  local i = math.random(#bag)
+  local pick = bag[i]
+  bag[i] = bag[#bag]
+  bag[#bag] = nil
+  if type(pick) == "number" then pick = format("%d", pick) end
+  return pick
+end
+
 -- Applies a fault.  Returns true when the fault produced the response
 -- (or dropped the connection); false when normal handling must go on.
 -- The kind that took effect is left in req.fault_applied (nil when a
@@ -219,10 +260,8 @@ function C.apply_fault(f, req)
     if f.delay_ms > 0 then ngx.sleep(f.delay_ms / 1000) end
     return false
   elseif kind == "random" then
-    if math.random() >= f.rate then return false end
-    local pick = f.kinds[math.random(#f.kinds)]
-    if type(pick) == "number" then pick = format("%d", pick) end
-    return C.apply_fault({ kind = pick, retry_after = f.retry_after, delay_ms = f.delay_ms }, req)
+    if not strikes(f) then return false end
+    return C.apply_fault({ kind = draw_kind(f), retry_after = f.retry_after, delay_ms = f.delay_ms }, req)
   elseif kind == "drop_after" then
     ngx.ctx.drop_after = true
     return false
