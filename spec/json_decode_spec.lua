@@ -161,7 +161,8 @@ describe("lmskit.json.decode", function()
 
   it("tells apart the keys it remembers in long texts, colliding ones too (property)", function()
     -- keys of one length sharing first, middle and last bytes land in one
-    -- remembered slot; long, empty and escaped keys are made each time
+    -- remembered set of two (three here: each push moves or evicts one);
+    -- long, empty and escaped keys are made each time
     local pool = { "id", "aXbYc", "aZbWc", "aQbQc", "", ("k"):rep(40), ("k"):rep(41),
                    "name", "nAme", "type", "types", "created_at", "updated_at" }
     for i = 1, 40 do pool[#pool + 1] = "f" .. i end

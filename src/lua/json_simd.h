@@ -19,8 +19,9 @@ extern "C" {
 /* The object keys a decode remembers (l_json.c): a text of many objects
  * repeats their keys, so a key made once is kept in a stack slot (entry i
  * in slot i + 1, which keeps its bytes alive) and pushed again from there
- * without hashing it into Lua's string table. */
-#define LMK_JSON_KEY_SLOTS 64 /* a power of 2 */
+ * without hashing it into Lua's string table.  The entries go in sets of
+ * two, so two keys that hash alike ("id" and "type") both stay. */
+#define LMK_JSON_KEY_SLOTS 128 /* a power of 2: 64 sets of two */
 typedef struct lmk_json_keys {
     int slots; /* LMK_JSON_KEY_SLOTS, or 0: remember none */
     struct {

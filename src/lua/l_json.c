@@ -254,24 +254,33 @@ static void keys_init(lmk_json_keys *k, size_t len) {
 }
 
 /* Pushes a key: a remembered one (found by its length and three of its
- * bytes) from its stack slot, any other made and remembered there. */
+ * bytes, in either entry of its set) from its stack slot; any other made
+ * and remembered first in its set, the set's first key moving second (so
+ * the set keeps the two keys met last). */
 void lmkL_json_push_key(lua_State *L, lmk_json_keys *k, const char *s, size_t len) {
-    int slot;
+    int set;
     if (len == 0 || len > KEY_MAX_LEN || !k->slots) {
         lua_pushlstring(L, s, len);
         return;
     }
-    slot = (int)((len * 7u + (unsigned char)s[0] * 3u + (unsigned char)s[len / 2] +
-                  (unsigned char)s[len - 1] * 5u) & (LMK_JSON_KEY_SLOTS - 1));
-    if (k->e[slot].len == len && memcmp(k->e[slot].s, s, len) == 0) {
-        lua_pushvalue(L, slot + 1);
+    set = (int)((len * 7u + (unsigned char)s[0] * 3u + (unsigned char)s[len / 2] +
+                 (unsigned char)s[len - 1] * 5u) & (LMK_JSON_KEY_SLOTS - 2));
+    if (k->e[set].len == len && memcmp(k->e[set].s, s, len) == 0) {
+        lua_pushvalue(L, set + 1);
         return;
     }
+    if (k->e[set + 1].len == len && memcmp(k->e[set + 1].s, s, len) == 0) {
+        lua_pushvalue(L, set + 2);
+        return;
+    }
+    lua_pushvalue(L, set + 1); /* the first moves second */
+    lua_replace(L, set + 2);
+    k->e[set + 1] = k->e[set];
     lua_pushlstring(L, s, len);
     lua_pushvalue(L, -1);
-    lua_replace(L, slot + 1);
-    k->e[slot].s = lua_tostring(L, -1);
-    k->e[slot].len = len;
+    lua_replace(L, set + 1);
+    k->e[set].s = lua_tostring(L, -1);
+    k->e[set].len = len;
 }
 
 /* A key waits on the stack for its value. */
