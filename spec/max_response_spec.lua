@@ -17,7 +17,7 @@ end
 -- The error a GET of path raises on c.
 local function too_large(c, path, limit)
   local err = sandbox.error_of(c.request, c, { path = path })
-  assert.equal("decode", err.kind)
+  assert.equal("decode", err.kind, tostring(err.message))
   assert.matches("response larger than " .. limit .. " bytes", err.message, 1, true)
   return err
 end
