@@ -47,6 +47,42 @@ describe("a secret straddling the cut of a long error body", function()
   end)
 end)
 
+describe("a 2xx body", function()
+  before_each(function() sandbox.reset() end)
+
+  -- What courses:get(1) returns (or the error it raises) when the server
+  -- answers 200 with the echo in `format` under the Content-Type ctype.
+  local function got(format, ctype)
+    local catalog = sandbox.catalog()
+    sandbox.fault { path = "/catalog/api/v1/courses", kind = "echo", format = format, status = 200,
+                    content_type = ctype, count = 1 }
+    return pcall(catalog.courses.get, catalog.courses, 1)
+  end
+
+  it("is decoded when its Content-Type names JSON, in any case", function()
+    for _, ctype in ipairs { "application/json", "Application/JSON; charset=UTF-8",
+                             "application/vnd.api+json", "text/x-Json", "APPLICATION/JSON" } do
+      local ok, body = got("jsonraw", ctype)
+      assert.is_true(ok, ctype .. ": " .. tostring(body))
+      assert.is_table(body, ctype)
+      assert.matches("^Token token=", body.request, nil, false, ctype)
+    end
+  end)
+
+  it("is text under another Content-Type, and a decode error under a JSON one", function()
+    for _, ctype in ipairs { "text/csv", "text/plain; charset=utf-8", "application/octet-stream" } do
+      local ok, body = got("text", ctype)
+      assert.is_true(ok, ctype .. ": " .. tostring(body))
+      assert.is_string(body, ctype)
+      assert.matches("GET /catalog/api/v1/courses/1", body, 1, true)
+    end
+    local ok, err = got("text", "application/Json")
+    assert.is_false(ok)
+    assert.equal("decode", err.kind)
+    assert.equal(200, err.status)
+  end)
+end)
+
 describe("Coursepath's per-attempt JWT", function()
   before_each(function() sandbox.reset() end)
 

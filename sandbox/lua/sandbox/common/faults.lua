@@ -49,10 +49,10 @@ local applied = {} -- kind -> requests it took effect on, since reset
 
 local function fault_json(f)
   return C.ordered({ "id", "path", "method", "kind", "count", "retry_after", "delay_ms",
-                     "status", "format", "pad" }, {
+                     "status", "format", "pad", "content_type" }, {
     id = f.id, path = f.path, method = f.method, kind = f.kind, count = f.count,
     retry_after = f.retry_after, delay_ms = f.delay_ms,
-    status = f.status, format = f.format, pad = f.pad,
+    status = f.status, format = f.format, pad = f.pad, content_type = f.content_type,
   })
 end
 
@@ -104,7 +104,7 @@ function C.add_fault(spec)
     end
   end
   local delay_ms = optional_number(errs, spec, "delay_ms", C.to_decimal, 0, 100, "a non-negative number")
-  local status, echo_format, pad
+  local status, echo_format, pad, content_type
   if kind == "echo" then
     status = C.is_null(spec.status) and 400 or C.to_int(spec.status)
     if not status or status < 200 or status > 599 then errs.add("status", "must be an integer from 200 to 599") end
@@ -112,6 +112,11 @@ function C.add_fault(spec)
     if not ECHO_FORMATS[echo_format] then errs.add("format", "is not included in the list") end
     pad = C.is_null(spec.pad) and 0 or C.to_int(spec.pad)
     if not pad or pad < 0 or pad > 100000 then errs.add("pad", "must be an integer from 0 to 100000") end
+    content_type = not C.is_null(spec.content_type) and spec.content_type or nil
+    local one_line = type(content_type) == "string" and content_type ~= "" and not content_type:find("[\r\n]")
+    if content_type ~= nil and not one_line then
+      errs.add("content_type", "must be a non-empty string of one line")
+    end
   end
   if errs.any() then return nil, errs end
   if not C.is_null(spec.seed) and C.to_int(spec.seed) then math.randomseed(C.to_int(spec.seed)) end
@@ -119,7 +124,7 @@ function C.add_fault(spec)
   local f = {
     id = fault_seq, path = path, method = method, kind = kind, count = count,
     retry_after = retry_after, delay_ms = delay_ms, rate = rate, kinds = kinds,
-    status = status, format = echo_format, pad = pad,
+    status = status, format = echo_format, pad = pad, content_type = content_type,
     rolls = 0, struck = 0, bag = {}, -- a random fault's course (strikes, draw_kind)
   }
   faults[#faults + 1] = f
@@ -185,13 +190,14 @@ end
 local function echo(f, req)
   local text, credential = echo_text(req, f.pad or 0)
   local status = f.status or 400
-  local headers
-  if f.retry_after then headers = { ["Retry-After"] = tostring(f.retry_after) } end
+  local headers = {}
+  if f.retry_after then headers["Retry-After"] = tostring(f.retry_after) end
+  if f.content_type then headers["Content-Type"] = f.content_type end
   if f.format == "text" then
     if ngx.ctx.drop_after then return ngx.exit(444) end
     ngx.status = status
     set_headers(headers)
-    ngx.header["Content-Type"] = "text/plain; charset=utf-8"
+    ngx.header["Content-Type"] = f.content_type or "text/plain; charset=utf-8"
     ngx.header["Content-Length"] = #text
     ngx.print(text)
     return ngx.eof()

@@ -18,6 +18,12 @@ local function set_headers(headers)
   for k, v in pairs(headers) do ngx.header[k] = v end
 end
 
+-- The Content-Type of a JSON reply: the one headers give (the echo
+-- fault's content_type), else JSON's.
+local function json_type(headers)
+  return headers and headers["Content-Type"] or JSON_TYPE
+end
+
 -- Sends a JSON reply; body nil sends no body at all (204 and friends).
 function C.reply(status, body, headers)
   if ngx.ctx.drop_after then return ngx.exit(444) end -- handled, but the answer is lost
@@ -30,7 +36,7 @@ function C.reply(status, body, headers)
     return ngx.eof()
   end
   local s = C.encode(body)
-  ngx.header["Content-Type"] = JSON_TYPE
+  ngx.header["Content-Type"] = json_type(headers)
   ngx.header["Content-Length"] = #s
   ngx.print(s)
   return ngx.eof()
@@ -41,7 +47,7 @@ function C.reply_raw(status, s, headers)
   if ngx.ctx.drop_after then return ngx.exit(444) end
   ngx.status = status
   set_headers(headers)
-  ngx.header["Content-Type"] = JSON_TYPE
+  ngx.header["Content-Type"] = json_type(headers)
   ngx.header["Content-Length"] = #s
   ngx.print(s)
   return ngx.eof()
