@@ -460,13 +460,13 @@ local function effect_for(adecl, values)
   return effect
 end
 
---- Sends a write through `send()` and settles an unknown outcome through
--- the declared look-up.  `values` are the call's arguments by name;
+--- Sends a write (`spec`, through api:send) and settles an unknown
+-- outcome through the declared look-up.  `values` are the call's arguments by name;
 -- `resource` is the resource object the call belongs to (nil for RPC);
 -- `options` the per-call options (Coursepath `as`, Coggno `lms`) the
 -- look-up is made with too.
 -- Returns what send returns, or what the look-up found and true.
-function reconcile.send(api, resource, adecl, values, options, send)
+function reconcile.send(api, resource, adecl, values, options, spec)
   values = values or {}
   local effect, before
   if fresh_alternative(adecl) then -- chosen before the write: it reads first
@@ -483,7 +483,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
     end
     before = seen
   end
-  local ok, result = tasks.pcall(send)
+  local ok, result = tasks.pcall(api.send, api, spec)
   if ok then return result end
   -- (the rest runs only after a failure: the common call chooses nothing)
   local notifies = reconcile.notifies(adecl, values)
@@ -509,7 +509,7 @@ function reconcile.send(api, resource, adecl, values, options, send)
         break
       end
       if free then reconnected = true else sends = sends + 1 end
-      ok, result = tasks.pcall(send)
+      ok, result = tasks.pcall(api.send, api, spec)
       if ok then return result end
     else
       if not look_again(api, looks, found) then

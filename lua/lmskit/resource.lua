@@ -28,6 +28,11 @@ local resource = {}
 local Resource = {}
 Resource.__index = Resource
 
+-- The shape of an action that declares no fields (one table, so that
+-- params.check compiles it once), and the route values of a route with
+-- no ":param" (read only, as every spec's `params`).
+local NONE = {}
+
 -- Names of ":param" segments of a route, in order.
 local function route_params(route)
   local names = {}
@@ -38,7 +43,7 @@ end
 -- Splits positional route arguments from the trailing argument table
 -- (read with select: a call makes no table of its arguments).
 local function bind_args(what, names, ...)
-  local bound = {}
+  local bound = names[1] and {} or NONE
   for i, name in ipairs(names) do
     local v = (select(i, ...))
     if type(v) ~= "string" and type(v) ~= "number" then
@@ -87,10 +92,6 @@ local function list_query_spec(api, adecl)
   return spec
 end
 
--- The shape of an action that declares no fields (one table, so that
--- params.check compiles it once).
-local NONE = {}
-
 -- True when args give a `top` field of the action.
 local function has_top(adecl, args)
   local top = adecl.top
@@ -122,8 +123,10 @@ local function build_body(what, rdecl, adecl, args)
     for k, v in pairs(checked_top) do converted[k] = v end
     for k, v in pairs(checked) do converted[k] = v end
   end
+  local root = rdecl.root
+  if root and next(checked_top) == nil then return { [root] = checked }, converted end -- (made at its size)
   local body = checked_top
-  if rdecl.root then body[rdecl.root] = checked else
+  if root then body[root] = checked else
     for k, v in pairs(checked) do body[k] = v end
   end
   return body, converted
@@ -177,8 +180,7 @@ local function make_action(api, name, rdecl, action, adecl)
     if method == "GET" or method == "HEAD" then return unwrap_one(api, rdecl, adecl, api:send(spec)) end
     local values = call_values(bound, converted)
     spec.idempotent = reconcile.idempotent(method, adecl, values)
-    local body, settled = reconcile.send(api, self, adecl, values, options,
-                                         function() return api:send(spec) end)
+    local body, settled = reconcile.send(api, self, adecl, values, options, spec)
     if settled then return body end
     return unwrap_one(api, rdecl, adecl, body)
   end

@@ -103,7 +103,7 @@ function rpc.invoke(api, name, fdecl, named)
   end
   if spec.method == "GET" then return (api:send(spec)) end
   spec.idempotent = reconcile.idempotent(spec.method, fdecl, named)
-  return (reconcile.send(api, nil, fdecl or {}, named, nil, function() return api:send(spec) end))
+  return (reconcile.send(api, nil, fdecl or {}, named, nil, spec))
 end
 
 --- Creates the section object `api.<section>`.
