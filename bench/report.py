@@ -16,7 +16,7 @@ import re
 import statistics
 import sys
 
-PEER_ORDER = ["lmskit", "lmskit-h1", "python-requests", "lua5.4-luasec", "lua5.1-curl",
+PEER_ORDER = ["lmskit", "lmskit-h1", "lmskit-luajit", "python-requests", "lua5.4-luasec", "lua5.1-curl",
               "lua5.2-http", "lua5.2-http-h2", "node-fetch", "curl", "wrk", "h2load"]
 # memory_enroll is recorded once per concurrency, as memory_enroll@C
 MEM_ENROLL = ["memory_enroll@16", "memory_enroll@64"]
@@ -241,6 +241,8 @@ def summary(raw, out, metafile):
             how = {"lmskit": "HTTP/2, libcurl + OpenSSL, 16 in flight",
                    "lmskit-h1": "HTTP/1.1 (`http2 = false`), libcurl + OpenSSL, 16 connections, "
                                 "16 in flight; for comparison: the targets read the HTTP/2 row",
+                   "lmskit-luajit": "the lmskit row on LuaJIT 2.1 (`luajit2`, as inside OpenResty), "
+                                    "HTTP/2, 16 in flight; for comparison",
                    "lua5.1-curl": "HTTP/2, libcurl + GnuTLS, one easy handle, sequential"}.get(peer, "")
             w(f"| {peer} | {med([r['instr_base'] for r in rs]):,.0f} | {med([r['instr_full'] for r in rs]):,.0f} | "
               f"{med([r['marginal'] for r in rs]):,.0f} | {med([r['per_request'] for r in rs]):,.0f} | {how} |")
