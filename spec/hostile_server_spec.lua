@@ -83,6 +83,53 @@ describe("a 2xx body", function()
   end)
 end)
 
+describe("compression", function()
+  before_each(function() sandbox.reset() end)
+
+  -- The Accept-Encoding line (nil: none) of each request the sandbox saw.
+  local function asked()
+    local by = {}
+    for _, r in ipairs(sandbox.requests()) do by[#by + 1] = { r.method, r.headers["accept-encoding"] } end
+    return by
+  end
+
+  it("is asked for by a read, not by a write, on HTTP/2 and HTTP/1.1", function()
+    for _, http2 in ipairs { true, false } do
+      local catalog = sandbox.catalog { http2 = http2 }
+      sandbox.clear_log()
+      local c = catalog.courses:create { title = "Zipped", path = "zipped-" .. tostring(http2),
+                                         description = "d", teaser = "t", canvas_course_id = 1 }
+      assert.is_table(catalog.courses:get(c.id))
+      assert.is_true(catalog.courses:update(c.id, { title = "Unzipped" }))
+      assert.is_true(catalog.courses:delete(c.id))
+      local by = asked()
+      assert.equal(4, #by)
+      assert.same({ "POST", "GET", "PUT", "DELETE" }, { by[1][1], by[2][1], by[3][1], by[4][1] })
+      assert.matches("gzip", by[2][2], 1, true) -- the read names what libcurl decodes
+      for _, i in ipairs { 1, 3, 4 } do
+        assert.is_nil(by[i][2], by[i][1] .. " asked for " .. tostring(by[i][2]))
+      end
+    end
+  end)
+
+  it("is decoded in a write's answer that a server compresses anyway", function()
+    for _, http2 in ipairs { true, false } do
+      local c = core.client { base_url = sandbox.url, ca_file = sandbox.ca, http2 = http2 }
+      sandbox.fault { path = "/catalog/api/v1/enrollments", kind = "echo", format = "jsonraw", status = 201,
+                      gzip = true, count = 1 }
+      local status, body = c:request { method = "POST", path = "/catalog/api/v1/enrollments",
+                                       body = '{"enrollment":{"listing_id":1}}', content_type = "application/json" }
+      assert.equal(201, status)
+      local log = sandbox.requests()
+      assert.is_nil(log[#log].headers["accept-encoding"])
+      -- the JSON text, inflated: the echo of the request sent
+      local echo = lmskit.json.decode(body).request
+      assert.matches("POST /catalog/api/v1/enrollments", echo, 1, true)
+      assert.matches('{"enrollment":{"listing_id":1}}', echo, 1, true)
+    end
+  end)
+end)
+
 describe("Coursepath's per-attempt JWT", function()
   before_each(function() sandbox.reset() end)
 

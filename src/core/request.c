@@ -53,11 +53,17 @@ static int on_prereq(void *ud, char *conn_ip, char *local_ip, int conn_port,
     return CURL_PREREQFUNC_OK;
 }
 
+/* A read (GET, HEAD): libcurl may repeat it on its own, and its answer
+ * may be large, so it asks for a compressed one. */
+static int is_read(const char *method) {
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
 /* Only a read may be repeated by libcurl on its own: any other method is
  * sent once per attempt, and a second attempt is the Lua layer's choice.
  * A read too when it carries a single-use credential (opts->once). */
 static int transmit_once(const char *method) {
-    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+    return !is_read(method);
 }
 
 /* Methods lmskit sends; anything else is a usage error. */
@@ -156,17 +162,23 @@ static void put_line(struct curl_slist *nodes, size_t *i, char **text,
 
 /* Assembles the header list (Expect: off, Accept, auth, content type,
  * extras) in one block: its nodes, then their text.  libcurl only reads
- * the list, so it needs no curl_slist_append (an allocation per line). */
+ * the list, so it needs no curl_slist_append (an allocation per line).
+ * A write's list also says "Accept-Encoding:", which stops libcurl from
+ * sending its own Accept-Encoding line: a write's answer is a small
+ * object, not worth compressing, and libcurl formats that line anew for
+ * every request (about 9k instructions a POST over HTTP/2).  Decoding
+ * stays on (CURLOPT_ACCEPT_ENCODING is set), so a server that compresses
+ * anyway is still read. */
 static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
                               const char **why) {
     static const char expect[] = "Expect:", accept[] = "Accept: application/json",
-                      ctype[] = "Content-Type: ";
+                      ctype[] = "Content-Type: ", no_encoding[] = "Accept-Encoding:";
     lmk_client *c = r->client;
     lmk_kind k = check_headers(o, why);
     if (k != LMK_OK) return k;
-    int with_ct = o->body && o->content_type;
-    size_t n = 2 + (c->auth_header != NULL) + (size_t)with_ct;
-    size_t text = sizeof expect + sizeof accept;
+    int with_ct = o->body && o->content_type, writes = !is_read(o->method);
+    size_t n = 2 + (c->auth_header != NULL) + (size_t)with_ct + (size_t)writes;
+    size_t text = sizeof expect + sizeof accept + (writes ? sizeof no_encoding : 0);
     if (c->auth_header) text += strlen(c->auth_header) + 1;
     if (with_ct) text += sizeof ctype + strlen(o->content_type);
     for (size_t i = 0; i < o->nheaders; i++) {
@@ -183,6 +195,7 @@ static lmk_kind build_headers(lmk_request *r, const lmk_request_opts *o,
     size_t i = 0;
     put_line(nodes, &i, &p, expect, NULL);
     put_line(nodes, &i, &p, accept, NULL);
+    if (writes) put_line(nodes, &i, &p, no_encoding, NULL);
     if (c->auth_header) put_line(nodes, &i, &p, c->auth_header, NULL);
     if (with_ct) put_line(nodes, &i, &p, ctype, o->content_type);
     for (size_t h = 0; h < o->nheaders; h++) put_line(nodes, &i, &p, o->headers[h], NULL);

@@ -72,8 +72,9 @@ int deflateEnd(z_stream *strm);
 local zlib
 local bombs, bomb_order = {}, {}
 
--- gzip (windowBits 31) of n zero bytes, deflated 1 MiB at a time.
-local function make_bomb(n)
+-- gzip (windowBits 31) of `total` bytes handed over 1 MiB at a time:
+-- piece(offset, k) is a pointer to k bytes from offset.
+local function gzip(total, piece)
   if not zlib then -- nginx's own zlib, else the system's
     local ok = pcall(function() return ffi.C.deflateEnd end)
     zlib = ok and ffi.C or select(2, pcall(ffi.load, "z"))
@@ -83,25 +84,36 @@ local function make_bomb(n)
   assert(zlib.deflateInit2_(stream, 9, 8, 31, 9, 0, zlib.zlibVersion(),
                             ffi.sizeof("z_stream")) == 0, "deflateInit2 failed")
   local chunk = 1024 * 1024
-  local zeros = ffi.new("unsigned char[?]", chunk)
   local out_size = 64 * 1024
   local out = ffi.new("unsigned char[?]", out_size)
   local parts = {}
-  local left = n
+  local done = 0
   repeat
-    local k = left < chunk and left or chunk
-    left = left - k
-    local flush = left == 0 and 4 or 0 -- Z_FINISH at the end
-    stream[0].next_in, stream[0].avail_in = zeros, k
+    local k = total - done < chunk and total - done or chunk
+    local flush = done + k == total and 4 or 0 -- Z_FINISH at the end
+    stream[0].next_in, stream[0].avail_in = piece(done, k), k
+    done = done + k
     repeat
       stream[0].next_out, stream[0].avail_out = out, out_size
       local rc = zlib.deflate(stream, flush)
       assert(rc == 0 or rc == 1 or rc == -5, "deflate failed")
       parts[#parts + 1] = ffi.string(out, out_size - stream[0].avail_out)
     until stream[0].avail_out ~= 0
-  until left == 0
+  until done == total
   zlib.deflateEnd(stream)
   return table.concat(parts)
+end
+
+-- gzip of n zero bytes.
+local function make_bomb(n)
+  local zeros = ffi.new("unsigned char[?]", 1024 * 1024)
+  return gzip(n, function() return zeros end)
+end
+
+--- gzip of the string s (an echo fault's body with `gzip`).
+function M.gzip(s)
+  local bytes = ffi.cast("unsigned char *", s) -- s stays referenced until gzip returns
+  return gzip(#s, function(offset) return bytes + offset end)
 end
 
 -- Sends a gzip body that inflates to N bytes.

@@ -1,14 +1,14 @@
 -- sandbox.common.faults: fault injection.
 
 local J = require "sandbox.common.json"
-local Replies = require "sandbox.common.replies"
+require "sandbox.common.replies" -- C.reply, C.reply_raw
+local Hostile = require "sandbox.hostile"
 
 local ngx = ngx
 local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
 local concat, sort = table.concat, table.sort
 local format = string.format
 local C = J.C
-local set_headers = Replies.set_headers
 
 ---------------------------------------------------------------------------
 -- Fault injection
@@ -49,10 +49,10 @@ local applied = {} -- kind -> requests it took effect on, since reset
 
 local function fault_json(f)
   return C.ordered({ "id", "path", "method", "kind", "count", "retry_after", "delay_ms",
-                     "status", "format", "pad", "content_type" }, {
+                     "status", "format", "pad", "content_type", "gzip" }, {
     id = f.id, path = f.path, method = f.method, kind = f.kind, count = f.count,
     retry_after = f.retry_after, delay_ms = f.delay_ms,
-    status = f.status, format = f.format, pad = f.pad, content_type = f.content_type,
+    status = f.status, format = f.format, pad = f.pad, content_type = f.content_type, gzip = f.gzip,
   })
 end
 
@@ -104,7 +104,7 @@ function C.add_fault(spec)
     end
   end
   local delay_ms = optional_number(errs, spec, "delay_ms", C.to_decimal, 0, 100, "a non-negative number")
-  local status, echo_format, pad, content_type
+  local status, echo_format, pad, content_type, gzip
   if kind == "echo" then
     status = C.is_null(spec.status) and 400 or C.to_int(spec.status)
     if not status or status < 200 or status > 599 then errs.add("status", "must be an integer from 200 to 599") end
@@ -117,6 +117,8 @@ function C.add_fault(spec)
     if content_type ~= nil and not one_line then
       errs.add("content_type", "must be a non-empty string of one line")
     end
+    gzip = not C.is_null(spec.gzip) and spec.gzip or nil
+    if gzip ~= nil and gzip ~= true then errs.add("gzip", "must be true or absent") end
   end
   if errs.any() then return nil, errs end
   if not C.is_null(spec.seed) and C.to_int(spec.seed) then math.randomseed(C.to_int(spec.seed)) end
@@ -124,7 +126,7 @@ function C.add_fault(spec)
   local f = {
     id = fault_seq, path = path, method = method, kind = kind, count = count,
     retry_after = retry_after, delay_ms = delay_ms, rate = rate, kinds = kinds,
-    status = status, format = echo_format, pad = pad, content_type = content_type,
+    status = status, format = echo_format, pad = pad, content_type = content_type, gzip = gzip,
     rolls = 0, struck = 0, bag = {}, -- a random fault's course (strikes, draw_kind)
   }
   faults[#faults + 1] = f
@@ -186,27 +188,29 @@ end
 -- {"error": <echo>, "code": <credential>}; text is text/plain; jsonraw is
 -- {"request": <echo>} (no message field: a client shows the raw JSON
 -- text, secrets JSON-escaped); broken is a JSON content type with a body
--- cut inside a string.
+-- cut inside a string.  With `gzip` the body is sent compressed
+-- (Content-Encoding: gzip), whatever the request's Accept-Encoding says.
 local function echo(f, req)
   local text, credential = echo_text(req, f.pad or 0)
-  local status = f.status or 400
   local headers = {}
   if f.retry_after then headers["Retry-After"] = tostring(f.retry_after) end
   if f.content_type then headers["Content-Type"] = f.content_type end
+  local s
   if f.format == "text" then
-    if ngx.ctx.drop_after then return ngx.exit(444) end
-    ngx.status = status
-    set_headers(headers)
-    ngx.header["Content-Type"] = f.content_type or "text/plain; charset=utf-8"
-    ngx.header["Content-Length"] = #text
-    ngx.print(text)
-    return ngx.eof()
+    s = text
+    headers["Content-Type"] = f.content_type or "text/plain; charset=utf-8"
   elseif f.format == "jsonraw" then
-    return C.reply(status, C.ordered({ "request" }, { request = text }), headers)
+    s = C.encode(C.ordered({ "request" }, { request = text }))
   elseif f.format == "broken" then
-    return C.reply_raw(status, C.encode({ error = text }):sub(1, -3), headers)
+    s = C.encode({ error = text }):sub(1, -3)
+  else
+    s = C.encode(C.ordered({ "error", "code" }, { error = text, code = credential }))
   end
-  return C.reply(status, C.ordered({ "error", "code" }, { error = text, code = credential }), headers)
+  if f.gzip then
+    s = Hostile.gzip(s)
+    headers["Content-Encoding"] = "gzip"
+  end
+  return C.reply_raw(f.status or 400, s, headers)
 end
 
 -- How far a random fault's strikes may stray from rolls × rate.
