@@ -17,7 +17,7 @@ import statistics
 import sys
 
 PEER_ORDER = ["lmskit", "lmskit-h1", "lmskit-luajit", "python-requests", "lua5.4-luasec", "lua5.1-curl",
-              "lua5.2-http", "lua5.2-http-h2", "node-fetch", "curl", "wrk", "h2load"]
+              "lua5.2-http", "lua5.2-http-h2", "node-fetch", "curl", "c-libcurl", "c-libcurl-h1", "wrk", "h2load"]
 # memory_enroll is recorded once per concurrency, as memory_enroll@C
 MEM_ENROLL = ["memory_enroll@16", "memory_enroll@64"]
 MEM_ENROLL_TARGET_MB = 25
@@ -25,12 +25,14 @@ JOB_ORDER = ["pages", "enroll", "enroll_slow", "pages_slow", "memory"] + MEM_ENR
 LUA_PEERS = ["lua5.4-luasec", "lua5.1-curl", "lua5.2-http", "lua5.2-http-h2"]
 LUA_HTTP = ["lua5.2-http", "lua5.2-http-h2"]
 CEILINGS = ["wrk", "h2load"]
+# C on the same libcurl, nothing above it: what no layer over libcurl can go under
+FLOOR, FLOOR_H1 = "c-libcurl", "c-libcurl-h1"
 # which peers send one request at a time, job by job (stated in the report)
 SEQUENTIAL = ("sequential peers: lua5.4-luasec and lua5.1-curl do everything one request at a "
               "time (so they do fewer POSTs in enroll_slow); every peer but lmskit walks pages "
               "one at a time (lmskit fetches ahead); lua5.2-http (16 connections) and "
               "lua5.2-http-h2 (16 streams on one connection) send POSTs 16 at a time with "
-              "cqueues, as lmskit, python-requests, node-fetch and curl do")
+              "cqueues, as lmskit, python-requests, node-fetch, curl and c-libcurl do")
 
 
 def record(raw, peer, job, rep, timefile, rc):
@@ -243,10 +245,24 @@ def summary(raw, out, metafile):
                                 "16 in flight; for comparison: the targets read the HTTP/2 row",
                    "lmskit-luajit": "the lmskit row on LuaJIT 2.1 (`luajit2`, as inside OpenResty), "
                                     "HTTP/2, 16 in flight; for comparison",
-                   "lua5.1-curl": "HTTP/2, libcurl + GnuTLS, one easy handle, sequential"}.get(peer, "")
+                   "lua5.1-curl": "HTTP/2, libcurl + GnuTLS, one easy handle, sequential",
+                   FLOOR: "the floor: the same POSTs from a C program on libcurl's multi interface "
+                          "(the same libcurl and OpenSSL), HTTP/2, 16 in flight, 16 reused easy "
+                          "handles; no validation, no JSON decoding, no scheduling",
+                   FLOOR_H1: "the floor on HTTP/1.1 (16 connections); for comparison with lmskit-h1"
+                   }.get(peer, "")
             w(f"| {peer} | {med([r['instr_base'] for r in rs]):,.0f} | {med([r['instr_full'] for r in rs]):,.0f} | "
               f"{med([r['marginal'] for r in rs]):,.0f} | {med([r['per_request'] for r in rs]):,.0f} | {how} |")
         w("")
+        def marginal(p):
+            return med([r["marginal"] for r in cpu[p]])
+        layer = [f"{marginal(a) - marginal(b):,.0f} on {proto} ({a} − {b})"
+                 for a, b, proto in (("lmskit", FLOOR, "HTTP/2"), ("lmskit-h1", FLOOR_H1, "HTTP/1.1"))
+                 if a in cpu and b in cpu]
+        if layer:
+            w("lmskit's own work per POST above libcurl (its Lua call path, validation, JSON, "
+              "scheduling and what it asks of libcurl beyond the floor): " + "; ".join(layer) + ".")
+            w("")
     if pages_cpu:
         rs = pages_cpu
         w(f"pages_cpu job: the same for items of the big collection (100 a page, 8 pages ahead): "
@@ -334,15 +350,20 @@ def summary(raw, out, metafile):
     # issue 14's targets
     if "lmskit" in cpu:
         a = med([r["marginal"] for r in cpu["lmskit"]])
-        line(a <= 180000, f"enroll (cpu job) instructions per extra POST ≤ 180,000: lmskit {a:,.0f}")
+        floor = (f" (the floor, {FLOOR}: {med([r['marginal'] for r in cpu[FLOOR]]):,.0f})"
+                 if FLOOR in cpu else "")
+        line(a <= 180000, f"enroll (cpu job) instructions per extra POST ≤ 180,000: lmskit {a:,.0f}{floor}")
     if pages_cpu:
         a = med([r["marginal"] for r in pages_cpu])
         line(a <= 45000, f"pages instructions per item ≤ 45,000: lmskit {a:,.0f}")
     le, wk = S("enroll", "lmskit"), S("enroll", "wrk")
     if le and wk:
+        fl = S("enroll", FLOOR)
+        floor = (f" (the floor, {FLOOR}: {fl['rate']:,.0f}/s = {fl['rate'] / wk['rate']:.0%} of wrk's)"
+                 if fl else "")
         line(le["rate"] >= 0.45 * wk["rate"],
              f"enroll ≥ 45% of wrk's rate: lmskit {le['rate']:,.0f}/s vs wrk {wk['rate']:,.0f}/s = "
-             f"{le['rate'] / wk['rate']:.0%}")
+             f"{le['rate'] / wk['rate']:.0%}{floor}")
     lp, pp = S("pages", "lmskit"), S("pages", "python-requests")
     if lp and pp:
         line(lp["rate"] >= 2.5 * pp["rate"],
