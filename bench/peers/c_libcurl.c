@@ -36,8 +36,9 @@ struct slot {
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
     struct slot *s = ud;
     size_t n = size * nmemb, room = sizeof s->reply - 1 - s->len;
-    memcpy(s->reply + s->len, data, n < room ? n : room);
-    s->len += n < room ? n : room;
+    size_t k = n < room ? n : room;
+    memcpy(s->reply + s->len, data, k);
+    s->len += k;
     s->reply[s->len] = '\0';
     return n;
 }
@@ -123,12 +124,13 @@ int main(int argc, char **argv) {
     double t0 = now();
     long next = 1, done = 0;
     for (int i = 0; i < IN_FLIGHT && next <= count; i++) start(multi, &slots[i], next++);
-    /* added: requests added since the last perform that came before a
-     * poll.  libcurl 7.88 may leave a new HTTP/2 stream's request unsent
-     * by the perform that starts it, and then asks for nothing that would
-     * run it again, so each is followed by one more perform before the
-     * poll (lmskit's engine does the same: src/core/engine.c, settle). */
-    int running = 1, added = 1;
+    /* performs_due: performs still owed before the next poll.  libcurl
+     * 7.88 may leave a new HTTP/2 stream's request unsent by the perform
+     * that starts it, and then asks for nothing that would run it again,
+     * so requests just added get two performs before a poll (lmskit's
+     * engine does the same: src/core/engine.c, settle).  The first ones
+     * were added before the loop, whose first perform counts as one. */
+    int running = 1, performs_due = 1;
     while (done < count) {
         if (curl_multi_perform(multi, &running) != CURLM_OK) die("curl_multi_perform", NULL);
         CURLMsg *m;
@@ -142,11 +144,11 @@ int main(int argc, char **argv) {
             done++;
             if (next <= count) {
                 start(multi, s, next++);
-                added = 2;
+                performs_due = 2;
             }
         }
-        if (added) {
-            added--; /* two performs after an add, then a poll */
+        if (performs_due) {
+            performs_due--;
             continue;
         }
         if (done < count && curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK)
